@@ -1,0 +1,29 @@
+# Two commands for a fresh machine with only Python 3.11+ and make: `make run`, `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+
+.PHONY: run test lint
+
+$(INSTALLED): pyproject.toml
+	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $@
+
+# The embedded default: SQLite, demo data, development key. Safe to run again.
+run: export DEBUG := true
+run: $(INSTALLED)
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_catalogue
+	$(BIN)/python manage.py seed_demo
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops it)"
+	$(BIN)/python manage.py runserver 127.0.0.1:8000
+
+lint: $(INSTALLED)
+	$(BIN)/ruff check .
+
+test: lint
+	$(BIN)/pytest

@@ -1,0 +1,49 @@
+from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
+
+from responsibilities.models import Service
+
+from . import services
+from .models import Engagement, Membership, Option
+
+SCOPE_FIELDS = [*Service.values, *Option.values]
+
+
+class MembershipInline(admin.TabularInline):
+    model = Membership
+    extra = 1
+    autocomplete_fields = ["user"]
+
+
+@admin.register(Engagement)
+class EngagementAdmin(admin.ModelAdmin):
+    list_display = ["customer", "services_in_scope", "licence_count", "start_date", "created_at"]
+    list_filter = ["aad_premium", "intune", "azure_rms", "start_date"]
+    search_fields = ["customer"]
+    date_hierarchy = "start_date"
+    inlines = [MembershipInline]
+    fieldsets = [
+        (None, {"fields": ["customer", "licence_count", "purchase_date", "start_date"]}),
+        (_("Services in scope"), {"fields": [str(service) for service in Service]}),
+        (
+            _("Options that decide conditional items"),
+            {"fields": [str(option) for option in Option]},
+        ),
+    ]
+
+    @admin.display(description=_("services"))
+    def services_in_scope(self, engagement):
+        return ", ".join(engagement.service_labels())
+
+    def get_readonly_fields(self, request, obj=None):
+        # Scope decided which catalogue items were copied; changing it later would leave the
+        # task list describing a different engagement.
+        if obj is not None:
+            return [*SCOPE_FIELDS]
+        return []
+
+    def save_model(self, request, obj, form, change):
+        if change:
+            super().save_model(request, obj, form, change)
+        else:
+            services.engagement_create(engagement=obj, created_by=request.user)

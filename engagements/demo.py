@@ -1,0 +1,83 @@
+"""The demo data set that `make run` shows: three users and Contoso, partway through Avaliar."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+from django.db import transaction
+from django.utils import timezone
+
+from responsibilities.models import Party
+
+from . import services
+from .models import Engagement, Membership, Role
+
+DEMO_PASSWORD = "demo"
+DEMO_USERS = [
+    # username, full name, is_staff, engagement role (None: not a member)
+    ("admin", "Ana Admin", True, None),
+    ("pm", "Paula Gerente", False, Role.MANAGER),
+    ("stakeholder", "Sérgio Patrocinador", False, Role.VIEWER),
+]
+DEMO_CUSTOMER = "Contoso"
+
+
+@transaction.atomic
+def demo_data_create() -> list[str]:
+    """Create what is missing of the demo data; return the usernames that were created."""
+    User = get_user_model()
+    created_usernames, members = [], []
+    for username, full_name, is_staff, role in DEMO_USERS:
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            first_name, last_name = full_name.split(" ", 1)
+            user = User.objects.create_user(
+                username=username,
+                password=DEMO_PASSWORD,
+                first_name=first_name,
+                last_name=last_name,
+                is_staff=is_staff,
+                is_superuser=is_staff,
+            )
+            created_usernames.append(username)
+        if role:
+            members.append((user, role))
+    if not Engagement.objects.filter(customer=DEMO_CUSTOMER).exists():
+        _contoso_create(members)
+    return created_usernames
+
+
+def _contoso_create(members) -> None:
+    today = timezone.localdate()
+    engagement = services.engagement_create(
+        engagement=Engagement(
+            customer=DEMO_CUSTOMER,
+            aad_premium=True,
+            intune=True,
+            azure_rms=True,
+            mdm=True,
+            licence_count=1200,
+            purchase_date=today - datetime.timedelta(days=40),
+            start_date=today - datetime.timedelta(days=21),
+        ),
+        created_by=members[0][0],
+    )
+    for user, role in members:
+        Membership.objects.create(engagement=engagement, user=user, party=Party.CUSTOMER, role=role)
+    manager = next(user for user, role in members if role == Role.MANAGER)
+    tasks = list(engagement.tasks.select_related("phase").order_by("position"))
+    iniciar = [t for t in tasks if t.phase and t.phase.code == "iniciar"]
+    avaliar = [t for t in tasks if t.phase and t.phase.code == "avaliar"]
+    for task in iniciar + avaliar[: len(avaliar) // 2]:
+        services.task_set_done(task=task, user=manager, done=True)
+    open_avaliar = avaliar[len(avaliar) // 2 :]
+    services.task_set_due_date(
+        task=open_avaliar[0], user=manager, due_date=today - datetime.timedelta(days=2)
+    )
+    services.task_set_due_date(
+        task=open_avaliar[1], user=manager, due_date=today + datetime.timedelta(days=5)
+    )
+    services.task_set_note(
+        task=open_avaliar[0],
+        user=manager,
+        note="Aguardando a lista de participantes do time de rede.",
+    )

@@ -1,0 +1,23 @@
+from django.urls import path
+
+from . import views
+
+urlpatterns = [
+    path("", views.engagement_list, name="engagement-list"),
+    path("engagements/<int:pk>/", views.engagement_detail, name="engagement-detail"),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/done/",
+        views.task_set_done,
+        name="task-set-done",
+    ),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/note/",
+        views.task_set_note,
+        name="task-set-note",
+    ),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/due-date/",
+        views.task_set_due_date,
+        name="task-set-due-date",
+    ),
+]

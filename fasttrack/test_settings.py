@@ -1,0 +1,12 @@
+"""Sealed, fast settings for the test suite: nothing here reaches the network."""
+
+import os
+
+os.environ.setdefault("SECRET_KEY", "tests-only-not-secret")
+
+from .settings import *  # noqa: E402, F403
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+LANGUAGE_CODE = "pt-br"

@@ -1,0 +1,63 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from .models import Phase, Responsibility
+
+
+@admin.register(Phase)
+class PhaseAdmin(admin.ModelAdmin):
+    list_display = ["order", "code", "name_pt", "name_en"]
+    list_display_links = ["code"]
+    ordering = ["order"]
+
+
+@admin.register(Responsibility)
+class ResponsibilityAdmin(admin.ModelAdmin):
+    list_display = [
+        "key",
+        "short_text",
+        "party",
+        "phase",
+        "section",
+        "service",
+        "condition",
+        "position",
+        "is_active",
+    ]
+    list_filter = ["party", "phase", "section", "service", "condition", "is_active"]
+    list_select_related = ["phase"]
+    search_fields = ["key", "text_pt", "text_en", "note_pt", "note_en"]
+    ordering = ["phase__order", "party", "position"]
+    autocomplete_fields = ["parent"]
+    actions = ["retire", "reactivate"]
+    fieldsets = [
+        (None, {"fields": ["key", "party", "phase", "section", "service", "condition"]}),
+        (_("Place in the list"), {"fields": ["parent", "position"]}),
+        (_("Text"), {"fields": ["text_pt", "text_en", "note_pt", "note_en"]}),
+        (_("Status"), {"fields": ["is_active"]}),
+    ]
+
+    @admin.display(description=_("text"), ordering="text_pt")
+    def short_text(self, item):
+        return item.text_pt[:90]
+
+    @admin.action(description=_("Retire the selected items (left out of new engagements)"))
+    def retire(self, request, queryset):
+        count = queryset.update(is_active=False)
+        self.message_user(
+            request,
+            ngettext("%(count)d item retired.", "%(count)d items retired.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )
+
+    @admin.action(description=_("Bring the selected items back into use"))
+    def reactivate(self, request, queryset):
+        count = queryset.update(is_active=True)
+        self.message_user(
+            request,
+            ngettext("%(count)d item reactivated.", "%(count)d items reactivated.", count)
+            % {"count": count},
+            messages.SUCCESS,
+        )

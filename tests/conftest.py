@@ -1,0 +1,112 @@
+"""Personas and factories shared by the suite.
+
+The personas: Carla manages for the customer, Miguel manages for Microsoft, Vera only views,
+Otto belongs to another engagement, and Ada is staff (the catalogue admin).
+"""
+
+import os
+
+import pytest
+
+from engagements.models import Membership, Role
+from responsibilities.models import Party, Responsibility
+from responsibilities.services import catalogue_load
+
+from .factories import make_engagement, make_user
+
+# Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
+# around it are still synchronous and safe.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = "/usr/bin/chromium"
+
+
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    with django_db_blocker.unblock():
+        catalogue_load()
+
+
+@pytest.fixture
+def catalogue(db):
+    """The shipped catalogue (transactional tests flush it, so load it again when it is gone)."""
+    if not Responsibility.objects.exists():
+        catalogue_load()
+
+
+@pytest.fixture
+def carla(db):
+    return make_user("carla")
+
+
+@pytest.fixture
+def miguel(db):
+    return make_user("miguel")
+
+
+@pytest.fixture
+def vera(db):
+    return make_user("vera")
+
+
+@pytest.fixture
+def otto(db):
+    return make_user("otto")
+
+
+@pytest.fixture
+def ada(db):
+    return make_user("ada", is_staff=True, is_superuser=True)
+
+
+@pytest.fixture
+def engagement(catalogue, carla, miguel, vera, ada):
+    engagement = make_engagement(created_by=ada)
+    Membership.objects.create(
+        engagement=engagement, user=carla, party=Party.CUSTOMER, role=Role.MANAGER
+    )
+    Membership.objects.create(
+        engagement=engagement, user=miguel, party=Party.MICROSOFT, role=Role.MANAGER
+    )
+    Membership.objects.create(
+        engagement=engagement, user=vera, party=Party.CUSTOMER, role=Role.VIEWER
+    )
+    return engagement
+
+
+@pytest.fixture
+def other_engagement(catalogue, otto, ada):
+    engagement = make_engagement(created_by=ada, customer="Northwind", intune=True)
+    Membership.objects.create(
+        engagement=engagement, user=otto, party=Party.CUSTOMER, role=Role.MANAGER
+    )
+    return engagement
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    if not os.path.exists(CHROMIUM):
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: CI must install Debian's chromium package")
+        pytest.skip(f"{CHROMIUM} is missing (apt-get install chromium)")
+    return {
+        **browser_type_launch_args,
+        "executable_path": CHROMIUM,
+        "args": [
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+        ],
+    }
+
+
+@pytest.fixture
+def screenshot_dir(pytestconfig):
+    path = pytestconfig.rootpath / "test-results" / "screenshots"
+    path.mkdir(parents=True, exist_ok=True)
+    return path

@@ -1,0 +1,48 @@
+"""Builders for test data; the personas in conftest.py are made with these."""
+
+import datetime
+
+from django.contrib.auth import get_user_model
+
+from engagements import services
+from engagements.models import Engagement, Task
+from responsibilities.models import Party, Phase
+
+PASSWORD = "secret-pass"
+
+
+def make_user(username, **extra):
+    return get_user_model().objects.create_user(
+        username=username, password=PASSWORD, first_name=username.title(), **extra
+    )
+
+
+def make_engagement(*, created_by, customer="Fabrikam", **scope):
+    scope = scope or {"aad_premium": True, "intune": True, "azure_rms": True, "mdm": True}
+    return services.engagement_create(
+        engagement=Engagement(
+            customer=customer,
+            licence_count=500,
+            purchase_date=datetime.date(2026, 9, 1),
+            start_date=datetime.date(2026, 9, 15),
+            **scope,
+        ),
+        created_by=created_by,
+    )
+
+
+def add_tasks(engagement, count):
+    """Bulk tasks for query-count tests: `count` top-level tasks spread over the phases."""
+    phases = [None, *Phase.objects.all()]
+    Task.objects.bulk_create(
+        Task(
+            engagement=engagement,
+            phase=phases[index % len(phases)],
+            party=Party.values[index % 2],
+            position=1000 + index,
+            text_pt=f"Tarefa {index}",
+            text_en=f"Task {index}",
+            done=index % 3 == 0,
+        )
+        for index in range(count)
+    )
