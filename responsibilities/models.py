@@ -150,7 +150,7 @@ class Responsibility(models.Model):
     parent = models.ForeignKey(
         "self",
         verbose_name=_("parent item"),
-        on_delete=models.PROTECT,
+        on_delete=models.CASCADE,
         null=True,
         blank=True,
         related_name="children",

@@ -35,7 +35,7 @@ def _required_fields(model) -> set[str]:
     return {field.name for field in model._meta.concrete_fields if not field.primary_key}
 
 
-def _load_object(raw: dict, where: str, result: LoadResult) -> None:
+def _load_object(raw: dict, where: str, seen: set, result: LoadResult) -> None:
     if not isinstance(raw, dict) or raw.get("model") not in _MODELS:
         raise CatalogueError(f"{where}: not a phase or responsibility: {raw!r:.120}")
     fields = raw.get("fields") or {}
@@ -44,8 +44,14 @@ def _load_object(raw: dict, where: str, result: LoadResult) -> None:
     missing = sorted(_required_fields(model) - set(fields))
     if missing:
         raise CatalogueError(f"{where}: item {name} is missing {', '.join(missing)}")
+    if (model, name) in seen:
+        raise CatalogueError(f"{where}: item {name} appears twice")
+    seen.add((model, name))
     try:
         (deserialized,) = serializers.deserialize("json", json.dumps([raw]))
+        is_new = deserialized.object.pk is None
+        # The deserializer found the existing row by its natural key: validate as an update.
+        deserialized.object._state.adding = is_new
         deserialized.object.full_clean()
     except ValidationError as error:
         details = "; ".join(
@@ -54,7 +60,6 @@ def _load_object(raw: dict, where: str, result: LoadResult) -> None:
         raise CatalogueError(f"{where}: item {name} is invalid: {details}") from error
     except Exception as error:  # the deserializer raises several types for one cause: bad data
         raise CatalogueError(f"{where}: item {name} cannot be read: {error}") from error
-    is_new = deserialized.object.pk is None
     deserialized.save()
     if is_new:
         result.created += 1
@@ -65,7 +70,7 @@ def _load_object(raw: dict, where: str, result: LoadResult) -> None:
 @transaction.atomic
 def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR) -> LoadResult:
     """Create or overwrite (by natural key) every phase and item the fixtures hold."""
-    result = LoadResult()
+    result, seen = LoadResult(), set()
     for file_name in FIXTURE_FILES:
         path = Path(fixture_dir) / file_name
         try:
@@ -75,5 +80,5 @@ def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR) -> LoadResult:
         if not isinstance(objects, list):
             raise CatalogueError(f"{path.name}: must hold a JSON list of objects")
         for index, raw in enumerate(objects, start=1):
-            _load_object(raw, f"{path.name}, object {index}", result)
+            _load_object(raw, f"{path.name}, object {index}", seen, result)
     return result
