@@ -31,7 +31,7 @@ def make_engagement(*, created_by, customer="Fabrikam", **scope):
     )
 
 
-def add_tasks(engagement, count):
+def add_tasks(engagement, count, *, done_by=None):
     """Bulk tasks for query-count tests: `count` top-level tasks spread over the phases."""
     phases = [None, *Phase.objects.all()]
     Task.objects.bulk_create(
@@ -43,6 +43,7 @@ def add_tasks(engagement, count):
             text_pt=f"Tarefa {index}",
             text_en=f"Task {index}",
             done=index % 3 == 0,
+            done_by=done_by if index % 3 == 0 else None,
         )
         for index in range(count)
     )

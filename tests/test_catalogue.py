@@ -55,7 +55,7 @@ def test_customer_items_are_the_source_word_for_word_in_order(db):
 
 def test_customer_counts_per_phase(db):
     items = Responsibility.objects.filter(party=Party.CUSTOMER)
-    counts = {code: 0 for code in HEADING_TO_PHASE.values()}
+    counts = dict.fromkeys(HEADING_TO_PHASE.values(), 0)
     for item in items:
         counts[phase_code(item)] += 1
     assert counts == {None: 19, "iniciar": 2, "avaliar": 6, "corrigir": 2, "habilitar": 8}
@@ -87,9 +87,7 @@ def test_microsoft_items_with_their_sub_items(db):
 
 
 def test_microsoft_conditional_items(db):
-    conditional = dict(
-        Responsibility.objects.exclude(condition="").values_list("key", "condition")
-    )
+    conditional = dict(Responsibility.objects.exclude(condition="").values_list("key", "condition"))
     assert conditional == {
         "microsoft-habilitar-core-05": "single_forest",
         "microsoft-habilitar-core-06": "single_forest_federated",

@@ -1,0 +1,152 @@
+"""The engagement page and the list: what they show, who may see them, and what they cost."""
+
+import pytest
+from django.urls import reverse
+
+from engagements import services
+from engagements.models import Engagement, Membership, Role
+from engagements.selectors import engagement_progress
+from responsibilities.models import Party
+
+from .factories import add_tasks, make_engagement
+
+
+def detail(engagement):
+    return reverse("engagement-detail", args=[engagement.pk])
+
+
+def test_tasks_are_grouped_by_phase_then_party_with_sub_items_under_parents(
+    client, carla, engagement
+):
+    client.force_login(carla)
+    response = client.get(detail(engagement))
+    groups = response.context["groups"]
+    order = [(g.phase.code if g.phase else None, g.party, g.section) for g in groups]
+    assert order[:3] == [
+        (None, "customer", ""),
+        (None, "microsoft", ""),
+        ("iniciar", "customer", ""),
+    ]
+    assert [(phase, party) for phase, party, section in order[2:]] == [
+        ("iniciar", "customer"),
+        ("iniciar", "microsoft"),
+        ("avaliar", "customer"),
+        ("avaliar", "microsoft"),
+        ("corrigir", "customer"),
+        ("corrigir", "microsoft"),
+        ("habilitar", "customer"),
+        *[("habilitar", "microsoft")] * 5,
+    ]
+    assert [section for phase, party, section in order[-5:]] == [
+        "core",
+        "aad_premium",
+        "aad_premium_features",
+        "intune",
+        "azure_rms",
+    ]
+    intune = next(g for g in groups if g.section == "intune")
+    keys = [t.responsibility.key for t in intune.tasks]
+    at = keys.index("microsoft-habilitar-intune-05")
+    assert keys[at : at + 4] == [
+        "microsoft-habilitar-intune-05",
+        "microsoft-habilitar-intune-05-a",
+        "microsoft-habilitar-intune-05-b",
+        "microsoft-habilitar-intune-05-b-i",
+    ]
+
+
+def test_page_shows_state_who_ticked_due_date_note_and_activity(client, carla, engagement):
+    task = engagement.tasks.get(responsibility__key="customer-iniciar-01")
+    services.task_set_done(task=task, user=carla, done=True)
+    services.task_set_note(task=task, user=carla, note="Reunião marcada <b>hoje</b>")
+    client.force_login(carla)
+    html = client.get(detail(engagement)).content.decode()
+    row = html[html.index(f'id="task-{task.pk}"') :]
+    row = row[: row.index("</li>")]
+    assert 'aria-pressed="true"' in row
+    assert "Carla" in row
+    assert "Reunião marcada &lt;b&gt;hoje&lt;/b&gt;" in row
+    activity = html[html.index('id="activity"') :]
+    assert activity.count("<li>") == 3  # created, done, note
+
+
+def test_progress_is_counted_per_phase_and_party_from_the_tasks(engagement, carla):
+    avaliar = list(engagement.tasks.filter(phase__code="avaliar", party=Party.CUSTOMER))
+    for task in avaliar[:4]:
+        services.task_set_done(task=task, user=carla, done=True)
+    progress = engagement_progress(engagement)
+    row = next(p for p in progress.phases if p.phase and p.phase.code == "avaliar")
+    customer, microsoft = row.by_party["customer"], row.by_party["microsoft"]
+    assert (customer.done, customer.total) == (4, 6)
+    assert (microsoft.done, microsoft.total) == (0, 8)  # 4 items and 4 sub-items
+    assert customer.percent == 67
+    assert progress.overall.done == 4
+    assert progress.overall.total == engagement.tasks.count()
+
+
+def test_viewer_sees_the_page_without_controls(client, vera, engagement):
+    client.force_login(vera)
+    html = client.get(detail(engagement)).content.decode()
+    assert "task-set-done" not in html
+    assert "/done/" not in html and "/note/" not in html and "/due-date/" not in html
+
+
+def test_manager_sees_the_controls(client, carla, engagement):
+    client.force_login(carla)
+    html = client.get(detail(engagement)).content.decode()
+    assert html.count("/done/") == 2 * engagement.tasks.count()  # action and hx-post
+
+
+def test_outsider_gets_404(client, otto, engagement):
+    client.force_login(otto)
+    response = client.get(detail(engagement))
+    assert response.status_code == 404
+    assert engagement.customer not in response.content.decode()
+
+
+def test_anonymous_is_sent_to_login(client, engagement):
+    response = client.get(detail(engagement))
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("login"))
+
+
+def test_list_shows_only_my_engagements(client, otto, engagement, other_engagement):
+    client.force_login(otto)
+    html = client.get(reverse("engagement-list")).content.decode()
+    assert "Northwind" in html
+    assert "Fabrikam" not in html
+
+
+@pytest.mark.parametrize("task_count", [40, 400])
+def test_engagement_page_queries_do_not_grow_with_tasks(
+    client, carla, ada, catalogue, django_assert_num_queries, task_count
+):
+    engagement = Engagement.objects.create(
+        customer="Sized",
+        aad_premium=True,
+        licence_count=200,
+        purchase_date="2026-01-01",
+        start_date="2026-01-02",
+    )
+    Membership.objects.create(
+        engagement=engagement, user=carla, party="customer", role=Role.MANAGER
+    )
+    add_tasks(engagement, task_count, done_by=carla)
+    client.force_login(carla)
+    # session, user, engagement, membership, tasks, phases, progress counts, activity
+    with django_assert_num_queries(8):
+        response = client.get(detail(engagement))
+    assert sum(len(g.tasks) for g in response.context["groups"]) == task_count
+
+
+@pytest.mark.parametrize("engagement_count", [2, 20])
+def test_list_queries_do_not_grow_with_engagements(
+    client, carla, ada, catalogue, django_assert_num_queries, engagement_count
+):
+    for index in range(engagement_count):
+        engagement = make_engagement(created_by=ada, customer=f"Customer {index}")
+        Membership.objects.create(engagement=engagement, user=carla, party="customer")
+    client.force_login(carla)
+    with django_assert_num_queries(3):  # session, user, engagements with their counts
+        response = client.get(reverse("engagement-list"))
+    assert len(response.context["engagements"]) == engagement_count
