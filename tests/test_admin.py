@@ -32,7 +32,9 @@ def form_data(item, **changes):
     return {**data, **changes}
 
 
-def test_admin_lists_filters_and_searches_the_catalogue(client, ada, django_assert_max_num_queries):
+def test_admin_lists_filters_and_searches_the_catalogue(
+    client, ada, catalogue, django_assert_max_num_queries
+):
     client.force_login(ada)
     with django_assert_max_num_queries(12):
         response = client.get(CHANGELIST, {"party": "customer", "phase__id__exact": 2})
@@ -43,7 +45,7 @@ def test_admin_lists_filters_and_searches_the_catalogue(client, ada, django_asse
     ]
 
 
-def test_admin_edits_an_item(client, ada):
+def test_admin_edits_an_item(client, ada, catalogue):
     item = Responsibility.objects.get(key="customer-avaliar-02")
     client.force_login(ada)
     response = client.post(change_url(item), form_data(item, text_en="Share your screen."))
@@ -52,7 +54,7 @@ def test_admin_edits_an_item(client, ada):
     assert item.text_en == "Share your screen."
 
 
-def test_a_sub_item_of_another_party_is_refused_with_a_clear_error(client, ada):
+def test_a_sub_item_of_another_party_is_refused_with_a_clear_error(client, ada, catalogue):
     item = Responsibility.objects.get(key="customer-avaliar-02")
     microsoft_parent = Responsibility.objects.get(key="microsoft-avaliar-02")
     client.force_login(ada)
@@ -63,7 +65,7 @@ def test_a_sub_item_of_another_party_is_refused_with_a_clear_error(client, ada):
     assert item.parent is None
 
 
-def test_blank_portuguese_text_is_refused(client, ada):
+def test_blank_portuguese_text_is_refused(client, ada, catalogue):
     item = Responsibility.objects.get(key="customer-avaliar-02")
     client.force_login(ada)
     response = client.post(change_url(item), form_data(item, text_pt=""))
@@ -73,7 +75,7 @@ def test_blank_portuguese_text_is_refused(client, ada):
     assert item.text_pt
 
 
-def test_admin_retires_items(client, ada):
+def test_admin_retires_items(client, ada, catalogue):
     keys = ["customer-general-01", "customer-general-02"]
     ids = Responsibility.objects.filter(key__in=keys).values_list("pk", flat=True)
     client.force_login(ada)
@@ -91,7 +93,7 @@ def test_an_item_that_engagements_use_cannot_be_deleted(client, ada, engagement)
     assert Task.objects.filter(responsibility=item).exists()
 
 
-def test_an_unused_item_can_be_deleted(client, ada):
+def test_an_unused_item_can_be_deleted(client, ada, catalogue):
     item = Responsibility.objects.get(key="customer-avaliar-02")
     client.force_login(ada)
     url = reverse("admin:responsibilities_responsibility_delete", args=[item.pk])
@@ -100,7 +102,7 @@ def test_an_unused_item_can_be_deleted(client, ada):
 
 
 @pytest.mark.parametrize("persona", ["carla", "vera"])
-def test_non_staff_are_kept_out_of_the_admin(client, request, persona):
+def test_non_staff_are_kept_out_of_the_admin(client, catalogue, request, persona):
     user = request.getfixturevalue(persona)
     client.force_login(user)
     item = Responsibility.objects.get(key="customer-avaliar-02")

@@ -38,7 +38,7 @@ def phase_code(item):
     return item.phase.code if item.phase else None
 
 
-def test_phases_are_the_four_in_order(db):
+def test_phases_are_the_four_in_order(catalogue):
     assert [(p.code, p.name_pt, p.name_en) for p in Phase.objects.all()] == [
         ("iniciar", "Iniciar", "Initiate"),
         ("avaliar", "Avaliar", "Assess"),
@@ -48,12 +48,12 @@ def test_phases_are_the_four_in_order(db):
     assert all(p.goal_pt and p.goal_en for p in Phase.objects.all())
 
 
-def test_customer_items_are_the_source_word_for_word_in_order(db):
+def test_customer_items_are_the_source_word_for_word_in_order(catalogue):
     items = Responsibility.objects.filter(party=Party.CUSTOMER).order_by("position")
     assert [(phase_code(i), i.text_pt) for i in items] == source_bullets()
 
 
-def test_customer_counts_per_phase(db):
+def test_customer_counts_per_phase(catalogue):
     items = Responsibility.objects.filter(party=Party.CUSTOMER)
     counts = dict.fromkeys(HEADING_TO_PHASE.values(), 0)
     for item in items:
@@ -62,7 +62,7 @@ def test_customer_counts_per_phase(db):
     assert not items.exclude(parent=None).exists()
 
 
-def test_microsoft_items_with_their_sub_items(db):
+def test_microsoft_items_with_their_sub_items(catalogue):
     items = list(Responsibility.objects.filter(party=Party.MICROSOFT).select_related("parent"))
     by_depth = {1: 0, 2: 0, 3: 0}
     for item in items:
@@ -86,7 +86,7 @@ def test_microsoft_items_with_their_sub_items(db):
     }
 
 
-def test_microsoft_conditional_items(db):
+def test_microsoft_conditional_items(catalogue):
     conditional = dict(Responsibility.objects.exclude(condition="").values_list("key", "condition"))
     assert conditional == {
         "microsoft-habilitar-core-05": "single_forest",
@@ -100,27 +100,27 @@ def test_microsoft_conditional_items(db):
     }
 
 
-def test_every_item_has_both_languages(db):
+def test_every_item_has_both_languages(catalogue):
     assert Responsibility.objects.count() == 37 + 85
     assert not Responsibility.objects.filter(text_pt="").exists()
     assert not Responsibility.objects.filter(text_en="").exists()
     assert not Responsibility.objects.filter(text_pt=F("text_en")).exists()
 
 
-def test_loading_again_creates_no_duplicates(db):
+def test_loading_again_creates_no_duplicates(catalogue):
     call_command("load_catalogue", "--reload")
     assert Responsibility.objects.count() == 122
     assert Phase.objects.count() == 4
 
 
-def test_plain_load_leaves_an_admins_edit_alone(db, capsys):
+def test_plain_load_leaves_an_admins_edit_alone(catalogue, capsys):
     Responsibility.objects.filter(key="customer-general-01").update(text_en="Edited by an admin")
     call_command("load_catalogue")
     assert "left as it is" in capsys.readouterr().out
     assert Responsibility.objects.get(key="customer-general-01").text_en == "Edited by an admin"
 
 
-def test_reload_overwrites_on_purpose(db):
+def test_reload_overwrites_on_purpose(catalogue):
     Responsibility.objects.filter(key="customer-general-01").update(text_en="Edited by an admin")
     call_command("load_catalogue", "--reload")
     assert Responsibility.objects.get(key="customer-general-01").text_en != "Edited by an admin"
