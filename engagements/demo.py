@@ -67,9 +67,10 @@ def _contoso_create(members) -> None:
     tasks = list(engagement.tasks.select_related("phase").order_by("position"))
     iniciar = [t for t in tasks if t.phase and t.phase.code == "iniciar"]
     avaliar = [t for t in tasks if t.phase and t.phase.code == "avaliar"]
-    for task in iniciar + avaliar[: len(avaliar) // 2]:
+    # Every other Avaliar task, so both parties are partway through it.
+    for task in iniciar + avaliar[::2]:
         services.task_set_done(task=task, user=manager, done=True)
-    open_avaliar = avaliar[len(avaliar) // 2 :]
+    open_avaliar = avaliar[1::2]
     services.task_set_due_date(
         task=open_avaliar[0], user=manager, due_date=today - datetime.timedelta(days=2)
     )

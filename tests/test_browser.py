@@ -39,3 +39,20 @@ def test_demo_manager_ticks_a_task_and_it_survives_a_reload(
     page.reload()
     expect(page.locator(f"#task-{task.pk} button.tick")).to_have_attribute("aria-pressed", "true")
     assert Task.objects.get(pk=task.pk).done
+
+
+def test_a_reason_typed_in_the_details_goes_with_the_untick(
+    live_server, page, transactional_db, catalogue
+):
+    demo_data_create()
+    task = Task.objects.filter(done=True).order_by("position").first()
+
+    log_in(page, live_server.url, "pm")
+    page.goto(f"{live_server.url}/engagements/{task.engagement_id}/#task-{task.pk}")
+    row = page.locator(f"#task-{task.pk}")
+    row.locator("summary").click()
+    row.locator("input[name=reason]").fill("Ata sem assinatura")
+    row.locator("button.tick").click()
+    expect(row.locator("button.tick")).to_have_attribute("aria-pressed", "false")
+    event = task.events.get(kind="task_reopened")
+    assert event.reason == "Ata sem assinatura"

@@ -1,0 +1,27 @@
+"""Logging in and out with Django's own views."""
+
+from django.urls import reverse
+
+from .factories import PASSWORD
+
+
+def test_a_member_logs_in_and_lands_on_their_engagements(client, carla, engagement):
+    response = client.post(
+        reverse("login"), {"username": "carla", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("engagement-list")
+    assert "Fabrikam" in response.content.decode()
+
+
+def test_a_wrong_password_is_refused(client, carla):
+    response = client.post(reverse("login"), {"username": "carla", "password": "wrong"})
+    assert response.status_code == 200
+    assert response.context["form"].errors
+    assert "_auth_user_id" not in client.session
+
+
+def test_logging_out_ends_the_session(client, carla, engagement):
+    client.force_login(carla)
+    assert client.post(reverse("logout")).status_code == 302
+    response = client.get(reverse("engagement-detail", args=[engagement.pk]))
+    assert response["Location"].startswith(reverse("login"))
