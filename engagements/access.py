@@ -6,7 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Engagement, Membership, Role, Task
+from .models import Checkpoint, Engagement, Membership, Role, Task
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,8 @@ class EngagementAccess:
     membership: Membership | None
 
     @property
-    def can_change_tasks(self) -> bool:
+    def can_manage(self) -> bool:
+        """Managers change tasks and schedule checkpoints; everyone else only reads."""
         return self.membership is not None and self.membership.role == Role.MANAGER
 
 
@@ -30,8 +31,8 @@ def get_engagement_for_user(user, pk, *, write=False) -> EngagementAccess:
         raise Http404(_("Engagement not found."))
     membership = Membership.objects.filter(engagement=engagement, user=user).first()
     access = EngagementAccess(engagement=engagement, membership=membership)
-    if write and not access.can_change_tasks:
-        raise PermissionDenied(_("Only the engagement's managers may change its tasks."))
+    if write and not access.can_manage:
+        raise PermissionDenied(_("Only the engagement's managers may do this."))
     return access
 
 
@@ -44,3 +45,20 @@ def get_task_for_user(
     if task is None:
         raise Http404(_("This engagement has no task %(task)s.") % {"task": task_pk})
     return access, task
+
+
+def get_checkpoint_for_user(
+    user, engagement_pk, checkpoint_pk, *, write=False
+) -> tuple[EngagementAccess, Checkpoint]:
+    """A checkpoint of an engagement the user may see (and, with `write`, manage)."""
+    access = get_engagement_for_user(user, engagement_pk, write=write)
+    checkpoint = (
+        Checkpoint.objects.filter(engagement=access.engagement, pk=checkpoint_pk)
+        .select_related("phase", "engagement")
+        .first()
+    )
+    if checkpoint is None:
+        raise Http404(
+            _("This engagement has no checkpoint %(checkpoint)s.") % {"checkpoint": checkpoint_pk}
+        )
+    return access, checkpoint

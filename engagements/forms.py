@@ -1,5 +1,12 @@
+from zoneinfo import available_timezones
+
 from django import forms
+from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
+
+from responsibilities.models import Phase
+
+from .models import CheckpointKind, Profile
 
 
 class TaskDoneForm(forms.Form):
@@ -42,3 +49,58 @@ class TaskDueDateForm(forms.Form):
                 params={"date": self.engagement.purchase_date.isoformat()},
             )
         return due_date
+
+
+DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+
+
+class CheckpointForm(forms.Form):
+    """Times are read in the user's time zone; the service checks them against now."""
+
+    title = forms.CharField(label=_("Title"), max_length=200)
+    kind = forms.ChoiceField(label=_("Kind"), choices=CheckpointKind.choices)
+    phase = forms.ModelChoiceField(label=_("Phase"), queryset=Phase.objects.all())
+    starts_at = forms.DateTimeField(
+        label=_("Starts"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    ends_at = forms.DateTimeField(
+        label=_("Ends"),
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+    )
+    location = forms.CharField(label=_("Place or meeting link"), max_length=500, required=False)
+    agenda = forms.CharField(
+        label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    attendees = forms.ModelMultipleChoiceField(
+        label=_("Attendees"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages={
+            "invalid_choice": _("Only members of this engagement can attend (%(value)s is not)."),
+        },
+    )
+
+    def __init__(self, *args, engagement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["attendees"].queryset = (
+            get_user_model()
+            .objects.filter(memberships__engagement=engagement)
+            .order_by("first_name", "username")
+        )
+        self.fields["attendees"].label_from_instance = lambda user: (
+            user.get_full_name() or user.username
+        )
+
+
+class ProfileForm(forms.ModelForm):
+    time_zone = forms.ChoiceField(
+        label=_("Time zone"), choices=[(zone, zone) for zone in sorted(available_timezones())]
+    )
+
+    class Meta:
+        model = Profile
+        fields = ["language", "time_zone", "receives_digest"]

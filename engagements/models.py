@@ -1,5 +1,7 @@
 """Engagements: one customer's onboarding, its tasks (a snapshot of the catalogue) and its log."""
 
+import uuid
+
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
@@ -7,6 +9,7 @@ from django.db import models
 from django.db.models import Count, Exists, OuterRef, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 from responsibilities.models import (
     Condition,
@@ -218,6 +221,9 @@ class EventKind(models.TextChoices):
     TASK_REOPENED = "task_reopened", _("marked not done")
     NOTE_CHANGED = "note_changed", _("changed the note")
     DUE_DATE_CHANGED = "due_date_changed", _("changed the due date")
+    CHECKPOINT_SCHEDULED = "checkpoint_scheduled", _("scheduled a checkpoint")
+    CHECKPOINT_CHANGED = "checkpoint_changed", _("changed a checkpoint")
+    CHECKPOINT_CANCELLED = "checkpoint_cancelled", _("cancelled a checkpoint")
 
 
 class ActivityEvent(models.Model):
@@ -226,6 +232,9 @@ class ActivityEvent(models.Model):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
     task = models.ForeignKey(
         Task, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
+    )
+    checkpoint = models.ForeignKey(
+        "Checkpoint", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -244,3 +253,153 @@ class ActivityEvent(models.Model):
 
     def __str__(self):
         return f"{self.actor} {self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+
+class Profile(models.Model):
+    """A user's preferences: the language and time zone of their pages and emails."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
+    )
+    language = models.CharField(
+        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
+    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
+    receives_digest = models.BooleanField(
+        _("daily digest"),
+        default=True,
+        help_text=_("At 08:00 your time: overdue tasks and those due within 7 days."),
+    )
+
+    class Meta:
+        verbose_name = _("profile")
+        verbose_name_plural = _("profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class CheckpointKind(models.TextChoices):
+    KICKOFF = "kickoff", _("Kick-off")
+    CHECKPOINT_CALL = "checkpoint_call", _("Checkpoint call")
+    VERIFICATION = "verification", _("Joint verification")
+
+
+class Checkpoint(models.Model):
+    """A meeting of the engagement: the kick-off, a checkpoint call or the joint verification."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="checkpoints")
+    phase = models.ForeignKey(Phase, verbose_name=_("phase"), on_delete=models.PROTECT)
+    kind = models.CharField(_("kind"), max_length=20, choices=CheckpointKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    location = models.CharField(_("place or meeting link"), max_length=500, blank=True)
+    agenda = models.TextField(_("agenda"), blank=True)
+    attendees = models.ManyToManyField(
+        settings.AUTH_USER_MODEL, verbose_name=_("attendees"), related_name="+", blank=True
+    )
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    sequence = models.PositiveIntegerField(
+        default=0, help_text=_("Raised at each change a calendar must pick up (RFC 5545).")
+    )
+    cancelled_at = models.DateTimeField(_("cancelled"), null=True, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["starts_at"]
+        verbose_name = _("checkpoint")
+        verbose_name_plural = _("checkpoints")
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=models.F("starts_at")), name="checkpoint_ends_after_start"
+            )
+        ]
+        indexes = [models.Index(fields=["engagement", "starts_at"])]
+
+    def __str__(self):
+        return self.title
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.cancelled_at is not None
+
+    def has_started(self, now=None) -> bool:
+        return self.starts_at <= (now or timezone.now())
+
+    @property
+    def duration(self):
+        return self.ends_at - self.starts_at
+
+
+class NotificationKind(models.TextChoices):
+    CHECKPOINT_REMINDER = "checkpoint_reminder", _("checkpoint reminder")
+    CHECKPOINT_CANCELLED = "checkpoint_cancelled", _("cancellation notice")
+    TASK_DUE_TOMORROW = "task_due_tomorrow", _("task due tomorrow")
+    TASK_OVERDUE = "task_overdue", _("task overdue")
+    DIGEST = "digest", _("daily digest")
+
+
+class NotificationStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    SENDING = "sending", _("being sent")
+    SENT = "sent", _("sent")
+    FAILED = "failed", _("failed")
+    DROPPED = "dropped", _("dropped: its moment passed")
+    SKIPPED = "skipped", _("skipped: nothing to send")
+    WITHDRAWN = "withdrawn", _("withdrawn: rescheduled or cancelled")
+
+
+class Notification(models.Model):
+    """One email to one person, sent at most once: `key` is unique and a send claims the row.
+
+    Keys: `checkpoint-reminder:<checkpoint>:<start timestamp>:<minutes before>:<user>`,
+    `checkpoint-cancelled:<checkpoint>:<user>`, `task-due-tomorrow:<task>:<due date>:<user>`,
+    `task-overdue:<task>:<due date>:<user>`, `digest:<user>:<local date>`.
+    """
+
+    key = models.CharField(max_length=200, unique=True)
+    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+    )
+    checkpoint = models.ForeignKey(
+        Checkpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    task = models.ForeignKey(
+        Task, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    minutes_before = models.PositiveIntegerField(null=True, blank=True)
+    due_at = models.DateTimeField()
+    status = models.CharField(
+        max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+    )
+    attempts = models.PositiveSmallIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["due_at", "pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [models.Index(fields=["status", "due_at"])]
+
+    def __str__(self):
+        return self.key
+
+    def offset_label(self) -> str:
+        """How long before the meeting a checkpoint reminder goes out, e.g. "24 hours before"."""
+        if self.minutes_before is None:
+            return ""
+        hours, minutes = divmod(self.minutes_before, 60)
+        if minutes:
+            return ngettext(
+                "%(count)d minute before", "%(count)d minutes before", self.minutes_before
+            ) % {"count": self.minutes_before}
+        return ngettext("%(count)d hour before", "%(count)d hours before", hours) % {"count": hours}

@@ -4,7 +4,7 @@ from dataclasses import dataclass, field
 
 from responsibilities.models import SECTION_ORDER, Party, Phase, Section
 
-from .models import ActivityEvent, Engagement, Task
+from .models import ActivityEvent, Checkpoint, Engagement, Task
 
 RECENT_ACTIVITY = 30
 
@@ -115,4 +115,24 @@ def engagement_recent_activity(engagement: Engagement) -> list[ActivityEvent]:
         ActivityEvent.objects.filter(engagement=engagement).select_related("actor", "task")[
             :RECENT_ACTIVITY
         ]
+    )
+
+
+@dataclass
+class EngagementCheckpoints:
+    upcoming: list[Checkpoint]
+    past_or_cancelled: list[Checkpoint]
+
+
+def engagement_checkpoints(engagement: Engagement, now) -> EngagementCheckpoints:
+    """Upcoming meetings, then the record of past and cancelled ones (one query)."""
+    checkpoints = list(
+        Checkpoint.objects.filter(engagement=engagement)
+        .select_related("phase")
+        .order_by("starts_at")
+    )
+    upcoming = [c for c in checkpoints if not c.is_cancelled and c.ends_at > now]
+    return EngagementCheckpoints(
+        upcoming=upcoming,
+        past_or_cancelled=[c for c in reversed(checkpoints) if c not in upcoming],
     )

@@ -1,14 +1,27 @@
 """Every write to an engagement goes through these functions: they validate, save and log."""
 
+import datetime
 from datetime import date
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from responsibilities.models import Responsibility
 
-from .models import ActivityEvent, Engagement, EventKind, Task
+from .models import (
+    ActivityEvent,
+    Checkpoint,
+    Engagement,
+    EventKind,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Task,
+)
 
 
 def _applicable_items(engagement: Engagement) -> list[Responsibility]:
@@ -137,3 +150,199 @@ def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | No
         new_value=due_date.isoformat() if due_date else "",
     )
     return task
+
+
+def _checkpoint_validate(*, engagement, starts_at, ends_at, attendees, now) -> None:
+    errors = {}
+    if starts_at <= now:
+        errors["starts_at"] = _("A checkpoint cannot start in the past.")
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("The end must be after the start.")
+    member_ids = set(engagement.memberships.values_list("user_id", flat=True))
+    outsiders = [str(user) for user in attendees if user.pk not in member_ids]
+    if outsiders:
+        errors["attendees"] = _("Not members of this engagement: %(names)s.") % {
+            "names": ", ".join(outsiders)
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _checkpoint_reminders_sync(checkpoint: Checkpoint, now) -> None:
+    """Make the pending reminders match the checkpoint's time and attendees.
+
+    A reminder's key holds the start time, so a rescheduled checkpoint gets fresh reminders
+    while the ones already sent for the old time stay in the log.
+    """
+    wanted = {}
+    if not checkpoint.is_cancelled:
+        start_stamp = int(checkpoint.starts_at.timestamp())
+        for user in checkpoint.attendees.all():
+            for minutes in settings.CHECKPOINT_REMINDER_MINUTES:
+                due_at = checkpoint.starts_at - datetime.timedelta(minutes=minutes)
+                if due_at <= now:  # already past when scheduled: nothing to remind of
+                    continue
+                key = f"checkpoint-reminder:{checkpoint.pk}:{start_stamp}:{minutes}:{user.pk}"
+                wanted[key] = Notification(
+                    key=key,
+                    kind=NotificationKind.CHECKPOINT_REMINDER,
+                    recipient=user,
+                    checkpoint=checkpoint,
+                    minutes_before=minutes,
+                    due_at=due_at,
+                )
+    reminders = Notification.objects.filter(
+        checkpoint=checkpoint, kind=NotificationKind.CHECKPOINT_REMINDER
+    )
+    reminders.filter(status=NotificationStatus.PENDING).exclude(key__in=wanted).update(
+        status=NotificationStatus.WITHDRAWN
+    )
+    reminders.filter(status=NotificationStatus.WITHDRAWN, key__in=wanted).update(
+        status=NotificationStatus.PENDING
+    )
+    Notification.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+
+
+def _checkpoint_event(checkpoint, user, kind, old_value="", new_value=""):
+    ActivityEvent.objects.create(
+        engagement_id=checkpoint.engagement_id,
+        checkpoint=checkpoint,
+        actor=user,
+        kind=kind,
+        old_value=old_value,
+        new_value=new_value,
+    )
+
+
+def _describe_time(checkpoint) -> str:
+    return f"{checkpoint.starts_at.isoformat()} – {checkpoint.ends_at.isoformat()}"
+
+
+@transaction.atomic
+def checkpoint_schedule(
+    *,
+    engagement: Engagement,
+    user: AbstractBaseUser,
+    phase,
+    kind: str,
+    title: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    location: str = "",
+    agenda: str = "",
+    attendees=(),
+) -> Checkpoint:
+    """Schedule a meeting and the reminders its attendees will get before it."""
+    now = timezone.now()
+    attendees = list(attendees)
+    _checkpoint_validate(
+        engagement=engagement, starts_at=starts_at, ends_at=ends_at, attendees=attendees, now=now
+    )
+    checkpoint = Checkpoint(
+        engagement=engagement,
+        phase=phase,
+        kind=kind,
+        title=title,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        location=location,
+        agenda=agenda,
+        created_by=user,
+    )
+    checkpoint.full_clean()
+    checkpoint.save()
+    checkpoint.attendees.set(attendees)
+    _checkpoint_reminders_sync(checkpoint, now)
+    _checkpoint_event(
+        checkpoint, user, EventKind.CHECKPOINT_SCHEDULED, new_value=_describe_time(checkpoint)
+    )
+    return checkpoint
+
+
+# A calendar must pick up a change to any of these: RFC 5545 wants SEQUENCE raised.
+_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "location")
+
+
+@transaction.atomic
+def checkpoint_update(
+    *,
+    checkpoint: Checkpoint,
+    user: AbstractBaseUser,
+    phase,
+    kind: str,
+    title: str,
+    starts_at: datetime.datetime,
+    ends_at: datetime.datetime,
+    location: str = "",
+    agenda: str = "",
+    attendees=(),
+) -> Checkpoint:
+    """Change or reschedule a meeting that has not started; reminders follow the new time."""
+    now = timezone.now()
+    checkpoint = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
+    if checkpoint.is_cancelled or checkpoint.has_started(now):
+        raise ValidationError(
+            _("This checkpoint has started or was cancelled: it can no longer change.")
+        )
+    attendees = list(attendees)
+    _checkpoint_validate(
+        engagement=checkpoint.engagement,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        attendees=attendees,
+        now=now,
+    )
+    old_time = _describe_time(checkpoint)
+    new_values = {
+        "phase": phase,
+        "kind": kind,
+        "title": title,
+        "starts_at": starts_at,
+        "ends_at": ends_at,
+        "location": location,
+        "agenda": agenda,
+    }
+    if any(getattr(checkpoint, name) != new_values[name] for name in _CALENDAR_FIELDS):
+        checkpoint.sequence += 1
+    for name, value in new_values.items():
+        setattr(checkpoint, name, value)
+    checkpoint.full_clean()
+    checkpoint.save()
+    checkpoint.attendees.set(attendees)
+    _checkpoint_reminders_sync(checkpoint, now)
+    _checkpoint_event(
+        checkpoint, user, EventKind.CHECKPOINT_CHANGED, old_time, _describe_time(checkpoint)
+    )
+    return checkpoint
+
+
+@transaction.atomic
+def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Checkpoint:
+    """Cancel a meeting: its pending reminders are withdrawn and its attendees told."""
+    now = timezone.now()
+    checkpoint = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
+    if checkpoint.is_cancelled:
+        return checkpoint
+    if checkpoint.has_started(now):
+        raise ValidationError(
+            _("This checkpoint has already started: it can no longer be cancelled.")
+        )
+    checkpoint.cancelled_at = now
+    checkpoint.sequence += 1
+    checkpoint.save(update_fields=["cancelled_at", "sequence"])
+    _checkpoint_reminders_sync(checkpoint, now)
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                key=f"checkpoint-cancelled:{checkpoint.pk}:{user_id}",
+                kind=NotificationKind.CHECKPOINT_CANCELLED,
+                recipient_id=user_id,
+                checkpoint=checkpoint,
+                due_at=now,
+            )
+            for user_id in checkpoint.attendees.values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+    _checkpoint_event(checkpoint, user, EventKind.CHECKPOINT_CANCELLED, _describe_time(checkpoint))
+    return checkpoint

@@ -20,4 +20,30 @@ urlpatterns = [
         views.task_set_due_date,
         name="task-set-due-date",
     ),
+    path(
+        "engagements/<int:pk>/checkpoints/new/",
+        views.checkpoint_new,
+        name="checkpoint-new",
+    ),
+    path(
+        "engagements/<int:pk>/checkpoints/<int:checkpoint_pk>/",
+        views.checkpoint_detail,
+        name="checkpoint-detail",
+    ),
+    path(
+        "engagements/<int:pk>/checkpoints/<int:checkpoint_pk>/edit/",
+        views.checkpoint_edit,
+        name="checkpoint-edit",
+    ),
+    path(
+        "engagements/<int:pk>/checkpoints/<int:checkpoint_pk>/cancel/",
+        views.checkpoint_cancel,
+        name="checkpoint-cancel",
+    ),
+    path(
+        "engagements/<int:pk>/checkpoints/<int:checkpoint_pk>/calendar.ics",
+        views.checkpoint_calendar,
+        name="checkpoint-calendar",
+    ),
+    path("profile/", views.profile, name="profile"),
 ]

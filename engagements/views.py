@@ -1,15 +1,24 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from . import services
-from .access import get_engagement_for_user, get_task_for_user
-from .forms import TaskDoneForm, TaskDueDateForm, TaskNoteForm
-from .models import Engagement
-from .selectors import engagement_progress, engagement_recent_activity, engagement_task_groups
+from .access import get_checkpoint_for_user, get_engagement_for_user, get_task_for_user
+from .calendar import checkpoint_ics
+from .forms import CheckpointForm, ProfileForm, TaskDoneForm, TaskDueDateForm, TaskNoteForm
+from .models import Engagement, Profile
+from .selectors import (
+    engagement_checkpoints,
+    engagement_progress,
+    engagement_recent_activity,
+    engagement_task_groups,
+)
 
 
 @login_required
@@ -31,6 +40,7 @@ def engagement_detail(request, pk):
             "groups": engagement_task_groups(engagement),
             "progress": engagement_progress(engagement),
             "activity": engagement_recent_activity(engagement),
+            "checkpoints": engagement_checkpoints(engagement, timezone.now()),
         },
     )
 
@@ -100,3 +110,114 @@ def task_set_due_date(request, pk, task_pk):
         task=task, user=request.user, due_date=form.cleaned_data["due_date"]
     )
     return _task_changed(request, access, task)
+
+
+def _checkpoint_form_page(request, access, form, checkpoint=None):
+    return render(
+        request,
+        "engagements/checkpoint_form.html",
+        {"access": access, "engagement": access.engagement, "form": form, "checkpoint": checkpoint},
+    )
+
+
+@login_required
+def checkpoint_new(request, pk):
+    access = get_engagement_for_user(request.user, pk, write=True)
+    engagement = access.engagement
+    if request.method != "POST":
+        form = CheckpointForm(
+            engagement=engagement,
+            initial={"attendees": list(engagement.memberships.values_list("user_id", flat=True))},
+        )
+        return _checkpoint_form_page(request, access, form)
+    form = CheckpointForm(request.POST, engagement=engagement)
+    if form.is_valid():
+        try:
+            checkpoint = services.checkpoint_schedule(
+                engagement=engagement, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Checkpoint scheduled; its attendees will be reminded."))
+            return redirect("checkpoint-detail", pk=engagement.pk, checkpoint_pk=checkpoint.pk)
+    return _checkpoint_form_page(request, access, form)
+
+
+@login_required
+def checkpoint_edit(request, pk, checkpoint_pk):
+    access, checkpoint = get_checkpoint_for_user(request.user, pk, checkpoint_pk, write=True)
+    engagement = access.engagement
+    if request.method != "POST":
+        initial = {
+            field: getattr(checkpoint, field)
+            for field in ("title", "kind", "phase", "starts_at", "ends_at", "location", "agenda")
+        }
+        initial["attendees"] = list(checkpoint.attendees.values_list("pk", flat=True))
+        form = CheckpointForm(engagement=engagement, initial=initial)
+        return _checkpoint_form_page(request, access, form, checkpoint)
+    form = CheckpointForm(request.POST, engagement=engagement)
+    if form.is_valid():
+        try:
+            services.checkpoint_update(
+                checkpoint=checkpoint, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Checkpoint changed; reminders follow the new details."))
+            return redirect("checkpoint-detail", pk=engagement.pk, checkpoint_pk=checkpoint.pk)
+    return _checkpoint_form_page(request, access, form, checkpoint)
+
+
+@login_required
+@require_POST
+def checkpoint_cancel(request, pk, checkpoint_pk):
+    access, checkpoint = get_checkpoint_for_user(request.user, pk, checkpoint_pk, write=True)
+    try:
+        services.checkpoint_cancel(checkpoint=checkpoint, user=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Checkpoint cancelled; its attendees are being told."))
+    return redirect("checkpoint-detail", pk=pk, checkpoint_pk=checkpoint_pk)
+
+
+@login_required
+def checkpoint_detail(request, pk, checkpoint_pk):
+    access, checkpoint = get_checkpoint_for_user(request.user, pk, checkpoint_pk)
+    return render(
+        request,
+        "engagements/checkpoint_detail.html",
+        {
+            "access": access,
+            "engagement": access.engagement,
+            "checkpoint": checkpoint,
+            "attendees": checkpoint.attendees.order_by("first_name", "username"),
+            "notifications": checkpoint.notifications.select_related("recipient").order_by(
+                "due_at", "recipient__username"
+            ),
+            "can_change": access.can_manage
+            and not checkpoint.is_cancelled
+            and not checkpoint.has_started(),
+        },
+    )
+
+
+@login_required
+def checkpoint_calendar(request, pk, checkpoint_pk):
+    _access, checkpoint = get_checkpoint_for_user(request.user, pk, checkpoint_pk)
+    response = HttpResponse(checkpoint_ics(checkpoint), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="checkpoint-{checkpoint.pk}.ics"'
+    return response
+
+
+@login_required
+def profile(request):
+    instance = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
+    form = ProfileForm(request.POST or None, instance=instance)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        messages.success(request, _("Preferences saved."))
+        return redirect("profile")
+    return render(request, "engagements/profile.html", {"form": form})

@@ -4,6 +4,7 @@ With no environment the portal runs on SQLite; production sets DATABASE_URL,
 SECRET_KEY and CELERY_BROKER_URL (see .env.example).
 """
 
+from email.utils import parseaddr
 from pathlib import Path
 
 import environ
@@ -47,6 +48,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "engagements.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
 ]
@@ -100,12 +102,63 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
+# A dotted path (an email service's backend, say) wins over the one EMAIL_URL implies.
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="FastTrack Portal <portal@localhost>")
+# The bare address, for calendar invitations' ORGANIZER.
+DEFAULT_FROM_EMAIL_ADDRESS = parseaddr(DEFAULT_FROM_EMAIL)[1]
 
-CELERY_BROKER_URL = env.str("CELERY_BROKER_URL", default=env.str("REDIS_URL", default=""))
+# Absolute links in emails point here.
+PORTAL_URL = env.str("PORTAL_URL", default="http://127.0.0.1:8000").rstrip("/")
+
+# Celery. Without CELERY_BROKER_URL or REDIS_URL the broker is a folder on disk, so the
+# embedded default runs a worker and beat with no server. No result backend: nothing reads
+# results, and a dead backend once made .delay() hang for 19 s.
+CELERY_BROKER_URL = (
+    env.str("CELERY_BROKER_URL", default="") or env.str("REDIS_URL", default="") or "filesystem://"
+)
+CELERY_BROKER_FOLDER = Path(env.str("CELERY_BROKER_FOLDER", default=str(BASE_DIR / ".celery")))
+if CELERY_BROKER_URL == "filesystem://":
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(CELERY_BROKER_FOLDER / "queue"),
+        "data_folder_out": str(CELERY_BROKER_FOLDER / "queue"),
+        "store_processed": False,
+    }
+CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_TIME_LIMIT = 120
+CELERY_TASK_SOFT_TIME_LIMIT = 100
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+
+# Reminders and notifications (see engagements/notifications.py).
+CHECKPOINT_REMINDER_MINUTES = env.list(
+    "CHECKPOINT_REMINDER_MINUTES", cast=int, default=[24 * 60, 60]
+)
+NOTIFICATION_DISPATCH_SECONDS = env.float("NOTIFICATION_DISPATCH_SECONDS", default=30.0)
+# A send claimed longer ago than this is taken to have died with its worker and is retried.
+NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=300)
+# The wait after a failed send; it doubles with each attempt, up to an hour.
+NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
+NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
+DIGEST_HOUR = 8
+
+CELERY_BEAT_SCHEDULE = {
+    # Sends what is due. Its period bounds how late a reminder can be; each run costs a
+    # fixed number of indexed queries plus one message per due notification.
+    "dispatch-notifications": {
+        "task": "engagements.tasks.dispatch_notifications",
+        "schedule": NOTIFICATION_DISPATCH_SECONDS,
+    },
+    # Due-date notes and digests are promised "at 08:00 your time", so a five-minute
+    # period is precise enough and keeps the per-user scan rare.
+    "queue-daily-notifications": {
+        "task": "engagements.tasks.queue_daily_notifications",
+        "schedule": 300.0,
+    },
+}
 
 LOGGING = {
     "version": 1,

@@ -133,8 +133,9 @@ def test_engagement_page_queries_do_not_grow_with_tasks(
     )
     add_tasks(engagement, task_count, done_by=carla)
     client.force_login(carla)
-    # session, user, engagement, membership, tasks, phases, progress counts, activity
-    with django_assert_num_queries(8):
+    # session, user, profile, engagement, membership, tasks, phases, progress counts,
+    # checkpoints, activity
+    with django_assert_num_queries(10):
         response = client.get(detail(engagement))
     assert sum(len(g.tasks) for g in response.context["groups"]) == task_count
 
@@ -147,6 +148,6 @@ def test_list_queries_do_not_grow_with_engagements(
         engagement = make_engagement(created_by=ada, customer=f"Customer {index}")
         Membership.objects.create(engagement=engagement, user=carla, party="customer")
     client.force_login(carla)
-    with django_assert_num_queries(3):  # session, user, engagements with their counts
+    with django_assert_num_queries(4):  # session, user, profile, engagements with their counts
         response = client.get(reverse("engagement-list"))
     assert len(response.context["engagements"]) == engagement_count

@@ -1,0 +1,46 @@
+"""Checkpoints as iCalendar (RFC 5545) events that calendars update in place."""
+
+from django.conf import settings
+from django.utils import timezone
+from icalendar import Calendar, Event, vCalAddress, vText
+
+PRODUCT_ID = "-//FastTrack Portal//Checkpoints//EN"
+
+
+def checkpoint_uid(checkpoint) -> str:
+    """Stable across every change, so a calendar replaces the event instead of adding one."""
+    return f"{checkpoint.uid}@fasttrack-portal"
+
+
+def checkpoint_ics(checkpoint) -> bytes:
+    """A REQUEST for a scheduled checkpoint, a CANCEL for a cancelled one."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if checkpoint.is_cancelled else "REQUEST")
+
+    event = Event()
+    event.add("uid", checkpoint_uid(checkpoint))
+    event.add("sequence", checkpoint.sequence)
+    event.add("dtstamp", timezone.now())
+    event.add("dtstart", checkpoint.starts_at)
+    event.add("dtend", checkpoint.ends_at)
+    event.add("summary", f"{checkpoint.engagement.customer}: {checkpoint.title}")
+    event.add("status", "CANCELLED" if checkpoint.is_cancelled else "CONFIRMED")
+    if checkpoint.location:
+        event.add("location", checkpoint.location)
+    description = checkpoint.agenda
+    link = f"{settings.PORTAL_URL}/engagements/{checkpoint.engagement_id}/"
+    event.add("description", f"{description}\n\n{link}".strip())
+    event.add("url", link)
+    organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL_ADDRESS}")
+    organizer.params["cn"] = vText("FastTrack Portal")
+    event.add("organizer", organizer)
+    for user in checkpoint.attendees.all():
+        if user.email:
+            attendee = vCalAddress(f"mailto:{user.email}")
+            attendee.params["cn"] = vText(user.get_full_name() or user.username)
+            attendee.params["role"] = vText("REQ-PARTICIPANT")
+            event.add("attendee", attendee, encode=0)
+    calendar.add_component(event)
+    return calendar.to_ical()

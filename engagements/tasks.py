@@ -1,0 +1,32 @@
+"""Celery tasks: thin wrappers that take ids and call engagements.notifications."""
+
+import logging
+
+from celery import shared_task
+from django.utils import timezone
+
+from . import notifications
+
+logger = logging.getLogger(__name__)
+
+
+@shared_task(acks_late=True)
+def send_notification(notification_id: int) -> None:
+    # acks_late is safe: a redelivered message finds the row already claimed or sent.
+    notifications.notification_send(notification_id=notification_id)
+
+
+@shared_task
+def dispatch_notifications() -> None:
+    due = notifications.notifications_due(now=timezone.now())
+    for notification_id in due:
+        send_notification.delay(notification_id)
+    if due:
+        logger.info("Dispatched %d notifications", len(due))
+
+
+@shared_task
+def queue_daily_notifications() -> None:
+    now = timezone.now()
+    notifications.queue_task_due_notes(now=now)
+    notifications.queue_digests(now=now)
