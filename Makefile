@@ -16,6 +16,7 @@ $(INSTALLED): pyproject.toml
 # The embedded default: SQLite, demo data, development key. Safe to run again.
 run: export DEBUG := true
 run: $(INSTALLED)
+	$(BIN)/python manage.py compile_translations
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py seed_demo
@@ -26,4 +27,5 @@ lint: $(INSTALLED)
 	$(BIN)/ruff check .
 
 test: lint
+	DJANGO_SETTINGS_MODULE=fasttrack.test_settings $(BIN)/python manage.py compile_translations
 	$(BIN)/pytest

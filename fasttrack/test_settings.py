@@ -10,3 +10,5 @@ DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 LANGUAGE_CODE = "pt-br"
+# Unit tests run Celery tasks inline; the integration tests start real workers on Redis.
+CELERY_TASK_ALWAYS_EAGER = True

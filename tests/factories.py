@@ -13,7 +13,11 @@ PASSWORD = "secret-pass"
 
 def make_user(username, **extra):
     return get_user_model().objects.create_user(
-        username=username, password=PASSWORD, first_name=username.title(), **extra
+        username=username,
+        password=PASSWORD,
+        first_name=username.title(),
+        email=f"{username}@example.com",
+        **extra,
     )
 
 

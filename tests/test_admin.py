@@ -60,7 +60,7 @@ def test_a_sub_item_of_another_party_is_refused_with_a_clear_error(client, ada, 
     client.force_login(ada)
     response = client.post(change_url(item), form_data(item, parent=microsoft_parent.pk))
     assert response.status_code == 200
-    assert "same party, phase and section" in response.content.decode()
+    assert "mesma parte, fase e seção" in response.content.decode()
     item.refresh_from_db()
     assert item.parent is None
 

@@ -110,8 +110,8 @@ def test_creation_is_logged(catalogue, ada):
     "change, message",
     [
         ({"licence_count": 149}, "150"),
-        ({"aad_premium": False, "intune": False, "azure_rms": False}, "at least one service"),
-        ({"start_date": datetime.date(2026, 8, 1)}, "before the licence purchase date"),
+        ({"aad_premium": False, "intune": False, "azure_rms": False}, "pelo menos um serviço"),
+        ({"start_date": datetime.date(2026, 8, 1)}, "anterior à data de compra das licenças"),
     ],
 )
 def test_bad_engagements_are_refused_and_nothing_is_saved(catalogue, ada, change, message):

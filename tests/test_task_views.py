@@ -70,7 +70,7 @@ def test_htmx_tick_returns_the_row_and_the_new_progress(client, carla, task):
 def test_a_missing_state_is_a_clear_error_and_changes_nothing(client, carla, task):
     client.force_login(carla)
     response = client.post(url("task-set-done", task), {}, follow=True)
-    assert "done (1) or not done (0)" in response.content.decode()
+    assert "concluída (1) ou não concluída (0)" in response.content.decode()
     task.refresh_from_db()
     assert not task.done
     assert not events(task, EventKind.TASK_DONE).exists()
@@ -113,9 +113,9 @@ def test_manager_sets_and_clears_a_due_date(client, carla, task):
 @pytest.mark.parametrize(
     "value, message",
     [
-        ("2026-02-30", "Enter a real calendar date"),
-        ("tomorrow", "Enter a real calendar date"),
-        ("2020-01-01", "before the licence purchase date (2026-09-01)"),
+        ("2026-02-30", "Informe uma data válida no formato AAAA-MM-DD"),
+        ("tomorrow", "Informe uma data válida no formato AAAA-MM-DD"),
+        ("2020-01-01", "anterior à data de compra das licenças (2026-09-01)"),
     ],
 )
 def test_a_bad_due_date_is_a_clear_error_and_changes_nothing(client, carla, task, value, message):

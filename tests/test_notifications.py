@@ -1,0 +1,335 @@
+"""Reminders, due-date notes and digests: when they are due, what they say, and only once."""
+
+import datetime
+import logging
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from icalendar import Calendar
+
+from engagements import services
+from engagements.models import (
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Profile,
+)
+from engagements.notifications import (
+    notification_send,
+    notifications_due,
+    queue_digests,
+    queue_task_due_notes,
+)
+from engagements.tasks import dispatch_notifications, queue_daily_notifications
+from responsibilities.models import Party, Phase
+
+SAO_PAULO = datetime.timezone(datetime.timedelta(hours=-3))  # no daylight saving since 2019
+
+
+def at(text, zone=SAO_PAULO):
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=zone)
+
+
+@pytest.fixture
+def clock(time_machine):
+    def move(moment):
+        time_machine.move_to(moment, tick=False)
+
+    move(at("2026-11-02 12:00"))
+    return move
+
+
+@pytest.fixture
+def checkpoint(clock, engagement, carla, miguel):
+    return services.checkpoint_schedule(
+        engagement=engagement,
+        user=carla,
+        phase=Phase.objects.get(code="avaliar"),
+        kind="checkpoint_call",
+        title="Revisão da lista de correção",
+        starts_at=at("2026-11-10 10:00"),
+        ends_at=at("2026-11-10 11:00"),
+        location="https://meet.example.com/abc",
+        agenda="1. Rede",
+        attendees=[carla, miguel],
+    )
+
+
+def dispatch():
+    """One beat run; test settings make the sends it enqueues run inline."""
+    dispatch_notifications.delay()
+
+
+def sent_to(kind=None):
+    return sorted(
+        m.to[0]
+        for m in mail.outbox
+        if kind is None or m.extra_headers["X-FastTrack-Notification"].startswith(kind)
+    )
+
+
+def test_nothing_is_sent_before_its_moment(clock, checkpoint):
+    clock(at("2026-11-09 09:59"))
+    dispatch()
+    assert mail.outbox == []
+
+
+def test_reminders_go_out_at_their_moment_once(clock, checkpoint):
+    clock(at("2026-11-09 10:00"))
+    dispatch()
+    dispatch()  # the beat fired twice
+    assert sent_to() == ["carla@example.com", "miguel@example.com"]
+    clock(at("2026-11-10 09:00"))
+    dispatch()
+    assert len(mail.outbox) == 4
+    assert not Notification.objects.exclude(status=NotificationStatus.SENT).exists()
+
+
+def test_a_second_send_of_the_same_reminder_is_not_claimed(clock, checkpoint):
+    reminder = checkpoint.notifications.first()
+    clock(reminder.due_at)
+    assert notification_send(notification_id=reminder.pk) == NotificationStatus.SENT
+    assert notification_send(notification_id=reminder.pk) == "not claimed"
+    assert len(mail.outbox) == 1
+
+
+def test_the_reminder_is_plain_text_and_html_with_the_calendar_file(clock, checkpoint, engagement):
+    clock(at("2026-11-09 10:00"))
+    dispatch()
+    message = next(m for m in mail.outbox if m.to == ["carla@example.com"])
+    assert "Revisão da lista de correção" in message.subject
+    assert f"/engagements/{engagement.pk}/" in message.body
+    html, mimetype = message.alternatives[0]
+    assert mimetype == "text/html" and "<h2>" in html
+    name, content, mimetype = message.attachments[0]
+    assert name == "checkpoint.ics" and mimetype.startswith("text/calendar")
+    (event,) = Calendar.from_ical(content).walk("VEVENT")
+    assert event.decoded("DTSTART") == checkpoint.starts_at
+
+
+def test_the_agenda_is_built_when_the_reminder_is_sent(clock, checkpoint, engagement, carla):
+    tasks = engagement.tasks.filter(phase__code="avaliar", party=Party.CUSTOMER).order_by(
+        "position"
+    )
+    first, second, third = tasks[0], tasks[1], tasks[2]
+    Profile.objects.create(user=carla, language="en")
+    services.task_set_done(task=first, user=carla, done=True)
+    services.task_set_due_date(task=second, user=carla, due_date=datetime.date(2026, 11, 5))
+    clock(at("2026-11-09 10:00"))
+    dispatch()
+    body = next(m for m in mail.outbox if m.to == ["carla@example.com"]).body
+    open_part = body[: body.index("Overdue")]
+    overdue_part = body[body.index("Overdue") : body.index("Done since")]
+    done_part = body[body.index("Done since") :]
+    assert first.text_en not in open_part and third.text_en in open_part
+    assert second.text_en in overdue_part
+    assert first.text_en in done_part
+    assert "Customer (5)" in open_part
+
+
+def test_a_reminder_missed_while_workers_were_down_is_sent_if_the_meeting_has_not_started(
+    clock, checkpoint
+):
+    clock(at("2026-11-10 09:30"))  # both reminders' moments have passed
+    dispatch()
+    assert len(mail.outbox) == 4
+
+
+def test_a_reminder_whose_meeting_started_is_dropped_and_logged(clock, checkpoint, caplog):
+    clock(at("2026-11-10 10:05"))
+    with caplog.at_level(logging.WARNING, logger="engagements.notifications"):
+        dispatch()
+    assert mail.outbox == []
+    dropped = checkpoint.notifications.filter(status=NotificationStatus.DROPPED)
+    assert dropped.count() == 4
+    assert dropped.first().last_error == "the checkpoint had already started"
+    assert "Dropped notification checkpoint-reminder" in caplog.text
+
+
+def test_a_failed_send_is_retried_with_back_off_and_not_lost(clock, checkpoint, settings):
+    settings.EMAIL_BACKEND = "tests.support.DownEmailBackend"
+    clock(at("2026-11-09 10:00"))
+    dispatch()
+    failed = checkpoint.notifications.filter(status=NotificationStatus.PENDING, attempts=1)
+    assert failed.count() == 2
+    reminder = failed.first()
+    assert "SMTPServerDisconnected" in reminder.last_error
+    assert reminder.next_attempt_at == at("2026-11-09 10:01")
+
+    dispatch()  # too early for the retry
+    assert checkpoint.notifications.filter(attempts=2).count() == 0
+    clock(at("2026-11-09 10:01"))
+    dispatch()  # still down: the wait doubles
+    reminder.refresh_from_db()
+    assert (reminder.attempts, reminder.next_attempt_at) == (2, at("2026-11-09 10:03"))
+
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clock(at("2026-11-09 10:03"))
+    dispatch()
+    assert sent_to() == ["carla@example.com", "miguel@example.com"]
+    reminder.refresh_from_db()
+    assert reminder.status == NotificationStatus.SENT and reminder.last_error == ""
+
+
+def test_a_send_that_keeps_failing_ends_as_failed(clock, checkpoint, settings):
+    settings.EMAIL_BACKEND = "tests.support.DownEmailBackend"
+    settings.NOTIFICATION_MAX_ATTEMPTS = 2
+    reminder = checkpoint.notifications.first()
+    clock(reminder.due_at)
+    assert notification_send(notification_id=reminder.pk) == NotificationStatus.PENDING
+    clock(reminder.due_at + datetime.timedelta(minutes=5))
+    assert notification_send(notification_id=reminder.pk) == NotificationStatus.FAILED
+
+
+def test_a_claim_whose_worker_died_is_retaken_after_the_lease(clock, checkpoint, settings):
+    reminder = checkpoint.notifications.first()
+    claimed_at = reminder.due_at
+    Notification.objects.filter(pk=reminder.pk).update(
+        status=NotificationStatus.SENDING, claimed_at=claimed_at, attempts=1
+    )
+    clock(claimed_at + datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS - 1))
+    assert reminder.pk not in notifications_due(now=timezone.now())
+    clock(claimed_at + datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS + 1))
+    dispatch()
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (NotificationStatus.SENT, 2)
+    assert len(mail.outbox) >= 1
+
+
+def test_a_rescheduled_checkpoint_is_reminded_for_its_new_time_only(clock, checkpoint, carla):
+    clock(at("2026-11-09 10:00"))
+    dispatch()
+    assert len(mail.outbox) == 2
+    services.checkpoint_update(
+        checkpoint=checkpoint,
+        user=carla,
+        phase=checkpoint.phase,
+        kind=checkpoint.kind,
+        title=checkpoint.title,
+        starts_at=at("2026-11-12 10:00"),
+        ends_at=at("2026-11-12 11:00"),
+        attendees=[carla],
+    )
+    clock(at("2026-11-10 09:00"))  # the old 1-hour moment
+    dispatch()
+    assert len(mail.outbox) == 2
+    clock(at("2026-11-11 10:00"))
+    dispatch()
+    assert len(mail.outbox) == 3
+    assert mail.outbox[-1].to == ["carla@example.com"]
+
+
+def test_a_cancelled_checkpoint_sends_a_cancellation_and_no_reminder(clock, checkpoint, carla):
+    services.checkpoint_cancel(checkpoint=checkpoint, user=carla)
+    dispatch()
+    assert sent_to() == ["carla@example.com", "miguel@example.com"]
+    notice = mail.outbox[0]
+    assert notice.subject == "Cancelado: Revisão da lista de correção"
+    calendar = Calendar.from_ical(notice.attachments[0][1])
+    assert str(calendar["METHOD"]) == "CANCEL"
+    clock(at("2026-11-10 09:30"))
+    dispatch()
+    assert len(mail.outbox) == 2
+
+
+def test_the_email_follows_the_recipients_language_and_time_zone(clock, checkpoint, miguel):
+    Profile.objects.create(user=miguel, language="en", time_zone="Europe/Lisbon")
+    clock(at("2026-11-09 10:00"))
+    dispatch()
+    english = next(m for m in mail.outbox if m.to == ["miguel@example.com"])
+    portuguese = next(m for m in mail.outbox if m.to == ["carla@example.com"])
+    assert english.subject.startswith("Reminder:")
+    assert "2026-11-10 13:00" in english.subject  # 10:00 in São Paulo is 13:00 in Lisbon
+    assert "Europe/Lisbon" in english.body
+    assert portuguese.subject.startswith("Lembrete:")
+    assert "2026-11-10 10:00" in portuguese.subject
+    assert "America/Sao_Paulo" in portuguese.body
+
+
+@pytest.fixture
+def due_task(engagement, carla):
+    task = engagement.tasks.filter(party=Party.CUSTOMER).order_by("position").first()
+    return services.task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 11, 10))
+
+
+def run_daily_and_dispatch():
+    queue_daily_notifications.delay()
+    dispatch()
+
+
+def test_customer_managers_hear_the_day_before_a_customer_task_is_due(
+    clock, engagement, due_task, carla, miguel
+):
+    # Miguel manages for Microsoft: a customer task is not his to hear about.
+    clock(at("2026-11-09 07:55"))
+    run_daily_and_dispatch()
+    assert mail.outbox == []
+    clock(at("2026-11-09 08:00"))
+    run_daily_and_dispatch()
+    run_daily_and_dispatch()
+    assert sent_to("task-due-tomorrow") == ["carla@example.com"]
+
+
+def test_the_day_after_an_open_task_is_due_its_managers_hear_it_is_overdue(
+    clock, engagement, due_task, carla
+):
+    clock(at("2026-11-11 08:10"))
+    queue_task_due_notes(now=timezone.now())
+    dispatch()
+    assert sent_to("task-overdue") == ["carla@example.com"]
+    assert due_task.text_pt[:40] in mail.outbox[0].subject
+
+
+def test_no_note_for_a_task_done_in_time(clock, engagement, due_task, carla):
+    services.task_set_done(task=due_task, user=carla, done=True)
+    clock(at("2026-11-11 08:10"))
+    queue_task_due_notes(now=timezone.now())
+    dispatch()
+    assert sent_to("task-overdue") == []
+
+
+def test_the_digest_lists_overdue_and_soon_due_tasks_at_eight_local_time(
+    clock, engagement, due_task, carla, miguel, vera
+):
+    Profile.objects.create(user=miguel, time_zone="Europe/Lisbon", language="en")
+    Profile.objects.create(user=vera, receives_digest=False)
+    clock(at("2026-11-05 07:30"))  # 10:30 in Lisbon
+    queue_digests(now=timezone.now())
+    dispatch()
+    assert sent_to("digest") == ["miguel@example.com"]
+    assert due_task.text_en in mail.outbox[0].body
+    clock(at("2026-11-05 08:00"))
+    queue_digests(now=timezone.now())
+    queue_digests(now=timezone.now())
+    dispatch()
+    assert sent_to("digest") == ["carla@example.com", "miguel@example.com"]
+
+
+def test_a_digest_with_nothing_to_say_is_not_sent(clock, engagement, carla):
+    clock(at("2026-11-05 08:00"))
+    queue_digests(now=timezone.now())
+    dispatch()
+    assert mail.outbox == []
+    assert Notification.objects.filter(
+        kind=NotificationKind.DIGEST, status=NotificationStatus.SKIPPED
+    ).exists()
+
+
+@pytest.mark.parametrize("checkpoint_count", [5, 50])
+def test_a_beat_run_costs_the_same_queries_however_many_checkpoints(
+    clock, engagement, carla, checkpoint_count, django_assert_num_queries
+):
+    for day in range(checkpoint_count):
+        services.checkpoint_schedule(
+            engagement=engagement,
+            user=carla,
+            phase=Phase.objects.get(code="corrigir"),
+            kind="checkpoint_call",
+            title=f"Chamada {day}",
+            starts_at=at("2026-11-20 10:00") + datetime.timedelta(days=day),
+            ends_at=at("2026-11-20 11:00") + datetime.timedelta(days=day),
+            attendees=[carla],
+        )
+    with django_assert_num_queries(2):  # retake stale claims, list what is due
+        assert notifications_due(now=timezone.now()) == []
