@@ -13,15 +13,21 @@ $(INSTALLED): pyproject.toml
 	$(BIN)/pip install --quiet -e '.[dev]'
 	touch $@
 
-# The embedded default: SQLite, demo data, development key. Safe to run again.
+# The embedded default: SQLite, demo data, development key, and a Celery worker with beat on
+# a folder broker (no Redis needed) whose emails land in demo-mail/. Safe to run again.
 run: export DEBUG := true
+run: export EMAIL_URL ?= filemail:///demo-mail
 run: $(INSTALLED)
 	$(BIN)/python manage.py compile_translations
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py seed_demo
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops it)"
-	$(BIN)/python manage.py runserver 127.0.0.1:8000
+	mkdir -p .celery/queue demo-mail
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops it); emails go to demo-mail/"
+	$(BIN)/celery -A fasttrack worker --beat --loglevel=INFO --concurrency=1 \
+	    --schedule=.celery/beat-schedule --logfile=.celery/worker.log & worker=$$!; \
+	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
+	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .

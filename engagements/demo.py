@@ -6,10 +6,10 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from responsibilities.models import Party
+from responsibilities.models import Party, Phase
 
 from . import services
-from .models import Engagement, Membership, Role
+from .models import CheckpointKind, Engagement, Membership, Role
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
@@ -18,6 +18,7 @@ DEMO_USERS = [
     ("pm", "Paula Gerente", False, Role.MANAGER),
     ("stakeholder", "Sérgio Patrocinador", False, Role.VIEWER),
 ]
+DEMO_EMAIL_DOMAIN = "contoso.example"
 DEMO_CUSTOMER = "Contoso"
 
 
@@ -35,6 +36,7 @@ def demo_data_create() -> list[str]:
                 password=DEMO_PASSWORD,
                 first_name=first_name,
                 last_name=last_name,
+                email=f"{username}@{DEMO_EMAIL_DOMAIN}",
                 is_staff=is_staff,
                 is_superuser=is_staff,
             )
@@ -81,4 +83,20 @@ def _contoso_create(members) -> None:
         task=open_avaliar[0],
         user=manager,
         note="Aguardando a lista de participantes do time de rede.",
+    )
+    # Tomorrow at 10:00: its 24-hour reminder goes out this morning, its 1-hour one tomorrow.
+    starts_at = timezone.make_aware(
+        datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(10))
+    )
+    services.checkpoint_schedule(
+        engagement=engagement,
+        user=manager,
+        phase=Phase.objects.get(code="avaliar"),
+        kind=CheckpointKind.CHECKPOINT_CALL,
+        title="Revisão da lista de verificação de correção",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=1),
+        location="https://meet.contoso.example/fasttrack",
+        agenda="1. Infraestrutura e rede\n2. Sincronização de diretório\n3. Próximos passos",
+        attendees=[user for user, _role in members],
     )
