@@ -84,10 +84,9 @@ def _contoso_create(members) -> None:
         user=manager,
         note="Aguardando a lista de participantes do time de rede.",
     )
-    # Tomorrow at 10:00: its 24-hour reminder goes out this morning, its 1-hour one tomorrow.
-    starts_at = timezone.make_aware(
-        datetime.datetime.combine(today + datetime.timedelta(days=1), datetime.time(10))
-    )
+    # Starts in just over an hour, so the first `make run` shows its 1-hour reminder
+    # arriving in demo-mail/ within a couple of minutes.
+    starts_at = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=62)
     services.checkpoint_schedule(
         engagement=engagement,
         user=manager,
