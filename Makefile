@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint
+.PHONY: run test lint bench-reminders
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -35,3 +35,13 @@ lint: $(INSTALLED)
 test: lint
 	DJANGO_SETTINGS_MODULE=fasttrack.test_settings $(BIN)/python manage.py compile_translations
 	$(BIN)/pytest
+
+# Benchmarks use a PostgreSQL database of their own, which they flush.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fasttrack_bench
+bench-reminders: $(INSTALLED)
+	$(BIN)/python -c 'import psycopg, sys; \
+	  c = psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", autocommit=True); \
+	  c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[1].rsplit("/", 1)[1]]).fetchone() \
+	  or c.execute("CREATE DATABASE " + sys.argv[1].rsplit("/", 1)[1])' $(BENCH_DATABASE_URL)
+	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=benchmark-only CELERY_BROKER_URL=memory:// LOG_LEVEL=WARNING \
+	  $(BIN)/python benchmarks/reminders.py
