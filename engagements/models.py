@@ -144,16 +144,6 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.get_party_display()})"
 
 
-class TaskQuerySet(models.QuerySet):
-    def progress_counts(self):
-        """Done and applicable counts per (phase, party), in one grouped query."""
-        return (
-            self.values("phase_id", "party")
-            .annotate(done=Count("pk", filter=Q(done=True)), total=Count("pk"))
-            .order_by()
-        )
-
-
 class Task(models.Model):
     """One catalogue item as it stood when the engagement was created, and its state."""
 
@@ -189,8 +179,6 @@ class Task(models.Model):
     )
     due_date = models.DateField(_("due date"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
-
-    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["engagement", "position"]

@@ -49,21 +49,6 @@ class EngagementProgress:
         )
 
 
-def engagement_progress(engagement: Engagement) -> EngagementProgress:
-    """Progress per phase and party, computed from the tasks (two queries)."""
-    rows = [None, *Phase.objects.all()]
-    progress = {
-        (phase.pk if phase else None): PhaseProgress(
-            phase=phase, by_party={code: Tally() for code in Party.values}
-        )
-        for phase in rows
-    }
-    for count in Task.objects.filter(engagement=engagement).progress_counts():
-        tally = progress[count["phase_id"]].by_party[count["party"]]
-        tally.done, tally.total = count["done"], count["total"]
-    return EngagementProgress(phases=[p for p in progress.values() if p.overall.total])
-
-
 @dataclass
 class TaskGroup:
     phase: Phase | None

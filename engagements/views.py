@@ -11,11 +11,11 @@ from django.views.decorators.http import require_POST
 from . import services
 from .access import get_checkpoint_for_user, get_engagement_for_user, get_task_for_user
 from .calendar import checkpoint_ics
+from .dashboards import engagement_progress
 from .forms import CheckpointForm, ProfileForm, TaskDoneForm, TaskDueDateForm, TaskNoteForm
 from .models import Engagement, Profile
 from .selectors import (
     engagement_checkpoints,
-    engagement_progress,
     engagement_recent_activity,
     engagement_task_groups,
 )
@@ -38,7 +38,7 @@ def engagement_detail(request, pk):
             "access": access,
             "engagement": engagement,
             "groups": engagement_task_groups(engagement),
-            "progress": engagement_progress(engagement),
+            "progress": engagement_progress(engagement, timezone.now()),
             "activity": engagement_recent_activity(engagement),
             "checkpoints": engagement_checkpoints(engagement, timezone.now()),
         },
@@ -56,7 +56,7 @@ def _task_changed(request, access, task, *, error=None):
                 "engagement": access.engagement,
                 "task": task,
                 "error": error,
-                "progress": engagement_progress(access.engagement),
+                "progress": engagement_progress(access.engagement, timezone.now()),
                 "activity": engagement_recent_activity(access.engagement),
             },
         )

@@ -2,10 +2,11 @@
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from engagements import services
+from engagements.dashboards import engagement_progress
 from engagements.models import Engagement, Membership, Role
-from engagements.selectors import engagement_progress
 from responsibilities.models import Party
 
 from .factories import add_tasks, make_engagement
@@ -74,7 +75,7 @@ def test_progress_is_counted_per_phase_and_party_from_the_tasks(engagement, carl
     avaliar = list(engagement.tasks.filter(phase__code="avaliar", party=Party.CUSTOMER))
     for task in avaliar[:4]:
         services.task_set_done(task=task, user=carla, done=True)
-    progress = engagement_progress(engagement)
+    progress = engagement_progress(engagement, timezone.now())
     row = next(p for p in progress.phases if p.phase and p.phase.code == "avaliar")
     customer, microsoft = row.by_party["customer"], row.by_party["microsoft"]
     assert (customer.done, customer.total) == (4, 6)
