@@ -91,7 +91,7 @@ class Engagement(models.Model):
         return [code for code in Service.values if getattr(self, code)]
 
     def service_labels(self) -> list[str]:
-        return [Service(code).label for code in self.services()]
+        return [str(Service(code).label) for code in self.services()]
 
     def conditions(self) -> set[str]:
         """The catalogue conditions that hold for this engagement's options."""

@@ -46,4 +46,13 @@ urlpatterns = [
         name="checkpoint-calendar",
     ),
     path("profile/", views.profile, name="profile"),
+    path(
+        "engagements/<int:pk>/dashboard/",
+        views.engagement_dashboard,
+        name="engagement-dashboard",
+    ),
+    path("portfolio/", views.portfolio, name="portfolio"),
+    path("portfolio/matrix/", views.portfolio, {"view": "matrix"}, name="portfolio-matrix"),
+    path("portfolio/summary/", views.portfolio_summary_view, name="portfolio-summary"),
+    path("portfolio/export.csv", views.portfolio_csv, name="portfolio-csv"),
 ]

@@ -1,18 +1,39 @@
+import csv
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse
+from django.http import HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from responsibilities.models import Party
+
 from . import services
 from .access import get_checkpoint_for_user, get_engagement_for_user, get_task_for_user
 from .calendar import checkpoint_ics
-from .dashboards import engagement_progress
-from .forms import CheckpointForm, ProfileForm, TaskDoneForm, TaskDueDateForm, TaskNoteForm
+from .charts import bar_chart, burnup_chart
+from .dashboards import (
+    engagement_burnup,
+    engagement_due_tasks,
+    engagement_progress,
+    engagement_statuses,
+    portfolio_page,
+    portfolio_rows,
+    portfolio_summary,
+    status_progress,
+)
+from .forms import (
+    CheckpointForm,
+    PortfolioFilterForm,
+    ProfileForm,
+    TaskDoneForm,
+    TaskDueDateForm,
+    TaskNoteForm,
+)
 from .models import Engagement, Profile
 from .selectors import (
     engagement_checkpoints,
@@ -221,3 +242,142 @@ def profile(request):
         messages.success(request, _("Preferences saved."))
         return redirect("profile")
     return render(request, "engagements/profile.html", {"form": form})
+
+
+@login_required
+def engagement_dashboard(request, pk):
+    access = get_engagement_for_user(request.user, pk)
+    engagement, now = access.engagement, timezone.now()
+    status = engagement_statuses([engagement], now)[engagement.pk]
+    today = timezone.localdate(now)
+    return render(
+        request,
+        "engagements/dashboard.html",
+        {
+            "access": access,
+            "engagement": engagement,
+            "status": status,
+            "progress": status_progress(status),
+            "risk_reasons": status.risk_reasons(now),
+            "due": engagement_due_tasks(engagement, today),
+            "burnup": burnup_chart(engagement_burnup(engagement, today), status.overall.total),
+            "activity": engagement_recent_activity(engagement),
+        },
+    )
+
+
+def _portfolio_context(request):
+    form = PortfolioFilterForm(request.GET)
+    filters = form.filters()
+    query = request.GET.copy()
+    query.pop("page", None)
+    return form, filters, query
+
+
+def _without(query, name) -> str:
+    query = query.copy()
+    query.pop(name, None)
+    return query.urlencode()
+
+
+@login_required
+def portfolio(request, view="table"):
+    form, filters, query = _portfolio_context(request)
+    page = portfolio_page(request.user, filters, request.GET.get("page"), timezone.now())
+    return render(
+        request,
+        "engagements/portfolio.html" if view == "table" else "engagements/portfolio_matrix.html",
+        {
+            "form": form,
+            "page": page,
+            "sort": filters.get("sort", "customer"),
+            "query": query.urlencode(),
+            "base_query": _without(query, "sort"),
+            "phases": page.object_list[0].status.phases if page.object_list else [],
+        },
+    )
+
+
+@login_required
+def portfolio_summary_view(request):
+    form, filters, query = _portfolio_context(request)
+    summary = portfolio_summary(portfolio_rows(request.user, filters, timezone.now()))
+    return render(
+        request,
+        "engagements/portfolio_summary.html",
+        {
+            "form": form,
+            "query": query.urlencode(),
+            "summary": summary,
+            "per_phase_chart": bar_chart([(name, n, "phase") for name, n in summary.per_phase]),
+            "risk_chart": bar_chart(
+                [
+                    (_("On track"), summary.on_track, "on-track"),
+                    (_("At risk"), summary.at_risk, "at-risk"),
+                ]
+            ),
+            "overdue_chart": bar_chart(
+                [
+                    (Party(party).label, count, party)
+                    for party, count in summary.overdue_by_party.items()
+                ]
+            ),
+        },
+    )
+
+
+class _Echo:
+    """A file-like sink for csv.writer whose write returns the line for streaming."""
+
+    def write(self, value):
+        return value
+
+
+@login_required
+def portfolio_csv(request):
+    _form, filters, _query = _portfolio_context(request)
+    now = timezone.now()
+    rows = portfolio_rows(request.user, filters, now)
+    writer = csv.writer(_Echo())
+    header = [
+        _("Customer"),
+        _("Services"),
+        _("Current phase"),
+        _("Customer done"),
+        _("Customer tasks"),
+        _("Microsoft done"),
+        _("Microsoft tasks"),
+        _("Overdue"),
+        _("Next checkpoint"),
+        _("Last activity"),
+        _("At risk"),
+        _("Why"),
+    ]
+
+    def lines():
+        yield writer.writerow(header)
+        for row in rows:
+            status = row.status
+            checkpoint = status.next_checkpoint
+            yield writer.writerow(
+                [
+                    row.engagement.customer,
+                    "; ".join(row.engagement.service_labels()),
+                    status.current_phase.name if status.current_phase else _("Completed"),
+                    status.customer.done,
+                    status.customer.total,
+                    status.microsoft.done,
+                    status.microsoft.total,
+                    status.overdue,
+                    timezone.localtime(checkpoint.starts_at).isoformat() if checkpoint else "",
+                    timezone.localtime(status.last_activity_at).isoformat()
+                    if status.last_activity_at
+                    else "",
+                    _("yes") if row.risk_reasons else _("no"),
+                    "; ".join(row.risk_reasons),
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
+    return response
