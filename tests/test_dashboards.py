@@ -40,7 +40,7 @@ def tick(engagement, user, phase_code, party=None, count=None):
 
 
 def expected_tally(engagement, **filters):
-    tasks = [t for t in Task.objects.filter(engagement=engagement, **filters)]
+    tasks = list(Task.objects.filter(engagement=engagement, **filters))
     return sum(t.done for t in tasks), len(tasks)
 
 
