@@ -10,6 +10,7 @@ activity event; each engagement has a past kick-off, a past call and an upcoming
     DATABASE_URL=postgres://.../fasttrack_bench_1000 python benchmarks/seed.py 1000
 """
 
+import datetime
 import os
 import sys
 from pathlib import Path
@@ -20,11 +21,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 django.setup()
 
-import datetime  # noqa: E402
 
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
+from django.utils import timezone  # noqa: E402
 
 from engagements import services  # noqa: E402
 from engagements.models import Engagement, Task  # noqa: E402
@@ -39,7 +40,7 @@ def already_seeded(count: int) -> bool:
 @transaction.atomic
 def seed(count: int) -> None:
     user = get_user_model().objects.create_superuser(USERNAME, "bench@example.com", PASSWORD)
-    today = datetime.date.today()
+    today = timezone.localdate()
     template = services.engagement_create(
         engagement=Engagement(
             customer="Customer 00000",
