@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench-reminders
+.PHONY: run test lint bench bench-reminders
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -45,3 +45,8 @@ bench-reminders: $(INSTALLED)
 	  or c.execute("CREATE DATABASE " + sys.argv[1].rsplit("/", 1)[1])' $(BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=benchmark-only CELERY_BROKER_URL=memory:// LOG_LEVEL=WARNING \
 	  $(BIN)/python benchmarks/reminders.py
+
+# Pages at 1,000 and 10,000 engagements, over HTTP through gunicorn; writes docs/benchmarks.md.
+bench: $(INSTALLED)
+	DJANGO_SETTINGS_MODULE=benchmarks.settings $(BIN)/python manage.py compile_translations
+	$(BIN)/python benchmarks/pages.py

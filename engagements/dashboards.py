@@ -13,6 +13,7 @@ An engagement is **at risk** when any of these holds (each gives a reason on the
 
 import datetime
 from dataclasses import dataclass, field
+from functools import cached_property
 
 from django.core.paginator import Paginator
 from django.db.models import Count, Max, Q
@@ -25,6 +26,7 @@ from responsibilities.models import Party, Phase
 from .models import ActivityEvent, Checkpoint, Engagement, EventKind, Task
 from .selectors import EngagementProgress, PhaseProgress, Tally
 
+PARTIES = tuple(Party.values)
 RISK_CHECKPOINT_DAYS = 3
 RISK_PHASE_DONE_BELOW = 0.5
 RISK_STALLED_DAYS = 14
@@ -42,6 +44,9 @@ class Cell:
     last_done_at: datetime.datetime | None = None
 
 
+_EMPTY_CELL = Cell()
+
+
 @dataclass
 class PhaseCell:
     """One engagement's phase in the portfolio matrix."""
@@ -57,6 +62,8 @@ class PhaseCell:
 
 @dataclass
 class EngagementStatus:
+    """Filled by the loaders below before anyone reads it; derived figures are then cached."""
+
     engagement: Engagement
     phases: list[Phase]
     today: datetime.date
@@ -65,47 +72,47 @@ class EngagementStatus:
     last_activity_at: datetime.datetime | None = None
 
     def cell(self, phase_id, party) -> Cell:
-        return self.cells.get((phase_id, party), Cell())
+        return self.cells.get((phase_id, party), _EMPTY_CELL)
 
-    def party_tally(self, party) -> Tally:
-        cells = [c for (_phase, p), c in self.cells.items() if p == party]
-        return Tally(done=sum(c.done for c in cells), total=sum(c.total for c in cells))
+    @cached_property
+    def _party_tallies(self) -> dict[str, Tally]:
+        tallies = {party: Tally() for party in PARTIES}
+        for (_phase, party), cell in self.cells.items():
+            tallies[party].done += cell.done
+            tallies[party].total += cell.total
+        return tallies
 
     @property
     def customer(self) -> Tally:
-        return self.party_tally(Party.CUSTOMER)
+        return self._party_tallies[Party.CUSTOMER]
 
     @property
     def microsoft(self) -> Tally:
-        return self.party_tally(Party.MICROSOFT)
+        return self._party_tallies[Party.MICROSOFT]
 
-    @property
+    @cached_property
     def overall(self) -> Tally:
         return Tally(
-            done=sum(c.done for c in self.cells.values()),
-            total=sum(c.total for c in self.cells.values()),
+            done=sum(t.done for t in self._party_tallies.values()),
+            total=sum(t.total for t in self._party_tallies.values()),
         )
 
     def phase_tally(self, phase, party=None) -> Tally:
-        parties = [party] if party else Party.values
-        cells = [self.cell(phase.pk, p) for p in parties]
+        cells = [self.cell(phase.pk, p) for p in ([party] if party else PARTIES)]
         return Tally(done=sum(c.done for c in cells), total=sum(c.total for c in cells))
 
+    @cached_property
     def overdue_by_party(self) -> dict[str, int]:
-        return {
-            p: sum(c.overdue for (_ph, q), c in self.cells.items() if q == p) for p in Party.values
-        }
-
-    def due_soon_by_party(self) -> dict[str, int]:
-        return {
-            p: sum(c.due_soon for (_ph, q), c in self.cells.items() if q == p) for p in Party.values
-        }
+        overdue = dict.fromkeys(PARTIES, 0)
+        for (_phase, party), cell in self.cells.items():
+            overdue[party] += cell.overdue
+        return overdue
 
     @property
     def overdue(self) -> int:
-        return sum(self.overdue_by_party().values())
+        return sum(self.overdue_by_party.values())
 
-    @property
+    @cached_property
     def current_phase(self) -> Phase | None:
         """The earliest phase with open tasks; None once every phase is done."""
         for phase in self.phases:
@@ -119,7 +126,7 @@ class EngagementStatus:
         tally = self.phase_tally(phase)
         if not tally.total or tally.done < tally.total:
             return None
-        moments = [self.cell(phase.pk, p).last_done_at for p in Party.values]
+        moments = [self.cell(phase.pk, p).last_done_at for p in PARTIES]
         return max((m for m in moments if m), default=None)
 
     def days_in_phase(self, phase) -> int | None:
@@ -146,7 +153,7 @@ class EngagementStatus:
         if phase is None:
             return None
         open_parties = [
-            p for p in Party.values if self.cell(phase.pk, p).done < self.cell(phase.pk, p).total
+            p for p in PARTIES if self.cell(phase.pk, p).done < self.cell(phase.pk, p).total
         ]
         return open_parties[0] if len(open_parties) == 1 else "both"
 
@@ -173,7 +180,7 @@ class EngagementStatus:
     def risk_reasons(self, now: datetime.datetime) -> list[str]:
         """Why the engagement is at risk (the rules in this module's docstring); empty if not."""
         reasons = []
-        overdue = self.overdue_by_party()
+        overdue = self.overdue_by_party
         if sum(overdue.values()):
             reasons.append(
                 ngettext(
@@ -287,7 +294,7 @@ def status_progress(status: EngagementStatus) -> EngagementProgress:
         phase_id = phase.pk if phase else None
         by_party = {
             p: Tally(done=status.cell(phase_id, p).done, total=status.cell(phase_id, p).total)
-            for p in Party.values
+            for p in PARTIES
         }
         progress = PhaseProgress(phase=phase, by_party=by_party)
         if progress.overall.total:
@@ -310,7 +317,7 @@ class DueTasks:
 
 def engagement_due_tasks(engagement: Engagement, today: datetime.date) -> DueTasks:
     """Open tasks past due, and those due within DUE_SOON_DAYS days, by party (one query)."""
-    due = DueTasks(overdue={p: [] for p in Party.values}, due_soon={p: [] for p in Party.values})
+    due = DueTasks(overdue={p: [] for p in PARTIES}, due_soon={p: [] for p in PARTIES})
     horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     for task in Task.objects.filter(
         engagement=engagement, done=False, due_date__lte=horizon
@@ -437,13 +444,13 @@ def portfolio_summary(rows: list[PortfolioRow]) -> PortfolioSummary:
     phases = rows[0].status.phases if rows else list(Phase.objects.order_by("order"))
     per_phase = {phase.code: 0 for phase in phases} | {COMPLETED: 0}
     waiting = {phase.code: {"customer": 0, "microsoft": 0, "both": 0} for phase in phases}
-    overdue = dict.fromkeys(Party.values, 0)
+    overdue = dict.fromkeys(PARTIES, 0)
     for row in rows:
         current = row.status.current_phase
         per_phase[current.code if current else COMPLETED] += 1
         if current:
             waiting[current.code][row.status.waiting_on()] += 1
-        for party, count in row.status.overdue_by_party().items():
+        for party, count in row.status.overdue_by_party.items():
             overdue[party] += count
     names = {phase.code: phase.name for phase in phases} | {COMPLETED: _("Completed")}
     at_risk = sum(1 for row in rows if row.risk_reasons)
