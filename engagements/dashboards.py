@@ -59,6 +59,12 @@ class PhaseCell:
     is_done: bool
     waiting_label: str
 
+    @property
+    def days_label(self) -> str:
+        if self.days is None:
+            return ""
+        return ngettext("%(days)d day", "%(days)d days", self.days) % {"days": self.days}
+
 
 @dataclass
 class EngagementStatus:

@@ -219,6 +219,9 @@ def test_the_matrix_shows_progress_and_days_per_phase(client, carla, portfolio):
     assert cells["corrigir"].microsoft.done == 0
     assert row.status.waiting_on() == "microsoft"
     assert cells["habilitar"].days is None
+    html = response.content.decode()
+    assert html.count('<span class="days">5 dias</span>') == 2
+    assert '<span class="days">4 dias</span>' in html
 
 
 def test_the_summary_counts_the_whole_filtered_portfolio(client, carla, portfolio):
