@@ -1,4 +1,12 @@
-"""Who may see and change an engagement: the one place views and templates ask."""
+"""Who may do what to an engagement: the one place views, templates and later the API ask.
+
+A member has a party (customer or Microsoft) and a role. Managers change their own party's
+tasks, and the other party's too while that party has no manager (the event then says it was
+done on that party's behalf); they add notes and due dates on any task, schedule checkpoints,
+invite members of their own party, make share links and download the audit trail. Viewers
+read. Staff (admins) and FastTrack Center leads read every engagement without being members.
+Anyone else gets 404 for every address of the engagement, so its existence is not revealed.
+"""
 
 from dataclasses import dataclass
 
@@ -6,40 +14,77 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Checkpoint, Engagement, Membership, Role, Task
+from .models import Checkpoint, Engagement, Membership, Role, Task, sees_every_engagement
 
 
 @dataclass(frozen=True)
 class EngagementAccess:
     engagement: Engagement
     membership: Membership | None
+    parties_with_manager: frozenset[str] = frozenset()
 
     @property
-    def can_manage(self) -> bool:
-        """Managers change tasks and schedule checkpoints; everyone else only reads."""
+    def is_manager(self) -> bool:
         return self.membership is not None and self.membership.role == Role.MANAGER
+
+    @property
+    def party(self) -> str:
+        return self.membership.party if self.membership else ""
+
+    @property
+    def tickable_parties(self) -> frozenset[str]:
+        """The parties whose tasks the user may tick: their own, and one with no manager."""
+        if not self.is_manager:
+            return frozenset()
+        return frozenset(
+            party
+            for party in ("customer", "microsoft")
+            if party == self.party or party not in self.parties_with_manager
+        )
+
+    def can_change_task(self, task: Task) -> bool:
+        return task.party in self.tickable_parties
+
+    # Managers of either party may do these.
+    can_edit_task_details = is_manager
+    can_schedule_checkpoints = is_manager
+    can_manage_share_links = is_manager
+    can_download_audit = is_manager
+
+    def can_invite(self, party: str) -> bool:
+        return self.is_manager and party == self.party
+
+    def require(self, allowed: bool) -> None:
+        if not allowed:
+            raise PermissionDenied(_("Your role on this engagement does not allow this."))
 
 
 def get_engagement_for_user(user, pk, *, write=False) -> EngagementAccess:
     """The engagement with the user's access to it.
 
-    Raises 404 when the user may not see it (its existence is not revealed) and 403 when the
-    user may see it but asks to write without being a manager.
+    Raises 404 when the user may not see it and, with `write`, 403 unless the user manages it.
     """
-    engagement = Engagement.objects.visible_to(user).filter(pk=pk).first()
+    engagement = Engagement.objects.filter(pk=pk).first() if user.is_authenticated else None
     if engagement is None:
         raise Http404(_("Engagement not found."))
-    membership = Membership.objects.filter(engagement=engagement, user=user).first()
-    access = EngagementAccess(engagement=engagement, membership=membership)
-    if write and not access.can_manage:
-        raise PermissionDenied(_("Only the engagement's managers may do this."))
+    memberships = list(Membership.objects.filter(engagement=engagement))
+    mine = next((m for m in memberships if m.user_id == user.pk), None)
+    if mine is None and not sees_every_engagement(user):
+        raise Http404(_("Engagement not found."))
+    access = EngagementAccess(
+        engagement=engagement,
+        membership=mine,
+        parties_with_manager=frozenset(m.party for m in memberships if m.role == Role.MANAGER),
+    )
+    if write:
+        access.require(access.is_manager)
     return access
 
 
 def get_task_for_user(
     user, engagement_pk, task_pk, *, write=False
 ) -> tuple[EngagementAccess, Task]:
-    """A task of an engagement the user may see (and, with `write`, change)."""
+    """A task of an engagement the user may see (and, with `write`, manage)."""
     access = get_engagement_for_user(user, engagement_pk, write=write)
     task = Task.objects.filter(engagement=access.engagement, pk=task_pk).first()
     if task is None:

@@ -33,12 +33,17 @@ class Option(models.TextChoices):
     MULTIPLE_FORESTS = "multiple_forests", _("More than one AD forest")
 
 
+def sees_every_engagement(user) -> bool:
+    """Staff (admins) and FastTrack Center leads read every engagement."""
+    return user.is_staff or user.has_perm("engagements.view_all_engagements")
+
+
 class EngagementQuerySet(models.QuerySet):
     def visible_to(self, user):
-        """Engagements the user is a member of; staff see every engagement."""
+        """Engagements the user is a member of; staff and FastTrack Center leads see all."""
         if not user.is_authenticated:
             return self.none()
-        if user.is_staff:
+        if sees_every_engagement(user):
             return self
         return self.filter(Exists(Membership.objects.filter(engagement=OuterRef("pk"), user=user)))
 
@@ -75,6 +80,9 @@ class Engagement(models.Model):
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL, through="Membership", related_name="engagements"
     )
+    # The head of the engagement's audit chain: how many events, and the last one's hash.
+    audit_length = models.PositiveIntegerField(default=0, editable=False)
+    audit_head = models.CharField(max_length=64, blank=True, editable=False)
 
     objects = EngagementQuerySet.as_manager()
 
@@ -82,6 +90,9 @@ class Engagement(models.Model):
         ordering = ["customer", "pk"]
         verbose_name = _("engagement")
         verbose_name_plural = _("engagements")
+        permissions = [
+            ("view_all_engagements", _("Can read every engagement (FastTrack Center lead)"))
+        ]
 
     def __str__(self):
         return self.customer
@@ -212,12 +223,18 @@ class EventKind(models.TextChoices):
     CHECKPOINT_SCHEDULED = "checkpoint_scheduled", _("scheduled a checkpoint")
     CHECKPOINT_CHANGED = "checkpoint_changed", _("changed a checkpoint")
     CHECKPOINT_CANCELLED = "checkpoint_cancelled", _("cancelled a checkpoint")
+    MEMBER_ADDED = "member_added", _("added a member")
+    MEMBER_REMOVED = "member_removed", _("removed a member")
+    SHARE_LINK_CREATED = "share_link_created", _("created a share link")
+    SHARE_LINK_REVOKED = "share_link_revoked", _("revoked a share link")
 
 
 class ActivityEvent(models.Model):
-    """An append-only record of one change to an engagement: who, what, when, from and to."""
+    """An append-only record of one change to an engagement: who (and for which party), what,
+    when, from and to. Events are hash-chained per engagement (see engagements/audit.py)."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="events")
+    sequence = models.PositiveIntegerField()
     task = models.ForeignKey(
         Task, on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
@@ -227,20 +244,83 @@ class ActivityEvent(models.Model):
     actor = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
+    actor_name = models.CharField(max_length=150, blank=True)
+    party = models.CharField(max_length=20, choices=Party.choices, blank=True)
+    on_behalf_of = models.CharField(max_length=20, choices=Party.choices, blank=True)
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    previous_hash = models.CharField(max_length=64, blank=True)
+    hash = models.CharField(max_length=64, blank=True)
 
     class Meta:
         ordering = ["-created_at", "-pk"]
         verbose_name = _("activity event")
         verbose_name_plural = _("activity events")
         indexes = [models.Index(fields=["engagement", "-created_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "sequence"], name="one_event_per_place_in_chain"
+            )
+        ]
 
     def __str__(self):
-        return f"{self.actor} {self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+        return f"{self.actor_name} {self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    def chain_payload(self) -> dict:
+        """Everything the event says, as its hash covers it."""
+        return {
+            "engagement": self.engagement_id,
+            "sequence": self.sequence,
+            "task": self.task_id,
+            "checkpoint": self.checkpoint_id,
+            "actor": self.actor_id,
+            "actor_name": self.actor_name,
+            "party": self.party,
+            "on_behalf_of": self.on_behalf_of,
+            "kind": self.kind,
+            "old": self.old_value,
+            "new": self.new_value,
+            "reason": self.reason,
+            "at": self.created_at.isoformat(),
+        }
+
+
+class ShareLinkQuerySet(models.QuerySet):
+    def usable(self, now):
+        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
+
+
+class ShareLink(models.Model):
+    """A read-only link to an engagement's dashboard for people without an account.
+
+    Only the SHA-256 of its token is stored: the link itself is shown once, when it is made.
+    """
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="share_links")
+    label = models.CharField(_("label"), max_length=100)
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    objects = ShareLinkQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+
+    def __str__(self):
+        return self.label
+
+    def is_usable(self, now=None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
 
 
 class Profile(models.Model):

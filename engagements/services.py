@@ -12,8 +12,8 @@ from django.utils.translation import gettext as _
 
 from responsibilities.models import Responsibility
 
+from .audit import event_record, membership_party
 from .models import (
-    ActivityEvent,
     Checkpoint,
     Engagement,
     EventKind,
@@ -80,12 +80,13 @@ def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -
     engagement.full_clean()
     engagement.save()
     task_count = _snapshot_catalogue(engagement)
-    ActivityEvent.objects.create(
-        engagement=engagement,
+    event_record(
+        engagement_id=engagement.pk,
         actor=created_by,
         kind=EventKind.ENGAGEMENT_CREATED,
         new_value=str(task_count),
     )
+    engagement.refresh_from_db(fields=["audit_length", "audit_head"])
     return engagement
 
 
@@ -95,7 +96,11 @@ def _locked(task: Task) -> Task:
 
 @transaction.atomic
 def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str = "") -> Task:
-    """Put the task in the asked state; asking for the state it is already in changes nothing."""
+    """Put the task in the asked state; asking for the state it is already in changes nothing.
+
+    A manager ticking the other party's task (allowed when that party has no manager) is
+    recorded as acting on that party's behalf.
+    """
     task = _locked(task)
     if task.done == done:
         return task
@@ -103,12 +108,15 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     task.done_at = timezone.now() if done else None
     task.done_by = user if done else None
     task.save(update_fields=["done", "done_at", "done_by"])
-    ActivityEvent.objects.create(
+    party = membership_party(task.engagement_id, user)
+    event_record(
         engagement_id=task.engagement_id,
         task=task,
         actor=user,
+        party=party,
         kind=EventKind.TASK_DONE if done else EventKind.TASK_REOPENED,
         reason=reason,
+        on_behalf_of=task.party if party and party != task.party else "",
     )
     return task
 
@@ -122,7 +130,7 @@ def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
         return task
     old_note, task.note = task.note, note
     task.save(update_fields=["note"])
-    ActivityEvent.objects.create(
+    event_record(
         engagement_id=task.engagement_id,
         task=task,
         actor=user,
@@ -141,7 +149,7 @@ def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | No
         return task
     old_date, task.due_date = task.due_date, due_date
     task.save(update_fields=["due_date"])
-    ActivityEvent.objects.create(
+    event_record(
         engagement_id=task.engagement_id,
         task=task,
         actor=user,
@@ -204,7 +212,7 @@ def _checkpoint_reminders_sync(checkpoint: Checkpoint, now) -> None:
 
 
 def _checkpoint_event(checkpoint, user, kind, old_value="", new_value=""):
-    ActivityEvent.objects.create(
+    event_record(
         engagement_id=checkpoint.engagement_id,
         checkpoint=checkpoint,
         actor=user,

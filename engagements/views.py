@@ -97,6 +97,7 @@ def _first_error(form) -> str:
 @require_POST
 def task_set_done(request, pk, task_pk):
     access, task = get_task_for_user(request.user, pk, task_pk, write=True)
+    access.require(access.can_change_task(task))
     form = TaskDoneForm(request.POST)
     if not form.is_valid():
         return _task_changed(request, access, task, error=_first_error(form))
@@ -218,7 +219,7 @@ def checkpoint_detail(request, pk, checkpoint_pk):
             "notifications": checkpoint.notifications.select_related("recipient").order_by(
                 "due_at", "recipient__username"
             ),
-            "can_change": access.can_manage
+            "can_change": access.can_schedule_checkpoints
             and not checkpoint.is_cancelled
             and not checkpoint.has_started(),
         },

@@ -2,7 +2,8 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from .models import Phase, Responsibility
+from . import services
+from .models import CatalogueEvent, Phase, Responsibility
 
 
 @admin.register(Phase)
@@ -42,9 +43,21 @@ class ResponsibilityAdmin(admin.ModelAdmin):
     def short_text(self, item):
         return item.text_pt[:90]
 
+    def save_model(self, request, obj, form, change):
+        services.responsibility_save(item=obj, actor=request.user)
+
+    def delete_model(self, request, obj):
+        services.responsibility_delete(item=obj, actor=request.user)
+
+    def delete_queryset(self, request, queryset):
+        for item in queryset:
+            services.responsibility_delete(item=item, actor=request.user)
+
     @admin.action(description=_("Retire the selected items (left out of new engagements)"))
     def retire(self, request, queryset):
-        count = queryset.update(is_active=False)
+        count = services.responsibilities_set_active(
+            items=queryset, actor=request.user, active=False
+        )
         self.message_user(
             request,
             ngettext("%(count)d item retired.", "%(count)d items retired.", count)
@@ -54,10 +67,30 @@ class ResponsibilityAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Bring the selected items back into use"))
     def reactivate(self, request, queryset):
-        count = queryset.update(is_active=True)
+        count = services.responsibilities_set_active(
+            items=queryset, actor=request.user, active=True
+        )
         self.message_user(
             request,
             ngettext("%(count)d item reactivated.", "%(count)d items reactivated.", count)
             % {"count": count},
             messages.SUCCESS,
         )
+
+
+@admin.register(CatalogueEvent)
+class CatalogueEventAdmin(admin.ModelAdmin):
+    """The catalogue's audit trail: readable, never editable."""
+
+    list_display = ["sequence", "created_at", "actor_name", "kind", "item_key"]
+    list_filter = ["kind"]
+    search_fields = ["item_key", "actor_name", "old_value", "new_value"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

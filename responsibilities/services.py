@@ -8,8 +8,16 @@ from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 
-from .models import Phase, Responsibility
+from .audit import Link, chain_hash, chain_problems
+from .models import (
+    CatalogueAuditHead,
+    CatalogueEvent,
+    CatalogueEventKind,
+    Phase,
+    Responsibility,
+)
 
 FIXTURE_DIR = settings.BASE_DIR / "fixtures"
 FIXTURE_FILES = [
@@ -68,7 +76,7 @@ def _load_object(raw: dict, where: str, seen: set, result: LoadResult) -> None:
 
 
 @transaction.atomic
-def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR) -> LoadResult:
+def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR, actor=None) -> LoadResult:
     """Create or overwrite (by natural key) every phase and item the fixtures hold."""
     result, seen = LoadResult(), set()
     for file_name in FIXTURE_FILES:
@@ -81,4 +89,142 @@ def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR) -> LoadResult:
             raise CatalogueError(f"{path.name}: must hold a JSON list of objects")
         for index, raw in enumerate(objects, start=1):
             _load_object(raw, f"{path.name}, object {index}", seen, result)
+    catalogue_event_record(
+        actor=actor,
+        kind=CatalogueEventKind.LOADED,
+        new_value=_as_text({"created": result.created, "updated": result.updated}),
+    )
     return result
+
+
+def _actor_name(actor) -> str:
+    return (actor.get_full_name() or actor.get_username()) if actor else ""
+
+
+@transaction.atomic
+def catalogue_event_record(
+    *, actor, kind: str, item_key: str = "", old_value: str = "", new_value: str = ""
+) -> CatalogueEvent:
+    """Append one event to the catalogue's chain (the head row's lock serialises appends)."""
+    head, _created = CatalogueAuditHead.objects.select_for_update().get_or_create(pk=1)
+    event = CatalogueEvent(
+        sequence=head.length + 1,
+        actor=actor,
+        actor_name=_actor_name(actor),
+        kind=kind,
+        item_key=item_key,
+        old_value=old_value,
+        new_value=new_value,
+        created_at=timezone.now(),
+        previous_hash=head.head,
+    )
+    event.hash = chain_hash(event.previous_hash, event.chain_payload())
+    event.save()
+    head.length, head.head = event.sequence, event.hash
+    head.save(update_fields=["length", "head"])
+    return event
+
+
+def catalogue_chain_problems() -> list[str]:
+    """Each altered, removed or inserted catalogue event, named."""
+    head = CatalogueAuditHead.objects.filter(pk=1).first() or CatalogueAuditHead()
+    links = [
+        Link(
+            name=f"catalogue event {event.sequence} (id {event.pk})",
+            sequence=event.sequence,
+            previous_hash=event.previous_hash,
+            hash=event.hash,
+            payload=event.chain_payload(),
+        )
+        for event in CatalogueEvent.objects.order_by("sequence", "pk")
+    ]
+    return chain_problems(links, length=head.length, head=head.head)
+
+
+_AUDITED_FIELDS = [
+    "key",
+    "party",
+    "phase",
+    "section",
+    "service",
+    "condition",
+    "parent",
+    "position",
+    "text_pt",
+    "text_en",
+    "note_pt",
+    "note_en",
+    "is_active",
+]
+
+
+def _snapshot(item: Responsibility) -> dict:
+    values = {}
+    for name in _AUDITED_FIELDS:
+        value = getattr(item, name)
+        if isinstance(value, Phase):
+            value = value.code
+        elif isinstance(value, Responsibility):
+            value = value.key
+        values[name] = value
+    return values
+
+
+def _as_text(values: dict) -> str:
+    return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else ""
+
+
+@transaction.atomic
+def responsibility_save(*, item: Responsibility, actor) -> Responsibility:
+    """Save an admin's edit of a catalogue item and record what changed from what to what."""
+    before = (
+        _snapshot(Responsibility.objects.select_related("phase", "parent").get(pk=item.pk))
+        if item.pk
+        else {}
+    )
+    item.save()
+    after = _snapshot(item)
+    changed = [name for name in _AUDITED_FIELDS if before.get(name) != after[name]]
+    if before and not changed:
+        return item
+    catalogue_event_record(
+        actor=actor,
+        kind=CatalogueEventKind.CHANGED if before else CatalogueEventKind.CREATED,
+        item_key=item.key,
+        old_value=_as_text({name: before[name] for name in changed if before}),
+        new_value=_as_text({name: after[name] for name in changed}),
+    )
+    return item
+
+
+@transaction.atomic
+def responsibility_delete(*, item: Responsibility, actor) -> None:
+    """Delete an item no engagement uses (the database refuses otherwise), and record it."""
+    snapshot = _snapshot(item)
+    item.delete()
+    catalogue_event_record(
+        actor=actor,
+        kind=CatalogueEventKind.DELETED,
+        item_key=snapshot["key"],
+        old_value=_as_text(snapshot),
+    )
+
+
+@transaction.atomic
+def responsibilities_set_active(*, items, actor, active: bool) -> int:
+    """Retire items (left out of new engagements) or bring them back; one event per change."""
+    changed = 0
+    for item in items.select_for_update():
+        if item.is_active == active:
+            continue
+        item.is_active = active
+        item.save(update_fields=["is_active"])
+        catalogue_event_record(
+            actor=actor,
+            kind=CatalogueEventKind.REACTIVATED if active else CatalogueEventKind.RETIRED,
+            item_key=item.key,
+            old_value=_as_text({"is_active": not active}),
+            new_value=_as_text({"is_active": active}),
+        )
+        changed += 1
+    return changed

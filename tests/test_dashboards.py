@@ -263,16 +263,16 @@ def test_portfolio_pages_cost_the_same_queries_at_any_size(
         engagement = make_engagement(created_by=ada, customer=f"Customer {index:02}", intune=True)
         Membership.objects.create(engagement=engagement, user=carla, party=Party.CUSTOMER)
     client.force_login(carla)
-    # session, user, profile, the filter form's phases, count, page, phases, task counts,
-    # checkpoints, last activity
-    with django_assert_num_queries(10):
+    # session, user, profile, the user's and groups' permissions, the filter form's phases,
+    # count, page, phases, task counts, checkpoints, last activity
+    with django_assert_num_queries(12):
         client.get(reverse("portfolio"))
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(12):
         client.get(reverse("portfolio-matrix"))
     # the same, with all engagements at once instead of a count and a page
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         client.get(reverse("portfolio"), {"sort": "-overdue"})
-    with django_assert_num_queries(9):
+    with django_assert_num_queries(11):
         client.get(reverse("portfolio-summary"))
 
 

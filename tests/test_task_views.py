@@ -40,8 +40,8 @@ def test_a_double_submit_does_not_flip_it_back(client, carla, task):
     assert events(task, EventKind.TASK_DONE).count() == 1
 
 
-def test_manager_reopens_a_task_with_a_reason(client, miguel, task):
-    client.force_login(miguel)
+def test_manager_reopens_a_task_with_a_reason(client, carla, task):
+    client.force_login(carla)
     client.post(url("task-set-done", task), {"done": "1"})
     client.post(url("task-set-done", task), {"done": "0", "reason": "Faltou a ata"})
     task.refresh_from_db()
