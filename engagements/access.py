@@ -14,7 +14,15 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404
 from django.utils.translation import gettext as _
 
-from .models import Checkpoint, Engagement, Membership, Role, Task, sees_every_engagement
+from .models import (
+    Checkpoint,
+    Engagement,
+    Membership,
+    Role,
+    ShareLink,
+    Task,
+    sees_every_engagement,
+)
 
 
 @dataclass(frozen=True)
@@ -22,6 +30,8 @@ class EngagementAccess:
     engagement: Engagement
     membership: Membership | None
     parties_with_manager: frozenset[str] = frozenset()
+    # Set when the engagement is seen through a share link, by someone without an account.
+    share_link: ShareLink | None = None
 
     @property
     def is_manager(self) -> bool:

@@ -5,10 +5,13 @@ import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
+from django.utils.encoding import force_bytes
+from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from responsibilities.models import Party
@@ -98,6 +101,19 @@ def _compose(notification: Notification, now: datetime.datetime):
         return _("Due tomorrow: %(task)s") % {"task": task.text[:80]}, {}, None
     if kind == NotificationKind.TASK_OVERDUE:
         return _("Overdue: %(task)s") % {"task": task.text[:80]}, {}, None
+    if kind == NotificationKind.INVITATION:
+        user = notification.recipient
+        context = {}
+        if not user.has_usable_password():
+            context["set_password_url"] = portal_link(
+                "password_reset_confirm",
+                urlsafe_base64_encode(force_bytes(user.pk)),
+                default_token_generator.make_token(user),
+            )
+        subject = _("You have been added to %(customer)s's FastTrack onboarding") % {
+            "customer": notification.engagement.customer
+        }
+        return subject, context, None
     engagements = _digest_engagements(notification.recipient, timezone.localdate(now))
     if not engagements:
         return None
@@ -113,7 +129,9 @@ def notification_message(notification: Notification, now: datetime.datetime):
             return None
         subject, context, attachment = composed
         checkpoint, task = notification.checkpoint, notification.task
-        engagement = (checkpoint or task).engagement if (checkpoint or task) else None
+        engagement = notification.engagement or (
+            (checkpoint or task).engagement if (checkpoint or task) else None
+        )
         context.update(
             {
                 "notification": notification,

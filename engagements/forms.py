@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 from responsibilities.models import Phase, Service
 
 from .dashboards import COMPLETED, PORTFOLIO_SORTS
-from .models import CheckpointKind, Profile
+from .models import CheckpointKind, Profile, Role
 
 
 class TaskDoneForm(forms.Form):
@@ -138,3 +138,22 @@ class PortfolioFilterForm(forms.Form):
         """The valid filters (an invalid one is dropped rather than failing the page)."""
         self.is_valid()
         return {name: value for name, value in self.cleaned_data.items() if value}
+
+
+class InviteForm(forms.Form):
+    email = forms.EmailField(label=_("Email"))
+    name = forms.CharField(label=_("Full name"), max_length=150)
+    role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
+
+
+class ShareLinkForm(forms.Form):
+    label = forms.CharField(
+        label=_("Label"),
+        max_length=100,
+        help_text=_("Who the link is for, e.g. “Contoso steering committee”."),
+    )
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("At most 90 days from today. The link stops working after that day."),
+    )

@@ -409,6 +409,7 @@ class NotificationKind(models.TextChoices):
     TASK_DUE_TOMORROW = "task_due_tomorrow", _("task due tomorrow")
     TASK_OVERDUE = "task_overdue", _("task overdue")
     DIGEST = "digest", _("daily digest")
+    INVITATION = "invitation", _("invitation")
 
 
 class NotificationStatus(models.TextChoices):
@@ -426,7 +427,8 @@ class Notification(models.Model):
 
     Keys: `checkpoint-reminder:<checkpoint>:<start timestamp>:<minutes before>:<user>`,
     `checkpoint-cancelled:<checkpoint>:<user>`, `task-due-tomorrow:<task>:<due date>:<user>`,
-    `task-overdue:<task>:<due date>:<user>`, `digest:<user>:<local date>`.
+    `task-overdue:<task>:<due date>:<user>`, `digest:<user>:<local date>`,
+    `invitation:<membership>`.
     """
 
     key = models.CharField(max_length=200, unique=True)
@@ -439,6 +441,9 @@ class Notification(models.Model):
     )
     task = models.ForeignKey(
         Task, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+    )
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
     )
     minutes_before = models.PositiveIntegerField(null=True, blank=True)
     due_at = models.DateTimeField()

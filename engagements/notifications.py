@@ -90,7 +90,7 @@ def notification_send(*, notification_id: int, now: datetime.datetime | None = N
     if claimed != 1:
         return "not claimed"
     notification = Notification.objects.select_related(
-        "recipient", "checkpoint__engagement", "checkpoint__phase", "task__engagement"
+        "recipient", "engagement", "checkpoint__engagement", "checkpoint__phase", "task__engagement"
     ).get(pk=notification_id)
 
     reason = _stale_reason(notification, now)

@@ -1,9 +1,12 @@
 """Every write to an engagement goes through these functions: they validate, save and log."""
 
 import datetime
+import hashlib
+import secrets
 from datetime import date
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -17,9 +20,11 @@ from .models import (
     Checkpoint,
     Engagement,
     EventKind,
+    Membership,
     Notification,
     NotificationKind,
     NotificationStatus,
+    ShareLink,
     Task,
 )
 
@@ -354,3 +359,131 @@ def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Chec
     )
     _checkpoint_event(checkpoint, user, EventKind.CHECKPOINT_CANCELLED, _describe_time(checkpoint))
     return checkpoint
+
+
+def _member_label(membership: Membership) -> str:
+    user = membership.user
+    name = user.get_full_name() or user.get_username()
+    return (
+        f"{name} <{user.email}> ({membership.get_party_display()}, {membership.get_role_display()})"
+    )
+
+
+@transaction.atomic
+def member_invite(
+    *,
+    engagement: Engagement,
+    invited_by: AbstractBaseUser,
+    party: str,
+    email: str,
+    name: str,
+    role: str,
+) -> Membership:
+    """Add a person to the engagement, creating their account if they have none.
+
+    A new account has no password: the invitation email (sent by beat, like every email)
+    carries a link to set one.
+    """
+    email = email.strip().lower()
+    User = get_user_model()
+    user = User.objects.filter(email__iexact=email).first()
+    if user is None:
+        first_name, _space, last_name = name.strip().partition(" ")
+        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+        user.set_unusable_password()
+        user.full_clean()
+        user.save()
+    elif Membership.objects.filter(engagement=engagement, user=user).exists():
+        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
+    membership = Membership(engagement=engagement, user=user, party=party, role=role)
+    membership.full_clean()
+    membership.save()
+    Notification.objects.create(
+        key=f"invitation:{membership.pk}",
+        kind=NotificationKind.INVITATION,
+        recipient=user,
+        engagement=engagement,
+        due_at=timezone.now(),
+    )
+    event_record(
+        engagement_id=engagement.pk,
+        actor=invited_by,
+        kind=EventKind.MEMBER_ADDED,
+        new_value=_member_label(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> None:
+    """Take a person off the engagement (their account and their past events stay)."""
+    label = _member_label(membership)
+    engagement_id = membership.engagement_id
+    membership.delete()
+    event_record(
+        engagement_id=engagement_id,
+        actor=removed_by,
+        kind=EventKind.MEMBER_REMOVED,
+        old_value=label,
+    )
+
+
+SHARE_LINK_MAX_DAYS = 90
+
+
+def share_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+@transaction.atomic
+def share_link_create(
+    *, engagement: Engagement, user: AbstractBaseUser, label: str, expires_on: date
+) -> tuple[ShareLink, str]:
+    """Make a read-only dashboard link; returns it with its token, which is never stored."""
+    today = timezone.localdate()
+    if not today < expires_on <= today + datetime.timedelta(days=SHARE_LINK_MAX_DAYS):
+        raise ValidationError(
+            {
+                "expires_on": _(
+                    "Choose an expiry date after today and at most %(days)d days ahead."
+                )
+                % {"days": SHARE_LINK_MAX_DAYS}
+            }
+        )
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.make_aware(
+        datetime.datetime.combine(expires_on + datetime.timedelta(days=1), datetime.time())
+    )
+    link = ShareLink(
+        engagement=engagement,
+        label=label.strip(),
+        token_hash=share_token_hash(token),
+        created_by=user,
+        expires_at=expires_at,
+    )
+    link.full_clean()
+    link.save()
+    event_record(
+        engagement_id=engagement.pk,
+        actor=user,
+        kind=EventKind.SHARE_LINK_CREATED,
+        new_value=f"{link.label} (expires {expires_on.isoformat()})",
+    )
+    return link, token
+
+
+@transaction.atomic
+def share_link_revoke(*, link: ShareLink, user: AbstractBaseUser) -> ShareLink:
+    """Stop a share link from opening anything; revoking twice changes nothing."""
+    link = ShareLink.objects.select_for_update().get(pk=link.pk)
+    if link.revoked_at is not None:
+        return link
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    event_record(
+        engagement_id=link.engagement_id,
+        actor=user,
+        kind=EventKind.SHARE_LINK_REVOKED,
+        old_value=link.label,
+    )
+    return link

@@ -3,8 +3,9 @@ import csv
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
-from django.http import HttpResponse, StreamingHttpResponse
-from django.shortcuts import redirect, render
+from django.core.paginator import Paginator
+from django.http import Http404, HttpResponse, StreamingHttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -13,7 +14,12 @@ from django.views.decorators.http import require_POST
 from responsibilities.models import Party
 
 from . import services
-from .access import get_checkpoint_for_user, get_engagement_for_user, get_task_for_user
+from .access import (
+    EngagementAccess,
+    get_checkpoint_for_user,
+    get_engagement_for_user,
+    get_task_for_user,
+)
 from .calendar import checkpoint_ics
 from .charts import bar_chart, burnup_chart
 from .dashboards import (
@@ -28,13 +34,15 @@ from .dashboards import (
 )
 from .forms import (
     CheckpointForm,
+    InviteForm,
     PortfolioFilterForm,
     ProfileForm,
+    ShareLinkForm,
     TaskDoneForm,
     TaskDueDateForm,
     TaskNoteForm,
 )
-from .models import Engagement, Profile
+from .models import Engagement, Membership, Profile, ShareLink
 from .selectors import (
     engagement_checkpoints,
     engagement_recent_activity,
@@ -245,26 +253,202 @@ def profile(request):
     return render(request, "engagements/profile.html", {"form": form})
 
 
+def _dashboard_context(access, now) -> dict:
+    engagement = access.engagement
+    status = engagement_statuses([engagement], now)[engagement.pk]
+    today = timezone.localdate(now)
+    return {
+        "access": access,
+        "engagement": engagement,
+        "status": status,
+        "progress": status_progress(status),
+        "risk_reasons": status.risk_reasons(now),
+        "due": engagement_due_tasks(engagement, today),
+        "burnup": burnup_chart(engagement_burnup(engagement, today), status.overall.total),
+        "activity": engagement_recent_activity(engagement),
+    }
+
+
 @login_required
 def engagement_dashboard(request, pk):
     access = get_engagement_for_user(request.user, pk)
-    engagement, now = access.engagement, timezone.now()
-    status = engagement_statuses([engagement], now)[engagement.pk]
-    today = timezone.localdate(now)
+    return render(request, "engagements/dashboard.html", _dashboard_context(access, timezone.now()))
+
+
+def shared_dashboard(request, token):
+    """The dashboard behind a share link, for people without an account; never writes."""
+    link = (
+        ShareLink.objects.filter(token_hash=services.share_token_hash(token))
+        .select_related("engagement")
+        .first()
+    )
+    if link is None:
+        raise Http404(_("This share link does not exist. Check that it was copied whole."))
+    now = timezone.now()
+    if not link.is_usable(now):
+        return render(request, "engagements/share_link_closed.html", {"link": link}, status=410)
+    access = EngagementAccess(engagement=link.engagement, membership=None, share_link=link)
+    return render(request, "engagements/dashboard.html", _dashboard_context(access, now))
+
+
+@login_required
+def members(request, pk):
+    access = get_engagement_for_user(request.user, pk)
+    engagement = access.engagement
+    form = InviteForm(request.POST or None)
+    if request.method == "POST":
+        access.require(access.can_invite(access.party))
+        if form.is_valid():
+            try:
+                membership = services.member_invite(
+                    engagement=engagement,
+                    invited_by=request.user,
+                    party=access.party,
+                    **form.cleaned_data,
+                )
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                messages.success(
+                    request,
+                    _("%(name)s was added; an invitation email is on its way.")
+                    % {"name": membership.user.get_full_name() or membership.user.email},
+                )
+                return redirect("engagement-members", pk=pk)
     return render(
         request,
-        "engagements/dashboard.html",
+        "engagements/members.html",
         {
             "access": access,
             "engagement": engagement,
-            "status": status,
-            "progress": status_progress(status),
-            "risk_reasons": status.risk_reasons(now),
-            "due": engagement_due_tasks(engagement, today),
-            "burnup": burnup_chart(engagement_burnup(engagement, today), status.overall.total),
-            "activity": engagement_recent_activity(engagement),
+            "memberships": engagement.memberships.select_related("user").order_by(
+                "party", "role", "user__first_name"
+            ),
+            "form": form,
         },
     )
+
+
+@login_required
+@require_POST
+def member_remove(request, pk, membership_pk):
+    access = get_engagement_for_user(request.user, pk, write=True)
+    membership = get_object_or_404(
+        Membership.objects.select_related("user"), engagement=access.engagement, pk=membership_pk
+    )
+    access.require(access.can_invite(membership.party) and membership.user_id != request.user.pk)
+    services.member_remove(membership=membership, removed_by=request.user)
+    messages.success(request, _("Member removed."))
+    return redirect("engagement-members", pk=pk)
+
+
+@login_required
+def share_links(request, pk):
+    access = get_engagement_for_user(request.user, pk)
+    access.require(access.can_manage_share_links)
+    engagement = access.engagement
+    form = ShareLinkForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            _link, token = services.share_link_create(
+                engagement=engagement, user=request.user, **form.cleaned_data
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(
+                request,
+                _("Share link made. Copy it now, it is not shown again: %(url)s")
+                % {"url": request.build_absolute_uri(reverse("shared-dashboard", args=[token]))},
+            )
+            return redirect("engagement-share-links", pk=pk)
+    return render(
+        request,
+        "engagements/share_links.html",
+        {
+            "access": access,
+            "engagement": engagement,
+            "links": engagement.share_links.select_related("created_by"),
+            "form": form,
+            "now": timezone.now(),
+        },
+    )
+
+
+@login_required
+@require_POST
+def share_link_revoke(request, pk, link_pk):
+    access = get_engagement_for_user(request.user, pk)
+    access.require(access.can_manage_share_links)
+    link = get_object_or_404(ShareLink, engagement=access.engagement, pk=link_pk)
+    services.share_link_revoke(link=link, user=request.user)
+    messages.success(request, _("Share link revoked: it opens nothing any more."))
+    return redirect("engagement-share-links", pk=pk)
+
+
+AUDIT_PAGE_SIZE = 100
+
+
+@login_required
+def audit_trail(request, pk):
+    access = get_engagement_for_user(request.user, pk)
+    events = access.engagement.events.select_related("task", "checkpoint").order_by("-sequence")
+    page = Paginator(events, AUDIT_PAGE_SIZE).get_page(request.GET.get("page"))
+    return render(
+        request,
+        "engagements/audit_trail.html",
+        {"access": access, "engagement": access.engagement, "page": page, "query": ""},
+    )
+
+
+@login_required
+def audit_csv(request, pk):
+    access = get_engagement_for_user(request.user, pk)
+    access.require(access.can_download_audit)
+    events = access.engagement.events.select_related("task", "checkpoint").order_by("sequence")
+    writer = csv.writer(_Echo())
+    header = [
+        "sequence",
+        "at",
+        "actor",
+        "party",
+        "on_behalf_of",
+        "kind",
+        "task",
+        "checkpoint",
+        "old_value",
+        "new_value",
+        "reason",
+        "previous_hash",
+        "hash",
+    ]
+
+    def lines():
+        yield writer.writerow(header)
+        for event in events.iterator():
+            yield writer.writerow(
+                [
+                    event.sequence,
+                    event.created_at.isoformat(),
+                    event.actor_name,
+                    event.party,
+                    event.on_behalf_of,
+                    event.kind,
+                    event.task.text_pt if event.task else "",
+                    event.checkpoint.title if event.checkpoint else "",
+                    event.old_value,
+                    event.new_value,
+                    event.reason,
+                    event.previous_hash,
+                    event.hash,
+                ]
+            )
+
+    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="audit-engagement-{access.engagement.pk}.csv"'
+    )
+    return response
 
 
 def _portfolio_context(request):
