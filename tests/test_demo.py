@@ -4,6 +4,7 @@ import pytest
 from django.contrib.auth import authenticate, get_user_model
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.test import RequestFactory
 
 from engagements.models import Engagement, Role
 
@@ -23,7 +24,8 @@ def test_demo_data_is_created_once(catalogue, settings, capsys):
     output = capsys.readouterr().out
     assert "pm " in output and "stakeholder" in output and "password for each: demo" in output
     assert Engagement.objects.filter(customer="Contoso").count() == 1
-    assert authenticate(username="pm", password="demo") is not None
+    request = RequestFactory().post("/accounts/login/")
+    assert authenticate(request, username="pm", password="demo") is not None
     assert get_user_model().objects.get(username="admin").is_staff
     contoso = Engagement.objects.get(customer="Contoso")
     roles = dict(contoso.memberships.values_list("user__username", "role"))
