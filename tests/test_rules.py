@@ -1,0 +1,265 @@
+"""Every cell of the README's rules table: who may do what to an engagement.
+
+Each action is a real request; a refusal must change nothing (the audit trail does not grow),
+and an allowed write must add its event.
+"""
+
+import datetime
+
+import pytest
+from django.contrib.auth.models import Permission
+from django.urls import reverse
+from django.utils import timezone
+
+from engagements import services
+from engagements.models import ActivityEvent, Membership, Role
+from responsibilities.models import Party, Phase, Responsibility
+
+from .factories import make_engagement, make_user
+
+OK, FORBIDDEN, NOT_FOUND, TO_LOGIN = "ok", 403, 404, "login"
+ROLES = ["customer manager", "microsoft manager", "customer viewer", "lead", "admin", "outsider"]
+
+
+@pytest.fixture
+def world(engagement, carla, miguel, vera, ada, otto, other_engagement):
+    lead = make_user("leo")
+    lead.user_permissions.add(Permission.objects.get(codename="view_all_engagements"))
+    tomorrow = timezone.localdate() + datetime.timedelta(days=30)
+    link, _token = services.share_link_create(
+        engagement=engagement, user=carla, label="Comitê", expires_on=tomorrow
+    )
+    customer_colleague = make_user("cecilia")
+    colleague = Membership.objects.create(
+        engagement=engagement, user=customer_colleague, party=Party.CUSTOMER, role=Role.VIEWER
+    )
+    return {
+        "engagement": engagement,
+        "users": {
+            "customer manager": carla,
+            "microsoft manager": miguel,
+            "customer viewer": vera,
+            "lead": lead,
+            "admin": ada,
+            "outsider": otto,
+        },
+        "customer_task": engagement.tasks.filter(party=Party.CUSTOMER).first(),
+        "microsoft_task": engagement.tasks.filter(party=Party.MICROSOFT).first(),
+        "share_link": link,
+        "colleague": colleague,
+    }
+
+
+def url(name, world, *extra):
+    return reverse(name, args=[world["engagement"].pk, *extra])
+
+
+def tick(task_key):
+    def act(client, world):
+        task = world[task_key]
+        return client.post(url("task-set-done", world, task.pk), {"done": "1"})
+
+    return act
+
+
+def note(task_key):
+    def act(client, world):
+        task = world[task_key]
+        return client.post(url("task-set-note", world, task.pk), {"note": "Verificado"})
+
+    return act
+
+
+def due_date(client, world):
+    task = world["microsoft_task"]
+    return client.post(url("task-set-due-date", world, task.pk), {"due_date": "2026-12-20"})
+
+
+def schedule_checkpoint(client, world):
+    start = timezone.localtime() + datetime.timedelta(days=3)
+    return client.post(
+        url("checkpoint-new", world),
+        {
+            "title": "Chamada",
+            "kind": "checkpoint_call",
+            "phase": Phase.objects.get(code="avaliar").pk,
+            "starts_at": start.strftime("%Y-%m-%dT%H:%M"),
+            "ends_at": (start + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"),
+        },
+    )
+
+
+def invite(client, world):
+    return client.post(
+        url("engagement-members", world),
+        {"email": "nova@example.com", "name": "Nova Pessoa", "role": "viewer"},
+    )
+
+
+def remove_customer_member(client, world):
+    return client.post(url("member-remove", world, world["colleague"].pk))
+
+
+def make_share_link(client, world):
+    expires = timezone.localdate() + datetime.timedelta(days=10)
+    return client.post(
+        url("engagement-share-links", world), {"label": "Diretoria", "expires_on": expires}
+    )
+
+
+def revoke_share_link(client, world):
+    return client.post(url("share-link-revoke", world, world["share_link"].pk))
+
+
+def get(name):
+    def act(client, world):
+        return client.get(url(name, world))
+
+    return act
+
+
+def edit_catalogue(client, world):
+    item = Responsibility.objects.get(key="customer-avaliar-01")
+    return client.post(
+        reverse("admin:responsibilities_responsibility_change", args=[item.pk]),
+        {
+            "key": item.key,
+            "party": item.party,
+            "phase": item.phase_id,
+            "position": item.position,
+            "text_pt": item.text_pt,
+            "text_en": "Edited",
+            "is_active": "on",
+        },
+    )
+
+
+def portfolio_lists_it(client, world):
+    response = client.get(reverse("portfolio"))
+    listed = any(
+        row.engagement == world["engagement"] for row in response.context["page"].object_list
+    )
+    response.status_code = 200 if listed else 404
+    return response
+
+
+# action: (function, writes, expected outcome per role in ROLES order)
+RULES = {
+    "read the task page": (get("engagement-detail"), False, [OK, OK, OK, OK, OK, NOT_FOUND]),
+    "read the dashboard": (get("engagement-dashboard"), False, [OK, OK, OK, OK, OK, NOT_FOUND]),
+    "see it in the portfolio": (portfolio_lists_it, False, [OK, OK, OK, OK, OK, NOT_FOUND]),
+    "read the members": (get("engagement-members"), False, [OK, OK, OK, OK, OK, NOT_FOUND]),
+    "read the audit trail": (get("engagement-audit"), False, [OK, OK, OK, OK, OK, NOT_FOUND]),
+    "tick a customer task": (
+        tick("customer_task"),
+        True,
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "tick a Microsoft task": (
+        tick("microsoft_task"),
+        True,
+        [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "note on the other party's task": (
+        note("microsoft_task"),
+        True,
+        [OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "set a due date on any task": (
+        due_date,
+        True,
+        [OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "schedule a checkpoint": (
+        schedule_checkpoint,
+        True,
+        [OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "invite a member of one's own party": (
+        invite,
+        True,
+        [OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "remove a customer member": (
+        remove_customer_member,
+        True,
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "make a share link": (
+        make_share_link,
+        True,
+        [OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "revoke a share link": (
+        revoke_share_link,
+        True,
+        [OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "download the audit trail": (
+        get("engagement-audit-csv"),
+        False,
+        [OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "edit the catalogue": (
+        edit_catalogue,
+        False,
+        [TO_LOGIN, TO_LOGIN, TO_LOGIN, TO_LOGIN, OK, TO_LOGIN],
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(RULES))
+def test_the_rules_table(client, world, action, role):
+    act, writes, outcomes = RULES[action]
+    expected = outcomes[ROLES.index(role)]
+    client.force_login(world["users"][role])
+    events_before = ActivityEvent.objects.filter(engagement=world["engagement"]).count()
+    response = act(client, world)
+    events_after = ActivityEvent.objects.filter(engagement=world["engagement"]).count()
+    if expected == OK:
+        assert response.status_code in (200, 302), response.status_code
+        if response.status_code == 302:
+            assert not response["Location"].startswith(reverse("admin:login"))
+        if writes:
+            assert events_after == events_before + 1
+    elif expected == TO_LOGIN:
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+    else:
+        assert response.status_code == expected
+    if expected != OK:
+        assert events_after == events_before
+    if action == "edit the catalogue" and expected != OK:
+        assert Responsibility.objects.get(key="customer-avaliar-01").text_en != "Edited"
+
+
+def test_a_manager_ticks_the_other_party_s_task_on_its_behalf_when_it_has_no_manager(
+    client, catalogue, carla, ada
+):
+    engagement = make_engagement(created_by=ada, customer="Solo", intune=True)
+    Membership.objects.create(
+        engagement=engagement, user=carla, party=Party.CUSTOMER, role=Role.MANAGER
+    )
+    task = engagement.tasks.filter(party=Party.MICROSOFT).first()
+    client.force_login(carla)
+    response = client.post(reverse("task-set-done", args=[engagement.pk, task.pk]), {"done": "1"})
+    assert response.status_code == 302
+    event = engagement.events.get(kind="task_done")
+    assert (event.party, event.on_behalf_of) == (Party.CUSTOMER, Party.MICROSOFT)
+    client.force_login(carla)
+    page = client.get(reverse("engagement-audit", args=[engagement.pk])).content.decode()
+    assert "em nome de" in page or "on behalf of" in page
+
+
+def test_the_buttons_follow_the_rules(client, world):
+    client.force_login(world["users"]["customer manager"])
+    html = client.get(url("engagement-detail", world)).content.decode()
+    customer, microsoft = world["customer_task"], world["microsoft_task"]
+    assert url("task-set-done", world, customer.pk) in html
+    assert url("task-set-done", world, microsoft.pk) not in html
+    assert url("task-set-note", world, microsoft.pk) in html
+    client.force_login(world["users"]["lead"])
+    html = client.get(url("engagement-detail", world)).content.decode()
+    assert "/done/" not in html and "/note/" not in html
+    assert url("engagement-share-links", world) not in html
