@@ -9,7 +9,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from responsibilities.models import Party
 
@@ -275,6 +275,7 @@ def engagement_dashboard(request, pk):
     return render(request, "engagements/dashboard.html", _dashboard_context(access, timezone.now()))
 
 
+@require_safe
 def shared_dashboard(request, token):
     """The dashboard behind a share link, for people without an account; never writes."""
     link = (

@@ -1,0 +1,146 @@
+"""The audit trail: append-only, hash-chained, and verify_audit names what was tampered with."""
+
+import datetime
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.urls import reverse
+
+from engagements import services
+from engagements.audit import engagement_chain_problems
+from engagements.models import ActivityEvent
+from responsibilities.models import CatalogueEvent, Responsibility
+from responsibilities.services import catalogue_chain_problems
+
+
+@pytest.fixture
+def trail(engagement, carla, miguel):
+    tasks = list(engagement.tasks.order_by("position")[:3])
+    services.task_set_done(task=tasks[0], user=carla, done=True)
+    services.task_set_note(task=tasks[1], user=miguel, note="Aguardando o cliente")
+    services.task_set_due_date(task=tasks[2], user=carla, due_date=datetime.date(2026, 12, 1))
+    services.task_set_done(task=tasks[0], user=carla, done=False, reason="Faltou evidência")
+    engagement.refresh_from_db()
+    return engagement
+
+
+def events(engagement):
+    return ActivityEvent.objects.filter(engagement=engagement).order_by("sequence")
+
+
+def verify():
+    call_command("verify_audit")
+
+
+def test_every_change_is_an_event_with_actor_party_and_from_to(trail, carla, miguel):
+    kinds = [(e.sequence, e.kind, e.actor_name, e.party) for e in events(trail)]
+    assert kinds == [
+        (1, "engagement_created", "Ada", ""),
+        (2, "task_done", "Carla", "customer"),
+        (3, "note_changed", "Miguel", "microsoft"),
+        (4, "due_date_changed", "Carla", "customer"),
+        (5, "task_reopened", "Carla", "customer"),
+    ]
+    note = events(trail).get(kind="note_changed")
+    assert (note.old_value, note.new_value) == ("", "Aguardando o cliente")
+    assert trail.audit_length == 5
+
+
+def test_an_intact_trail_verifies(trail, capsys):
+    verify()
+    assert "intact" in capsys.readouterr().out
+
+
+def test_an_altered_event_is_named(trail, capsys):
+    event = events(trail).get(sequence=3)
+    ActivityEvent.objects.filter(pk=event.pk).update(new_value="Tudo certo")
+    with pytest.raises(CommandError):
+        verify()
+    error = capsys.readouterr().err
+    assert f"event 3 (id {event.pk}): was altered" in error
+
+
+def test_a_removed_event_is_named(trail, capsys):
+    events(trail).filter(sequence=2).delete()
+    with pytest.raises(CommandError):
+        verify()
+    assert "event 3" in capsys.readouterr().err
+    assert any("events 2-2 before it were removed" in p for p in engagement_chain_problems(trail))
+
+
+def test_removing_the_newest_event_is_noticed(trail):
+    events(trail).filter(sequence=5).delete()
+    (problem,) = engagement_chain_problems(trail)
+    assert "should end at event 5, but ends at event 4" in problem
+
+
+def test_an_inserted_event_is_named(trail):
+    forged = events(trail).get(sequence=4)
+    forged.pk, forged.sequence, forged.kind = None, 6, "task_done"
+    forged.save()
+    problems = engagement_chain_problems(trail)
+    assert any("event 6" in p and "does not follow" in p for p in problems)
+    assert any("should end at event 5" in p for p in problems)
+
+
+def test_catalogue_edits_form_their_own_chain(client, ada):
+    item = Responsibility.objects.get(key="customer-avaliar-01")
+    client.force_login(ada)
+    client.post(
+        reverse("admin:responsibilities_responsibility_changelist"),
+        {"action": "retire", "_selected_action": [item.pk]},
+    )
+    event = CatalogueEvent.objects.order_by("-sequence").first()
+    assert (event.kind, event.item_key, event.actor_name) == ("retired", item.key, "Ada")
+    assert catalogue_chain_problems() == []
+    CatalogueEvent.objects.filter(pk=event.pk).update(item_key="customer-avaliar-02")
+    (problem,) = catalogue_chain_problems()
+    assert f"catalogue event {event.sequence}" in problem and "altered" in problem
+
+
+def test_an_admin_edit_records_what_changed_from_what(client, ada):
+    item = Responsibility.objects.get(key="customer-avaliar-01")
+    client.force_login(ada)
+    client.post(
+        reverse("admin:responsibilities_responsibility_change", args=[item.pk]),
+        {
+            "key": item.key,
+            "party": item.party,
+            "phase": item.phase_id,
+            "position": item.position,
+            "text_pt": item.text_pt,
+            "text_en": "Name the participants.",
+            "is_active": "on",
+        },
+    )
+    event = CatalogueEvent.objects.order_by("-sequence").first()
+    assert event.kind == "changed"
+    assert '"text_en": "Name the participants."' in event.new_value
+    assert item.text_en in event.old_value
+
+
+def test_no_screen_edits_or_deletes_an_event(client, ada, trail):
+    client.force_login(ada)
+    assert client.get("/admin/engagements/activityevent/").status_code == 404
+    event = CatalogueEvent.objects.first()
+    change = reverse("admin:responsibilities_catalogueevent_change", args=[event.pk])
+    assert client.post(change, {"item_key": "x"}).status_code == 403
+    delete = reverse("admin:responsibilities_catalogueevent_delete", args=[event.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 403
+    assert CatalogueEvent.objects.filter(pk=event.pk).exists()
+
+
+def test_managers_download_the_trail_as_csv(client, carla, trail):
+    client.force_login(carla)
+    response = client.get(reverse("engagement-audit-csv", args=[trail.pk]))
+    lines = b"".join(response.streaming_content).decode().splitlines()
+    assert lines[0].startswith("sequence,at,actor,party,on_behalf_of,kind")
+    assert len(lines) == 1 + 5
+    assert "Aguardando o cliente" in lines[3]
+
+
+def test_the_engagement_page_shows_the_trail(client, vera, trail):
+    client.force_login(vera)
+    html = client.get(reverse("engagement-audit", args=[trail.pk])).content.decode()
+    assert "Faltou evidência" in html and "Aguardando o cliente" in html

@@ -1,0 +1,119 @@
+"""Read-only dashboard links for stakeholders without an account."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from engagements import services
+from engagements.models import ShareLink, Task
+
+
+@pytest.fixture
+def shared(engagement, carla):
+    expires = timezone.localdate() + datetime.timedelta(days=30)
+    link, token = services.share_link_create(
+        engagement=engagement, user=carla, label="Comitê executivo", expires_on=expires
+    )
+    return link, token
+
+
+def share_url(token):
+    return reverse("shared-dashboard", args=[token])
+
+
+def test_a_manager_makes_a_link_and_sees_it_once(client, carla, engagement):
+    client.force_login(carla)
+    expires = timezone.localdate() + datetime.timedelta(days=90)
+    response = client.post(
+        reverse("engagement-share-links", args=[engagement.pk]),
+        {"label": "Diretoria", "expires_on": expires.isoformat()},
+        follow=True,
+    )
+    message = [str(m) for m in response.context["messages"]][-1]
+    url = message.rsplit(" ", 1)[-1]
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    link = ShareLink.objects.get()
+    assert link.label == "Diretoria"
+    assert token not in link.token_hash and link.token_hash == services.share_token_hash(token)
+    page = client.get(reverse("engagement-share-links", args=[engagement.pk]))
+    assert token not in page.content.decode()
+
+
+def test_anyone_with_the_link_reads_the_dashboard_and_nothing_more(client, shared, engagement):
+    _link, token = shared
+    response = client.get(share_url(token))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert engagement.customer in html and "Comitê executivo" in html
+    assert "<form" not in html.replace('<form method="get"', "")
+    assert f"/engagements/{engagement.pk}/" not in html
+    assert "_auth_user_id" not in client.session
+
+
+def test_a_share_link_never_writes(client, shared, engagement):
+    _link, token = shared
+    task = engagement.tasks.first()
+    assert client.post(share_url(token), {"done": "1"}).status_code == 405
+    with_token = client.post(
+        reverse("task-set-done", args=[engagement.pk, task.pk]),
+        {"done": "1"},
+        HTTP_REFERER=share_url(token),
+    )
+    assert with_token.status_code == 302 and with_token["Location"].startswith("/accounts/login/")
+    assert not Task.objects.get(pk=task.pk).done
+
+
+@pytest.mark.parametrize(
+    "forge",
+    [
+        lambda token: token[:-1] + ("A" if token[-1] != "A" else "B"),
+        lambda token: token[:20],
+        lambda token: token + "x",
+        lambda token: "x" * 43,
+    ],
+)
+def test_forged_or_tampered_tokens_open_nothing(client, shared, forge):
+    _link, token = shared
+    response = client.get(share_url(forge(token)))
+    assert response.status_code == 404
+    assert "Comitê executivo" not in response.content.decode()
+
+
+def test_a_revoked_link_says_so(client, carla, shared):
+    link, token = shared
+    services.share_link_revoke(link=link, user=carla)
+    response = client.get(share_url(token))
+    assert response.status_code == 410
+    assert "revoga" in response.content.decode() or "revoked" in response.content.decode()
+
+
+def test_an_expired_link_says_so(client, shared, time_machine):
+    link, token = shared
+    time_machine.move_to(link.expires_at + datetime.timedelta(minutes=1))
+    response = client.get(share_url(token))
+    assert response.status_code == 410
+    assert "expir" in response.content.decode()
+
+
+@pytest.mark.parametrize("days", [0, 91, -3])
+def test_the_expiry_is_within_90_days(client, carla, engagement, days):
+    client.force_login(carla)
+    expires = timezone.localdate() + datetime.timedelta(days=days)
+    response = client.post(
+        reverse("engagement-share-links", args=[engagement.pk]),
+        {"label": "Longa demais", "expires_on": expires.isoformat()},
+    )
+    assert response.status_code == 200
+    assert "90" in str(response.context["form"].errors)
+    assert not ShareLink.objects.exists()
+
+
+def test_revoking_is_recorded(client, carla, shared, engagement):
+    link, _token = shared
+    client.force_login(carla)
+    client.post(reverse("share-link-revoke", args=[engagement.pk, link.pk]))
+    link.refresh_from_db()
+    assert link.revoked_at is not None
+    assert engagement.events.filter(kind="share_link_revoked").exists()
