@@ -217,4 +217,6 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
+    # Axes logs every successful login at INFO; lockouts, which matter, are warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
