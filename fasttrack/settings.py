@@ -155,7 +155,7 @@ STATIC_ROOT = BASE_DIR / "staticfiles"
 EMAIL_CONFIG = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 # A dotted path (an email service's backend, say) wins over the one EMAIL_URL implies.
-EMAIL_BACKEND = env.str("EMAIL_BACKEND", default=EMAIL_CONFIG["EMAIL_BACKEND"])
+EMAIL_BACKEND = env.str("EMAIL_BACKEND", default="") or EMAIL_CONFIG["EMAIL_BACKEND"]
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="FastTrack Portal <portal@localhost>")
 # The bare address, for calendar invitations' ORGANIZER.
 DEFAULT_FROM_EMAIL_ADDRESS = parseaddr(DEFAULT_FROM_EMAIL)[1]
