@@ -1,5 +1,6 @@
 import csv
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -10,6 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST, require_safe
+from django.views.i18n import set_language
 
 from responsibilities.models import Party
 
@@ -566,4 +568,15 @@ def portfolio_csv(request):
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
+    return response
+
+
+@require_POST
+def language_switch(request):
+    """Switch the page language; a signed-in user's choice is kept on their profile, so their
+    emails follow it too. Anyone else keeps it in a cookie (Django's set_language)."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        Profile.objects.update_or_create(user=request.user, defaults={"language": language})
     return response
