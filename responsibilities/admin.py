@@ -1,4 +1,5 @@
 from django.contrib import admin, messages
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -11,6 +12,22 @@ class PhaseAdmin(admin.ModelAdmin):
     list_display = ["order", "code", "name_pt", "name_en"]
     list_display_links = ["code"]
     ordering = ["order"]
+
+
+class MissingTranslationFilter(admin.SimpleListFilter):
+    title = _("English translation")
+    parameter_name = "translation"
+
+    def lookups(self, request, model_admin):
+        return [("missing", _("missing (shown in Portuguese)")), ("present", _("present"))]
+
+    def queryset(self, request, queryset):
+        missing = Q(text_en="") | (~Q(note_pt="") & Q(note_en=""))
+        if self.value() == "missing":
+            return queryset.filter(missing)
+        if self.value() == "present":
+            return queryset.exclude(missing)
+        return queryset
 
 
 @admin.register(Responsibility)
@@ -26,7 +43,15 @@ class ResponsibilityAdmin(admin.ModelAdmin):
         "position",
         "is_active",
     ]
-    list_filter = ["party", "phase", "section", "service", "condition", "is_active"]
+    list_filter = [
+        MissingTranslationFilter,
+        "party",
+        "phase",
+        "section",
+        "service",
+        "condition",
+        "is_active",
+    ]
     list_select_related = ["phase"]
     search_fields = ["key", "text_pt", "text_en", "note_pt", "note_en"]
     ordering = ["phase__order", "party", "position"]

@@ -150,3 +150,23 @@ def test_the_admin_refuses_an_ineligible_engagement(client, ada, catalogue):
     assert response.status_code == 200
     assert "150" in str(response.context["adminform"].form.errors["licence_count"])
     assert not Engagement.objects.exists()
+
+
+def test_the_admin_lists_items_whose_english_is_missing(client, ada, catalogue):
+    Responsibility.objects.filter(key="customer-general-03").update(text_en="")
+    Responsibility.objects.filter(key="microsoft-habilitar-core-05").update(note_en="")
+    client.force_login(ada)
+    response = client.get(CHANGELIST, {"translation": "missing"})
+    keys = sorted(item.key for item in response.context["cl"].result_list)
+    assert keys == ["customer-general-03", "microsoft-habilitar-core-05"]
+
+
+def test_a_missing_translation_falls_back_to_portuguese(client, carla, engagement):
+    from engagements.models import Profile, Task
+
+    task = engagement.tasks.filter(party="customer").first()
+    Task.objects.filter(pk=task.pk).update(text_en="")
+    Profile.objects.create(user=carla, language="en")
+    client.force_login(carla)
+    html = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert task.text_pt in html
