@@ -5,6 +5,7 @@ Otto belongs to another engagement, and Ada is staff (the catalogue admin).
 """
 
 import os
+from pathlib import Path
 
 import pytest
 
@@ -19,6 +20,7 @@ from .factories import make_engagement, make_user
 os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
+AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 
 
 @pytest.fixture(scope="session")
@@ -110,3 +112,9 @@ def screenshot_dir(pytestconfig):
     path = pytestconfig.rootpath / "test-results" / "screenshots"
     path.mkdir(parents=True, exist_ok=True)
     return path
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    # The portal's users mostly browse in Brazilian Portuguese.
+    return {**browser_context_args, "locale": "pt-BR"}

@@ -1,12 +1,31 @@
-"""Journeys in real headless Chromium against a live server."""
+"""The main journeys in real headless Chromium against a live server, with axe-core checks.
+
+Each journey saves a screenshot under test-results/screenshots/.
+"""
+
+import datetime
+import re
 
 import pytest
+import time_machine
+from django.core import mail
+from django.utils import timezone
 from playwright.sync_api import expect
 
 from engagements.demo import DEMO_PASSWORD, demo_data_create
-from engagements.models import Engagement, Task
+from engagements.models import Engagement, Notification, Task
+from engagements.tasks import dispatch_notifications
+from responsibilities.models import Responsibility
+
+from .conftest import AXE
 
 pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def demo(transactional_db, catalogue):
+    demo_data_create()
+    return Engagement.objects.get(customer="Contoso")
 
 
 def log_in(page, base_url, username):
@@ -17,42 +36,256 @@ def log_in(page, base_url, username):
     page.wait_for_url(f"{base_url}/")
 
 
-def test_demo_manager_ticks_a_task_and_it_survives_a_reload(
-    live_server, page, transactional_db, catalogue, screenshot_dir
-):
-    demo_data_create()
-    contoso = Engagement.objects.get(customer="Contoso")
-    task = contoso.tasks.filter(phase__code="avaliar", done=False).order_by("position").first()
+def csp_errors(page):
+    """Collect the page's Content-Security-Policy violations as they happen."""
+    errors = []
+    page.on(
+        "console",
+        lambda message: (
+            errors.append(message.text) if "Content Security Policy" in message.text else None
+        ),
+    )
+    return errors
 
+
+def first_open_task(engagement, party="customer"):
+    return (
+        engagement.tasks.filter(party=party, done=False, phase__code="avaliar")
+        .order_by("position")
+        .first()
+    )
+
+
+def test_1_a_manager_ticks_a_task_without_a_reload(live_server, page, demo, screenshot_dir):
+    violations = csp_errors(page)
+    task = first_open_task(demo)
     log_in(page, live_server.url, "pm")
     page.get_by_role("link", name="Contoso").click()
     row = page.locator(f"#task-{task.pk}")
-    expect(row.locator("button.tick")).to_have_attribute("aria-pressed", "false")
-
-    # A marker on the window survives an htmx swap but not a page load.
-    page.evaluate("window.notReloaded = true")
+    overall = page.locator("#progress .overall")
+    before = overall.inner_text()
+    page.evaluate("window.notReloaded = true")  # survives an htmx swap, not a page load
     row.locator("button.tick").click()
     expect(row.locator("button.tick")).to_have_attribute("aria-pressed", "true")
+    expect(overall).not_to_have_text(before)
+    expect(page.locator("#activity li").first).to_contain_text(task.text_pt[:40])
     assert page.evaluate("window.notReloaded === true")
-    page.screenshot(path=screenshot_dir / "tick-before-reload.png", full_page=False)
-
+    page.screenshot(path=screenshot_dir / "1-tick-with-htmx.png")
     page.reload()
     expect(page.locator(f"#task-{task.pk} button.tick")).to_have_attribute("aria-pressed", "true")
     assert Task.objects.get(pk=task.pk).done
+    assert violations == []
 
 
-def test_a_reason_typed_in_the_details_goes_with_the_untick(
-    live_server, page, transactional_db, catalogue
+def test_2_without_javascript_the_form_posts_and_comes_back_ticked(
+    live_server, browser, browser_context_args, demo, screenshot_dir
 ):
-    demo_data_create()
-    task = Task.objects.filter(done=True).order_by("position").first()
-
+    context = browser.new_context(**browser_context_args, java_script_enabled=False)
+    page = context.new_page()
+    task = first_open_task(demo)
     log_in(page, live_server.url, "pm")
-    page.goto(f"{live_server.url}/engagements/{task.engagement_id}/#task-{task.pk}")
-    row = page.locator(f"#task-{task.pk}")
-    row.locator("summary").click()
-    row.locator("input[name=reason]").fill("Ata sem assinatura")
-    row.locator("button.tick").click()
-    expect(row.locator("button.tick")).to_have_attribute("aria-pressed", "false")
-    event = task.events.get(kind="task_reopened")
-    assert event.reason == "Ata sem assinatura"
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/")
+    with page.expect_navigation():
+        page.locator(f"#task-{task.pk} button.tick").click()
+    expect(page.locator(f"#task-{task.pk} button.tick")).to_have_attribute("aria-pressed", "true")
+    expect(page.locator(".messages")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "2-tick-without-javascript.png")
+    context.close()
+    assert Task.objects.get(pk=task.pk).done
+
+
+def post_forms(page):
+    return page.locator("form[method=post]").evaluate_all(
+        "forms => forms.map(f => f.getAttribute('action')).filter(a => a !== '/language/')"
+    )
+
+
+def test_3_a_viewer_sees_the_dashboard_and_nothing_that_changes_it(
+    live_server, page, demo, screenshot_dir
+):
+    log_in(page, live_server.url, "stakeholder")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/dashboard/")
+    expect(page.locator("#progress")).to_be_visible()
+    assert post_forms(page) == ["/accounts/logout/"]
+    page.screenshot(path=screenshot_dir / "3-viewer-dashboard.png", full_page=True)
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/")
+    assert post_forms(page) == ["/accounts/logout/"]
+    assert page.locator("button.tick").count() == 0
+
+
+def test_4_an_admin_edits_the_catalogue_and_only_new_engagements_follow(
+    live_server, page, demo, screenshot_dir
+):
+    item = Responsibility.objects.get(key="customer-avaliar-06")
+    old_text = item.text_pt
+    log_in(page, live_server.url, "admin")
+    page.goto(f"{live_server.url}/admin/responsibilities/responsibility/{item.pk}/change/")
+    page.fill("#id_text_pt", "Crie um plano de suporte revisado para a migração.")
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist")).to_be_visible()
+
+    page.goto(f"{live_server.url}/admin/engagements/engagement/add/")
+    page.fill("#id_customer", "Northwind")
+    page.fill("#id_licence_count", "300")
+    page.fill("#id_purchase_date", "2026-11-01")
+    page.fill("#id_start_date", "2026-11-10")
+    page.check("#id_intune")
+    page.locator("input[name=_save]").click()
+    expect(page.locator(".messagelist")).to_be_visible()
+
+    northwind = Engagement.objects.get(customer="Northwind")
+    page.goto(f"{live_server.url}/engagements/{northwind.pk}/")
+    expect(page.get_by_text("Crie um plano de suporte revisado para a migração.")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "4-new-engagement-new-text.png")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/")
+    expect(page.get_by_text(old_text)).to_be_visible()
+
+
+def test_5_a_manager_schedules_a_checkpoint_and_the_reminder_arrives(
+    live_server, page, demo, screenshot_dir
+):
+    log_in(page, live_server.url, "pm")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/checkpoints/new/")
+    start = timezone.localtime() + datetime.timedelta(hours=2)
+    page.fill("#id_title", "Revisão de progresso")
+    page.select_option("#id_kind", "checkpoint_call")
+    page.select_option("#id_phase", label="Avaliar")
+    page.fill("#id_starts_at", start.strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_ends_at", (start + datetime.timedelta(hours=1)).strftime("%Y-%m-%dT%H:%M"))
+    page.fill("#id_location", "https://meet.example.com/revisao")
+    page.locator("form.stacked button[type=submit]").click()
+    expect(page.locator("h1")).to_have_text("Revisão de progresso")
+    page.screenshot(path=screenshot_dir / "5-checkpoint-scheduled.png", full_page=True)
+
+    reminder = Notification.objects.get(
+        checkpoint__title="Revisão de progresso", minutes_before=60, recipient__username="pm"
+    )
+    with time_machine.travel(reminder.due_at + datetime.timedelta(seconds=1), tick=False):
+        dispatch_notifications.delay()
+    message = next(m for m in mail.outbox if "Revisão de progresso" in m.subject)
+    assert message.to == ["pm@contoso.example"]
+    assert message.subject.startswith("Lembrete: Revisão de progresso")
+    assert message.attachments[0][0] == "checkpoint.ics"
+    assert "BEGIN:VEVENT" in message.attachments[0][1]
+
+
+def test_6_a_user_switches_to_english_pages_catalogue_and_email_follow(
+    live_server, page, demo, screenshot_dir
+):
+    task = first_open_task(demo)
+    log_in(page, live_server.url, "pm")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/")
+    expect(page.locator("html")).to_have_attribute("lang", "pt-br")
+    page.get_by_role("button", name="English").click()
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.locator("#tasks-heading")).to_have_text("Tasks")
+    expect(page.locator(f"#task-{task.pk} .task-text")).to_have_text(task.text_en)
+    page.screenshot(path=screenshot_dir / "6-english.png")
+
+    checkpoint = demo.checkpoints.get()
+    reminder = checkpoint.notifications.get(recipient__username="pm", minutes_before=60)
+    with time_machine.travel(reminder.due_at + datetime.timedelta(seconds=1), tick=False):
+        dispatch_notifications.delay()
+    message = next(m for m in mail.outbox if m.to == ["pm@contoso.example"])
+    assert message.subject.startswith("Reminder:")
+    assert "Open tasks of Assess" in message.body
+
+
+def test_7_on_a_phone_the_engagement_page_needs_no_sideways_scrolling(
+    live_server, browser, browser_context_args, demo, screenshot_dir
+):
+    context = browser.new_context(**browser_context_args, viewport={"width": 390, "height": 844})
+    page = context.new_page()
+    log_in(page, live_server.url, "pm")
+    for path in [f"/engagements/{demo.pk}/", f"/engagements/{demo.pk}/dashboard/", "/portfolio/"]:
+        page.goto(f"{live_server.url}{path}")
+        overflow = page.evaluate(
+            "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+        )
+        assert overflow <= 0, f"{path} scrolls sideways by {overflow}px"
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/")
+    task = first_open_task(demo)
+    page.locator(f"#task-{task.pk} button.tick").click()
+    expect(page.locator(f"#task-{task.pk} button.tick")).to_have_attribute("aria-pressed", "true")
+    page.screenshot(path=screenshot_dir / "7-phone.png", full_page=False)
+    context.close()
+
+
+def test_keyboard_only_ticking(live_server, page, demo):
+    task = first_open_task(demo)
+    log_in(page, live_server.url, "pm")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/")
+    button = page.locator(f"#task-{task.pk} button.tick")
+    button.focus()
+    page.keyboard.press("Enter")
+    expect(button).to_have_attribute("aria-pressed", "true")
+    page.keyboard.press("Enter")  # focus stays on the swapped row's button
+    expect(page.locator(f"#task-{task.pk} button.tick")).to_have_attribute("aria-pressed", "false")
+
+
+def serious_violations(page):
+    page.add_script_tag(content=AXE)
+    return page.evaluate(
+        """async () => {
+            const result = await axe.run(document, {resultTypes: ["violations"]});
+            return result.violations
+                .filter(v => v.impact === "serious" || v.impact === "critical")
+                .map(v => `${v.id}: ${v.nodes.map(n => n.target.join(" ")).join(", ")}`);
+        }"""
+    )
+
+
+@pytest.mark.parametrize("language", ["pt-BR", "en"])
+def test_main_pages_have_no_serious_accessibility_violations(
+    live_server, browser, browser_context_args, demo, language
+):
+    # Only the injected axe script needs the policy lifted; the pages are the real ones.
+    context = browser.new_context(**{**browser_context_args, "locale": language}, bypass_csp=True)
+    page = context.new_page()
+    engagement = demo.pk
+    checkpoint = demo.checkpoints.get().pk
+    page.goto(f"{live_server.url}/accounts/login/")
+    found = {"login": serious_violations(page)}
+    log_in(page, live_server.url, "pm")
+    if language == "en":
+        page.get_by_role("button", name="English").click()
+    paths = {
+        "engagements": "/",
+        "tasks": f"/engagements/{engagement}/",
+        "dashboard": f"/engagements/{engagement}/dashboard/",
+        "members": f"/engagements/{engagement}/members/",
+        "audit trail": f"/engagements/{engagement}/audit/",
+        "share links": f"/engagements/{engagement}/share-links/",
+        "new checkpoint": f"/engagements/{engagement}/checkpoints/new/",
+        "checkpoint": f"/engagements/{engagement}/checkpoints/{checkpoint}/",
+        "portfolio": "/portfolio/",
+        "matrix": "/portfolio/matrix/",
+        "summary": "/portfolio/summary/",
+        "profile": "/profile/",
+    }
+    for name, path in paths.items():
+        page.goto(f"{live_server.url}{path}")
+        found[name] = serious_violations(page)
+    context.close()
+    assert {name: problems for name, problems in found.items() if problems} == {}
+
+
+def test_the_shared_dashboard_has_no_serious_accessibility_violations(
+    live_server, browser, browser_context_args, demo
+):
+    from django.contrib.auth import get_user_model
+
+    from engagements import services
+
+    _link, token = services.share_link_create(
+        engagement=demo,
+        user=get_user_model().objects.get(username="pm"),
+        label="Board",
+        expires_on=timezone.localdate() + datetime.timedelta(days=5),
+    )
+    context = browser.new_context(**browser_context_args, bypass_csp=True)
+    page = context.new_page()
+    page.goto(f"{live_server.url}/share/{token}/")
+    assert serious_violations(page) == []
+    assert re.search("Contoso", page.content())
+    context.close()
