@@ -214,7 +214,8 @@ def responsibility_delete(*, item: Responsibility, actor) -> None:
 def responsibilities_set_active(*, items, actor, active: bool) -> int:
     """Retire items (left out of new engagements) or bring them back; one event per change."""
     changed = 0
-    for item in items.select_for_update():
+    # Locked in key order, with no joins (PostgreSQL cannot lock the nullable side of one).
+    for item in items.select_related(None).order_by("pk").select_for_update():
         if item.is_active == active:
             continue
         item.is_active = active

@@ -162,8 +162,9 @@ def test_5_a_manager_schedules_a_checkpoint_and_the_reminder_arrives(
     )
     with time_machine.travel(reminder.due_at + datetime.timedelta(seconds=1), tick=False):
         dispatch_notifications.delay()
-    message = next(m for m in mail.outbox if "Revisão de progresso" in m.subject)
-    assert message.to == ["pm@contoso.example"]
+    reminders = {m.to[0]: m for m in mail.outbox if "Revisão de progresso" in m.subject}
+    assert set(reminders) == {"pm@contoso.example", "stakeholder@contoso.example"}
+    message = reminders["pm@contoso.example"]
     assert message.subject.startswith("Lembrete: Revisão de progresso")
     assert message.attachments[0][0] == "checkpoint.ics"
     assert "BEGIN:VEVENT" in message.attachments[0][1]
