@@ -225,6 +225,8 @@ class EventKind(models.TextChoices):
     CHECKPOINT_CANCELLED = "checkpoint_cancelled", _("cancelled a checkpoint")
     MEMBER_ADDED = "member_added", _("added a member")
     MEMBER_REMOVED = "member_removed", _("removed a member")
+    MEMBER_CHANGED = "member_changed", _("changed a member's party or role")
+    ENGAGEMENT_CHANGED = "engagement_changed", _("changed the engagement's details")
     SHARE_LINK_CREATED = "share_link_created", _("created a share link")
     SHARE_LINK_REVOKED = "share_link_revoked", _("revoked a share link")
 

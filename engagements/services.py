@@ -395,23 +395,70 @@ def member_invite(
         user.save()
     elif Membership.objects.filter(engagement=engagement, user=user).exists():
         raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
-    membership = Membership(engagement=engagement, user=user, party=party, role=role)
+    return member_add(
+        membership=Membership(engagement=engagement, user=user, party=party, role=role),
+        added_by=invited_by,
+    )
+
+
+@transaction.atomic
+def member_add(*, membership: Membership, added_by: AbstractBaseUser) -> Membership:
+    """Save a new membership, tell the person by email (through beat) and record it."""
     membership.full_clean()
     membership.save()
     Notification.objects.create(
         key=f"invitation:{membership.pk}",
         kind=NotificationKind.INVITATION,
-        recipient=user,
-        engagement=engagement,
+        recipient=membership.user,
+        engagement=membership.engagement,
         due_at=timezone.now(),
     )
     event_record(
-        engagement_id=engagement.pk,
-        actor=invited_by,
+        engagement_id=membership.engagement_id,
+        actor=added_by,
         kind=EventKind.MEMBER_ADDED,
         new_value=_member_label(membership),
     )
     return membership
+
+
+@transaction.atomic
+def member_change(*, membership: Membership, changed_by: AbstractBaseUser) -> Membership:
+    """Save a member's new party or role (an admin's edit), recording from what to what."""
+    before = Membership.objects.select_related("user").get(pk=membership.pk)
+    membership.full_clean()
+    membership.save()
+    event_record(
+        engagement_id=membership.engagement_id,
+        actor=changed_by,
+        kind=EventKind.MEMBER_CHANGED,
+        old_value=_member_label(before),
+        new_value=_member_label(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def engagement_update(
+    *, engagement: Engagement, changed_by: AbstractBaseUser, changed_fields: list[str]
+) -> Engagement:
+    """Save an admin's edit of an engagement's details, recording from what to what."""
+    before = Engagement.objects.get(pk=engagement.pk)
+    engagement.full_clean()
+    engagement.save(update_fields=changed_fields or None)
+    if changed_fields:
+        event_record(
+            engagement_id=engagement.pk,
+            actor=changed_by,
+            kind=EventKind.ENGAGEMENT_CHANGED,
+            old_value=_fields_text(before, changed_fields),
+            new_value=_fields_text(engagement, changed_fields),
+        )
+    return engagement
+
+
+def _fields_text(instance, names) -> str:
+    return "; ".join(f"{name}: {getattr(instance, name)}" for name in names)
 
 
 @transaction.atomic

@@ -144,3 +144,46 @@ def test_the_engagement_page_shows_the_trail(client, vera, trail):
     client.force_login(vera)
     html = client.get(reverse("engagement-audit", args=[trail.pk])).content.decode()
     assert "Faltou evidência" in html and "Aguardando o cliente" in html
+
+
+def test_admin_edits_of_an_engagement_and_its_members_are_in_the_trail(
+    client, ada, engagement, vera
+):
+    vera_membership = engagement.memberships.get(user=vera)
+    memberships = list(engagement.memberships.order_by("pk"))
+    data = {
+        "customer": "Fabrikam Brasil",
+        "licence_count": 800,
+        "purchase_date": "2026-09-01",
+        "start_date": "2026-09-15",
+        "memberships-TOTAL_FORMS": len(memberships),
+        "memberships-INITIAL_FORMS": len(memberships),
+    }
+    for index, membership in enumerate(memberships):
+        data |= {
+            f"memberships-{index}-id": membership.pk,
+            f"memberships-{index}-engagement": engagement.pk,
+            f"memberships-{index}-user": membership.user_id,
+            f"memberships-{index}-party": membership.party,
+            f"memberships-{index}-role": membership.role,
+        }
+        if membership == vera_membership:
+            data[f"memberships-{index}-role"] = "manager"
+    client.force_login(ada)
+    response = client.post(
+        reverse("admin:engagements_engagement_change", args=[engagement.pk]), data
+    )
+    assert response.status_code == 302, response.context["adminform"].form.errors
+    kinds = list(events(engagement).values_list("kind", "old_value", "new_value"))
+    changed = [k for k in kinds if k[0] == "engagement_changed"]
+    assert changed == [
+        (
+            "engagement_changed",
+            "customer: Fabrikam; licence_count: 500",
+            "customer: Fabrikam Brasil; licence_count: 800",
+        )
+    ]
+    (member,) = [k for k in kinds if k[0] == "member_changed"]
+    assert "Leitor" in member[1] or "Viewer" in member[1]
+    engagement.refresh_from_db()
+    assert engagement_chain_problems(engagement) == []

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagements import services
-from engagements.models import Profile
+from engagements.models import Engagement, Profile
 from responsibilities.models import Phase, Responsibility
 
 LOCALES = ["pt_BR", "en"]
@@ -177,3 +177,36 @@ def test_the_check_would_notice_a_leftover(catalogue):
         "'Marcar como concluída' in 'Marcar como concluída'"
     ]
     assert leftovers("<p>Mark done</p>", "pt") == ["'Mark done' in 'Mark done'"]
+
+
+@pytest.mark.parametrize(
+    "language, time_zone, expected",
+    [
+        ("pt-br", "America/Sao_Paulo", ["15/09/2026", "1200", "10:00"]),
+        ("en", "Europe/Lisbon", ["09/15/2026", "1200", "1 p.m."]),
+    ],
+)
+def test_dates_times_and_numbers_follow_the_language_and_time_zone(
+    client, carla, engagement, language, time_zone, expected
+):
+    Engagement.objects.filter(pk=engagement.pk).update(licence_count=1200)
+    start = datetime.datetime(2026, 12, 2, 13, 0, tzinfo=datetime.UTC)
+    services.checkpoint_schedule(
+        engagement=engagement,
+        user=carla,
+        phase=Phase.objects.get(code="avaliar"),
+        kind="checkpoint_call",
+        title="Status",
+        starts_at=start,
+        ends_at=start + datetime.timedelta(hours=1),
+        attendees=[carla],
+    )
+    Profile.objects.create(user=carla, language=language, time_zone=time_zone)
+    client.force_login(carla)
+    text = " ".join(
+        visible_text(
+            client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+        )
+    )
+    for piece in expected:
+        assert piece in text

@@ -243,7 +243,34 @@ FORMS = {
     ],
     "engagement-members": ["email", "name", "role"],
     "engagement-share-links": ["label", "expires_on"],
+    "checkpoint-edit": [
+        "title",
+        "kind",
+        "phase",
+        "starts_at",
+        "ends_at",
+        "location",
+        "agenda",
+        "attendees",
+    ],
 }
+
+
+@pytest.mark.parametrize(
+    "name, fields",
+    [("login", ["username", "password", "next"]), ("language-switch", ["language", "next"])],
+)
+def test_random_input_to_the_public_forms_never_breaks_the_server(db, name, fields):
+    client = Client(raise_request_exception=False)
+
+    @hypothesis_settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
+    @given(st.dictionaries(st.sampled_from(fields), st.text(max_size=200)))
+    def post(data):
+        assert client.post(reverse(name), data).status_code < 500
+
+    post()
 
 
 @pytest.mark.parametrize("name", list(FORMS))
@@ -251,7 +278,12 @@ def test_random_input_to_every_form_never_breaks_the_server(carla, targets, name
     client = Client(raise_request_exception=False)
     client.force_login(carla)
     engagement, task = targets["engagement"], targets["task"]
-    args = [engagement.pk, task.pk] if name.startswith("task-") else [engagement.pk]
+    if name.startswith("task-"):
+        args = [engagement.pk, task.pk]
+    elif name == "checkpoint-edit":
+        args = [engagement.pk, targets["checkpoint"].pk]
+    else:
+        args = [engagement.pk]
     url = reverse(name, args=args)
 
     @hypothesis_settings(
