@@ -29,6 +29,10 @@ from pathlib import Path
 import psycopg
 
 ROOT = Path(__file__).resolve().parent.parent
+# The seed's version, read without importing Django (the seed module sets it up).
+SEED_VERSION = re.search(
+    r'^SEED_VERSION = "(\w+)"', (ROOT / "benchmarks" / "seed.py").read_text(), re.MULTILINE
+).group(1)
 SERVER = os.environ.get("BENCH_DATABASE_SERVER", "postgres://postgres@127.0.0.1:5432")
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1000,10000").split(",")]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "30"))
@@ -58,10 +62,20 @@ def database_url(size):
     return f"{SERVER}/fasttrack_bench_{size}"
 
 
+def seeded_by_this_version(size) -> bool:
+    try:
+        with psycopg.connect(database_url(size)) as connection:
+            row = connection.execute("SELECT version, engagements FROM bench_seed").fetchone()
+    except psycopg.Error:
+        return False
+    return row == (SEED_VERSION, size)
+
+
 def prepare_database(size):
     with psycopg.connect(f"{SERVER}/postgres", autocommit=True) as connection:
         name = f"fasttrack_bench_{size}"
-        if os.environ.get("BENCH_RESEED"):
+        # An older seed's data would first go through every migration since: start afresh.
+        if os.environ.get("BENCH_RESEED") or not seeded_by_this_version(size):
             connection.execute(f"DROP DATABASE IF EXISTS {name}")
         exists = connection.execute(
             "SELECT 1 FROM pg_database WHERE datname = %s", [name]
