@@ -73,10 +73,11 @@ def seed(count: int) -> None:
         # The other engagements, started over the last 150 days.
         """INSERT INTO engagements_engagement (customer, aad_premium, intune, azure_rms, mdm, mam,
                pc_management, federation, multiple_forests, licence_count, purchase_date,
-               start_date, created_at)
+               start_date, created_at, audit_length, audit_head)
            SELECT 'Customer ' || lpad(g::text, 5, '0'), true, true, true, true, true, true,
                true, false, 150 + g %% 5000, current_date - (40 + g %% 150),
-               current_date - (10 + g %% 150), now() - ((10 + g %% 150) || ' days')::interval
+               current_date - (10 + g %% 150), now() - ((10 + g %% 150) || ' days')::interval,
+               0, ''
            FROM generate_series(1, %(count)s - 1) g""",
         # Their tasks: the template's snapshot, copied.
         """INSERT INTO engagements_task (engagement_id, responsibility_id, phase_id, party,
