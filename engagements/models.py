@@ -290,11 +290,6 @@ class ActivityEvent(models.Model):
         }
 
 
-class ShareLinkQuerySet(models.QuerySet):
-    def usable(self, now):
-        return self.filter(revoked_at__isnull=True, expires_at__gt=now)
-
-
 class ShareLink(models.Model):
     """A read-only link to an engagement's dashboard for people without an account.
 
@@ -310,8 +305,6 @@ class ShareLink(models.Model):
     created_at = models.DateTimeField(default=timezone.now, editable=False)
     expires_at = models.DateTimeField(_("expires"))
     revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
-
-    objects = ShareLinkQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]
