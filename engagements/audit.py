@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from responsibilities.audit import Link, chain_hash, chain_problems
+from responsibilities.audit import Link, actor_name, chain_problems, seal
 
 from .models import ActivityEvent, Engagement, Membership
 
@@ -48,11 +48,10 @@ def event_record(
         party = membership_party(engagement_id, actor)
     event = ActivityEvent(
         engagement_id=engagement_id,
-        sequence=engagement.audit_length + 1,
         task=task,
         checkpoint=checkpoint,
         actor=actor,
-        actor_name=(actor.get_full_name() or actor.get_username()) if actor else "",
+        actor_name=actor_name(actor),
         party=party,
         on_behalf_of=on_behalf_of,
         kind=kind,
@@ -60,9 +59,8 @@ def event_record(
         new_value=new_value,
         reason=reason,
         created_at=timezone.now(),
-        previous_hash=engagement.audit_head,
     )
-    event.hash = chain_hash(event.previous_hash, event.chain_payload())
+    seal(event, length=engagement.audit_length, head=engagement.audit_head)
     event.save()
     engagement.audit_length, engagement.audit_head = event.sequence, event.hash
     engagement.save(update_fields=["audit_length", "audit_head"])

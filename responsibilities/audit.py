@@ -16,6 +16,18 @@ def chain_hash(previous_hash: str, payload: dict) -> str:
     return hashlib.sha256(f"{previous_hash}\n{content}".encode()).hexdigest()
 
 
+def actor_name(actor) -> str:
+    """The name an event keeps of its actor, even if the account later goes."""
+    return (actor.get_full_name() or actor.get_username()) if actor else ""
+
+
+def seal(event, *, length: int, head: str) -> None:
+    """Give a new event its place after a chain of `length` events ending in `head`, and its
+    hash. The caller saves the event and moves the head to it, under the head's lock."""
+    event.sequence, event.previous_hash = length + 1, head
+    event.hash = chain_hash(head, event.chain_payload())
+
+
 @dataclass
 class Link:
     """What the checker needs of one event."""

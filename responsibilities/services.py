@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .audit import Link, chain_hash, chain_problems
+from .audit import Link, actor_name, chain_problems, seal
 from .models import (
     CatalogueAuditHead,
     CatalogueEvent,
@@ -97,10 +97,6 @@ def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR, actor=None) -> LoadResult
     return result
 
 
-def _actor_name(actor) -> str:
-    return (actor.get_full_name() or actor.get_username()) if actor else ""
-
-
 @transaction.atomic
 def catalogue_event_record(
     *, actor, kind: str, item_key: str = "", old_value: str = "", new_value: str = ""
@@ -108,17 +104,15 @@ def catalogue_event_record(
     """Append one event to the catalogue's chain (the head row's lock serialises appends)."""
     head, _created = CatalogueAuditHead.objects.select_for_update().get_or_create(pk=1)
     event = CatalogueEvent(
-        sequence=head.length + 1,
         actor=actor,
-        actor_name=_actor_name(actor),
+        actor_name=actor_name(actor),
         kind=kind,
         item_key=item_key,
         old_value=old_value,
         new_value=new_value,
         created_at=timezone.now(),
-        previous_hash=head.head,
     )
-    event.hash = chain_hash(event.previous_hash, event.chain_payload())
+    seal(event, length=head.length, head=head.head)
     event.save()
     head.length, head.head = event.sequence, event.hash
     head.save(update_fields=["length", "head"])

@@ -51,3 +51,20 @@ def add_tasks(engagement, count, *, done_by=None):
         )
         for index in range(count)
     )
+
+
+def make_checkpoint(
+    engagement, user, *, starts_at, attendees, title="Chamada", phase="avaliar", **extra
+):
+    """A one-hour checkpoint call, scheduled through the service (so with its reminders)."""
+    return services.checkpoint_schedule(
+        engagement=engagement,
+        user=user,
+        phase=Phase.objects.get(code=phase),
+        kind="checkpoint_call",
+        title=title,
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=1),
+        attendees=attendees,
+        **extra,
+    )

@@ -18,6 +18,8 @@ from engagements import services
 from engagements.models import Engagement, Profile
 from responsibilities.models import Phase, Responsibility
 
+from .factories import make_checkpoint
+
 LOCALES = ["pt_BR", "en"]
 # Words that are the same in both languages, or names, and may appear on either page.
 ALLOWED = {"English", "Português", "FastTrack Portal", "Microsoft", "CSV", "Azure AD Premium"}
@@ -114,14 +116,12 @@ def leftovers(html: str, page_language: str) -> list[str]:
 @pytest.fixture
 def pages(engagement, carla, miguel):
     start = timezone.now() + datetime.timedelta(days=4)
-    checkpoint = services.checkpoint_schedule(
-        engagement=engagement,
-        user=carla,
-        phase=Phase.objects.get(code="avaliar"),
-        kind="checkpoint_call",
+    checkpoint = make_checkpoint(
+        engagement,
+        carla,
+        phase="avaliar",
         title="Status 42",
         starts_at=start,
-        ends_at=start + datetime.timedelta(hours=1),
         attendees=[carla, miguel],
     )
     task = engagement.tasks.filter(party="customer").first()
@@ -191,14 +191,12 @@ def test_dates_times_and_numbers_follow_the_language_and_time_zone(
 ):
     Engagement.objects.filter(pk=engagement.pk).update(licence_count=1200)
     start = datetime.datetime(2026, 12, 2, 13, 0, tzinfo=datetime.UTC)
-    services.checkpoint_schedule(
-        engagement=engagement,
-        user=carla,
-        phase=Phase.objects.get(code="avaliar"),
-        kind="checkpoint_call",
+    make_checkpoint(
+        engagement,
+        carla,
+        phase="avaliar",
         title="Status",
         starts_at=start,
-        ends_at=start + datetime.timedelta(hours=1),
         attendees=[carla],
     )
     Profile.objects.create(user=carla, language=language, time_zone=time_zone)

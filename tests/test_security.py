@@ -26,7 +26,7 @@ from engagements.models import (
 )
 from responsibilities.models import Party, Phase
 
-from .factories import PASSWORD
+from .factories import PASSWORD, make_checkpoint
 
 SCRIPT = '<script>alert("x")</script>'
 ESCAPED = "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt;"
@@ -47,14 +47,12 @@ def state(engagement):
 def targets(engagement, carla, vera):
     """One of each object of the engagement, for addressing every URL."""
     start = timezone.now() + datetime.timedelta(days=5)
-    checkpoint = services.checkpoint_schedule(
-        engagement=engagement,
-        user=carla,
-        phase=Phase.objects.get(code="avaliar"),
-        kind="checkpoint_call",
+    checkpoint = make_checkpoint(
+        engagement,
+        carla,
+        phase="avaliar",
         title="Chamada",
         starts_at=start,
-        ends_at=start + datetime.timedelta(hours=1),
         attendees=[carla],
     )
     link, token = services.share_link_create(
@@ -179,14 +177,12 @@ def test_html_in_every_free_text_field_is_shown_escaped(client, carla, miguel, t
     services.task_set_done(task=task, user=carla, done=True)
     services.task_set_done(task=task, user=carla, done=False, reason=SCRIPT)
     start = timezone.now() + datetime.timedelta(days=2)
-    checkpoint = services.checkpoint_schedule(
-        engagement=engagement,
-        user=carla,
-        phase=Phase.objects.get(code="avaliar"),
-        kind="checkpoint_call",
+    checkpoint = make_checkpoint(
+        engagement,
+        carla,
+        phase="avaliar",
         title=SCRIPT,
         starts_at=start,
-        ends_at=start + datetime.timedelta(hours=1),
         location=SCRIPT,
         agenda=SCRIPT,
         attendees=[carla, miguel],

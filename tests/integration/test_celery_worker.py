@@ -7,11 +7,10 @@ import time
 import pytest
 from django.utils import timezone
 
-from engagements import services
 from engagements.models import Notification, NotificationStatus
 from fasttrack.celery import app
-from responsibilities.models import Phase
 
+from ..factories import make_checkpoint
 from .conftest import count_messages, wait_for
 
 pytestmark = [
@@ -24,14 +23,12 @@ pytestmark = [
 def due_reminder(postgres_db, engagement, carla):
     """A committed checkpoint reminder for Carla whose moment is now."""
     start = timezone.now() + datetime.timedelta(hours=2)
-    checkpoint = services.checkpoint_schedule(
-        engagement=engagement,
-        user=carla,
-        phase=Phase.objects.get(code="corrigir"),
-        kind="checkpoint_call",
+    checkpoint = make_checkpoint(
+        engagement,
+        carla,
+        phase="corrigir",
         title="Chamada de correção",
         starts_at=start,
-        ends_at=start + datetime.timedelta(hours=1),
         attendees=[carla],
     )
     reminder = checkpoint.notifications.get(minutes_before=60)
@@ -109,14 +106,12 @@ def test_redis_stopped_and_started_again_the_reminder_goes_out_once(
     worker = start_worker(own_redis.url, beat=True, name="survivor")
     own_redis.stop()
     start = timezone.now() + datetime.timedelta(hours=2)
-    checkpoint = services.checkpoint_schedule(
-        engagement=engagement,
-        user=carla,
-        phase=Phase.objects.get(code="corrigir"),
-        kind="checkpoint_call",
+    checkpoint = make_checkpoint(
+        engagement,
+        carla,
+        phase="corrigir",
         title="Chamada durante a queda",
         starts_at=start,
-        ends_at=start + datetime.timedelta(hours=1),
         attendees=[carla],
     )
     reminder = checkpoint.notifications.get(minutes_before=60)
