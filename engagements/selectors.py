@@ -97,7 +97,7 @@ def engagement_task_groups(engagement: Engagement) -> list[TaskGroup]:
 
 def engagement_recent_activity(engagement: Engagement) -> list[ActivityEvent]:
     return list(
-        ActivityEvent.objects.filter(engagement=engagement).select_related("actor", "task")[
+        ActivityEvent.objects.filter(engagement=engagement).select_related("task", "checkpoint")[
             :RECENT_ACTIVITY
         ]
     )

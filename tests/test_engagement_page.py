@@ -1,5 +1,7 @@
 """The engagement page and the list: what they show, who may see them, and what they cost."""
 
+import datetime
+
 import pytest
 from django.urls import reverse
 from django.utils import timezone
@@ -9,7 +11,7 @@ from engagements.dashboards import engagement_progress
 from engagements.models import Engagement, Membership, Role
 from responsibilities.models import Party
 
-from .factories import add_tasks, make_engagement
+from .factories import add_tasks, make_checkpoint, make_engagement
 
 
 def detail(engagement):
@@ -155,3 +157,20 @@ def test_list_queries_do_not_grow_with_engagements(
     with django_assert_num_queries(6):
         response = client.get(reverse("engagement-list"))
     assert len(response.context["engagements"]) == engagement_count
+
+
+@pytest.mark.parametrize("checkpoint_count", [1, 6])
+def test_engagement_page_queries_do_not_grow_with_checkpoints(
+    client, carla, engagement, checkpoint_count, django_assert_num_queries
+):
+    for day in range(checkpoint_count):
+        make_checkpoint(
+            engagement,
+            carla,
+            starts_at=timezone.now() + datetime.timedelta(days=day + 2),
+            attendees=[carla],
+        )
+    client.force_login(carla)
+    with django_assert_num_queries(10):
+        response = client.get(detail(engagement))
+    assert len(response.context["checkpoints"].upcoming) == checkpoint_count
