@@ -364,9 +364,8 @@ def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Chec
 def _member_label(membership: Membership) -> str:
     user = membership.user
     name = user.get_full_name() or user.get_username()
-    return (
-        f"{name} <{user.email}> ({membership.get_party_display()}, {membership.get_role_display()})"
-    )
+    # Names only: the trail is kept for good and exported; the members page has addresses.
+    return f"{name} ({membership.get_party_display()}, {membership.get_role_display()})"
 
 
 @transaction.atomic

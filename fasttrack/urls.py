@@ -1,10 +1,18 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
 from engagements.views import language_switch
 
+from .forms import ResetOrChoosePasswordForm
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path(
+        "accounts/password_reset/",
+        auth_views.PasswordResetView.as_view(form_class=ResetOrChoosePasswordForm),
+        name="password_reset",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("language/", language_switch, name="language-switch"),
     path("", include("engagements.urls")),

@@ -22,6 +22,7 @@ from engagements.models import (
     Checkpoint,
     Engagement,
     Membership,
+    Role,
     ShareLink,
 )
 from responsibilities.models import Party, Phase
@@ -415,3 +416,17 @@ def test_deploy_checks_pass_with_production_settings():
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def test_an_invited_person_without_a_password_can_ask_for_a_link(client, carla, engagement):
+    services.member_invite(
+        engagement=engagement,
+        invited_by=carla,
+        party=Party.CUSTOMER,
+        email="nova@example.com",
+        name="Nova Pessoa",
+        role=Role.VIEWER,
+    )
+    client.post(reverse("password_reset"), {"email": "NOVA@example.com"})
+    (message,) = mail.outbox
+    assert message.to == ["nova@example.com"] and "/accounts/reset/" in message.body

@@ -119,3 +119,12 @@ def test_revoking_is_recorded(client, carla, shared, engagement):
     link.refresh_from_db()
     assert link.revoked_at is not None
     assert engagement.events.filter(kind="share_link_revoked").exists()
+
+
+def test_share_visitors_see_no_notes_reasons_or_addresses(client, carla, engagement, shared):
+    _link, token = shared
+    task = engagement.tasks.first()
+    services.task_set_note(task=task, user=carla, note="Interno: renegociar contrato")
+    html = client.get(share_url(token)).content.decode()
+    assert "renegociar" not in html
+    assert "@example.com" not in html

@@ -1,0 +1,16 @@
+from django.contrib.auth import get_user_model
+from django.contrib.auth.forms import PasswordResetForm
+
+
+class ResetOrChoosePasswordForm(PasswordResetForm):
+    """Django's reset form, also for invited people who have not chosen a password yet.
+
+    Django skips accounts without a usable password; an invitee whose invitation link ran out
+    has exactly such an account, and this is how they get a new link.
+    """
+
+    def get_users(self, email):
+        email_field = get_user_model().get_email_field_name()
+        return get_user_model()._default_manager.filter(
+            **{f"{email_field}__iexact": email, "is_active": True}
+        )
