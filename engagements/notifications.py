@@ -76,8 +76,21 @@ def _stale_reason(notification: Notification, now) -> str:
             return "the checkpoint had already started"
     if notification.task is not None and notification.task.done:
         return "the task was done"
-    if not notification.recipient.email:
+    recipient = notification.recipient
+    if not recipient.is_active:
+        return "the recipient's account is inactive"
+    if not recipient.email:
         return "the recipient has no email address"
+    engagement_id = (
+        notification.engagement_id
+        or (checkpoint and checkpoint.engagement_id)
+        or (notification.task and notification.task.engagement_id)
+    )
+    if (
+        engagement_id
+        and not Membership.objects.filter(engagement_id=engagement_id, user=recipient).exists()
+    ):
+        return "the recipient is no longer a member"
     return ""
 
 
@@ -136,7 +149,7 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
     if not tasks:
         return
     managers = Membership.objects.filter(
-        engagement_id__in={t.engagement_id for t in tasks}, role=Role.MANAGER
+        engagement_id__in={t.engagement_id for t in tasks}, role=Role.MANAGER, user__is_active=True
     ).values_list("engagement_id", "party", "user_id")
     managers_of = {}
     for engagement_id, party, user_id in managers:
@@ -169,7 +182,7 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
 
 def queue_digests(*, now: datetime.datetime) -> None:
     """Owe each member who wants one a digest for their local day, from 08:00 their time."""
-    members = set(Membership.objects.values_list("user_id", flat=True).distinct())
+    members = set(Membership.objects.filter(user__is_active=True).values_list("user_id", flat=True))
     zones, opted_out = {}, set()
     for user_id, time_zone, receives_digest in Profile.objects.filter(
         user_id__in=members

@@ -10,6 +10,7 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -462,10 +463,30 @@ def _fields_text(instance, names) -> str:
 
 @transaction.atomic
 def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> None:
-    """Take a person off the engagement (their account and their past events stay)."""
+    """Take a person off the engagement (their account and their past events stay).
+
+    They leave the meetings still to come, and nothing more about the engagement is sent to
+    them: their waiting notifications are withdrawn.
+    """
     label = _member_label(membership)
-    engagement_id = membership.engagement_id
+    engagement_id, user = membership.engagement_id, membership.user
     membership.delete()
+    now = timezone.now()
+    upcoming = Checkpoint.objects.select_for_update().filter(
+        engagement_id=engagement_id, attendees=user, starts_at__gt=now, cancelled_at__isnull=True
+    )
+    for checkpoint in upcoming:
+        checkpoint.attendees.remove(user)
+        checkpoint.sequence += 1  # the calendar's attendee list changed
+        checkpoint.save(update_fields=["sequence"])
+        _checkpoint_reminders_sync(checkpoint, now)
+    Notification.objects.filter(
+        Q(engagement_id=engagement_id)
+        | Q(checkpoint__engagement_id=engagement_id)
+        | Q(task__engagement_id=engagement_id),
+        recipient=user,
+        status=NotificationStatus.PENDING,
+    ).update(status=NotificationStatus.WITHDRAWN)
     event_record(
         engagement_id=engagement_id,
         actor=removed_by,

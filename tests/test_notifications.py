@@ -333,3 +333,27 @@ def test_a_beat_run_costs_the_same_queries_however_many_checkpoints(
         )
     with django_assert_num_queries(2):  # retake stale claims, list what is due
         assert notifications_due(now=timezone.now()) == []
+
+
+def test_a_removed_member_hears_nothing_more(clock, checkpoint, engagement, carla, miguel):
+    membership = engagement.memberships.get(user=miguel)
+    services.member_remove(membership=membership, removed_by=carla)
+    checkpoint.refresh_from_db()
+    assert list(checkpoint.attendees.all()) == [carla]
+    assert checkpoint.sequence == 1
+    clock(at("2026-11-09 10:00"))
+    dispatch()
+    assert sent_to() == ["carla@example.com"]
+
+
+def test_a_reminder_to_someone_no_longer_a_member_is_dropped(clock, checkpoint, engagement, miguel):
+    # Taken off by hand, around the service: the send still checks.
+    engagement.memberships.filter(user=miguel).delete()
+    clock(at("2026-11-09 10:00"))
+    dispatch()
+    assert sent_to() == ["carla@example.com"]
+    dropped = checkpoint.notifications.get(recipient=miguel, minutes_before=24 * 60)
+    assert (dropped.status, dropped.last_error) == (
+        NotificationStatus.DROPPED,
+        "the recipient is no longer a member",
+    )
