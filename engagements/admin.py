@@ -42,6 +42,10 @@ class EngagementAdmin(admin.ModelAdmin):
             return [*SCOPE_FIELDS]
         return []
 
+    def has_delete_permission(self, request, obj=None):
+        # Deleting an engagement would take its whole audit trail with it.
+        return False
+
     def save_model(self, request, obj, form, change):
         if change:
             services.engagement_update(

@@ -64,7 +64,12 @@ def _contoso_create(members) -> None:
         created_by=members[0][0],
     )
     for user, role in members:
-        Membership.objects.create(engagement=engagement, user=user, party=Party.CUSTOMER, role=role)
+        services.member_add(
+            membership=Membership(
+                engagement=engagement, user=user, party=Party.CUSTOMER, role=role
+            ),
+            added_by=members[0][0],
+        )
     manager = next(user for user, role in members if role == Role.MANAGER)
     tasks = list(engagement.tasks.select_related("phase").order_by("position"))
     iniciar = [t for t in tasks if t.phase and t.phase.code == "iniciar"]

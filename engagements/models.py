@@ -243,8 +243,9 @@ class ActivityEvent(models.Model):
     checkpoint = models.ForeignKey(
         "Checkpoint", on_delete=models.CASCADE, null=True, blank=True, related_name="events"
     )
+    # PROTECT: the hash covers the actor, so an account that acted is deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     actor_name = models.CharField(max_length=150, blank=True)
     party = models.CharField(max_length=20, choices=Party.choices, blank=True)

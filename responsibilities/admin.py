@@ -9,9 +9,20 @@ from .models import CatalogueEvent, Phase, Responsibility
 
 @admin.register(Phase)
 class PhaseAdmin(admin.ModelAdmin):
+    """The four phases are the programme's shape: shown, not edited (the fixtures hold them)."""
+
     list_display = ["order", "code", "name_pt", "name_en"]
     list_display_links = ["code"]
     ordering = ["order"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
 
 
 class MissingTranslationFilter(admin.SimpleListFilter):

@@ -246,8 +246,9 @@ class CatalogueEvent(models.Model):
     """An append-only record of one catalogue edit, hash-chained to the one before it."""
 
     sequence = models.PositiveIntegerField(unique=True)
+    # PROTECT: the hash covers the actor, so an account that acted is deactivated, not deleted.
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     actor_name = models.CharField(max_length=150, blank=True)
     kind = models.CharField(max_length=20, choices=CatalogueEventKind.choices)

@@ -193,15 +193,21 @@ def responsibility_save(*, item: Responsibility, actor) -> Responsibility:
 
 @transaction.atomic
 def responsibility_delete(*, item: Responsibility, actor) -> None:
-    """Delete an item no engagement uses (the database refuses otherwise), and record it."""
-    snapshot = _snapshot(item)
+    """Delete an item no engagement uses (the database refuses otherwise), and record it and
+    each sub-item that goes with it."""
+    doomed, level = [item], [item]
+    while level:
+        level = list(Responsibility.objects.filter(parent__in=level).select_related("phase"))
+        doomed += level
+    snapshots = [_snapshot(each) for each in doomed]
     item.delete()
-    catalogue_event_record(
-        actor=actor,
-        kind=CatalogueEventKind.DELETED,
-        item_key=snapshot["key"],
-        old_value=_as_text(snapshot),
-    )
+    for snapshot in snapshots:
+        catalogue_event_record(
+            actor=actor,
+            kind=CatalogueEventKind.DELETED,
+            item_key=snapshot["key"],
+            old_value=_as_text(snapshot),
+        )
 
 
 @transaction.atomic

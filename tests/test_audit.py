@@ -187,3 +187,28 @@ def test_admin_edits_of_an_engagement_and_its_members_are_in_the_trail(
     assert "Leitor" in member[1] or "Viewer" in member[1]
     engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []
+
+
+def test_an_account_that_acted_cannot_be_deleted_so_the_chain_stays_true(trail, carla):
+    from django.db.models import ProtectedError
+
+    with pytest.raises(ProtectedError):
+        carla.delete()
+    assert engagement_chain_problems(trail) == []
+
+
+def test_engagements_cannot_be_deleted_in_the_admin(client, ada, trail):
+    client.force_login(ada)
+    url = reverse("admin:engagements_engagement_delete", args=[trail.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 403
+    assert trail.events.count() == 5
+
+
+def test_deleting_an_item_records_its_sub_items_too(client, ada):
+    parent = Responsibility.objects.get(key="microsoft-avaliar-02")
+    client.force_login(ada)
+    url = reverse("admin:responsibilities_responsibility_delete", args=[parent.pk])
+    assert client.post(url, {"post": "yes"}).status_code == 302
+    deleted = set(CatalogueEvent.objects.filter(kind="deleted").values_list("item_key", flat=True))
+    assert deleted == {"microsoft-avaliar-02", *(f"microsoft-avaliar-02-{x}" for x in "abcd")}
+    assert catalogue_chain_problems() == []
