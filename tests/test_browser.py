@@ -187,7 +187,12 @@ def test_6_a_user_switches_to_english_pages_catalogue_and_email_follow(
     reminder = checkpoint.notifications.get(recipient__username="pm", minutes_before=60)
     with time_machine.travel(reminder.due_at + datetime.timedelta(seconds=1), tick=False):
         dispatch_notifications.delay()
-    message = next(m for m in mail.outbox if m.to == ["pm@contoso.example"])
+    message = next(
+        m
+        for m in mail.outbox
+        if m.to == ["pm@contoso.example"]
+        and m.extra_headers["X-FastTrack-Notification"].startswith("checkpoint-reminder")
+    )
     assert message.subject.startswith("Reminder:")
     assert "Open tasks of Assess" in message.body
 
