@@ -273,8 +273,22 @@ def checkpoint_schedule(
     return checkpoint
 
 
-# A calendar must pick up a change to any of these: RFC 5545 wants SEQUENCE raised.
-_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "location")
+# A calendar must pick up a change to any of these (they are in the .ics): RFC 5545 wants
+# SEQUENCE raised. Phase and kind are the portal's own.
+_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "location", "agenda", "attendees")
+
+
+def _checkpoint_values(checkpoint: Checkpoint, attendees) -> dict:
+    return {
+        "phase": checkpoint.phase.code,
+        "kind": checkpoint.kind,
+        "title": checkpoint.title,
+        "starts_at": checkpoint.starts_at.astimezone(datetime.UTC).isoformat(),
+        "ends_at": checkpoint.ends_at.astimezone(datetime.UTC).isoformat(),
+        "location": checkpoint.location,
+        "agenda": checkpoint.agenda,
+        "attendees": ", ".join(sorted(u.get_full_name() or u.get_username() for u in attendees)),
+    }
 
 
 @transaction.atomic
@@ -291,7 +305,10 @@ def checkpoint_update(
     agenda: str = "",
     attendees=(),
 ) -> Checkpoint:
-    """Change or reschedule a meeting that has not started; reminders follow the new time."""
+    """Change or reschedule a meeting that has not started; reminders follow the new time.
+
+    Records what changed from what to what; a save that changes nothing records nothing.
+    """
     now = timezone.now()
     checkpoint = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
     if checkpoint.is_cancelled or checkpoint.has_started(now):
@@ -306,8 +323,8 @@ def checkpoint_update(
         attendees=attendees,
         now=now,
     )
-    old_time = _describe_time(checkpoint)
-    new_values = {
+    before = _checkpoint_values(checkpoint, checkpoint.attendees.all())
+    for name, value in {
         "phase": phase,
         "kind": kind,
         "title": title,
@@ -315,17 +332,24 @@ def checkpoint_update(
         "ends_at": ends_at,
         "location": location,
         "agenda": agenda,
-    }
-    if any(getattr(checkpoint, name) != new_values[name] for name in _CALENDAR_FIELDS):
-        checkpoint.sequence += 1
-    for name, value in new_values.items():
+    }.items():
         setattr(checkpoint, name, value)
+    after = _checkpoint_values(checkpoint, attendees)
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return checkpoint
+    if set(changed) & set(_CALENDAR_FIELDS):
+        checkpoint.sequence += 1
     checkpoint.full_clean()
     checkpoint.save()
     checkpoint.attendees.set(attendees)
     _checkpoint_reminders_sync(checkpoint, now)
     _checkpoint_event(
-        checkpoint, user, EventKind.CHECKPOINT_CHANGED, old_time, _describe_time(checkpoint)
+        checkpoint,
+        user,
+        EventKind.CHECKPOINT_CHANGED,
+        "; ".join(f"{name}: {before[name]}" for name in changed),
+        "; ".join(f"{name}: {after[name]}" for name in changed),
     )
     return checkpoint
 

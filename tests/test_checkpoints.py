@@ -169,23 +169,45 @@ def test_rescheduling_raises_the_sequence_and_renews_the_reminders(carla, miguel
     assert "2026-11-10" in event.old_value and "2026-11-12" in event.new_value
 
 
-def test_changing_only_the_agenda_keeps_the_sequence_and_the_reminders(carla, engagement):
+def update(checkpoint, user, **changes):
+    fields = {
+        "phase": checkpoint.phase,
+        "kind": checkpoint.kind,
+        "title": checkpoint.title,
+        "starts_at": checkpoint.starts_at,
+        "ends_at": checkpoint.ends_at,
+        "location": checkpoint.location,
+        "agenda": checkpoint.agenda,
+        "attendees": list(checkpoint.attendees.all()),
+    }
+    return services.checkpoint_update(checkpoint=checkpoint, user=user, **{**fields, **changes})
+
+
+def test_a_new_agenda_updates_calendars_but_keeps_the_reminders(carla, engagement):
     checkpoint = schedule(engagement, carla, [carla])
     keys = set(reminders(checkpoint).values_list("key", flat=True))
-    updated = services.checkpoint_update(
-        checkpoint=checkpoint,
-        user=carla,
-        phase=checkpoint.phase,
-        kind=checkpoint.kind,
-        title=checkpoint.title,
-        starts_at=checkpoint.starts_at,
-        ends_at=checkpoint.ends_at,
-        location=checkpoint.location,
-        agenda="Nova pauta",
-        attendees=[carla],
-    )
-    assert updated.sequence == 0
+    updated = update(checkpoint, carla, agenda="Nova pauta")
+    assert updated.sequence == 1  # the agenda is the .ics DESCRIPTION
     assert set(reminders(checkpoint).values_list("key", flat=True)) == keys
+    event = ActivityEvent.objects.get(kind=EventKind.CHECKPOINT_CHANGED)
+    assert (event.old_value, event.new_value) == (
+        "agenda: 1. Rede\n2. Identidade",
+        "agenda: Nova pauta",
+    )
+
+
+def test_a_save_that_changes_nothing_records_nothing(carla, engagement):
+    checkpoint = schedule(engagement, carla, [carla])
+    assert update(checkpoint, carla).sequence == 0
+    assert not ActivityEvent.objects.filter(kind=EventKind.CHECKPOINT_CHANGED).exists()
+
+
+def test_a_new_phase_is_recorded_without_touching_calendars(carla, engagement):
+    checkpoint = schedule(engagement, carla, [carla])
+    updated = update(checkpoint, carla, phase=Phase.objects.get(code="corrigir"))
+    assert updated.sequence == 0
+    event = ActivityEvent.objects.get(kind=EventKind.CHECKPOINT_CHANGED)
+    assert (event.old_value, event.new_value) == ("phase: avaliar", "phase: corrigir")
 
 
 def test_cancelling_withdraws_reminders_and_tells_the_attendees(client, carla, miguel, engagement):
