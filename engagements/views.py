@@ -409,7 +409,6 @@ def audit_csv(request, pk):
     access = get_engagement_for_user(request.user, pk)
     access.require(access.can_download_audit)
     events = access.engagement.events.select_related("task", "checkpoint").order_by("sequence")
-    writer = csv.writer(_Echo())
     header = [
         "sequence",
         "at",
@@ -425,27 +424,28 @@ def audit_csv(request, pk):
         "previous_hash",
         "hash",
     ]
+    rows = (
+        [
+            event.sequence,
+            event.created_at.isoformat(),
+            event.actor_name,
+            event.party,
+            event.on_behalf_of,
+            event.kind,
+            event.task.text_pt if event.task else "",
+            event.checkpoint.title if event.checkpoint else "",
+            event.old_value,
+            event.new_value,
+            event.reason,
+            event.previous_hash,
+            event.hash,
+        ]
+        for event in events.iterator()
+    )
 
     def lines():
-        yield writer.writerow(header)
-        for event in events.iterator():
-            yield writer.writerow(
-                [
-                    event.sequence,
-                    event.created_at.isoformat(),
-                    event.actor_name,
-                    event.party,
-                    event.on_behalf_of,
-                    event.kind,
-                    event.task.text_pt if event.task else "",
-                    event.checkpoint.title if event.checkpoint else "",
-                    event.old_value,
-                    event.new_value,
-                    event.reason,
-                    event.previous_hash,
-                    event.hash,
-                ]
-            )
+        yield from _csv_rows([header])
+        yield from _csv_rows(rows)
 
     response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = (
@@ -521,12 +521,26 @@ class _Echo:
         return value
 
 
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def _csv_rows(rows):
+    """CSV lines to stream; a text cell a spreadsheet would run as a formula gets a leading '
+    (notes and names are typed by people, and the file is opened by others)."""
+    writer = csv.writer(_Echo())
+    for row in rows:
+        yield writer.writerow(
+            [
+                f"'{cell}" if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) else cell
+                for cell in row
+            ]
+        )
+
+
 @login_required
 def portfolio_csv(request):
     _form, filters, _query = _portfolio_context(request)
     now = timezone.now()
-    rows = portfolio_rows(request.user, filters, now)
-    writer = csv.writer(_Echo())
     header = [
         _("Customer"),
         _("Services"),
@@ -541,32 +555,29 @@ def portfolio_csv(request):
         _("At risk"),
         _("Why"),
     ]
-
-    def lines():
-        yield writer.writerow(header)
-        for row in rows:
-            status = row.status
-            checkpoint = status.next_checkpoint
-            yield writer.writerow(
-                [
-                    row.engagement.customer,
-                    "; ".join(row.engagement.service_labels()),
-                    status.current_phase.name if status.current_phase else _("Completed"),
-                    status.customer.done,
-                    status.customer.total,
-                    status.microsoft.done,
-                    status.microsoft.total,
-                    status.overdue,
-                    timezone.localtime(checkpoint.starts_at).isoformat() if checkpoint else "",
-                    timezone.localtime(status.last_activity_at).isoformat()
-                    if status.last_activity_at
-                    else "",
-                    _("yes") if row.risk_reasons else _("no"),
-                    "; ".join(row.risk_reasons),
-                ]
-            )
-
-    response = StreamingHttpResponse(lines(), content_type="text/csv; charset=utf-8")
+    # Built now, not while streaming: by then the user's language and time zone are gone.
+    table = [header]
+    for row in portfolio_rows(request.user, filters, now):
+        status, checkpoint = row.status, row.status.next_checkpoint
+        table.append(
+            [
+                row.engagement.customer,
+                "; ".join(row.engagement.service_labels()),
+                status.current_phase.name if status.current_phase else _("Completed"),
+                status.customer.done,
+                status.customer.total,
+                status.microsoft.done,
+                status.microsoft.total,
+                status.overdue,
+                timezone.localtime(checkpoint.starts_at).isoformat() if checkpoint else "",
+                timezone.localtime(status.last_activity_at).isoformat()
+                if status.last_activity_at
+                else "",
+                _("yes") if row.risk_reasons else _("no"),
+                "; ".join(row.risk_reasons),
+            ]
+        )
+    response = StreamingHttpResponse(_csv_rows(table), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="portfolio.csv"'
     return response
 

@@ -430,3 +430,16 @@ def test_an_invited_person_without_a_password_can_ask_for_a_link(client, carla, 
     client.post(reverse("password_reset"), {"email": "NOVA@example.com"})
     (message,) = mail.outbox
     assert message.to == ["nova@example.com"] and "/accounts/reset/" in message.body
+
+
+def test_csv_downloads_do_not_carry_formulas(client, carla, engagement):
+    task = engagement.tasks.filter(party=Party.CUSTOMER).first()
+    services.task_set_note(task=task, user=carla, note='=HYPERLINK("http://evil.example","x")')
+    Engagement.objects.filter(pk=engagement.pk).update(customer="@Fabrikam")
+    client.force_login(carla)
+    audit = b"".join(
+        client.get(reverse("engagement-audit-csv", args=[engagement.pk])).streaming_content
+    ).decode()
+    assert "'=HYPERLINK" in audit and ",=HYPERLINK" not in audit
+    portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
+    assert "'@Fabrikam" in portfolio
