@@ -4,6 +4,8 @@ from django.conf import settings
 from django.utils import timezone
 from icalendar import Calendar, Event, vCalAddress, vText
 
+from .links import portal_link
+
 PRODUCT_ID = "-//FastTrack Portal//Checkpoints//EN"
 
 
@@ -30,7 +32,7 @@ def checkpoint_ics(checkpoint) -> bytes:
     if checkpoint.location:
         event.add("location", checkpoint.location)
     description = checkpoint.agenda
-    link = f"{settings.PORTAL_URL}/engagements/{checkpoint.engagement_id}/"
+    link = portal_link("engagement-detail", checkpoint.engagement_id)
     event.add("description", f"{description}\n\n{link}".strip())
     event.add("url", link)
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL_ADDRESS}")

@@ -8,7 +8,6 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
@@ -17,9 +16,9 @@ from django.utils.translation import gettext as _
 from responsibilities.models import Party
 
 from .calendar import checkpoint_ics
+from .dashboards import DUE_SOON_DAYS
+from .links import portal_link
 from .models import Checkpoint, Membership, Notification, NotificationKind, Profile, Task
-
-DIGEST_HORIZON_DAYS = 7
 
 
 def recipient_preferences(user) -> tuple[str, zoneinfo.ZoneInfo]:
@@ -28,10 +27,6 @@ def recipient_preferences(user) -> tuple[str, zoneinfo.ZoneInfo]:
     if profile is None:
         return settings.LANGUAGE_CODE, zoneinfo.ZoneInfo(settings.TIME_ZONE)
     return profile.language, zoneinfo.ZoneInfo(profile.time_zone)
-
-
-def portal_link(name, *args) -> str:
-    return settings.PORTAL_URL + reverse(name, args=args)
 
 
 @dataclass
@@ -69,17 +64,20 @@ def checkpoint_agenda(checkpoint: Checkpoint, now: datetime.datetime) -> Checkpo
 
 
 def _digest_engagements(user, today):
-    """(engagement, overdue tasks, tasks due within the horizon) for each of the user's."""
+    """(engagement, overdue tasks, tasks due soon, its link) for each of the user's."""
     memberships = Membership.objects.filter(user=user).select_related("engagement")
-    horizon = today + datetime.timedelta(days=DIGEST_HORIZON_DAYS)
+    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     tasks = (
         Task.objects.filter(engagement__memberships__user=user, done=False, due_date__lte=horizon)
         .select_related("engagement")
         .order_by("due_date", "position")
     )
-    by_engagement = {m.engagement_id: (m.engagement, [], []) for m in memberships}
+    by_engagement = {
+        m.engagement_id: (m.engagement, [], [], portal_link("engagement-detail", m.engagement_id))
+        for m in memberships
+    }
     for task in tasks:
-        _, overdue, soon = by_engagement[task.engagement_id]
+        _, overdue, soon, _url = by_engagement[task.engagement_id]
         (overdue if task.due_date < today else soon).append(task)
     return [entry for entry in by_engagement.values() if entry[1] or entry[2]]
 

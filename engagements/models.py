@@ -1,5 +1,6 @@
 """Engagements: one customer's onboarding, its tasks (a snapshot of the catalogue) and its log."""
 
+import datetime
 import uuid
 
 from django.conf import settings
@@ -77,9 +78,6 @@ class Engagement(models.Model):
     purchase_date = models.DateField(_("licence purchase date"))
     start_date = models.DateField(_("start date"))
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
-    members = models.ManyToManyField(
-        settings.AUTH_USER_MODEL, through="Membership", related_name="engagements"
-    )
     # The head of the engagement's audit chain: how many events, and the last one's hash.
     audit_length = models.PositiveIntegerField(default=0, editable=False)
     audit_head = models.CharField(max_length=64, blank=True, editable=False)
@@ -318,6 +316,11 @@ class ShareLink(models.Model):
     def is_usable(self, now=None) -> bool:
         return self.revoked_at is None and self.expires_at > (now or timezone.now())
 
+    @property
+    def last_day(self):
+        """The last day the link opens (it stops at the midnight that ends that day)."""
+        return timezone.localdate(self.expires_at - datetime.timedelta(microseconds=1))
+
 
 class Profile(models.Model):
     """A user's preferences: the language and time zone of their pages and emails."""
@@ -393,10 +396,6 @@ class Checkpoint(models.Model):
 
     def has_started(self, now=None) -> bool:
         return self.starts_at <= (now or timezone.now())
-
-    @property
-    def duration(self):
-        return self.ends_at - self.starts_at
 
 
 class NotificationKind(models.TextChoices):

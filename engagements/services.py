@@ -9,7 +9,7 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -409,20 +409,27 @@ def member_invite(
     carries a link to set one.
     """
     email = email.strip().lower()
+    already = ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
     User = get_user_model()
-    user = User.objects.filter(email__iexact=email).first()
-    if user is None:
-        first_name, _space, last_name = name.strip().partition(" ")
-        user = User(username=email, email=email, first_name=first_name, last_name=last_name)
-        user.set_unusable_password()
-        user.full_clean()
-        user.save()
-    elif Membership.objects.filter(engagement=engagement, user=user).exists():
-        raise ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
-    return member_add(
-        membership=Membership(engagement=engagement, user=user, party=party, role=role),
-        added_by=invited_by,
-    )
+    try:
+        # A savepoint: two invitations of one address at once make one of them fail here,
+        # and that one says so instead of breaking the request.
+        with transaction.atomic():
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                first_name, _space, last_name = name.strip().partition(" ")
+                user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+                user.set_unusable_password()
+                user.full_clean()
+                user.save()
+            elif Membership.objects.filter(engagement=engagement, user=user).exists():
+                raise already
+            return member_add(
+                membership=Membership(engagement=engagement, user=user, party=party, role=role),
+                added_by=invited_by,
+            )
+    except IntegrityError as error:
+        raise already from error
 
 
 @transaction.atomic

@@ -246,7 +246,7 @@ def checkpoint_calendar(request, pk, checkpoint_pk):
 
 @login_required
 def profile(request):
-    instance = Profile.objects.filter(user=request.user).first() or Profile(user=request.user)
+    instance, _created = Profile.objects.get_or_create(user=request.user)
     form = ProfileForm(request.POST or None, instance=instance)
     if request.method == "POST" and form.is_valid():
         form.save()

@@ -128,3 +128,24 @@ def test_share_visitors_see_no_notes_reasons_or_addresses(client, carla, engagem
     html = client.get(share_url(token)).content.decode()
     assert "renegociar" not in html
     assert "@example.com" not in html
+
+
+def test_the_link_says_its_own_last_day(client, carla, engagement):
+    last_day = timezone.localdate() + datetime.timedelta(days=12)
+    link, token = services.share_link_create(
+        engagement=engagement, user=carla, label="Diretoria", expires_on=last_day
+    )
+    assert link.last_day == last_day
+    html = client.get(share_url(token)).content.decode()
+    assert last_day.strftime("%d/%m/%Y") in html
+
+
+def test_inviting_a_member_twice_says_so(client, carla, engagement, vera):
+    client.force_login(carla)
+    response = client.post(
+        reverse("engagement-members", args=[engagement.pk]),
+        {"email": vera.email, "name": "Vera", "role": "viewer"},
+    )
+    assert response.status_code == 200
+    assert vera.email in str(response.context["form"].errors)
+    assert engagement.memberships.filter(user=vera).count() == 1
