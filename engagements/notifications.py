@@ -41,18 +41,23 @@ def _ready(now):
 
 
 def notifications_due(*, now: datetime.datetime) -> list[int]:
-    """Retake claims whose worker died, then list what is ready to send (two indexed queries)."""
+    """Retake claims whose worker died, then list and stamp what is ready to send (three
+    indexed queries, two when nothing is due). A stamped row is not listed again for a lease,
+    so a backlog that waits for workers is not enqueued again on every beat."""
     lease = datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS)
     retaken = Notification.objects.filter(
         status=NotificationStatus.SENDING, claimed_at__lt=now - lease
-    ).update(status=NotificationStatus.PENDING)
+    ).update(status=NotificationStatus.PENDING, queued_at=None)
     if retaken:
         logger.warning("Retook %d notifications whose sender did not finish", retaken)
-    return list(
+    due = list(
         Notification.objects.filter(_ready(now))
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - lease))
         .order_by("due_at")
         .values_list("pk", flat=True)[:DISPATCH_BATCH]
     )
+    Notification.objects.filter(pk__in=due).update(queued_at=now)
+    return due
 
 
 def _finish(notification_id, status, **fields) -> None:
@@ -127,6 +132,7 @@ def notification_send(*, notification_id: int, now: datetime.datetime | None = N
             NotificationStatus.FAILED if failed_for_good else NotificationStatus.PENDING,
             last_error=f"{type(error).__name__}: {error}"[:2000],
             next_attempt_at=now + _retry_delay(notification.attempts),
+            queued_at=None,
         )
         return NotificationStatus.FAILED if failed_for_good else NotificationStatus.PENDING
     _finish(notification_id, NotificationStatus.SENT, sent_at=timezone.now(), last_error="")

@@ -331,7 +331,8 @@ def test_a_beat_run_costs_the_same_queries_however_many_checkpoints(
             ends_at=at("2026-11-20 11:00") + datetime.timedelta(days=day),
             attendees=[carla],
         )
-    with django_assert_num_queries(2):  # retake stale claims, list what is due
+    # retake stale claims, list what is due (and, when something is, a third to stamp it)
+    with django_assert_num_queries(2):
         assert notifications_due(now=timezone.now()) == []
 
 
@@ -357,3 +358,17 @@ def test_a_reminder_to_someone_no_longer_a_member_is_dropped(clock, checkpoint, 
         NotificationStatus.DROPPED,
         "the recipient is no longer a member",
     )
+
+
+def test_a_due_reminder_is_queued_once_per_lease_while_it_waits_for_a_worker(
+    clock, checkpoint, settings
+):
+    clock(at("2026-11-09 10:00"))
+    first = notifications_due(now=timezone.now())
+    assert len(first) == 2
+    assert notifications_due(now=timezone.now()) == []  # the next beat: still queued
+    clock(
+        at("2026-11-09 10:00")
+        + datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS + 1)
+    )
+    assert sorted(notifications_due(now=timezone.now())) == sorted(first)
