@@ -68,3 +68,18 @@ def make_checkpoint(
         attendees=attendees,
         **extra,
     )
+
+
+def change_checkpoint(checkpoint, user, **changes):
+    """Call the update service with the checkpoint's current fields, but for `changes`."""
+    fields = {
+        "phase": checkpoint.phase,
+        "kind": checkpoint.kind,
+        "title": checkpoint.title,
+        "starts_at": checkpoint.starts_at,
+        "ends_at": checkpoint.ends_at,
+        "location": checkpoint.location,
+        "agenda": checkpoint.agenda,
+        "attendees": list(checkpoint.attendees.all()),
+    }
+    return services.checkpoint_update(checkpoint=checkpoint, user=user, **{**fields, **changes})

@@ -18,6 +18,8 @@ from engagements.models import (
 )
 from responsibilities.models import Phase
 
+from .factories import change_checkpoint
+
 NOW = datetime.datetime(2026, 11, 2, 12, 0, tzinfo=datetime.UTC)
 
 
@@ -144,16 +146,11 @@ def test_the_service_refuses_a_non_member_too(carla, otto, engagement):
 def test_rescheduling_raises_the_sequence_and_renews_the_reminders(carla, miguel, engagement):
     checkpoint = schedule(engagement, carla, [carla, miguel])
     old_keys = set(reminders(checkpoint).values_list("key", flat=True))
-    updated = services.checkpoint_update(
-        checkpoint=checkpoint,
-        user=miguel,
-        phase=checkpoint.phase,
-        kind=checkpoint.kind,
-        title=checkpoint.title,
+    updated = change_checkpoint(
+        checkpoint,
+        miguel,
         starts_at=local("2026-11-12 15:00"),
         ends_at=local("2026-11-12 16:00"),
-        location=checkpoint.location,
-        agenda=checkpoint.agenda,
         attendees=[carla],
     )
     assert updated.sequence == 1
@@ -169,24 +166,10 @@ def test_rescheduling_raises_the_sequence_and_renews_the_reminders(carla, miguel
     assert "2026-11-10" in event.old_value and "2026-11-12" in event.new_value
 
 
-def update(checkpoint, user, **changes):
-    fields = {
-        "phase": checkpoint.phase,
-        "kind": checkpoint.kind,
-        "title": checkpoint.title,
-        "starts_at": checkpoint.starts_at,
-        "ends_at": checkpoint.ends_at,
-        "location": checkpoint.location,
-        "agenda": checkpoint.agenda,
-        "attendees": list(checkpoint.attendees.all()),
-    }
-    return services.checkpoint_update(checkpoint=checkpoint, user=user, **{**fields, **changes})
-
-
 def test_a_new_agenda_updates_calendars_but_keeps_the_reminders(carla, engagement):
     checkpoint = schedule(engagement, carla, [carla])
     keys = set(reminders(checkpoint).values_list("key", flat=True))
-    updated = update(checkpoint, carla, agenda="Nova pauta")
+    updated = change_checkpoint(checkpoint, carla, agenda="Nova pauta")
     assert updated.sequence == 1  # the agenda is the .ics DESCRIPTION
     assert set(reminders(checkpoint).values_list("key", flat=True)) == keys
     event = ActivityEvent.objects.get(kind=EventKind.CHECKPOINT_CHANGED)
@@ -198,13 +181,13 @@ def test_a_new_agenda_updates_calendars_but_keeps_the_reminders(carla, engagemen
 
 def test_a_save_that_changes_nothing_records_nothing(carla, engagement):
     checkpoint = schedule(engagement, carla, [carla])
-    assert update(checkpoint, carla).sequence == 0
+    assert change_checkpoint(checkpoint, carla).sequence == 0
     assert not ActivityEvent.objects.filter(kind=EventKind.CHECKPOINT_CHANGED).exists()
 
 
 def test_a_new_phase_is_recorded_without_touching_calendars(carla, engagement):
     checkpoint = schedule(engagement, carla, [carla])
-    updated = update(checkpoint, carla, phase=Phase.objects.get(code="corrigir"))
+    updated = change_checkpoint(checkpoint, carla, phase=Phase.objects.get(code="corrigir"))
     assert updated.sequence == 0
     event = ActivityEvent.objects.get(kind=EventKind.CHECKPOINT_CHANGED)
     assert (event.old_value, event.new_value) == ("phase: avaliar", "phase: corrigir")
@@ -255,15 +238,11 @@ def test_the_calendar_file_is_valid_and_follows_the_checkpoint(client, carla, mi
         "mailto:miguel@example.com",
     ]
 
-    services.checkpoint_update(
-        checkpoint=checkpoint,
-        user=carla,
-        phase=checkpoint.phase,
-        kind=checkpoint.kind,
-        title=checkpoint.title,
+    change_checkpoint(
+        checkpoint,
+        carla,
         starts_at=local("2026-11-11 10:00"),
         ends_at=local("2026-11-11 11:00"),
-        attendees=[carla, miguel],
     )
     (event,) = Calendar.from_ical(client.get(url).content).walk("VEVENT")
     assert (str(event["UID"]), event["SEQUENCE"]) == (uid, 1)

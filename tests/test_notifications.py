@@ -24,6 +24,8 @@ from engagements.notifications import (
 from engagements.tasks import dispatch_notifications, queue_daily_notifications
 from responsibilities.models import Party, Phase
 
+from .factories import change_checkpoint
+
 SAO_PAULO = datetime.timezone(datetime.timedelta(hours=-3))  # no daylight saving since 2019
 
 
@@ -201,12 +203,9 @@ def test_a_rescheduled_checkpoint_is_reminded_for_its_new_time_only(clock, check
     clock(at("2026-11-09 10:00"))
     dispatch()
     assert len(mail.outbox) == 2
-    services.checkpoint_update(
-        checkpoint=checkpoint,
-        user=carla,
-        phase=checkpoint.phase,
-        kind=checkpoint.kind,
-        title=checkpoint.title,
+    change_checkpoint(
+        checkpoint,
+        carla,
         starts_at=at("2026-11-12 10:00"),
         ends_at=at("2026-11-12 11:00"),
         attendees=[carla],
