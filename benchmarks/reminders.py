@@ -27,7 +27,6 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from engagements import services  # noqa: E402
 from engagements.models import (  # noqa: E402
     Checkpoint,
     Engagement,
@@ -35,7 +34,9 @@ from engagements.models import (  # noqa: E402
     Notification,
     NotificationKind,
 )
-from engagements.notifications import notifications_due  # noqa: E402
+from engagements.notifications.keys import checkpoint_reminder_key  # noqa: E402
+from engagements.notifications.sending import notifications_due  # noqa: E402
+from engagements.services.engagements import engagement_create  # noqa: E402
 from engagements.tasks import dispatch_notifications  # noqa: E402
 from responsibilities.models import Phase  # noqa: E402
 
@@ -53,7 +54,7 @@ def seed(checkpoint_count: int) -> int:
         User.objects.create_user(username=name, email=f"{name}@bench.example")
         for name in ("ana", "bruno")
     ]
-    engagement = services.engagement_create(
+    engagement = engagement_create(
         engagement=Engagement(
             customer="Bench",
             aad_premium=True,
@@ -86,7 +87,12 @@ def seed(checkpoint_count: int) -> int:
                 later = checkpoint.starts_at - datetime.timedelta(minutes=minutes)
                 reminders.append(
                     Notification(
-                        key=f"checkpoint-reminder:{checkpoint.pk}:0:{minutes}:{user.pk}",
+                        key=checkpoint_reminder_key(
+                            checkpoint_id=checkpoint.pk,
+                            starts_at=checkpoint.starts_at,
+                            minutes_before=minutes,
+                            user_id=user.pk,
+                        ),
                         kind=NotificationKind.CHECKPOINT_REMINDER,
                         recipient=user,
                         checkpoint=checkpoint,

@@ -27,8 +27,8 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from engagements import services  # noqa: E402
 from engagements.models import Engagement, Task  # noqa: E402
+from engagements.services.engagements import engagement_create  # noqa: E402
 
 USERNAME = PASSWORD = "bench"
 # Raise when the seed changes, so databases seeded by an older version are seeded again.
@@ -52,7 +52,7 @@ def mark_seeded(count: int) -> None:
 def seed(count: int) -> None:
     user = get_user_model().objects.create_superuser(USERNAME, "bench@example.com", PASSWORD)
     today = timezone.localdate()
-    template = services.engagement_create(
+    template = engagement_create(
         engagement=Engagement(
             customer="Customer 00000",
             aad_premium=True,

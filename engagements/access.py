@@ -6,23 +6,35 @@ done on that party's behalf); they add notes and due dates on any task, schedule
 invite members of their own party, make share links and download the audit trail. Viewers
 read. Staff (admins) and FastTrack Center leads read every engagement without being members.
 Anyone else gets 404 for every address of the engagement, so its existence is not revealed.
+A share link opens the engagement's dashboard read-only, for as long as it is usable.
 """
 
+import hashlib
 from dataclasses import dataclass
 
 from django.core.exceptions import PermissionDenied
+from django.db.models import Exists, OuterRef
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import (
-    Checkpoint,
-    Engagement,
-    Membership,
-    Role,
-    ShareLink,
-    Task,
-    sees_every_engagement,
-)
+from .models import Checkpoint, Engagement, Membership, Role, ShareLink, Task
+
+
+def sees_every_engagement(user) -> bool:
+    """Staff (admins) and FastTrack Center leads read every engagement."""
+    return user.is_staff or user.has_perm("engagements.view_all_engagements")
+
+
+def visible_engagements(user):
+    """Engagements the user is a member of; staff and FastTrack Center leads see all."""
+    if not user.is_authenticated:
+        return Engagement.objects.none()
+    if sees_every_engagement(user):
+        return Engagement.objects.all()
+    return Engagement.objects.filter(
+        Exists(Membership.objects.filter(engagement=OuterRef("pk"), user=user))
+    )
 
 
 @dataclass(frozen=True)
@@ -63,6 +75,14 @@ class EngagementAccess:
 
     def can_invite(self, party: str) -> bool:
         return self.is_manager and party == self.party
+
+    def can_remove_member(self, membership: Membership) -> bool:
+        """Managers remove members of their own party, but not themselves."""
+        return self.can_invite(membership.party) and membership.user_id != self.membership.user_id
+
+    def can_change_checkpoint(self, checkpoint: Checkpoint, now=None) -> bool:
+        """Managers change a meeting until it starts or is cancelled."""
+        return self.can_schedule_checkpoints and checkpoint.can_still_change(now)
 
     def require(self, allowed: bool) -> None:
         if not allowed:
@@ -117,3 +137,30 @@ def get_checkpoint_for_user(
             _("This engagement has no checkpoint %(checkpoint)s.") % {"checkpoint": checkpoint_pk}
         )
     return access, checkpoint
+
+
+def share_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class ShareLinkClosed(Exception):
+    """The link exists but was revoked or has expired."""
+
+    def __init__(self, link: ShareLink):
+        super().__init__(link.label)
+        self.link = link
+
+
+def get_engagement_for_share_token(token: str, now=None) -> EngagementAccess:
+    """Read-only access through a share link; 404 for an unknown token, ShareLinkClosed for a
+    revoked or expired one."""
+    link = (
+        ShareLink.objects.filter(token_hash=share_token_hash(token))
+        .select_related("engagement")
+        .first()
+    )
+    if link is None:
+        raise Http404(_("This share link does not exist. Check that it was copied whole."))
+    if not link.is_usable(now or timezone.now()):
+        raise ShareLinkClosed(link)
+    return EngagementAccess(engagement=link.engagement, membership=None, share_link=link)

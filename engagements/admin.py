@@ -3,8 +3,9 @@ from django.utils.translation import gettext_lazy as _
 
 from responsibilities.models import Service
 
-from . import services
 from .models import Engagement, Membership, Option
+from .services.engagements import engagement_create, engagement_update
+from .services.members import member_add, member_change, member_remove
 
 SCOPE_FIELDS = [*Service.values, *Option.values]
 
@@ -48,18 +49,18 @@ class EngagementAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         if change:
-            services.engagement_update(
+            engagement_update(
                 engagement=obj, changed_by=request.user, changed_fields=form.changed_data
             )
         else:
-            services.engagement_create(engagement=obj, created_by=request.user)
+            engagement_create(engagement=obj, created_by=request.user)
 
     def save_formset(self, request, form, formset, change):
         # Memberships go through the services too, so each change is in the audit trail.
         for membership in formset.save(commit=False):
             if membership.pk is None:
-                services.member_add(membership=membership, added_by=request.user)
+                member_add(membership=membership, added_by=request.user)
             else:
-                services.member_change(membership=membership, changed_by=request.user)
+                member_change(membership=membership, changed_by=request.user)
         for membership in formset.deleted_objects:
-            services.member_remove(membership=membership, removed_by=request.user)
+            member_remove(membership=membership, removed_by=request.user)

@@ -3,7 +3,7 @@
 from django.db import transaction
 from django.utils import timezone
 
-from responsibilities.audit import Link, actor_name, chain_problems, seal
+from responsibilities.audit import actor_name, chain_append, chain_check
 
 from .models import ActivityEvent, Engagement, Membership
 
@@ -60,24 +60,19 @@ def event_record(
         reason=reason,
         created_at=timezone.now(),
     )
-    seal(event, length=engagement.audit_length, head=engagement.audit_head)
-    event.save()
-    engagement.audit_length, engagement.audit_head = event.sequence, event.hash
-    engagement.save(update_fields=["audit_length", "audit_head"])
-    return event
+    return chain_append(
+        event, owner=engagement, length_field="audit_length", head_field="audit_head"
+    )
 
 
 def engagement_chain_problems(engagement: Engagement) -> list[str]:
     """Each altered, removed or inserted event of the engagement's trail, named."""
-    links = [
-        Link(
-            name=f"engagement {engagement.pk} ({engagement.customer}), event {event.sequence} "
-            f"(id {event.pk})",
-            sequence=event.sequence,
-            previous_hash=event.previous_hash,
-            hash=event.hash,
-            payload=event.chain_payload(),
-        )
-        for event in ActivityEvent.objects.filter(engagement=engagement).order_by("sequence", "pk")
-    ]
-    return chain_problems(links, length=engagement.audit_length, head=engagement.audit_head)
+    return chain_check(
+        ActivityEvent.objects.filter(engagement=engagement).order_by("sequence", "pk"),
+        name=lambda event: (
+            f"engagement {engagement.pk} ({engagement.customer}), "
+            f"event {event.sequence} (id {event.pk})"
+        ),
+        length=engagement.audit_length,
+        head=engagement.audit_head,
+    )

@@ -8,8 +8,11 @@ from django.utils import timezone
 
 from responsibilities.models import Party, Phase
 
-from . import services
 from .models import CheckpointKind, Engagement, Membership, Role
+from .services.checkpoints import checkpoint_schedule
+from .services.engagements import engagement_create
+from .services.members import member_add
+from .services.tasks import task_set_done, task_set_due_date, task_set_note
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
@@ -50,7 +53,7 @@ def demo_data_create() -> list[str]:
 
 def _contoso_create(members) -> None:
     today = timezone.localdate()
-    engagement = services.engagement_create(
+    engagement = engagement_create(
         engagement=Engagement(
             customer=DEMO_CUSTOMER,
             aad_premium=True,
@@ -64,7 +67,7 @@ def _contoso_create(members) -> None:
         created_by=members[0][0],
     )
     for user, role in members:
-        services.member_add(
+        member_add(
             membership=Membership(
                 engagement=engagement, user=user, party=Party.CUSTOMER, role=role
             ),
@@ -76,15 +79,15 @@ def _contoso_create(members) -> None:
     avaliar = [t for t in tasks if t.phase and t.phase.code == "avaliar"]
     # Every other Avaliar task, so both parties are partway through it.
     for task in iniciar + avaliar[::2]:
-        services.task_set_done(task=task, user=manager, done=True)
+        task_set_done(task=task, user=manager, done=True)
     open_avaliar = avaliar[1::2]
-    services.task_set_due_date(
+    task_set_due_date(
         task=open_avaliar[0], user=manager, due_date=today - datetime.timedelta(days=2)
     )
-    services.task_set_due_date(
+    task_set_due_date(
         task=open_avaliar[1], user=manager, due_date=today + datetime.timedelta(days=5)
     )
-    services.task_set_note(
+    task_set_note(
         task=open_avaliar[0],
         user=manager,
         note="Aguardando a lista de participantes do time de rede.",
@@ -92,7 +95,7 @@ def _contoso_create(members) -> None:
     # Starts in just over an hour, so the first `make run` shows its 1-hour reminder
     # arriving in demo-mail/ within a couple of minutes.
     starts_at = timezone.now().replace(second=0, microsecond=0) + datetime.timedelta(minutes=62)
-    services.checkpoint_schedule(
+    checkpoint_schedule(
         engagement=engagement,
         user=manager,
         phase=Phase.objects.get(code="avaliar"),

@@ -1,13 +1,12 @@
-from zoneinfo import available_timezones
-
 from django import forms
-from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from responsibilities.models import Phase, Service
 
-from .dashboards import COMPLETED, PORTFOLIO_SORTS
-from .models import CheckpointKind, Profile, Role
+from .models import CheckpointKind, Role
+from .selectors.checkpoints import engagement_member_users
+from .selectors.portfolio import PORTFOLIO_SORTS
+from .status import COMPLETED
 
 
 class TaskDoneForm(forms.Form):
@@ -87,24 +86,10 @@ class CheckpointForm(forms.Form):
 
     def __init__(self, *args, engagement, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["attendees"].queryset = (
-            get_user_model()
-            .objects.filter(memberships__engagement=engagement)
-            .order_by("first_name", "username")
-        )
+        self.fields["attendees"].queryset = engagement_member_users(engagement)
         self.fields["attendees"].label_from_instance = lambda user: (
             user.get_full_name() or user.username
         )
-
-
-class ProfileForm(forms.ModelForm):
-    time_zone = forms.ChoiceField(
-        label=_("Time zone"), choices=[(zone, zone) for zone in sorted(available_timezones())]
-    )
-
-    class Meta:
-        model = Profile
-        fields = ["language", "time_zone", "receives_digest"]
 
 
 class PortfolioFilterForm(forms.Form):

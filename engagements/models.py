@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -34,20 +34,7 @@ class Option(models.TextChoices):
     MULTIPLE_FORESTS = "multiple_forests", _("More than one AD forest")
 
 
-def sees_every_engagement(user) -> bool:
-    """Staff (admins) and FastTrack Center leads read every engagement."""
-    return user.is_staff or user.has_perm("engagements.view_all_engagements")
-
-
 class EngagementQuerySet(models.QuerySet):
-    def visible_to(self, user):
-        """Engagements the user is a member of; staff and FastTrack Center leads see all."""
-        if not user.is_authenticated:
-            return self.none()
-        if sees_every_engagement(user):
-            return self
-        return self.filter(Exists(Membership.objects.filter(engagement=OuterRef("pk"), user=user)))
-
     def with_task_counts(self):
         """Annotate `tasks_done` and `tasks_total`."""
         return self.annotate(
@@ -322,30 +309,6 @@ class ShareLink(models.Model):
         return timezone.localdate(self.expires_at - datetime.timedelta(microseconds=1))
 
 
-class Profile(models.Model):
-    """A user's preferences: the language and time zone of their pages and emails."""
-
-    user = models.OneToOneField(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="profile"
-    )
-    language = models.CharField(
-        _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
-    )
-    time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
-    receives_digest = models.BooleanField(
-        _("daily digest"),
-        default=True,
-        help_text=_("At 08:00 your time: overdue tasks and those due within 7 days."),
-    )
-
-    class Meta:
-        verbose_name = _("profile")
-        verbose_name_plural = _("profiles")
-
-    def __str__(self):
-        return str(self.user)
-
-
 class CheckpointKind(models.TextChoices):
     KICKOFF = "kickoff", _("Kick-off")
     CHECKPOINT_CALL = "checkpoint_call", _("Checkpoint call")
@@ -396,6 +359,10 @@ class Checkpoint(models.Model):
 
     def has_started(self, now=None) -> bool:
         return self.starts_at <= (now or timezone.now())
+
+    def can_still_change(self, now=None) -> bool:
+        """A meeting can change until it starts or is cancelled; then it is part of the record."""
+        return not self.is_cancelled and not self.has_started(now)
 
 
 class NotificationKind(models.TextChoices):

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from . import notifications
+from .notifications import owing, sending
 
 logger = logging.getLogger(__name__)
 
@@ -13,12 +13,12 @@ logger = logging.getLogger(__name__)
 @shared_task(acks_late=True)
 def send_notification(notification_id: int) -> None:
     # acks_late is safe: a redelivered message finds the row already claimed or sent.
-    notifications.notification_send(notification_id=notification_id)
+    sending.notification_send(notification_id=notification_id)
 
 
 @shared_task
 def dispatch_notifications() -> None:
-    due = notifications.notifications_due(now=timezone.now())
+    due = sending.notifications_due(now=timezone.now())
     for notification_id in due:
         send_notification.delay(notification_id)
     if due:
@@ -28,5 +28,5 @@ def dispatch_notifications() -> None:
 @shared_task
 def queue_daily_notifications() -> None:
     now = timezone.now()
-    notifications.queue_task_due_notes(now=now)
-    notifications.queue_digests(now=now)
+    owing.queue_task_due_notes(now=now)
+    owing.queue_digests(now=now)

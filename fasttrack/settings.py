@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "fasttrack",
+    "accounts",
     "responsibilities",
     "engagements",
 ]
@@ -53,7 +54,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
-    "engagements.middleware.UserPreferencesMiddleware",
+    "accounts.middleware.UserPreferencesMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "csp.middleware.CSPMiddleware",
@@ -186,7 +187,7 @@ CELERY_TASK_SOFT_TIME_LIMIT = 100
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
-# Reminders and notifications (see engagements/notifications.py).
+# Reminders and notifications (see engagements/notifications/).
 CHECKPOINT_REMINDER_MINUTES = env.list(
     "CHECKPOINT_REMINDER_MINUTES", cast=int, default=[24 * 60, 60]
 )

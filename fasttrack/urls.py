@@ -2,8 +2,6 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
-from engagements.views import language_switch
-
 from .forms import ResetOrChoosePasswordForm
 
 urlpatterns = [
@@ -14,6 +12,6 @@ urlpatterns = [
         name="password_reset",
     ),
     path("accounts/", include("django.contrib.auth.urls")),
-    path("language/", language_switch, name="language-switch"),
+    path("", include("accounts.urls")),
     path("", include("engagements.urls")),
 ]

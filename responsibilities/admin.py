@@ -7,13 +7,8 @@ from . import services
 from .models import CatalogueEvent, Phase, Responsibility
 
 
-@admin.register(Phase)
-class PhaseAdmin(admin.ModelAdmin):
-    """The four phases are the programme's shape: shown, not edited (the fixtures hold them)."""
-
-    list_display = ["order", "code", "name_pt", "name_en"]
-    list_display_links = ["code"]
-    ordering = ["order"]
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown in the admin, never added, changed or deleted there."""
 
     def has_add_permission(self, request):
         return False
@@ -23,6 +18,15 @@ class PhaseAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(Phase)
+class PhaseAdmin(ReadOnlyAdmin):
+    """The four phases are the programme's shape: shown, not edited (the fixtures hold them)."""
+
+    list_display = ["order", "code", "name_pt", "name_en"]
+    list_display_links = ["code"]
+    ordering = ["order"]
 
 
 class MissingTranslationFilter(admin.SimpleListFilter):
@@ -89,44 +93,37 @@ class ResponsibilityAdmin(admin.ModelAdmin):
         for item in queryset:
             services.responsibility_delete(item=item, actor=request.user)
 
+    def _set_active(self, request, queryset, *, active: bool, message) -> None:
+        count = services.responsibilities_set_active(
+            items=queryset, actor=request.user, active=active
+        )
+        self.message_user(request, message(count) % {"count": count}, messages.SUCCESS)
+
     @admin.action(description=_("Retire the selected items (left out of new engagements)"))
     def retire(self, request, queryset):
-        count = services.responsibilities_set_active(
-            items=queryset, actor=request.user, active=False
-        )
-        self.message_user(
+        self._set_active(
             request,
-            ngettext("%(count)d item retired.", "%(count)d items retired.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            queryset,
+            active=False,
+            message=lambda n: ngettext("%(count)d item retired.", "%(count)d items retired.", n),
         )
 
     @admin.action(description=_("Bring the selected items back into use"))
     def reactivate(self, request, queryset):
-        count = services.responsibilities_set_active(
-            items=queryset, actor=request.user, active=True
-        )
-        self.message_user(
+        self._set_active(
             request,
-            ngettext("%(count)d item reactivated.", "%(count)d items reactivated.", count)
-            % {"count": count},
-            messages.SUCCESS,
+            queryset,
+            active=True,
+            message=lambda n: ngettext(
+                "%(count)d item reactivated.", "%(count)d items reactivated.", n
+            ),
         )
 
 
 @admin.register(CatalogueEvent)
-class CatalogueEventAdmin(admin.ModelAdmin):
+class CatalogueEventAdmin(ReadOnlyAdmin):
     """The catalogue's audit trail: readable, never editable."""
 
     list_display = ["sequence", "created_at", "actor_name", "kind", "item_key"]
     list_filter = ["kind"]
     search_fields = ["item_key", "actor_name", "old_value", "new_value"]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -21,11 +21,17 @@ def actor_name(actor) -> str:
     return (actor.get_full_name() or actor.get_username()) if actor else ""
 
 
-def seal(event, *, length: int, head: str) -> None:
-    """Give a new event its place after a chain of `length` events ending in `head`, and its
-    hash. The caller saves the event and moves the head to it, under the head's lock."""
+def chain_append(event, *, owner, length_field: str, head_field: str):
+    """Seal a new event after the chain whose head the `owner` row keeps, save it and move the
+    head to it. The caller holds the owner row's lock, which serialises appends."""
+    length, head = getattr(owner, length_field), getattr(owner, head_field)
     event.sequence, event.previous_hash = length + 1, head
     event.hash = chain_hash(head, event.chain_payload())
+    event.save()
+    setattr(owner, length_field, event.sequence)
+    setattr(owner, head_field, event.hash)
+    owner.save(update_fields=[length_field, head_field])
+    return event
 
 
 @dataclass
@@ -37,6 +43,21 @@ class Link:
     previous_hash: str
     hash: str
     payload: dict
+
+
+def chain_check(events, *, name, length: int, head: str) -> list[str]:
+    """Every break in the chain of `events` (in chain order), each named by `name(event)`."""
+    links = [
+        Link(
+            name=name(event),
+            sequence=event.sequence,
+            previous_hash=event.previous_hash,
+            hash=event.hash,
+            payload=event.chain_payload(),
+        )
+        for event in events
+    ]
+    return chain_problems(links, length=length, head=head)
 
 
 def chain_problems(links: list[Link], *, length: int, head: str) -> list[str]:

@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .audit import Link, actor_name, chain_problems, seal
+from .audit import actor_name, chain_append, chain_check
 from .models import (
     CatalogueAuditHead,
     CatalogueEvent,
@@ -112,27 +112,18 @@ def catalogue_event_record(
         new_value=new_value,
         created_at=timezone.now(),
     )
-    seal(event, length=head.length, head=head.head)
-    event.save()
-    head.length, head.head = event.sequence, event.hash
-    head.save(update_fields=["length", "head"])
-    return event
+    return chain_append(event, owner=head, length_field="length", head_field="head")
 
 
 def catalogue_chain_problems() -> list[str]:
     """Each altered, removed or inserted catalogue event, named."""
     head = CatalogueAuditHead.objects.filter(pk=1).first() or CatalogueAuditHead()
-    links = [
-        Link(
-            name=f"catalogue event {event.sequence} (id {event.pk})",
-            sequence=event.sequence,
-            previous_hash=event.previous_hash,
-            hash=event.hash,
-            payload=event.chain_payload(),
-        )
-        for event in CatalogueEvent.objects.order_by("sequence", "pk")
-    ]
-    return chain_problems(links, length=head.length, head=head.head)
+    return chain_check(
+        CatalogueEvent.objects.order_by("sequence", "pk"),
+        name=lambda event: f"catalogue event {event.sequence} (id {event.pk})",
+        length=head.length,
+        head=head.head,
+    )
 
 
 _AUDITED_FIELDS = [

@@ -13,7 +13,7 @@ from engagements.models import Membership, Role
 from responsibilities.models import Party, Responsibility
 from responsibilities.services import catalogue_load
 
-from .factories import make_engagement, make_user
+from .factories import at, make_engagement, make_user
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous and safe.
@@ -34,6 +34,17 @@ def catalogue(db):
     """The shipped catalogue (transactional tests flush it, so load it again when it is gone)."""
     if not Responsibility.objects.exists():
         catalogue_load()
+
+
+@pytest.fixture
+def clock(time_machine, request):
+    """Time stands still at the test module's CLOCK_START; call it with a moment to move."""
+
+    def move(moment):
+        time_machine.move_to(at(moment) if isinstance(moment, str) else moment, tick=False)
+
+    move(request.module.CLOCK_START)
+    return move
 
 
 @pytest.fixture

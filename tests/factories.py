@@ -4,11 +4,18 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
-from engagements import services
 from engagements.models import Engagement, Task
+from engagements.services.checkpoints import checkpoint_schedule, checkpoint_update
+from engagements.services.engagements import engagement_create
 from responsibilities.models import Party, Phase
 
 PASSWORD = "secret-pass"
+SAO_PAULO = datetime.timezone(datetime.timedelta(hours=-3))  # no daylight saving since 2019
+
+
+def at(text, zone=SAO_PAULO):
+    """A 'YYYY-MM-DD HH:MM' moment, in São Paulo unless another zone is given."""
+    return datetime.datetime.fromisoformat(text).replace(tzinfo=zone)
 
 
 def make_user(username, **extra):
@@ -23,7 +30,7 @@ def make_user(username, **extra):
 
 def make_engagement(*, created_by, customer="Fabrikam", **scope):
     scope = scope or {"aad_premium": True, "intune": True, "azure_rms": True, "mdm": True}
-    return services.engagement_create(
+    return engagement_create(
         engagement=Engagement(
             customer=customer,
             licence_count=500,
@@ -57,7 +64,7 @@ def make_checkpoint(
     engagement, user, *, starts_at, attendees, title="Chamada", phase="avaliar", **extra
 ):
     """A one-hour checkpoint call, scheduled through the service (so with its reminders)."""
-    return services.checkpoint_schedule(
+    return checkpoint_schedule(
         engagement=engagement,
         user=user,
         phase=Phase.objects.get(code=phase),
@@ -82,4 +89,4 @@ def change_checkpoint(checkpoint, user, **changes):
         "agenda": checkpoint.agenda,
         "attendees": list(checkpoint.attendees.all()),
     }
-    return services.checkpoint_update(checkpoint=checkpoint, user=user, **{**fields, **changes})
+    return checkpoint_update(checkpoint=checkpoint, user=user, **{**fields, **changes})

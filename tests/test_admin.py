@@ -13,7 +13,7 @@ def change_url(item):
     return reverse("admin:responsibilities_responsibility_change", args=[item.pk])
 
 
-def form_data(item, **changes):
+def item_form_data(item, **changes):
     data = {
         "key": item.key,
         "party": item.party,
@@ -48,7 +48,7 @@ def test_admin_lists_filters_and_searches_the_catalogue(
 def test_admin_edits_an_item(client, ada, catalogue):
     item = Responsibility.objects.get(key="customer-avaliar-02")
     client.force_login(ada)
-    response = client.post(change_url(item), form_data(item, text_en="Share your screen."))
+    response = client.post(change_url(item), item_form_data(item, text_en="Share your screen."))
     assert response.status_code == 302
     item.refresh_from_db()
     assert item.text_en == "Share your screen."
@@ -58,7 +58,7 @@ def test_a_sub_item_of_another_party_is_refused_with_a_clear_error(client, ada, 
     item = Responsibility.objects.get(key="customer-avaliar-02")
     microsoft_parent = Responsibility.objects.get(key="microsoft-avaliar-02")
     client.force_login(ada)
-    response = client.post(change_url(item), form_data(item, parent=microsoft_parent.pk))
+    response = client.post(change_url(item), item_form_data(item, parent=microsoft_parent.pk))
     assert response.status_code == 200
     assert "mesma parte, fase e seção" in response.content.decode()
     item.refresh_from_db()
@@ -68,7 +68,7 @@ def test_a_sub_item_of_another_party_is_refused_with_a_clear_error(client, ada, 
 def test_blank_portuguese_text_is_refused(client, ada, catalogue):
     item = Responsibility.objects.get(key="customer-avaliar-02")
     client.force_login(ada)
-    response = client.post(change_url(item), form_data(item, text_pt=""))
+    response = client.post(change_url(item), item_form_data(item, text_pt=""))
     assert response.status_code == 200
     assert response.context["adminform"].form.errors["text_pt"]
     item.refresh_from_db()
@@ -106,7 +106,7 @@ def test_non_staff_are_kept_out_of_the_admin(client, catalogue, request, persona
     user = request.getfixturevalue(persona)
     client.force_login(user)
     item = Responsibility.objects.get(key="customer-avaliar-02")
-    response = client.post(change_url(item), form_data(item, text_en="Hacked"))
+    response = client.post(change_url(item), item_form_data(item, text_en="Hacked"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("admin:login"))
     item.refresh_from_db()
@@ -162,7 +162,8 @@ def test_the_admin_lists_items_whose_english_is_missing(client, ada, catalogue):
 
 
 def test_a_missing_translation_falls_back_to_portuguese(client, carla, engagement):
-    from engagements.models import Profile, Task
+    from accounts.models import Profile
+    from engagements.models import Task
 
     task = engagement.tasks.filter(party="customer").first()
     Task.objects.filter(pk=task.pk).update(text_en="")

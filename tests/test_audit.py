@@ -7,9 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
 
-from engagements import services
 from engagements.audit import engagement_chain_problems
 from engagements.models import ActivityEvent
+from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
 from responsibilities.models import CatalogueEvent, Responsibility
 from responsibilities.services import catalogue_chain_problems
 
@@ -17,15 +17,15 @@ from responsibilities.services import catalogue_chain_problems
 @pytest.fixture
 def trail(engagement, carla, miguel):
     tasks = list(engagement.tasks.order_by("position")[:3])
-    services.task_set_done(task=tasks[0], user=carla, done=True)
-    services.task_set_note(task=tasks[1], user=miguel, note="Aguardando o cliente")
-    services.task_set_due_date(task=tasks[2], user=carla, due_date=datetime.date(2026, 12, 1))
-    services.task_set_done(task=tasks[0], user=carla, done=False, reason="Faltou evidência")
+    task_set_done(task=tasks[0], user=carla, done=True)
+    task_set_note(task=tasks[1], user=miguel, note="Aguardando o cliente")
+    task_set_due_date(task=tasks[2], user=carla, due_date=datetime.date(2026, 12, 1))
+    task_set_done(task=tasks[0], user=carla, done=False, reason="Faltou evidência")
     engagement.refresh_from_db()
     return engagement
 
 
-def events(engagement):
+def trail_events(engagement):
     return ActivityEvent.objects.filter(engagement=engagement).order_by("sequence")
 
 
@@ -34,7 +34,7 @@ def verify():
 
 
 def test_every_change_is_an_event_with_actor_party_and_from_to(trail, carla, miguel):
-    kinds = [(e.sequence, e.kind, e.actor_name, e.party) for e in events(trail)]
+    kinds = [(e.sequence, e.kind, e.actor_name, e.party) for e in trail_events(trail)]
     assert kinds == [
         (1, "engagement_created", "Ada", ""),
         (2, "task_done", "Carla", "customer"),
@@ -42,7 +42,7 @@ def test_every_change_is_an_event_with_actor_party_and_from_to(trail, carla, mig
         (4, "due_date_changed", "Carla", "customer"),
         (5, "task_reopened", "Carla", "customer"),
     ]
-    note = events(trail).get(kind="note_changed")
+    note = trail_events(trail).get(kind="note_changed")
     assert (note.old_value, note.new_value) == ("", "Aguardando o cliente")
     assert trail.audit_length == 5
 
@@ -53,7 +53,7 @@ def test_an_intact_trail_verifies(trail, capsys):
 
 
 def test_an_altered_event_is_named(trail, capsys):
-    event = events(trail).get(sequence=3)
+    event = trail_events(trail).get(sequence=3)
     ActivityEvent.objects.filter(pk=event.pk).update(new_value="Tudo certo")
     with pytest.raises(CommandError):
         verify()
@@ -62,7 +62,7 @@ def test_an_altered_event_is_named(trail, capsys):
 
 
 def test_a_removed_event_is_named(trail, capsys):
-    events(trail).filter(sequence=2).delete()
+    trail_events(trail).filter(sequence=2).delete()
     with pytest.raises(CommandError):
         verify()
     assert "event 3" in capsys.readouterr().err
@@ -70,13 +70,13 @@ def test_a_removed_event_is_named(trail, capsys):
 
 
 def test_removing_the_newest_event_is_noticed(trail):
-    events(trail).filter(sequence=5).delete()
+    trail_events(trail).filter(sequence=5).delete()
     (problem,) = engagement_chain_problems(trail)
     assert "should end at event 5, but ends at event 4" in problem
 
 
 def test_an_inserted_event_is_named(trail):
-    forged = events(trail).get(sequence=4)
+    forged = trail_events(trail).get(sequence=4)
     forged.pk, forged.sequence, forged.kind = None, 6, "task_done"
     forged.save()
     problems = engagement_chain_problems(trail)
@@ -174,7 +174,7 @@ def test_admin_edits_of_an_engagement_and_its_members_are_in_the_trail(
         reverse("admin:engagements_engagement_change", args=[engagement.pk]), data
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    kinds = list(events(engagement).values_list("kind", "old_value", "new_value"))
+    kinds = list(trail_events(engagement).values_list("kind", "old_value", "new_value"))
     changed = [k for k in kinds if k[0] == "engagement_changed"]
     assert changed == [
         (

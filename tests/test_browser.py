@@ -281,9 +281,9 @@ def test_the_shared_dashboard_has_no_serious_accessibility_violations(
 ):
     from django.contrib.auth import get_user_model
 
-    from engagements import services
+    from engagements.services.share_links import share_link_create
 
-    _link, token = services.share_link_create(
+    _link, token = share_link_create(
         engagement=demo,
         user=get_user_model().objects.get(username="pm"),
         label="Board",

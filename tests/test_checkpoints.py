@@ -7,7 +7,6 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
-from engagements import services
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
@@ -16,6 +15,7 @@ from engagements.models import (
     NotificationKind,
     NotificationStatus,
 )
+from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
 from responsibilities.models import Phase
 
 from .factories import change_checkpoint
@@ -39,7 +39,7 @@ def avaliar(catalogue):
 
 
 def schedule(engagement, user, attendees, start="2026-11-10 10:00", end="2026-11-10 11:00"):
-    return services.checkpoint_schedule(
+    return checkpoint_schedule(
         engagement=engagement,
         user=user,
         phase=Phase.objects.get(code="avaliar"),
@@ -57,7 +57,7 @@ def reminders(checkpoint, status=NotificationStatus.PENDING):
     return checkpoint.notifications.filter(kind=NotificationKind.CHECKPOINT_REMINDER, status=status)
 
 
-def form_data(phase, **changes):
+def checkpoint_form_data(phase, **changes):
     data = {
         "title": "Chamada de ponto de verificação",
         "kind": "checkpoint_call",
@@ -74,7 +74,7 @@ def test_manager_schedules_a_checkpoint_with_reminders(client, carla, miguel, en
     client.force_login(carla)
     response = client.post(
         reverse("checkpoint-new", args=[engagement.pk]),
-        {**form_data(avaliar), "attendees": [carla.pk, miguel.pk]},
+        {**checkpoint_form_data(avaliar), "attendees": [carla.pk, miguel.pk]},
     )
     checkpoint = Checkpoint.objects.get()
     assert response.status_code == 302
@@ -117,7 +117,7 @@ def test_bad_times_are_clear_form_errors_and_create_nothing(
     client.force_login(carla)
     response = client.post(
         reverse("checkpoint-new", args=[engagement.pk]),
-        {**form_data(avaliar, **changes), "attendees": [carla.pk]},
+        {**checkpoint_form_data(avaliar, **changes), "attendees": [carla.pk]},
     )
     assert response.status_code == 200
     errors = response.context["form"].errors[field]
@@ -130,7 +130,7 @@ def test_an_attendee_who_is_not_a_member_is_refused(client, carla, otto, engagem
     client.force_login(carla)
     response = client.post(
         reverse("checkpoint-new", args=[engagement.pk]),
-        {**form_data(avaliar), "attendees": [carla.pk, otto.pk]},
+        {**checkpoint_form_data(avaliar), "attendees": [carla.pk, otto.pk]},
     )
     assert response.status_code == 200
     assert "Somente membros deste engajamento" in str(response.context["form"].errors["attendees"])
@@ -248,7 +248,7 @@ def test_the_calendar_file_is_valid_and_follows_the_checkpoint(client, carla, mi
     assert (str(event["UID"]), event["SEQUENCE"]) == (uid, 1)
     assert event.decoded("DTSTART") == local("2026-11-11 10:00")
 
-    services.checkpoint_cancel(checkpoint=checkpoint, user=carla)
+    checkpoint_cancel(checkpoint=checkpoint, user=carla)
     calendar = Calendar.from_ical(client.get(url).content)
     (event,) = calendar.walk("VEVENT")
     assert str(calendar["METHOD"]) == "CANCEL"
@@ -285,7 +285,7 @@ def test_viewer_is_refused(client, vera, carla, engagement, avaliar, name):
     client.force_login(vera)
     response = client.post(
         reverse(name, args=[engagement.pk, checkpoint.pk]),
-        {**form_data(avaliar, title="Hijacked"), "attendees": [carla.pk]},
+        {**checkpoint_form_data(avaliar, title="Hijacked"), "attendees": [carla.pk]},
     )
     assert response.status_code == 403
     checkpoint.refresh_from_db()
@@ -294,7 +294,9 @@ def test_viewer_is_refused(client, vera, carla, engagement, avaliar, name):
 
 def test_viewer_cannot_schedule(client, vera, engagement, avaliar):
     client.force_login(vera)
-    response = client.post(reverse("checkpoint-new", args=[engagement.pk]), form_data(avaliar))
+    response = client.post(
+        reverse("checkpoint-new", args=[engagement.pk]), checkpoint_form_data(avaliar)
+    )
     assert response.status_code == 403
     assert not Checkpoint.objects.exists()
 

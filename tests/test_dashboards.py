@@ -8,27 +8,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements import services
-from engagements.dashboards import engagement_statuses
-from engagements.models import Membership, Profile, Role, Task
+from accounts.models import Profile
+from engagements.models import Membership, Role, Task
+from engagements.selectors.status import engagement_statuses
+from engagements.services.checkpoints import checkpoint_schedule
+from engagements.services.tasks import task_set_done, task_set_due_date
 from responsibilities.models import Party, Phase
 
-from .factories import make_engagement
+from .factories import at, make_engagement
 
-SAO_PAULO = datetime.timezone(datetime.timedelta(hours=-3))
-
-
-def at(text):
-    return datetime.datetime.fromisoformat(text).replace(tzinfo=SAO_PAULO)
-
-
-@pytest.fixture
-def clock(time_machine):
-    def move(text):
-        time_machine.move_to(at(text), tick=False)
-
-    move("2026-09-16 09:00")
-    return move
+CLOCK_START = "2026-09-16 09:00"
 
 
 def tick(engagement, user, phase_code, party=None, count=None):
@@ -36,7 +25,7 @@ def tick(engagement, user, phase_code, party=None, count=None):
     if party:
         tasks = tasks.filter(party=party)
     for task in list(tasks)[:count]:
-        services.task_set_done(task=task, user=user, done=True)
+        task_set_done(task=task, user=user, done=True)
 
 
 def expected_tally(engagement, **filters):
@@ -68,11 +57,9 @@ def portfolio(clock, catalogue, carla, vera, ada):
     tick(engagements["Fabrikam"], carla, "avaliar")
     tick(engagements["Fabrikam"], carla, "corrigir", Party.CUSTOMER)
     overdue = engagements["Contoso"].tasks.filter(phase__code="avaliar", party=Party.MICROSOFT)
-    services.task_set_due_date(
-        task=overdue.first(), user=carla, due_date=datetime.date(2026, 9, 28)
-    )
+    task_set_due_date(task=overdue.first(), user=carla, due_date=datetime.date(2026, 9, 28))
     soon = engagements["Contoso"].tasks.filter(phase__code="avaliar", party=Party.CUSTOMER)
-    services.task_set_due_date(task=soon.first(), user=carla, due_date=datetime.date(2026, 10, 4))
+    task_set_due_date(task=soon.first(), user=carla, due_date=datetime.date(2026, 10, 4))
     clock("2026-09-29 12:00")
     return engagements
 
@@ -102,12 +89,12 @@ def test_the_burnup_follows_the_activity_log_including_unticks(clock, client, ca
     tasks = list(engagement.tasks.order_by("position")[:5])
     clock("2026-09-17 10:00")
     for task in tasks[:3]:
-        services.task_set_done(task=task, user=carla, done=True)
+        task_set_done(task=task, user=carla, done=True)
     clock("2026-09-18 10:00")
-    services.task_set_done(task=tasks[0], user=carla, done=False)
+    task_set_done(task=tasks[0], user=carla, done=False)
     clock("2026-09-20 10:00")
     for task in tasks[3:5]:
-        services.task_set_done(task=task, user=carla, done=True)
+        task_set_done(task=task, user=carla, done=True)
     client.force_login(carla)
     chart = client.get(reverse("engagement-dashboard", args=[engagement.pk])).context["burnup"]
     assert chart.points == [
@@ -123,7 +110,7 @@ def test_the_burnup_follows_the_activity_log_including_unticks(clock, client, ca
 def test_a_checkpoint_soon_with_its_phase_far_from_done_is_a_risk(clock, portfolio, carla):
     alpine = portfolio["Alpine"]
     tick(alpine, carla, "iniciar")
-    services.checkpoint_schedule(
+    checkpoint_schedule(
         engagement=alpine,
         user=carla,
         phase=Phase.objects.get(code="avaliar"),
@@ -281,7 +268,7 @@ def test_engagement_dashboard_queries_do_not_grow(
     clock, client, carla, engagement, done_count, django_assert_num_queries
 ):
     for task in engagement.tasks.order_by("position")[:done_count]:
-        services.task_set_done(task=task, user=carla, done=True)
+        task_set_done(task=task, user=carla, done=True)
     client.force_login(carla)
     # session, user, profile, engagement, membership, phases, task counts, checkpoints, last
     # activity, due tasks, burn-up events, recent activity

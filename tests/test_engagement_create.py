@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import ValidationError
 
 from engagements.models import ActivityEvent, Engagement, EventKind, Task
-from engagements.services import engagement_create
+from engagements.services.engagements import engagement_create
 from responsibilities.models import Party, Responsibility
 
 from .factories import make_engagement

@@ -6,9 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements import services
-from engagements.dashboards import engagement_progress
 from engagements.models import Engagement, Membership, Role
+from engagements.selectors.status import engagement_progress
+from engagements.services.tasks import task_set_done, task_set_note
 from responsibilities.models import Party
 
 from .factories import add_tasks, make_checkpoint, make_engagement
@@ -60,8 +60,8 @@ def test_tasks_are_grouped_by_phase_then_party_with_sub_items_under_parents(
 
 def test_page_shows_state_who_ticked_due_date_note_and_activity(client, carla, engagement):
     task = engagement.tasks.get(responsibility__key="customer-iniciar-01")
-    services.task_set_done(task=task, user=carla, done=True)
-    services.task_set_note(task=task, user=carla, note="Reunião marcada <b>hoje</b>")
+    task_set_done(task=task, user=carla, done=True)
+    task_set_note(task=task, user=carla, note="Reunião marcada <b>hoje</b>")
     client.force_login(carla)
     html = client.get(detail(engagement)).content.decode()
     row = html[html.index(f'id="task-{task.pk}"') :]
@@ -76,7 +76,7 @@ def test_page_shows_state_who_ticked_due_date_note_and_activity(client, carla, e
 def test_progress_is_counted_per_phase_and_party_from_the_tasks(engagement, carla):
     avaliar = list(engagement.tasks.filter(phase__code="avaliar", party=Party.CUSTOMER))
     for task in avaliar[:4]:
-        services.task_set_done(task=task, user=carla, done=True)
+        task_set_done(task=task, user=carla, done=True)
     progress = engagement_progress(engagement, timezone.now())
     row = next(p for p in progress.phases if p.phase and p.phase.code == "avaliar")
     customer, microsoft = row.by_party["customer"], row.by_party["microsoft"]

@@ -14,8 +14,10 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements import services
-from engagements.models import Engagement, Profile
+from accounts.models import Profile
+from engagements.models import Engagement
+from engagements.services.share_links import share_link_create
+from engagements.services.tasks import task_set_done, task_set_due_date
 from responsibilities.models import Phase, Responsibility
 
 from .factories import make_checkpoint
@@ -44,7 +46,7 @@ def test_the_locale_files_hold_every_string_in_the_code(tmp_path, monkeypatch):
             pytest.fail("CI must install gettext to check the locale files against the code")
         pytest.skip("needs GNU gettext (xgettext)")
     # makemessages writes beside the code it reads, so it reads a copy.
-    for folder in ("fasttrack", "responsibilities", "engagements", "templates"):
+    for folder in ("fasttrack", "accounts", "responsibilities", "engagements", "templates"):
         shutil.copytree(settings.BASE_DIR / folder, tmp_path / folder)
     (tmp_path / "locale").mkdir()
     monkeypatch.chdir(tmp_path)
@@ -125,9 +127,9 @@ def pages(engagement, carla, miguel):
         attendees=[carla, miguel],
     )
     task = engagement.tasks.filter(party="customer").first()
-    services.task_set_done(task=task, user=carla, done=True)
-    services.task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 12, 1))
-    _link, token = services.share_link_create(
+    task_set_done(task=task, user=carla, done=True)
+    task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 12, 1))
+    _link, token = share_link_create(
         engagement=engagement,
         user=carla,
         label="Board",

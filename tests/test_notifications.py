@@ -8,43 +8,28 @@ from django.core import mail
 from django.utils import timezone
 from icalendar import Calendar
 
-from engagements import services
+from accounts.models import Profile
 from engagements.models import (
     Notification,
     NotificationKind,
     NotificationStatus,
-    Profile,
 )
-from engagements.notifications import (
-    notification_send,
-    notifications_due,
-    queue_digests,
-    queue_task_due_notes,
-)
+from engagements.notifications.owing import queue_digests, queue_task_due_notes
+from engagements.notifications.sending import notification_send, notifications_due
+from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
+from engagements.services.members import member_remove
+from engagements.services.tasks import task_set_done, task_set_due_date
 from engagements.tasks import dispatch_notifications, queue_daily_notifications
 from responsibilities.models import Party, Phase
 
-from .factories import change_checkpoint
+from .factories import at, change_checkpoint
 
-SAO_PAULO = datetime.timezone(datetime.timedelta(hours=-3))  # no daylight saving since 2019
-
-
-def at(text, zone=SAO_PAULO):
-    return datetime.datetime.fromisoformat(text).replace(tzinfo=zone)
-
-
-@pytest.fixture
-def clock(time_machine):
-    def move(moment):
-        time_machine.move_to(moment, tick=False)
-
-    move(at("2026-11-02 12:00"))
-    return move
+CLOCK_START = "2026-11-02 12:00"
 
 
 @pytest.fixture
 def checkpoint(clock, engagement, carla, miguel):
-    return services.checkpoint_schedule(
+    return checkpoint_schedule(
         engagement=engagement,
         user=carla,
         phase=Phase.objects.get(code="avaliar"),
@@ -116,8 +101,8 @@ def test_the_agenda_is_built_when_the_reminder_is_sent(clock, checkpoint, engage
     )
     first, second, third = tasks[0], tasks[1], tasks[2]
     Profile.objects.create(user=carla, language="en")
-    services.task_set_done(task=first, user=carla, done=True)
-    services.task_set_due_date(task=second, user=carla, due_date=datetime.date(2026, 11, 5))
+    task_set_done(task=first, user=carla, done=True)
+    task_set_due_date(task=second, user=carla, due_date=datetime.date(2026, 11, 5))
     clock(at("2026-11-09 10:00"))
     dispatch()
     body = next(m for m in mail.outbox if m.to == ["carla@example.com"]).body
@@ -220,7 +205,7 @@ def test_a_rescheduled_checkpoint_is_reminded_for_its_new_time_only(clock, check
 
 
 def test_a_cancelled_checkpoint_sends_a_cancellation_and_no_reminder(clock, checkpoint, carla):
-    services.checkpoint_cancel(checkpoint=checkpoint, user=carla)
+    checkpoint_cancel(checkpoint=checkpoint, user=carla)
     dispatch()
     assert sent_to() == ["carla@example.com", "miguel@example.com"]
     notice = mail.outbox[0]
@@ -249,7 +234,7 @@ def test_the_email_follows_the_recipients_language_and_time_zone(clock, checkpoi
 @pytest.fixture
 def due_task(engagement, carla):
     task = engagement.tasks.filter(party=Party.CUSTOMER).order_by("position").first()
-    return services.task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 11, 10))
+    return task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 11, 10))
 
 
 def run_daily_and_dispatch():
@@ -281,7 +266,7 @@ def test_the_day_after_an_open_task_is_due_its_managers_hear_it_is_overdue(
 
 
 def test_no_note_for_a_task_done_in_time(clock, engagement, due_task, carla):
-    services.task_set_done(task=due_task, user=carla, done=True)
+    task_set_done(task=due_task, user=carla, done=True)
     clock(at("2026-11-11 08:10"))
     queue_task_due_notes(now=timezone.now())
     dispatch()
@@ -320,7 +305,7 @@ def test_a_beat_run_costs_the_same_queries_however_many_checkpoints(
     clock, engagement, carla, checkpoint_count, django_assert_num_queries
 ):
     for day in range(checkpoint_count):
-        services.checkpoint_schedule(
+        checkpoint_schedule(
             engagement=engagement,
             user=carla,
             phase=Phase.objects.get(code="corrigir"),
@@ -337,7 +322,7 @@ def test_a_beat_run_costs_the_same_queries_however_many_checkpoints(
 
 def test_a_removed_member_hears_nothing_more(clock, checkpoint, engagement, carla, miguel):
     membership = engagement.memberships.get(user=miguel)
-    services.member_remove(membership=membership, removed_by=carla)
+    member_remove(membership=membership, removed_by=carla)
     checkpoint.refresh_from_db()
     assert list(checkpoint.attendees.all()) == [carla]
     assert checkpoint.sequence == 1

@@ -2,7 +2,7 @@
 
 from django.urls import reverse
 
-from engagements.models import Profile
+from accounts.models import Profile
 
 
 def test_a_user_turns_digests_off_and_picks_english_and_a_time_zone(client, carla):

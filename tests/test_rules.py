@@ -11,8 +11,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements import services
 from engagements.models import ActivityEvent, Membership, Role
+from engagements.services.share_links import share_link_create
 from responsibilities.models import Party, Phase, Responsibility
 
 from .factories import make_engagement, make_user
@@ -26,7 +26,7 @@ def world(engagement, carla, miguel, vera, ada, otto, other_engagement):
     lead = make_user("leo")
     lead.user_permissions.add(Permission.objects.get(codename="view_all_engagements"))
     tomorrow = timezone.localdate() + datetime.timedelta(days=30)
-    link, _token = services.share_link_create(
+    link, _token = share_link_create(
         engagement=engagement, user=carla, label="Comitê", expires_on=tomorrow
     )
     customer_colleague = make_user("cecilia")

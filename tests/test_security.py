@@ -16,7 +16,6 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
-from engagements import services
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
@@ -25,6 +24,9 @@ from engagements.models import (
     Role,
     ShareLink,
 )
+from engagements.services.members import member_invite
+from engagements.services.share_links import share_link_create
+from engagements.services.tasks import task_set_done, task_set_note
 from responsibilities.models import Party, Phase
 
 from .factories import PASSWORD, make_checkpoint
@@ -56,7 +58,7 @@ def targets(engagement, carla, vera):
         starts_at=start,
         attendees=[carla],
     )
-    link, token = services.share_link_create(
+    link, token = share_link_create(
         engagement=engagement,
         user=carla,
         label="Diretoria",
@@ -113,6 +115,7 @@ def engagement_urls(t):
 GLOBAL_URLS = {
     "engagement-list",
     "profile",
+    "language-switch",
     "portfolio",
     "portfolio-matrix",
     "portfolio-summary",
@@ -124,7 +127,8 @@ GLOBAL_URLS = {
 def test_every_address_is_covered_by_these_tests(targets):
     names = {
         pattern.name
-        for pattern in get_resolver("engagements.urls").url_patterns
+        for urlconf in ("engagements.urls", "accounts.urls")
+        for pattern in get_resolver(urlconf).url_patterns
         if getattr(pattern, "name", None)
     }
     assert names == set(engagement_urls(targets)) | GLOBAL_URLS
@@ -174,9 +178,9 @@ def test_html_in_every_free_text_field_is_shown_escaped(client, carla, miguel, t
     Engagement.objects.filter(pk=engagement.pk).update(customer=f"Contoso {SCRIPT}")
     miguel.first_name = SCRIPT
     miguel.save()
-    services.task_set_note(task=task, user=miguel, note=SCRIPT)
-    services.task_set_done(task=task, user=carla, done=True)
-    services.task_set_done(task=task, user=carla, done=False, reason=SCRIPT)
+    task_set_note(task=task, user=miguel, note=SCRIPT)
+    task_set_done(task=task, user=carla, done=True)
+    task_set_done(task=task, user=carla, done=False, reason=SCRIPT)
     start = timezone.now() + datetime.timedelta(days=2)
     checkpoint = make_checkpoint(
         engagement,
@@ -188,7 +192,7 @@ def test_html_in_every_free_text_field_is_shown_escaped(client, carla, miguel, t
         agenda=SCRIPT,
         attendees=[carla, miguel],
     )
-    services.share_link_create(
+    share_link_create(
         engagement=engagement,
         user=carla,
         label=SCRIPT,
@@ -419,7 +423,7 @@ def test_deploy_checks_pass_with_production_settings():
 
 
 def test_an_invited_person_without_a_password_can_ask_for_a_link(client, carla, engagement):
-    services.member_invite(
+    member_invite(
         engagement=engagement,
         invited_by=carla,
         party=Party.CUSTOMER,
@@ -434,7 +438,7 @@ def test_an_invited_person_without_a_password_can_ask_for_a_link(client, carla, 
 
 def test_csv_downloads_do_not_carry_formulas(client, carla, engagement):
     task = engagement.tasks.filter(party=Party.CUSTOMER).first()
-    services.task_set_note(task=task, user=carla, note='=HYPERLINK("http://evil.example","x")')
+    task_set_note(task=task, user=carla, note='=HYPERLINK("http://evil.example","x")')
     Engagement.objects.filter(pk=engagement.pk).update(customer="@Fabrikam")
     client.force_login(carla)
     audit = b"".join(

@@ -7,14 +7,16 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements import services
+from engagements.access import share_token_hash
 from engagements.models import ShareLink, Task
+from engagements.services.share_links import share_link_create, share_link_revoke
+from engagements.services.tasks import task_set_note
 
 
 @pytest.fixture
 def shared(engagement, carla):
     expires = timezone.localdate() + datetime.timedelta(days=30)
-    link, token = services.share_link_create(
+    link, token = share_link_create(
         engagement=engagement, user=carla, label="Comitê executivo", expires_on=expires
     )
     return link, token
@@ -37,7 +39,7 @@ def test_a_manager_makes_a_link_and_sees_it_once(client, carla, engagement):
     token = url.rstrip("/").rsplit("/", 1)[-1]
     link = ShareLink.objects.get()
     assert link.label == "Diretoria"
-    assert token not in link.token_hash and link.token_hash == services.share_token_hash(token)
+    assert token not in link.token_hash and link.token_hash == share_token_hash(token)
     page = client.get(reverse("engagement-share-links", args=[engagement.pk]))
     assert token not in page.content.decode()
 
@@ -85,7 +87,7 @@ def test_forged_or_tampered_tokens_open_nothing(client, shared, forge):
 
 def test_a_revoked_link_says_so(client, carla, shared):
     link, token = shared
-    services.share_link_revoke(link=link, user=carla)
+    share_link_revoke(link=link, user=carla)
     response = client.get(share_url(token))
     assert response.status_code == 410
     assert "revoga" in response.content.decode() or "revoked" in response.content.decode()
@@ -124,7 +126,7 @@ def test_revoking_is_recorded(client, carla, shared, engagement):
 def test_share_visitors_see_no_notes_reasons_or_addresses(client, carla, engagement, shared):
     _link, token = shared
     task = engagement.tasks.first()
-    services.task_set_note(task=task, user=carla, note="Interno: renegociar contrato")
+    task_set_note(task=task, user=carla, note="Interno: renegociar contrato")
     html = client.get(share_url(token)).content.decode()
     assert "renegociar" not in html
     assert "@example.com" not in html
@@ -132,7 +134,7 @@ def test_share_visitors_see_no_notes_reasons_or_addresses(client, carla, engagem
 
 def test_the_link_says_its_own_last_day(client, carla, engagement):
     last_day = timezone.localdate() + datetime.timedelta(days=12)
-    link, token = services.share_link_create(
+    link, token = share_link_create(
         engagement=engagement, user=carla, label="Diretoria", expires_on=last_day
     )
     assert link.last_day == last_day

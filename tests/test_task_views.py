@@ -8,7 +8,7 @@ from django.urls import reverse
 from engagements.models import ActivityEvent, EventKind, Task
 
 
-def url(name, task):
+def task_url(name, task):
     return reverse(name, args=[task.engagement_id, task.pk])
 
 
@@ -17,42 +17,42 @@ def task(engagement):
     return engagement.tasks.get(responsibility__key="customer-avaliar-01")
 
 
-def events(task, kind):
+def task_events(task, kind):
     return ActivityEvent.objects.filter(task=task, kind=kind)
 
 
 def test_manager_sets_task_done(client, carla, task):
     client.force_login(carla)
-    response = client.post(url("task-set-done", task), {"done": "1"})
+    response = client.post(task_url("task-set-done", task), {"done": "1"})
     assert response.status_code == 302
     assert response["Location"].endswith(f"/engagements/{task.engagement_id}/#task-{task.pk}")
     task.refresh_from_db()
     assert task.done and task.done_by == carla and task.done_at is not None
-    assert events(task, EventKind.TASK_DONE).get().actor == carla
+    assert task_events(task, EventKind.TASK_DONE).get().actor == carla
 
 
 def test_a_double_submit_does_not_flip_it_back(client, carla, task):
     client.force_login(carla)
-    client.post(url("task-set-done", task), {"done": "1"})
-    client.post(url("task-set-done", task), {"done": "1"})
+    client.post(task_url("task-set-done", task), {"done": "1"})
+    client.post(task_url("task-set-done", task), {"done": "1"})
     task.refresh_from_db()
     assert task.done
-    assert events(task, EventKind.TASK_DONE).count() == 1
+    assert task_events(task, EventKind.TASK_DONE).count() == 1
 
 
 def test_manager_reopens_a_task_with_a_reason(client, carla, task):
     client.force_login(carla)
-    client.post(url("task-set-done", task), {"done": "1"})
-    client.post(url("task-set-done", task), {"done": "0", "reason": "Faltou a ata"})
+    client.post(task_url("task-set-done", task), {"done": "1"})
+    client.post(task_url("task-set-done", task), {"done": "0", "reason": "Faltou a ata"})
     task.refresh_from_db()
     assert not task.done and task.done_by is None and task.done_at is None
-    assert events(task, EventKind.TASK_REOPENED).get().reason == "Faltou a ata"
+    assert task_events(task, EventKind.TASK_REOPENED).get().reason == "Faltou a ata"
 
 
 def test_htmx_tick_returns_the_row_and_the_new_progress(client, carla, task):
     client.force_login(carla)
     response = client.post(
-        url("task-set-done", task), {"done": "1"}, headers={"HX-Request": "true"}
+        task_url("task-set-done", task), {"done": "1"}, headers={"HX-Request": "true"}
     )
     assert response.status_code == 200
     html = response.content.decode()
@@ -69,26 +69,26 @@ def test_htmx_tick_returns_the_row_and_the_new_progress(client, carla, task):
 
 def test_a_missing_state_is_a_clear_error_and_changes_nothing(client, carla, task):
     client.force_login(carla)
-    response = client.post(url("task-set-done", task), {}, follow=True)
+    response = client.post(task_url("task-set-done", task), {}, follow=True)
     assert "concluída (1) ou não concluída (0)" in response.content.decode()
     task.refresh_from_db()
     assert not task.done
-    assert not events(task, EventKind.TASK_DONE).exists()
+    assert not task_events(task, EventKind.TASK_DONE).exists()
 
 
 def test_manager_adds_a_note(client, carla, task):
     client.force_login(carla)
-    client.post(url("task-set-note", task), {"note": "  Falar com o time de rede  "})
+    client.post(task_url("task-set-note", task), {"note": "  Falar com o time de rede  "})
     task.refresh_from_db()
     assert task.note == "Falar com o time de rede"
-    event = events(task, EventKind.NOTE_CHANGED).get()
+    event = task_events(task, EventKind.NOTE_CHANGED).get()
     assert (event.old_value, event.new_value) == ("", "Falar com o time de rede")
 
 
 def test_a_note_too_long_is_refused(client, carla, task):
     client.force_login(carla)
     response = client.post(
-        url("task-set-note", task), {"note": "x" * 2001}, headers={"HX-Request": "true"}
+        task_url("task-set-note", task), {"note": "x" * 2001}, headers={"HX-Request": "true"}
     )
     assert 'role="alert"' in response.content.decode()
     task.refresh_from_db()
@@ -97,13 +97,13 @@ def test_a_note_too_long_is_refused(client, carla, task):
 
 def test_manager_sets_and_clears_a_due_date(client, carla, task):
     client.force_login(carla)
-    client.post(url("task-set-due-date", task), {"due_date": "2026-12-15"})
+    client.post(task_url("task-set-due-date", task), {"due_date": "2026-12-15"})
     task.refresh_from_db()
     assert task.due_date == datetime.date(2026, 12, 15)
-    client.post(url("task-set-due-date", task), {"due_date": ""})
+    client.post(task_url("task-set-due-date", task), {"due_date": ""})
     task.refresh_from_db()
     assert task.due_date is None
-    changes = events(task, EventKind.DUE_DATE_CHANGED).order_by("pk")
+    changes = task_events(task, EventKind.DUE_DATE_CHANGED).order_by("pk")
     assert [(e.old_value, e.new_value) for e in changes] == [
         ("", "2026-12-15"),
         ("2026-12-15", ""),
@@ -120,12 +120,12 @@ def test_manager_sets_and_clears_a_due_date(client, carla, task):
 )
 def test_a_bad_due_date_is_a_clear_error_and_changes_nothing(client, carla, task, value, message):
     client.force_login(carla)
-    client.post(url("task-set-due-date", task), {"due_date": "2026-12-15"})
-    response = client.post(url("task-set-due-date", task), {"due_date": value}, follow=True)
+    client.post(task_url("task-set-due-date", task), {"due_date": "2026-12-15"})
+    response = client.post(task_url("task-set-due-date", task), {"due_date": value}, follow=True)
     assert message in [str(m) for m in response.context["messages"]][-1]
     task.refresh_from_db()
     assert task.due_date == datetime.date(2026, 12, 15)
-    assert events(task, EventKind.DUE_DATE_CHANGED).count() == 1
+    assert task_events(task, EventKind.DUE_DATE_CHANGED).count() == 1
 
 
 def test_an_unknown_task_is_a_clear_404(client, carla, engagement):
@@ -150,7 +150,7 @@ def test_a_task_of_another_engagement_is_404(client, carla, engagement, other_en
 def test_viewer_is_refused(client, vera, task, name):
     client.force_login(vera)
     data = {"done": "1", "note": "x", "due_date": "2026-12-01"}
-    response = client.post(url(name, task), data)
+    response = client.post(task_url(name, task), data)
     assert response.status_code == 403
     task.refresh_from_db()
     assert (task.done, task.note, task.due_date) == (False, "", None)
@@ -160,7 +160,9 @@ def test_viewer_is_refused(client, vera, task, name):
 @pytest.mark.parametrize("name", ["task-set-done", "task-set-note", "task-set-due-date"])
 def test_outsider_gets_404(client, otto, other_engagement, task, name):
     client.force_login(otto)
-    response = client.post(url(name, task), {"done": "1", "note": "x", "due_date": "2026-12-01"})
+    response = client.post(
+        task_url(name, task), {"done": "1", "note": "x", "due_date": "2026-12-01"}
+    )
     assert response.status_code == 404
     task.refresh_from_db()
     assert (task.done, task.note, task.due_date) == (False, "", None)
@@ -169,12 +171,12 @@ def test_outsider_gets_404(client, otto, other_engagement, task, name):
 def test_staff_may_read_but_not_tick(client, ada, task):
     client.force_login(ada)
     assert client.get(reverse("engagement-detail", args=[task.engagement_id])).status_code == 200
-    assert client.post(url("task-set-done", task), {"done": "1"}).status_code == 403
+    assert client.post(task_url("task-set-done", task), {"done": "1"}).status_code == 403
     assert not Task.objects.get(pk=task.pk).done
 
 
 def test_anonymous_is_sent_to_login(client, task):
-    response = client.post(url("task-set-done", task), {"done": "1"})
+    response = client.post(task_url("task-set-done", task), {"done": "1"})
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("login"))
     assert not Task.objects.get(pk=task.pk).done
@@ -182,5 +184,5 @@ def test_anonymous_is_sent_to_login(client, task):
 
 def test_ticking_needs_a_post(client, carla, task):
     client.force_login(carla)
-    assert client.get(url("task-set-done", task), {"done": "1"}).status_code == 405
+    assert client.get(task_url("task-set-done", task), {"done": "1"}).status_code == 405
     assert not Task.objects.get(pk=task.pk).done

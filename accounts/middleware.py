@@ -2,7 +2,7 @@ import zoneinfo
 
 from django.utils import timezone, translation
 
-from .models import Profile
+from .selectors import user_profile
 
 
 class UserPreferencesMiddleware:
@@ -12,9 +12,7 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        profile = None
-        if request.user.is_authenticated:
-            profile = Profile.objects.filter(user=request.user).first()
+        profile = user_profile(request.user) if request.user.is_authenticated else None
         if profile is None:
             return self.get_response(request)
         timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))

@@ -1,8 +1,6 @@
 """Sending notifications exactly once.
 
-Each notification is a row with a unique key, created when the portal decides it is owed
-(scheduling a checkpoint, cancelling one, the daily scan of due dates and digests). A send
-first claims its row with one conditional UPDATE; only the process whose claim took sends, so
+A send first claims its row with one conditional UPDATE; only the process whose claim took sends, so
 a beat that fires twice, two workers or a task enqueued twice cannot send a second copy. A
 failed send returns the row to waiting with a back-off; a claim whose worker died is retaken
 after a lease. The one window left open is a crash after the mail server accepted a message
@@ -12,22 +10,13 @@ portal errs towards a rare duplicate rather than a loss.
 
 import datetime
 import logging
-import zoneinfo
 
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
+from ..models import Membership, Notification, NotificationKind, NotificationStatus
 from .emails import notification_message
-from .models import (
-    Membership,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-    Profile,
-    Role,
-    Task,
-)
 
 logger = logging.getLogger(__name__)
 
@@ -137,76 +126,3 @@ def notification_send(*, notification_id: int, now: datetime.datetime | None = N
         return NotificationStatus.FAILED if failed_for_good else NotificationStatus.PENDING
     _finish(notification_id, NotificationStatus.SENT, sent_at=timezone.now(), last_error="")
     return NotificationStatus.SENT
-
-
-def _local_now(user_zones, user_id, now):
-    return now.astimezone(zoneinfo.ZoneInfo(user_zones.get(user_id, settings.TIME_ZONE)))
-
-
-def queue_task_due_notes(*, now: datetime.datetime) -> None:
-    """Owe the owner party's managers a note the day before a task is due and the day after.
-
-    Due from 08:00 in each manager's time zone on that day; keys make a second scan harmless.
-    """
-    portal_today = timezone.localdate(now)
-    # Time zones run about a day either side of the portal's.
-    window = [portal_today + datetime.timedelta(days=d) for d in (-2, -1, 0, 1, 2)]
-    tasks = list(Task.objects.filter(done=False, due_date__in=window))
-    if not tasks:
-        return
-    managers = Membership.objects.filter(
-        engagement_id__in={t.engagement_id for t in tasks}, role=Role.MANAGER, user__is_active=True
-    ).values_list("engagement_id", "party", "user_id")
-    managers_of = {}
-    for engagement_id, party, user_id in managers:
-        managers_of.setdefault((engagement_id, party), []).append(user_id)
-    user_ids = {u for users in managers_of.values() for u in users}
-    zones = dict(Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "time_zone"))
-    owed = []
-    for task in tasks:
-        for user_id in managers_of.get((task.engagement_id, task.party), []):
-            local = _local_now(zones, user_id, now)
-            if local.hour < settings.DIGEST_HOUR:
-                continue
-            if local.date() == task.due_date - datetime.timedelta(days=1):
-                kind, prefix = NotificationKind.TASK_DUE_TOMORROW, "task-due-tomorrow"
-            elif local.date() == task.due_date + datetime.timedelta(days=1):
-                kind, prefix = NotificationKind.TASK_OVERDUE, "task-overdue"
-            else:
-                continue
-            owed.append(
-                Notification(
-                    key=f"{prefix}:{task.pk}:{task.due_date.isoformat()}:{user_id}",
-                    kind=kind,
-                    recipient_id=user_id,
-                    task=task,
-                    due_at=now,
-                )
-            )
-    Notification.objects.bulk_create(owed, ignore_conflicts=True)
-
-
-def queue_digests(*, now: datetime.datetime) -> None:
-    """Owe each member who wants one a digest for their local day, from 08:00 their time."""
-    members = set(Membership.objects.filter(user__is_active=True).values_list("user_id", flat=True))
-    zones, opted_out = {}, set()
-    for user_id, time_zone, receives_digest in Profile.objects.filter(
-        user_id__in=members
-    ).values_list("user_id", "time_zone", "receives_digest"):
-        zones[user_id] = time_zone
-        if not receives_digest:
-            opted_out.add(user_id)
-    owed = []
-    for user_id in members - opted_out:
-        local = _local_now(zones, user_id, now)
-        if local.hour < settings.DIGEST_HOUR:
-            continue
-        owed.append(
-            Notification(
-                key=f"digest:{user_id}:{local.date().isoformat()}",
-                kind=NotificationKind.DIGEST,
-                recipient_id=user_id,
-                due_at=now,
-            )
-        )
-    Notification.objects.bulk_create(owed, ignore_conflicts=True)

@@ -1,0 +1,25 @@
+"""Writes to a person's preferences."""
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext as _
+
+from .models import Profile
+
+
+def profile_update(*, user, language: str, time_zone: str, receives_digest: bool) -> Profile:
+    """Save the user's language, time zone and digest choice (making their profile if needed)."""
+    profile, _created = Profile.objects.get_or_create(user=user)
+    profile.language, profile.time_zone = language, time_zone
+    profile.receives_digest = receives_digest
+    profile.full_clean()
+    profile.save()
+    return profile
+
+
+def profile_set_language(*, user, language: str) -> Profile:
+    """Keep the language a user switched to, so their emails follow it too."""
+    if language not in dict(settings.LANGUAGES):
+        raise ValidationError(_("Choose one of the portal's languages."))
+    profile, _created = Profile.objects.update_or_create(user=user, defaults={"language": language})
+    return profile

@@ -1,0 +1,32 @@
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+from django.views.i18n import set_language
+
+from . import services
+from .forms import ProfileForm
+from .selectors import user_profile
+
+
+@login_required
+def profile(request):
+    form = ProfileForm(request.POST or None, instance=user_profile(request.user))
+    if request.method == "POST" and form.is_valid():
+        services.profile_update(user=request.user, **form.cleaned_data)
+        messages.success(request, _("Preferences saved."))
+        return redirect("profile")
+    return render(request, "accounts/profile.html", {"form": form})
+
+
+@require_POST
+def language_switch(request):
+    """Switch the page language; a signed-in user's choice is kept on their profile, so their
+    emails follow it too. Anyone else keeps it in a cookie (Django's set_language)."""
+    response = set_language(request)
+    language = request.POST.get("language")
+    if request.user.is_authenticated and language in dict(settings.LANGUAGES):
+        services.profile_set_language(user=request.user, language=language)
+    return response

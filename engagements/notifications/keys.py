@@ -1,0 +1,34 @@
+"""The unique key of each kind of notification: one builder per kind, used everywhere.
+
+A key names everything that makes a notification a different email: a rescheduled checkpoint's
+reminders have new keys (the start time is in them), a moved due date owes a new note.
+"""
+
+import datetime
+
+
+def checkpoint_reminder_key(
+    *, checkpoint_id: int, starts_at: datetime.datetime, minutes_before: int, user_id: int
+) -> str:
+    start_stamp = int(starts_at.timestamp())
+    return f"checkpoint-reminder:{checkpoint_id}:{start_stamp}:{minutes_before}:{user_id}"
+
+
+def checkpoint_cancelled_key(*, checkpoint_id: int, user_id: int) -> str:
+    return f"checkpoint-cancelled:{checkpoint_id}:{user_id}"
+
+
+def task_due_tomorrow_key(*, task_id: int, due_date: datetime.date, user_id: int) -> str:
+    return f"task-due-tomorrow:{task_id}:{due_date.isoformat()}:{user_id}"
+
+
+def task_overdue_key(*, task_id: int, due_date: datetime.date, user_id: int) -> str:
+    return f"task-overdue:{task_id}:{due_date.isoformat()}:{user_id}"
+
+
+def digest_key(*, user_id: int, local_date: datetime.date) -> str:
+    return f"digest:{user_id}:{local_date.isoformat()}"
+
+
+def invitation_key(*, membership_id: int) -> str:
+    return f"invitation:{membership_id}"

@@ -1,0 +1,174 @@
+"""When a notification is owed: each function writes the rows it decides are owed (or
+withdraws those no longer owed), in the caller's transaction. Keys make a second call harmless.
+"""
+
+import datetime
+import zoneinfo
+
+from django.conf import settings
+from django.db.models import Q
+from django.utils import timezone
+
+from accounts.models import Profile
+
+from ..models import (
+    Checkpoint,
+    Membership,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Role,
+    Task,
+)
+from . import keys
+
+
+def checkpoint_reminders_sync(checkpoint: Checkpoint, now) -> None:
+    """Make the pending reminders match the checkpoint's time and attendees.
+
+    A reminder's key holds the start time, so a rescheduled checkpoint gets fresh reminders
+    while the ones already sent for the old time stay in the log.
+    """
+    wanted = {}
+    if not checkpoint.is_cancelled:
+        for user in checkpoint.attendees.all():
+            for minutes in settings.CHECKPOINT_REMINDER_MINUTES:
+                due_at = checkpoint.starts_at - datetime.timedelta(minutes=minutes)
+                if due_at <= now:  # already past when scheduled: nothing to remind of
+                    continue
+                key = keys.checkpoint_reminder_key(
+                    checkpoint_id=checkpoint.pk,
+                    starts_at=checkpoint.starts_at,
+                    minutes_before=minutes,
+                    user_id=user.pk,
+                )
+                wanted[key] = Notification(
+                    key=key,
+                    kind=NotificationKind.CHECKPOINT_REMINDER,
+                    recipient=user,
+                    checkpoint=checkpoint,
+                    minutes_before=minutes,
+                    due_at=due_at,
+                )
+    reminders = Notification.objects.filter(
+        checkpoint=checkpoint, kind=NotificationKind.CHECKPOINT_REMINDER
+    )
+    reminders.filter(status=NotificationStatus.PENDING).exclude(key__in=wanted).update(
+        status=NotificationStatus.WITHDRAWN
+    )
+    reminders.filter(status=NotificationStatus.WITHDRAWN, key__in=wanted).update(
+        status=NotificationStatus.PENDING
+    )
+    Notification.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+
+
+def owe_cancellation_notices(checkpoint: Checkpoint, now) -> None:
+    """Every attendee of a cancelled meeting is told, at once."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                key=keys.checkpoint_cancelled_key(checkpoint_id=checkpoint.pk, user_id=user_id),
+                kind=NotificationKind.CHECKPOINT_CANCELLED,
+                recipient_id=user_id,
+                checkpoint=checkpoint,
+                due_at=now,
+            )
+            for user_id in checkpoint.attendees.values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def owe_invitation(membership: Membership, now) -> None:
+    """A new member is told they were added (with a link to set a password if they need one)."""
+    Notification.objects.create(
+        key=keys.invitation_key(membership_id=membership.pk),
+        kind=NotificationKind.INVITATION,
+        recipient=membership.user,
+        engagement=membership.engagement,
+        due_at=now,
+    )
+
+
+def withdraw_member_notifications(*, engagement_id: int, user) -> None:
+    """A removed member hears nothing more about the engagement."""
+    Notification.objects.filter(
+        Q(engagement_id=engagement_id)
+        | Q(checkpoint__engagement_id=engagement_id)
+        | Q(task__engagement_id=engagement_id),
+        recipient=user,
+        status=NotificationStatus.PENDING,
+    ).update(status=NotificationStatus.WITHDRAWN)
+
+
+def _local_now(user_zones, user_id, now):
+    return now.astimezone(zoneinfo.ZoneInfo(user_zones.get(user_id, settings.TIME_ZONE)))
+
+
+def queue_task_due_notes(*, now: datetime.datetime) -> None:
+    """Owe the owner party's managers a note the day before a task is due and the day after.
+
+    Due from 08:00 in each manager's time zone on that day; keys make a second scan harmless.
+    """
+    portal_today = timezone.localdate(now)
+    # Time zones run about a day either side of the portal's.
+    window = [portal_today + datetime.timedelta(days=d) for d in (-2, -1, 0, 1, 2)]
+    tasks = list(Task.objects.filter(done=False, due_date__in=window))
+    if not tasks:
+        return
+    managers = Membership.objects.filter(
+        engagement_id__in={t.engagement_id for t in tasks}, role=Role.MANAGER, user__is_active=True
+    ).values_list("engagement_id", "party", "user_id")
+    managers_of = {}
+    for engagement_id, party, user_id in managers:
+        managers_of.setdefault((engagement_id, party), []).append(user_id)
+    user_ids = {u for users in managers_of.values() for u in users}
+    zones = dict(Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "time_zone"))
+    owed = []
+    for task in tasks:
+        for user_id in managers_of.get((task.engagement_id, task.party), []):
+            local = _local_now(zones, user_id, now)
+            if local.hour < settings.DIGEST_HOUR:
+                continue
+            if local.date() == task.due_date - datetime.timedelta(days=1):
+                kind, key = NotificationKind.TASK_DUE_TOMORROW, keys.task_due_tomorrow_key
+            elif local.date() == task.due_date + datetime.timedelta(days=1):
+                kind, key = NotificationKind.TASK_OVERDUE, keys.task_overdue_key
+            else:
+                continue
+            owed.append(
+                Notification(
+                    key=key(task_id=task.pk, due_date=task.due_date, user_id=user_id),
+                    kind=kind,
+                    recipient_id=user_id,
+                    task=task,
+                    due_at=now,
+                )
+            )
+    Notification.objects.bulk_create(owed, ignore_conflicts=True)
+
+
+def queue_digests(*, now: datetime.datetime) -> None:
+    """Owe each member who wants one a digest for their local day, from 08:00 their time."""
+    members = set(Membership.objects.filter(user__is_active=True).values_list("user_id", flat=True))
+    zones, opted_out = {}, set()
+    for user_id, time_zone, receives_digest in Profile.objects.filter(
+        user_id__in=members
+    ).values_list("user_id", "time_zone", "receives_digest"):
+        zones[user_id] = time_zone
+        if not receives_digest:
+            opted_out.add(user_id)
+    owed = []
+    for user_id in members - opted_out:
+        local = _local_now(zones, user_id, now)
+        if local.hour < settings.DIGEST_HOUR:
+            continue
+        owed.append(
+            Notification(
+                key=keys.digest_key(user_id=user_id, local_date=local.date()),
+                kind=NotificationKind.DIGEST,
+                recipient_id=user_id,
+                due_at=now,
+            )
+        )
+    Notification.objects.bulk_create(owed, ignore_conflicts=True)

@@ -1,0 +1,83 @@
+"""Engagement statuses from four queries (the phases, tasks grouped by engagement, phase and
+party, upcoming checkpoints, last activity), the same four for one engagement or a portfolio."""
+
+import datetime
+
+from django.db.models import Count, Max, Q
+from django.utils import timezone
+
+from responsibilities.models import Phase
+
+from ..models import ActivityEvent, Checkpoint, Engagement, Task
+from ..status import DUE_SOON_DAYS, Cell, EngagementProgress, EngagementStatus
+
+
+def _new_statuses(engagements, now) -> dict[int, EngagementStatus]:
+    today = timezone.localdate(now)
+    phases = list(Phase.objects.order_by("order"))
+    return {e.pk: EngagementStatus(engagement=e, phases=phases, today=today) for e in engagements}
+
+
+def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date) -> None:
+    open_task = Q(done=False)
+    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    task_counts = (
+        Task.objects.filter(engagement_id__in=list(statuses))
+        .values("engagement_id", "phase_id", "party")
+        .annotate(
+            total=Count("pk"),
+            done_count=Count("pk", filter=Q(done=True)),
+            overdue=Count("pk", filter=open_task & Q(due_date__lt=today)),
+            due_soon=Count("pk", filter=open_task & Q(due_date__gte=today, due_date__lte=soon)),
+            last_done_at=Max("done_at"),
+        )
+        .order_by()
+    )
+    for row in task_counts:
+        statuses[row["engagement_id"]].cells[(row["phase_id"], row["party"])] = Cell(
+            total=row["total"],
+            done=row["done_count"],
+            overdue=row["overdue"],
+            due_soon=row["due_soon"],
+            last_done_at=row["last_done_at"],
+        )
+
+
+def _load_next_checkpoints(statuses: dict[int, EngagementStatus], now) -> None:
+    upcoming = Checkpoint.objects.filter(
+        engagement_id__in=list(statuses), cancelled_at__isnull=True, starts_at__gt=now
+    ).order_by("engagement_id", "starts_at")
+    for checkpoint in upcoming:
+        status = statuses[checkpoint.engagement_id]
+        if status.next_checkpoint is None:
+            status.next_checkpoint = checkpoint
+
+
+def _load_last_activity(statuses: dict[int, EngagementStatus]) -> None:
+    last_activity = (
+        ActivityEvent.objects.filter(engagement_id__in=list(statuses))
+        .values("engagement_id")
+        .annotate(last=Max("created_at"))
+        .order_by()
+    )
+    for row in last_activity:
+        statuses[row["engagement_id"]].last_activity_at = row["last"]
+
+
+def engagement_statuses(
+    engagements: list[Engagement], now: datetime.datetime
+) -> dict[int, EngagementStatus]:
+    """The status of each engagement in four queries, however many engagements there are."""
+    statuses = _new_statuses(engagements, now)
+    if statuses:
+        _load_task_cells(statuses, timezone.localdate(now))
+        _load_next_checkpoints(statuses, now)
+        _load_last_activity(statuses)
+    return statuses
+
+
+def engagement_progress(engagement: Engagement, now: datetime.datetime) -> EngagementProgress:
+    """Just the progress rows of one engagement (two queries)."""
+    statuses = _new_statuses([engagement], now)
+    _load_task_cells(statuses, timezone.localdate(now))
+    return statuses[engagement.pk].progress()

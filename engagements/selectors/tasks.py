@@ -1,0 +1,99 @@
+"""Reads of an engagement's tasks: the task page's groups and what is due."""
+
+import datetime
+from dataclasses import dataclass
+
+from responsibilities.models import SECTION_ORDER, Party, Phase, Section
+
+from ..models import Engagement, Membership, Task
+from ..status import DUE_SOON_DAYS, PARTIES
+
+
+@dataclass
+class TaskGroup:
+    phase: Phase | None
+    party: str
+    section: str
+    tasks: list[Task]
+
+    @property
+    def party_label(self) -> str:
+        return Party(self.party).label
+
+    @property
+    def section_label(self) -> str:
+        return Section(self.section).label if self.section else ""
+
+
+def engagement_task_groups(engagement: Engagement) -> list[TaskGroup]:
+    """Tasks by phase, then party, then section, each parent followed by its sub-items."""
+    tasks = list(
+        Task.objects.filter(engagement=engagement)
+        .select_related("phase", "done_by")
+        .order_by("position")
+    )
+    children: dict[int | None, list[Task]] = {}
+    for task in tasks:
+        children.setdefault(task.parent_id, []).append(task)
+
+    def with_descendants(task):
+        yield task
+        for child in children.get(task.pk, []):
+            yield from with_descendants(child)
+
+    def group_key(task):
+        phase_order = task.phase.order if task.phase else 0
+        return (phase_order, task.party, SECTION_ORDER.get(task.section, -1))
+
+    groups: dict[tuple, TaskGroup] = {}
+    for top in sorted(children.get(None, []), key=lambda t: (group_key(t), t.position)):
+        group = groups.setdefault(
+            group_key(top),
+            TaskGroup(phase=top.phase, party=top.party, section=top.section, tasks=[]),
+        )
+        group.tasks.extend(with_descendants(top))
+    return list(groups.values())
+
+
+@dataclass
+class DueTasks:
+    overdue: dict[str, list[Task]]
+    due_soon: dict[str, list[Task]]
+
+
+def engagement_due_tasks(engagement: Engagement, today: datetime.date) -> DueTasks:
+    """Open tasks past due, and those due within DUE_SOON_DAYS days, by party (one query)."""
+    due = DueTasks(overdue={p: [] for p in PARTIES}, due_soon={p: [] for p in PARTIES})
+    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    for task in Task.objects.filter(
+        engagement=engagement, done=False, due_date__lte=horizon
+    ).order_by("due_date", "position"):
+        (due.overdue if task.due_date < today else due.due_soon)[task.party].append(task)
+    return due
+
+
+@dataclass
+class DigestEntry:
+    engagement: Engagement
+    overdue: list[Task]
+    due_soon: list[Task]
+
+
+def user_due_tasks(user, today: datetime.date) -> list[DigestEntry]:
+    """For each of the user's engagements with something due: its overdue tasks and those due
+    within DUE_SOON_DAYS days (two queries)."""
+    memberships = Membership.objects.filter(user=user).select_related("engagement")
+    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    tasks = (
+        Task.objects.filter(engagement__memberships__user=user, done=False, due_date__lte=horizon)
+        .select_related("engagement")
+        .order_by("due_date", "position")
+    )
+    by_engagement = {
+        m.engagement_id: DigestEntry(engagement=m.engagement, overdue=[], due_soon=[])
+        for m in memberships
+    }
+    for task in tasks:
+        entry = by_engagement[task.engagement_id]
+        (entry.overdue if task.due_date < today else entry.due_soon).append(task)
+    return [entry for entry in by_engagement.values() if entry.overdue or entry.due_soon]

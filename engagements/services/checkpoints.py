@@ -1,0 +1,169 @@
+"""Scheduling, changing and cancelling checkpoint meetings; reminders follow each change."""
+
+import datetime
+from typing import NotRequired, TypedDict, Unpack
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from responsibilities.models import Phase
+
+from ..audit import event_record
+from ..models import Checkpoint, Engagement, EventKind
+from ..notifications.owing import checkpoint_reminders_sync, owe_cancellation_notices
+
+
+def _checkpoint_validate(*, engagement, starts_at, ends_at, attendees, now) -> None:
+    errors = {}
+    if starts_at <= now:
+        errors["starts_at"] = _("A checkpoint cannot start in the past.")
+    if ends_at <= starts_at:
+        errors["ends_at"] = _("The end must be after the start.")
+    member_ids = set(engagement.memberships.values_list("user_id", flat=True))
+    outsiders = [str(user) for user in attendees if user.pk not in member_ids]
+    if outsiders:
+        errors["attendees"] = _("Not members of this engagement: %(names)s.") % {
+            "names": ", ".join(outsiders)
+        }
+    if errors:
+        raise ValidationError(errors)
+
+
+def _checkpoint_event(checkpoint, user, kind, old_value="", new_value=""):
+    event_record(
+        engagement_id=checkpoint.engagement_id,
+        checkpoint=checkpoint,
+        actor=user,
+        kind=kind,
+        old_value=old_value,
+        new_value=new_value,
+    )
+
+
+def _describe_time(checkpoint) -> str:
+    return f"{checkpoint.starts_at.isoformat()} – {checkpoint.ends_at.isoformat()}"
+
+
+class CheckpointDetails(TypedDict):
+    """What a manager says of a meeting when scheduling or changing it."""
+
+    phase: Phase
+    kind: str
+    title: str
+    starts_at: datetime.datetime
+    ends_at: datetime.datetime
+    location: NotRequired[str]
+    agenda: NotRequired[str]
+    attendees: NotRequired[list]
+
+
+@transaction.atomic
+def checkpoint_schedule(
+    *, engagement: Engagement, user: AbstractBaseUser, **details: Unpack[CheckpointDetails]
+) -> Checkpoint:
+    """Schedule a meeting and the reminders its attendees will get before it."""
+    now = timezone.now()
+    attendees = list(details.pop("attendees", ()))
+    _checkpoint_validate(
+        engagement=engagement,
+        starts_at=details["starts_at"],
+        ends_at=details["ends_at"],
+        attendees=attendees,
+        now=now,
+    )
+    checkpoint = Checkpoint(engagement=engagement, created_by=user, **details)
+    checkpoint.full_clean()
+    checkpoint.save()
+    checkpoint.attendees.set(attendees)
+    checkpoint_reminders_sync(checkpoint, now)
+    _checkpoint_event(
+        checkpoint, user, EventKind.CHECKPOINT_SCHEDULED, new_value=_describe_time(checkpoint)
+    )
+    return checkpoint
+
+
+# A calendar must pick up a change to any of these (they are in the .ics): RFC 5545 wants
+# SEQUENCE raised. Phase and kind are the portal's own.
+_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "location", "agenda", "attendees")
+
+
+def _checkpoint_values(checkpoint: Checkpoint, attendees) -> dict:
+    return {
+        "phase": checkpoint.phase.code,
+        "kind": checkpoint.kind,
+        "title": checkpoint.title,
+        "starts_at": checkpoint.starts_at.astimezone(datetime.UTC).isoformat(),
+        "ends_at": checkpoint.ends_at.astimezone(datetime.UTC).isoformat(),
+        "location": checkpoint.location,
+        "agenda": checkpoint.agenda,
+        "attendees": ", ".join(sorted(u.get_full_name() or u.get_username() for u in attendees)),
+    }
+
+
+@transaction.atomic
+def checkpoint_update(
+    *, checkpoint: Checkpoint, user: AbstractBaseUser, **details: Unpack[CheckpointDetails]
+) -> Checkpoint:
+    """Change or reschedule a meeting that has not started; reminders follow the new time.
+
+    Records what changed from what to what; a save that changes nothing records nothing.
+    """
+    now = timezone.now()
+    checkpoint = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
+    if not checkpoint.can_still_change(now):
+        raise ValidationError(
+            _("This checkpoint has started or was cancelled: it can no longer change.")
+        )
+    attendees = list(details.pop("attendees", ()))
+    _checkpoint_validate(
+        engagement=checkpoint.engagement,
+        starts_at=details["starts_at"],
+        ends_at=details["ends_at"],
+        attendees=attendees,
+        now=now,
+    )
+    before = _checkpoint_values(checkpoint, checkpoint.attendees.all())
+    # Like a form that was sent back with them empty, a missing place or agenda is cleared.
+    for name, value in {"location": "", "agenda": "", **details}.items():
+        setattr(checkpoint, name, value)
+    after = _checkpoint_values(checkpoint, attendees)
+    changed = [name for name in before if before[name] != after[name]]
+    if not changed:
+        return checkpoint
+    if set(changed) & set(_CALENDAR_FIELDS):
+        checkpoint.sequence += 1
+    checkpoint.full_clean()
+    checkpoint.save()
+    checkpoint.attendees.set(attendees)
+    checkpoint_reminders_sync(checkpoint, now)
+    _checkpoint_event(
+        checkpoint,
+        user,
+        EventKind.CHECKPOINT_CHANGED,
+        "; ".join(f"{name}: {before[name]}" for name in changed),
+        "; ".join(f"{name}: {after[name]}" for name in changed),
+    )
+    return checkpoint
+
+
+@transaction.atomic
+def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Checkpoint:
+    """Cancel a meeting: its pending reminders are withdrawn and its attendees told."""
+    now = timezone.now()
+    checkpoint = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
+    if checkpoint.is_cancelled:
+        return checkpoint
+    if checkpoint.has_started(now):
+        raise ValidationError(
+            _("This checkpoint has already started: it can no longer be cancelled.")
+        )
+    checkpoint.cancelled_at = now
+    checkpoint.sequence += 1
+    checkpoint.save(update_fields=["cancelled_at", "sequence"])
+    checkpoint_reminders_sync(checkpoint, now)
+    owe_cancellation_notices(checkpoint, now)
+    _checkpoint_event(checkpoint, user, EventKind.CHECKPOINT_CANCELLED, _describe_time(checkpoint))
+    return checkpoint

@@ -1,0 +1,121 @@
+"""Inviting, adding, changing and removing an engagement's members."""
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..audit import event_record
+from ..models import Checkpoint, Engagement, EventKind, Membership
+from ..notifications.owing import (
+    checkpoint_reminders_sync,
+    owe_invitation,
+    withdraw_member_notifications,
+)
+
+
+def _member_label(membership: Membership) -> str:
+    user = membership.user
+    name = user.get_full_name() or user.get_username()
+    # Names only: the trail is kept for good and exported; the members page has addresses.
+    return f"{name} ({membership.get_party_display()}, {membership.get_role_display()})"
+
+
+@transaction.atomic
+def member_invite(
+    *,
+    engagement: Engagement,
+    invited_by: AbstractBaseUser,
+    party: str,
+    email: str,
+    name: str,
+    role: str,
+) -> Membership:
+    """Add a person to the engagement, creating their account if they have none.
+
+    A new account has no password: the invitation email (sent by beat, like every email)
+    carries a link to set one.
+    """
+    email = email.strip().lower()
+    already = ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
+    User = get_user_model()
+    try:
+        # A savepoint: two invitations of one address at once make one of them fail here,
+        # and that one says so instead of breaking the request.
+        with transaction.atomic():
+            user = User.objects.filter(email__iexact=email).first()
+            if user is None:
+                first_name, _space, last_name = name.strip().partition(" ")
+                user = User(username=email, email=email, first_name=first_name, last_name=last_name)
+                user.set_unusable_password()
+                user.full_clean()
+                user.save()
+            elif Membership.objects.filter(engagement=engagement, user=user).exists():
+                raise already
+            return member_add(
+                membership=Membership(engagement=engagement, user=user, party=party, role=role),
+                added_by=invited_by,
+            )
+    except IntegrityError as error:
+        raise already from error
+
+
+@transaction.atomic
+def member_add(*, membership: Membership, added_by: AbstractBaseUser) -> Membership:
+    """Save a new membership, tell the person by email (through beat) and record it."""
+    membership.full_clean()
+    membership.save()
+    owe_invitation(membership, timezone.now())
+    event_record(
+        engagement_id=membership.engagement_id,
+        actor=added_by,
+        kind=EventKind.MEMBER_ADDED,
+        new_value=_member_label(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def member_change(*, membership: Membership, changed_by: AbstractBaseUser) -> Membership:
+    """Save a member's new party or role (an admin's edit), recording from what to what."""
+    before = Membership.objects.select_related("user").get(pk=membership.pk)
+    membership.full_clean()
+    membership.save()
+    event_record(
+        engagement_id=membership.engagement_id,
+        actor=changed_by,
+        kind=EventKind.MEMBER_CHANGED,
+        old_value=_member_label(before),
+        new_value=_member_label(membership),
+    )
+    return membership
+
+
+@transaction.atomic
+def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> None:
+    """Take a person off the engagement (their account and their past events stay).
+
+    They leave the meetings still to come, and nothing more about the engagement is sent to
+    them: their waiting notifications are withdrawn.
+    """
+    label = _member_label(membership)
+    engagement_id, user = membership.engagement_id, membership.user
+    membership.delete()
+    now = timezone.now()
+    upcoming = Checkpoint.objects.select_for_update().filter(
+        engagement_id=engagement_id, attendees=user, starts_at__gt=now, cancelled_at__isnull=True
+    )
+    for checkpoint in upcoming:
+        checkpoint.attendees.remove(user)
+        checkpoint.sequence += 1  # the calendar's attendee list changed
+        checkpoint.save(update_fields=["sequence"])
+        checkpoint_reminders_sync(checkpoint, now)
+    withdraw_member_notifications(engagement_id=engagement_id, user=user)
+    event_record(
+        engagement_id=engagement_id,
+        actor=removed_by,
+        kind=EventKind.MEMBER_REMOVED,
+        old_value=label,
+    )

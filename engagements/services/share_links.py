@@ -1,0 +1,71 @@
+"""Making and revoking read-only share links to an engagement's dashboard."""
+
+import datetime
+import secrets
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ..access import share_token_hash
+from ..audit import event_record
+from ..models import Engagement, EventKind, ShareLink
+
+SHARE_LINK_MAX_DAYS = 90
+
+
+@transaction.atomic
+def share_link_create(
+    *, engagement: Engagement, user: AbstractBaseUser, label: str, expires_on: date
+) -> tuple[ShareLink, str]:
+    """Make a read-only dashboard link; returns it with its token, which is never stored."""
+    today = timezone.localdate()
+    if not today < expires_on <= today + datetime.timedelta(days=SHARE_LINK_MAX_DAYS):
+        raise ValidationError(
+            {
+                "expires_on": _(
+                    "Choose an expiry date after today and at most %(days)d days ahead."
+                )
+                % {"days": SHARE_LINK_MAX_DAYS}
+            }
+        )
+    token = secrets.token_urlsafe(32)
+    expires_at = timezone.make_aware(
+        datetime.datetime.combine(expires_on + datetime.timedelta(days=1), datetime.time())
+    )
+    link = ShareLink(
+        engagement=engagement,
+        label=label.strip(),
+        token_hash=share_token_hash(token),
+        created_by=user,
+        expires_at=expires_at,
+    )
+    link.full_clean()
+    link.save()
+    event_record(
+        engagement_id=engagement.pk,
+        actor=user,
+        kind=EventKind.SHARE_LINK_CREATED,
+        new_value=f"{link.label} (expires {expires_on.isoformat()})",
+    )
+    return link, token
+
+
+@transaction.atomic
+def share_link_revoke(*, link: ShareLink, user: AbstractBaseUser) -> ShareLink:
+    """Stop a share link from opening anything; revoking twice changes nothing."""
+    link = ShareLink.objects.select_for_update().get(pk=link.pk)
+    if link.revoked_at is not None:
+        return link
+    link.revoked_at = timezone.now()
+    link.save(update_fields=["revoked_at"])
+    event_record(
+        engagement_id=link.engagement_id,
+        actor=user,
+        kind=EventKind.SHARE_LINK_REVOKED,
+        old_value=link.label,
+    )
+    return link

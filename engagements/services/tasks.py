@@ -1,0 +1,80 @@
+"""Ticking tasks and changing their notes and due dates."""
+
+from datetime import date
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.db import transaction
+from django.utils import timezone
+
+from ..audit import event_record, membership_party
+from ..models import EventKind, Task
+
+
+def _locked(task: Task) -> Task:
+    return Task.objects.select_for_update().get(pk=task.pk)
+
+
+@transaction.atomic
+def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str = "") -> Task:
+    """Put the task in the asked state; asking for the state it is already in changes nothing.
+
+    A manager ticking the other party's task (allowed when that party has no manager) is
+    recorded as acting on that party's behalf.
+    """
+    task = _locked(task)
+    if task.done == done:
+        return task
+    task.done = done
+    task.done_at = timezone.now() if done else None
+    task.done_by = user if done else None
+    task.save(update_fields=["done", "done_at", "done_by"])
+    party = membership_party(task.engagement_id, user)
+    event_record(
+        engagement_id=task.engagement_id,
+        task=task,
+        actor=user,
+        party=party,
+        kind=EventKind.TASK_DONE if done else EventKind.TASK_REOPENED,
+        reason=reason,
+        on_behalf_of=task.party if party and party != task.party else "",
+    )
+    return task
+
+
+@transaction.atomic
+def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
+    """Replace the task's note, logging the old and the new text."""
+    task = _locked(task)
+    note = note.strip()
+    if task.note == note:
+        return task
+    old_note, task.note = task.note, note
+    task.save(update_fields=["note"])
+    event_record(
+        engagement_id=task.engagement_id,
+        task=task,
+        actor=user,
+        kind=EventKind.NOTE_CHANGED,
+        old_value=old_note,
+        new_value=note,
+    )
+    return task
+
+
+@transaction.atomic
+def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | None) -> Task:
+    """Set or clear the task's due date, logging the change."""
+    task = _locked(task)
+    if task.due_date == due_date:
+        return task
+    old_date, task.due_date = task.due_date, due_date
+    task.save(update_fields=["due_date"])
+    event_record(
+        engagement_id=task.engagement_id,
+        task=task,
+        actor=user,
+        kind=EventKind.DUE_DATE_CHANGED,
+        old_value=old_date.isoformat() if old_date else "",
+        new_value=due_date.isoformat() if due_date else "",
+    )
+    return task

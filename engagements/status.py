@@ -1,0 +1,280 @@
+"""An engagement's status and the rules that read it: progress, the current phase, the days
+spent in each phase, whom the current phase waits on, and whether the engagement is at risk.
+
+The figures come from grouped queries (`engagements.selectors.status`); everything here is plain
+Python over them, so one engagement, a page of fifty and a whole portfolio follow one rule.
+
+An engagement is **at risk** when any of these holds (each gives a reason on the page):
+1. an open task is past its due date (due today is not overdue);
+2. its next checkpoint starts within RISK_CHECKPOINT_DAYS days and the checkpoint's phase is
+   less than RISK_PHASE_DONE_BELOW done;
+3. tasks are open and nothing has happened for RISK_STALLED_DAYS days.
+"""
+
+import datetime
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from responsibilities.models import Party, Phase
+
+from .models import Checkpoint, Engagement
+
+PARTIES = tuple(Party.values)
+RISK_CHECKPOINT_DAYS = 3
+RISK_PHASE_DONE_BELOW = 0.5
+RISK_STALLED_DAYS = 14
+DUE_SOON_DAYS = 7
+COMPLETED = "completed"
+
+
+@dataclass
+class Tally:
+    done: int = 0
+    total: int = 0
+
+    @property
+    def percent(self) -> int:
+        return round(100 * self.done / self.total) if self.total else 0
+
+
+@dataclass
+class PhaseProgress:
+    """Done / applicable per party for one phase (`phase` is None for general items)."""
+
+    phase: Phase | None
+    by_party: dict[str, Tally] = field(default_factory=dict)
+
+    @property
+    def overall(self) -> Tally:
+        return Tally(
+            done=sum(t.done for t in self.by_party.values()),
+            total=sum(t.total for t in self.by_party.values()),
+        )
+
+    def parties(self) -> list[tuple[str, Tally]]:
+        return [(Party(code).label, self.by_party[code]) for code in Party.values]
+
+
+@dataclass
+class EngagementProgress:
+    phases: list[PhaseProgress]
+
+    @property
+    def overall(self) -> Tally:
+        return Tally(
+            done=sum(p.overall.done for p in self.phases),
+            total=sum(p.overall.total for p in self.phases),
+        )
+
+
+@dataclass
+class Cell:
+    """The tasks of one phase (or the general ones) for one party."""
+
+    total: int = 0
+    done: int = 0
+    overdue: int = 0
+    due_soon: int = 0
+    last_done_at: datetime.datetime | None = None
+
+
+_EMPTY_CELL = Cell()
+
+
+@dataclass
+class PhaseCell:
+    """One engagement's phase in the portfolio matrix."""
+
+    phase: Phase
+    customer: Tally
+    microsoft: Tally
+    days: int | None
+    is_current: bool
+    is_done: bool
+    waiting_label: str
+
+    @property
+    def days_label(self) -> str:
+        if self.days is None:
+            return ""
+        return ngettext("%(days)d day", "%(days)d days", self.days) % {"days": self.days}
+
+
+@dataclass
+class EngagementStatus:
+    """Filled by the selectors before anyone reads it; derived figures are then cached."""
+
+    engagement: Engagement
+    phases: list[Phase]
+    today: datetime.date
+    cells: dict[tuple[int | None, str], Cell] = field(default_factory=dict)
+    next_checkpoint: Checkpoint | None = None
+    last_activity_at: datetime.datetime | None = None
+
+    def cell(self, phase_id, party) -> Cell:
+        return self.cells.get((phase_id, party), _EMPTY_CELL)
+
+    @cached_property
+    def _party_tallies(self) -> dict[str, Tally]:
+        tallies = {party: Tally() for party in PARTIES}
+        for (_phase, party), cell in self.cells.items():
+            tallies[party].done += cell.done
+            tallies[party].total += cell.total
+        return tallies
+
+    @property
+    def customer(self) -> Tally:
+        return self._party_tallies[Party.CUSTOMER]
+
+    @property
+    def microsoft(self) -> Tally:
+        return self._party_tallies[Party.MICROSOFT]
+
+    @cached_property
+    def overall(self) -> Tally:
+        return Tally(
+            done=sum(t.done for t in self._party_tallies.values()),
+            total=sum(t.total for t in self._party_tallies.values()),
+        )
+
+    def phase_tally(self, phase, party=None) -> Tally:
+        cells = [self.cell(phase.pk, p) for p in ([party] if party else PARTIES)]
+        return Tally(done=sum(c.done for c in cells), total=sum(c.total for c in cells))
+
+    @cached_property
+    def overdue_by_party(self) -> dict[str, int]:
+        overdue = dict.fromkeys(PARTIES, 0)
+        for (_phase, party), cell in self.cells.items():
+            overdue[party] += cell.overdue
+        return overdue
+
+    @property
+    def overdue(self) -> int:
+        return sum(self.overdue_by_party.values())
+
+    @cached_property
+    def current_phase(self) -> Phase | None:
+        """The earliest phase with open tasks; None once every phase is done."""
+        for phase in self.phases:
+            tally = self.phase_tally(phase)
+            if tally.done < tally.total:
+                return phase
+        return None
+
+    def phase_done_at(self, phase) -> datetime.datetime | None:
+        """When the phase's last task was done, if all of them are."""
+        tally = self.phase_tally(phase)
+        if not tally.total or tally.done < tally.total:
+            return None
+        moments = [self.cell(phase.pk, p).last_done_at for p in PARTIES]
+        return max((m for m in moments if m), default=None)
+
+    def days_in_phase(self, phase) -> int | None:
+        """Days from the phase's start to its end (or today); None before it starts.
+
+        Iniciar starts on the engagement's start date; each later phase when the one before it
+        was done.
+        """
+        index = self.phases.index(phase)
+        if index == 0:
+            started = self.engagement.start_date
+        else:
+            previous_done = self.phase_done_at(self.phases[index - 1])
+            if previous_done is None:
+                return None
+            started = timezone.localdate(previous_done)
+        finished = self.phase_done_at(phase)
+        end = timezone.localdate(finished) if finished else self.today
+        return max((end - started).days, 0)
+
+    def waiting_on(self) -> str | None:
+        """Whose open tasks hold up the current phase: 'customer', 'microsoft' or 'both'."""
+        phase = self.current_phase
+        if phase is None:
+            return None
+        open_parties = [
+            p for p in PARTIES if self.cell(phase.pk, p).done < self.cell(phase.pk, p).total
+        ]
+        return open_parties[0] if len(open_parties) == 1 else "both"
+
+    def matrix_cells(self) -> list[PhaseCell]:
+        current = self.current_phase
+        waiting_labels = {
+            "customer": _("waiting on the customer"),
+            "microsoft": _("waiting on Microsoft"),
+            "both": _("waiting on both"),
+        }
+        return [
+            PhaseCell(
+                phase=phase,
+                customer=self.phase_tally(phase, Party.CUSTOMER),
+                microsoft=self.phase_tally(phase, Party.MICROSOFT),
+                days=self.days_in_phase(phase),
+                is_current=phase == current,
+                is_done=self.phase_done_at(phase) is not None,
+                waiting_label=waiting_labels[self.waiting_on()] if phase == current else "",
+            )
+            for phase in self.phases
+        ]
+
+    def progress(self) -> EngagementProgress:
+        """The tasks as progress rows per phase and party (general items first)."""
+        rows = []
+        for phase in [None, *self.phases]:
+            phase_id = phase.pk if phase else None
+            by_party = {
+                p: Tally(done=self.cell(phase_id, p).done, total=self.cell(phase_id, p).total)
+                for p in PARTIES
+            }
+            progress = PhaseProgress(phase=phase, by_party=by_party)
+            if progress.overall.total:
+                rows.append(progress)
+        return EngagementProgress(phases=rows)
+
+    def risk_reasons(self, now: datetime.datetime) -> list[str]:
+        """Why the engagement is at risk (the rules in this module's docstring); empty if not."""
+        reasons = []
+        overdue = self.overdue_by_party
+        if sum(overdue.values()):
+            reasons.append(
+                ngettext(
+                    "%(count)d task overdue (customer %(customer)d, Microsoft %(microsoft)d)",
+                    "%(count)d tasks overdue (customer %(customer)d, Microsoft %(microsoft)d)",
+                    sum(overdue.values()),
+                )
+                % {"count": sum(overdue.values()), **overdue}
+            )
+        checkpoint = self.next_checkpoint
+        if checkpoint and checkpoint.starts_at <= now + datetime.timedelta(
+            days=RISK_CHECKPOINT_DAYS
+        ):
+            phase = next(p for p in self.phases if p.pk == checkpoint.phase_id)
+            tally = self.phase_tally(phase)
+            if tally.total and tally.done < RISK_PHASE_DONE_BELOW * tally.total:
+                days = (timezone.localdate(checkpoint.starts_at) - self.today).days
+                reasons.append(
+                    _("“%(title)s” is in %(days)d days and %(phase)s is only %(percent)d%% done")
+                    % {
+                        "title": checkpoint.title,
+                        "days": days,
+                        "phase": phase.name,
+                        "percent": tally.percent,
+                    }
+                )
+        if self.overall.done < self.overall.total:
+            quiet_since = self.last_activity_at or timezone.make_aware(
+                datetime.datetime.combine(self.engagement.start_date, datetime.time())
+            )
+            quiet_days = (now - quiet_since).days
+            if quiet_days >= RISK_STALLED_DAYS:
+                reasons.append(
+                    ngettext(
+                        "no activity for %(days)d day", "no activity for %(days)d days", quiet_days
+                    )
+                    % {"days": quiet_days}
+                )
+        return reasons

@@ -1,0 +1,65 @@
+"""The engagement list, an engagement's task page and its dashboard."""
+
+import datetime
+
+from django.contrib.auth.decorators import login_required
+from django.shortcuts import render
+from django.utils import timezone
+
+from ..access import EngagementAccess, get_engagement_for_user
+from ..charts import burnup_chart
+from ..selectors.activity import engagement_burnup, engagement_recent_activity
+from ..selectors.checkpoints import engagement_checkpoints
+from ..selectors.engagements import engagement_list_for
+from ..selectors.status import engagement_progress, engagement_statuses
+from ..selectors.tasks import engagement_due_tasks, engagement_task_groups
+
+
+@login_required
+def engagement_list(request):
+    return render(
+        request,
+        "engagements/engagement_list.html",
+        {"engagements": engagement_list_for(request.user)},
+    )
+
+
+@login_required
+def engagement_detail(request, pk):
+    access = get_engagement_for_user(request.user, pk)
+    engagement = access.engagement
+    return render(
+        request,
+        "engagements/engagement_detail.html",
+        {
+            "access": access,
+            "engagement": engagement,
+            "groups": engagement_task_groups(engagement),
+            "progress": engagement_progress(engagement, timezone.now()),
+            "activity": engagement_recent_activity(engagement),
+            "checkpoints": engagement_checkpoints(engagement, timezone.now()),
+        },
+    )
+
+
+def dashboard_context(access: EngagementAccess, now: datetime.datetime) -> dict:
+    """The dashboard's figures, for a member's page and a share link's alike."""
+    engagement = access.engagement
+    status = engagement_statuses([engagement], now)[engagement.pk]
+    today = timezone.localdate(now)
+    return {
+        "access": access,
+        "engagement": engagement,
+        "status": status,
+        "progress": status.progress(),
+        "risk_reasons": status.risk_reasons(now),
+        "due": engagement_due_tasks(engagement, today),
+        "burnup": burnup_chart(engagement_burnup(engagement, today), status.overall.total),
+        "activity": engagement_recent_activity(engagement),
+    }
+
+
+@login_required
+def engagement_dashboard(request, pk):
+    access = get_engagement_for_user(request.user, pk)
+    return render(request, "engagements/dashboard.html", dashboard_context(access, timezone.now()))
