@@ -17,3 +17,5 @@ urlpatterns = [
     path("language/", language_switch, name="language-switch"),
     path("", include("engagements.urls")),
 ]
+
+handler404 = "fasttrack.views.page_not_found"
