@@ -138,7 +138,9 @@ CONTENT_SECURITY_POLICY = {
 AXES_FAILURE_LIMIT = env.int("LOGIN_FAILURE_LIMIT", default=5)
 AXES_COOLOFF_TIME = datetime.timedelta(minutes=env.int("LOGIN_LOCKOUT_MINUTES", default=15))
 AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# A successful login clears that account's failures, and only those (see fasttrack/lockout.py).
 AXES_RESET_ON_SUCCESS = True
+AXES_HANDLER = "fasttrack.lockout.AccountResetHandler"
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_CLIENT_IP_CALLABLE = "fasttrack.security.client_ip"
 AXES_VERBOSE = False

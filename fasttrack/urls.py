@@ -15,3 +15,5 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("engagements.urls")),
 ]
+
+handler404 = "fasttrack.views.page_not_found"

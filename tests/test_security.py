@@ -361,6 +361,27 @@ def test_failed_logins_lock_the_address_out(client, carla, settings):
     assert elsewhere.status_code == 302
 
 
+def test_logging_in_as_another_account_leaves_the_failures_against_a_name(
+    client, carla, otto, settings
+):
+    """An attacker's own account must not buy fresh guesses at someone else's password."""
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in(client, "carla", "wrong").status_code == 200
+    assert log_in(client, "otto", PASSWORD).status_code == 302
+    assert log_in(client, "carla", "wrong").status_code == 429
+    elsewhere = log_in(Client(), "carla", PASSWORD, address="192.0.2.55")
+    assert elsewhere.status_code == 429
+
+
+def test_logging_in_clears_the_account_s_own_failures(client, carla, settings):
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        log_in(client, "carla", "wrong")
+    assert log_in(client, "carla", PASSWORD).status_code == 302
+    for _ in range(settings.AXES_FAILURE_LIMIT - 1):
+        assert log_in(Client(), "carla", "wrong").status_code == 200
+    assert log_in(Client(), "carla", PASSWORD).status_code == 302
+
+
 def test_the_lockout_ends(client, carla, settings, time_machine):
     for _ in range(settings.AXES_FAILURE_LIMIT):
         log_in(client, "carla", "wrong")

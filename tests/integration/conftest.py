@@ -1,4 +1,4 @@
-"""Real Celery workers (and beat) against the machine's Redis and PostgreSQL.
+"""Real Celery workers (and beat) against PostgreSQL and a Redis server of the test's own.
 
 These tests need the test database to be PostgreSQL, because the worker is a separate process
 that must see what the test commits; on SQLite they are skipped (CI runs them on PostgreSQL).
@@ -18,7 +18,6 @@ import redis
 from django.conf import settings
 from django.db import connection
 
-MACHINE_REDIS = "redis://127.0.0.1:6379/9"
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 
@@ -43,18 +42,6 @@ def postgres_db(transactional_db):
         # Not a gap: .ci/run runs the whole suite again on PostgreSQL.
         pytest.skip("needs DATABASE_URL to point at PostgreSQL")
     return connection.settings_dict
-
-
-@pytest.fixture
-def machine_redis():
-    client = redis.Redis.from_url(MACHINE_REDIS)
-    try:
-        client.ping()
-    except redis.ConnectionError:
-        unavailable("needs Redis on 127.0.0.1:6379")
-    client.flushdb()  # database 9 is this suite's own
-    yield MACHINE_REDIS
-    client.flushdb()
 
 
 def count_messages(mail_dir: Path) -> int:
@@ -154,7 +141,10 @@ def free_port() -> int:
 
 
 class OwnRedis:
-    """A Redis server of the test's own, on a free port, that the test may stop and start."""
+    """A Redis server of the test's own, on a free port, that the test may stop and start.
+
+    It keeps nothing on disk, so a start after a stop comes back empty, on the same port.
+    """
 
     def __init__(self, folder: Path):
         self.port, self.folder, self.process = free_port(), folder, None
@@ -177,31 +167,49 @@ class OwnRedis:
                 "no",
                 "--dir",
                 str(self.folder),
+                "--logfile",
+                str(self.folder / "redis.log"),
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        client = redis.Redis(port=self.port)
 
         def answers():
+            if self.process.poll() is not None:
+                # Another process may have taken the port since free_port() saw it free.
+                pytest.fail(f"redis-server exited on port {self.port}: {self.log()}")
             try:
-                return client.ping()
+                with redis.Redis(host="127.0.0.1", port=self.port) as client:
+                    return client.ping()
             except redis.ConnectionError:
                 return False
 
         wait_for(answers, timeout=10, what="the test's Redis to start")
 
+    def log(self) -> str:
+        path = self.folder / "redis.log"
+        return path.read_text(errors="replace") if path.exists() else ""
+
     def stop(self):
         if self.process and self.process.poll() is None:
             self.process.terminate()
-            self.process.wait(timeout=10)
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait(timeout=10)
 
 
 @pytest.fixture
-def own_redis(tmp_path):
+def own_redis(postgres_db, tmp_path):
+    """The broker URL's server; it asks for PostgreSQL first, so a SQLite run starts nothing."""
     if shutil.which("redis-server") is None:
         unavailable("needs redis-server")
-    server = OwnRedis(tmp_path)
-    server.start()
-    yield server
-    server.stop()
+    folder = tmp_path / "redis"
+    folder.mkdir()
+    server = OwnRedis(folder)
+    try:
+        server.start()
+        yield server
+    finally:
+        server.stop()

@@ -48,9 +48,9 @@ def publish_send(broker_url, notification_id):
 
 
 def test_worker_and_beat_deliver_a_due_reminder_once(
-    machine_redis, start_worker, due_reminder, mail_dir
+    own_redis, start_worker, due_reminder, mail_dir
 ):
-    worker = start_worker(machine_redis, beat=True)
+    worker = start_worker(own_redis.url, beat=True)
     wait_for(lambda: status_of(due_reminder) == NotificationStatus.SENT, what="the reminder")
     time.sleep(3)  # beat keeps firing every second: nothing more may go out
     assert count_messages(mail_dir) == 1
@@ -58,11 +58,11 @@ def test_worker_and_beat_deliver_a_due_reminder_once(
 
 
 def test_the_same_task_enqueued_twice_at_once_delivers_once(
-    machine_redis, start_worker, due_reminder, mail_dir
+    own_redis, start_worker, due_reminder, mail_dir
 ):
-    start_worker(machine_redis)  # two pool processes, no beat
+    start_worker(own_redis.url)  # two pool processes, no beat
     publishers = [
-        threading.Thread(target=publish_send, args=(machine_redis, due_reminder.pk))
+        threading.Thread(target=publish_send, args=(own_redis.url, due_reminder.pk))
         for _ in range(2)
     ]
     for publisher in publishers:
@@ -75,21 +75,19 @@ def test_the_same_task_enqueued_twice_at_once_delivers_once(
     assert Notification.objects.get(pk=due_reminder.pk).attempts == 1
 
 
-def test_a_worker_killed_mid_send_loses_nothing(
-    machine_redis, start_worker, due_reminder, mail_dir
-):
+def test_a_worker_killed_mid_send_loses_nothing(own_redis, start_worker, due_reminder, mail_dir):
     stuck = start_worker(
-        machine_redis,
+        own_redis.url,
         name="stuck",
         EMAIL_BACKEND="tests.support.SlowFileEmailBackend",
         SLOW_EMAIL_SECONDS="60",
     )
-    publish_send(machine_redis, due_reminder.pk)
+    publish_send(own_redis.url, due_reminder.pk)
     wait_for(lambda: status_of(due_reminder) == NotificationStatus.SENDING, what="the claim")
     stuck.kill()
     assert count_messages(mail_dir) == 0
 
-    start_worker(machine_redis, beat=True, name="rescuer")
+    start_worker(own_redis.url, beat=True, name="rescuer")
     wait_for(
         lambda: status_of(due_reminder) == NotificationStatus.SENT,
         timeout=45,
