@@ -2,7 +2,7 @@ from django.shortcuts import render
 from django.views.decorators.csrf import requires_csrf_token
 
 # Packages whose 404 messages are written for the visitor ("This share link does not exist...").
-PORTAL_PACKAGES = {"fasttrack", "engagements", "responsibilities"}
+PORTAL_PACKAGES = {"fasttrack", "accounts", "engagements", "responsibilities"}
 
 
 @requires_csrf_token  # The page's language switch and logout forms carry a token.
