@@ -147,6 +147,8 @@ AXES_VERBOSE = False
 
 LANGUAGE_CODE = "pt-br"
 LANGUAGES = [("pt-br", _("Portuguese (Brazil)")), ("en", _("English"))]
+# The portal's own date and time styles, one per language (fasttrack/formats/).
+FORMAT_MODULE_PATH = "fasttrack.formats"
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_I18N = True
 TIME_ZONE = env.str("TIME_ZONE", default="America/Sao_Paulo")

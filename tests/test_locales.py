@@ -185,7 +185,7 @@ def test_the_check_would_notice_a_leftover(catalogue):
     "language, time_zone, expected",
     [
         ("pt-br", "America/Sao_Paulo", ["15/09/2026", "1200", "10:00"]),
-        ("en", "Europe/Lisbon", ["09/15/2026", "1200", "1 p.m."]),
+        ("en", "Europe/Lisbon", ["15 Sep 2026", "1200", "13:00"]),
     ],
 )
 def test_dates_times_and_numbers_follow_the_language_and_time_zone(

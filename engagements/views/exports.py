@@ -7,6 +7,8 @@ from django.http import HttpResponse, StreamingHttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fasttrack.formatting import iso_timestamp
+
 from ..access import get_checkpoint_for_user, get_engagement_for_user
 from ..calendar import checkpoint_ics
 from ..selectors.activity import engagement_audit_events
@@ -122,10 +124,8 @@ def portfolio_csv(request):
                 status.microsoft.done,
                 status.microsoft.total,
                 status.overdue,
-                timezone.localtime(checkpoint.starts_at).isoformat() if checkpoint else "",
-                timezone.localtime(status.last_activity_at).isoformat()
-                if status.last_activity_at
-                else "",
+                iso_timestamp(checkpoint.starts_at if checkpoint else None),
+                iso_timestamp(status.last_activity_at),
                 _("yes") if row.risk_reasons else _("no"),
                 "; ".join(row.risk_reasons),
             ]
