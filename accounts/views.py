@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
@@ -15,8 +16,10 @@ from .selectors import user_profile
 def profile(request):
     form = ProfileForm(request.POST or None, instance=user_profile(request.user))
     if request.method == "POST" and form.is_valid():
-        services.profile_update(user=request.user, **form.cleaned_data)
-        messages.success(request, _("Preferences saved."))
+        profile = services.profile_update(user=request.user, **form.cleaned_data)
+        # Said in the language just chosen: the page that follows is in it too.
+        with translation.override(profile.language):
+            messages.success(request, _("Preferences saved."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})
 

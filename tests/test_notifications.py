@@ -224,11 +224,15 @@ def test_the_email_follows_the_recipients_language_and_time_zone(clock, checkpoi
     english = next(m for m in mail.outbox if m.to == ["miguel@example.com"])
     portuguese = next(m for m in mail.outbox if m.to == ["carla@example.com"])
     assert english.subject.startswith("Reminder:")
-    assert "2026-11-10 13:00" in english.subject  # 10:00 in São Paulo is 13:00 in Lisbon
+    assert "10 Nov 2026, 13:00" in english.subject  # 10:00 in São Paulo is 13:00 in Lisbon
+    assert "10 Nov 2026, 13:00" in english.body
     assert "Europe/Lisbon" in english.body
     assert portuguese.subject.startswith("Lembrete:")
-    assert "2026-11-10 10:00" in portuguese.subject
+    assert "10/11/2026 10:00" in portuguese.subject
+    assert "10/11/2026 10:00" in portuguese.body
     assert "America/Sao_Paulo" in portuguese.body
+    # Portuguese writes month names in lower case; the portal writes none at all.
+    assert "ovembro" not in portuguese.body
 
 
 @pytest.fixture

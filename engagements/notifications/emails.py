@@ -12,6 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.selectors import user_preferences
+from fasttrack.formatting import format_datetime
 
 from ..calendar import checkpoint_ics
 from ..links import portal_link
@@ -26,7 +27,7 @@ def _compose(notification: Notification, now: datetime.datetime):
     if kind == NotificationKind.CHECKPOINT_REMINDER:
         subject = _("Reminder: %(title)s, %(when)s") % {
             "title": checkpoint.title,
-            "when": timezone.localtime(checkpoint.starts_at).strftime("%Y-%m-%d %H:%M"),
+            "when": format_datetime(checkpoint.starts_at),
         }
         context = {"agenda": checkpoint_agenda(checkpoint, now)}
         return subject, context, checkpoint_ics(checkpoint)

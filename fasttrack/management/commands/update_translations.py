@@ -38,11 +38,13 @@ class Command(BaseCommand):
                     {"Project-Id-Version": "FastTrack Portal", "Language": "en"}
                 )
                 catalogue.metadata_is_fuzzy = False
-                # The source strings are English already; an entry here overrides one.
+                # The source strings are English already. Each entry is reset to its source
+                # text, because makemessages fills new entries with near matches ("fuzzy"),
+                # which would otherwise show a neighbouring string's words.
                 for entry in catalogue:
-                    if entry.msgid_plural and not any(entry.msgstr_plural.values()):
+                    if entry.msgid_plural:
                         entry.msgstr_plural = {0: entry.msgid, 1: entry.msgid_plural}
-                    elif not entry.msgid_plural and not entry.msgstr:
+                    else:
                         entry.msgstr = entry.msgid
                     if "fuzzy" in entry.flags:
                         entry.flags.remove("fuzzy")

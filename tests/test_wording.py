@@ -1,0 +1,80 @@
+"""The English and Portuguese pages say what they mean, in their own words."""
+
+import datetime
+import re
+
+import polib
+import pytest
+from django.conf import settings
+from django.urls import reverse
+from django.utils import timezone
+
+from accounts.models import Profile
+from engagements.services.share_links import share_link_create, share_link_revoke
+from responsibilities.models import Phase
+
+PORTUGUESE_PHASE_NAMES = re.compile(r"\b(Iniciar|Avaliar|Corrigir|Habilitar)\b")
+
+
+def test_every_english_message_is_its_own_source_text():
+    """makemessages fills new entries with a neighbour's words; English must say its own."""
+    path = settings.LOCALE_PATHS[0] / "en" / "LC_MESSAGES" / "django.po"
+    wrong = [
+        entry.msgid
+        for entry in polib.pofile(str(path))
+        if (entry.msgid_plural and entry.msgstr_plural != {0: entry.msgid, 1: entry.msgid_plural})
+        or (not entry.msgid_plural and entry.msgstr != entry.msgid)
+    ]
+    assert wrong == []
+
+
+def test_english_phase_names_and_goals_name_no_portuguese_phase(catalogue):
+    for phase in Phase.objects.all():
+        assert not PORTUGUESE_PHASE_NAMES.search(phase.name_en + " " + phase.goal_en), phase.code
+
+
+def test_the_audit_page_counts_events_in_english(client, carla, engagement):
+    Profile.objects.create(user=carla, language="en")
+    share_link_create(
+        engagement=engagement,
+        user=carla,
+        label="Board",
+        expires_on=timezone.localdate() + datetime.timedelta(days=3),
+    )
+    client.force_login(carla)
+    page = client.get(reverse("engagement-audit", args=[engagement.pk])).content.decode()
+    footer = re.search(r'<p class="count">(.*?)</p>', page).group(1)
+    assert footer == f"{engagement.events.count()} events"
+
+
+def test_the_audit_page_shows_no_developer_command(client, carla, engagement):
+    client.force_login(carla)
+    page = client.get(reverse("engagement-audit", args=[engagement.pk])).content.decode()
+    assert "manage.py" not in page and "verify_audit" not in page
+
+
+def test_saving_preferences_in_english_says_so_in_english(client, carla):
+    client.force_login(carla)
+    response = client.post(
+        reverse("profile"),
+        {"language": "en", "time_zone": "Europe/Lisbon", "receives_digest": "on"},
+        follow=True,
+    )
+    page = response.content.decode()
+    assert "Preferences saved." in page
+    assert "Preferências salvas." not in page
+
+
+@pytest.mark.parametrize("language", ["pt-br", "en"])
+def test_the_revoked_link_page_ends_each_sentence_once(client, carla, engagement, language):
+    link, token = share_link_create(
+        engagement=engagement,
+        user=carla,
+        label="Board",
+        expires_on=timezone.localdate() + datetime.timedelta(days=3),
+    )
+    share_link_revoke(link=link, user=carla)
+    page = client.get(
+        reverse("shared-dashboard", args=[token]), HTTP_ACCEPT_LANGUAGE=language
+    ).content.decode()
+    assert ".." not in page
