@@ -5,10 +5,13 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 
 from .models import Profile
+from .zones import is_offered
 
 
 def profile_update(*, user, language: str, time_zone: str, receives_digest: bool) -> Profile:
     """Save the user's language, time zone and digest choice (making their profile if needed)."""
+    if not is_offered(time_zone):
+        raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
     profile, _created = Profile.objects.get_or_create(user=user)
     profile.language, profile.time_zone = language, time_zone
     profile.receives_digest = receives_digest

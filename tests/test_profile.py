@@ -1,8 +1,11 @@
 """Each user's language, time zone and digest choice."""
 
+import pytest
+from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Profile
+from accounts.services import profile_update
 
 
 def test_a_user_turns_digests_off_and_picks_english_and_a_time_zone(client, carla):
@@ -36,3 +39,32 @@ def test_an_unknown_time_zone_is_refused_and_nothing_changes(client, carla):
 def test_anonymous_is_sent_to_login(client):
     response = client.get(reverse("profile"))
     assert response["Location"].startswith(reverse("login"))
+
+
+def test_the_time_zones_offered_are_real_places_grouped_by_region_likely_first(client, carla):
+    Profile.objects.create(user=carla, time_zone="Asia/Tokyo")
+    client.force_login(carla)
+    choices = client.get(reverse("profile")).context["form"].fields["time_zone"].choices
+    groups = {str(label): [value for value, _name in zones] for label, zones in choices}
+    first_label, first_zones = choices[0]
+    assert [value for value, _name in first_zones][:2] == ["Asia/Tokyo", "America/Sao_Paulo"]
+    offered = {zone for zones in groups.values() for zone in zones}
+    assert "Europe/Lisbon" in groups["Europe"]
+    assert {"Factory", "localtime", "US/Pacific", "Etc/GMT+3", "posixrules"}.isdisjoint(offered)
+
+
+@pytest.mark.parametrize("zone", ["Factory", "localtime", "US/Pacific"])
+def test_alias_zones_are_refused(client, carla, zone):
+    client.force_login(carla)
+    response = client.post(
+        reverse("profile"), {"language": "en", "time_zone": zone, "receives_digest": "on"}
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["time_zone"]
+    assert not Profile.objects.filter(user=carla).exists()
+
+
+def test_the_service_refuses_a_zone_the_form_does_not_offer(carla):
+    with pytest.raises(ValidationError):
+        profile_update(user=carla, language="en", time_zone="Factory", receives_digest=True)
+    assert not Profile.objects.filter(user=carla).exists()
