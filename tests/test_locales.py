@@ -24,7 +24,16 @@ from .factories import make_checkpoint
 
 LOCALES = ["pt_BR", "en"]
 # Words that are the same in both languages, or names, and may appear on either page.
-ALLOWED = {"English", "Português", "FastTrack Portal", "Microsoft", "CSV", "Azure AD Premium"}
+# "Nome" is a town in Alaska, among the time zones, as well as Portuguese for "name".
+ALLOWED = {
+    "English",
+    "Português",
+    "FastTrack Portal",
+    "Microsoft",
+    "CSV",
+    "Azure AD Premium",
+    "Nome",
+}
 PLACEHOLDER = re.compile(r"%\(\w+\)[sd]|%s|\{\{")
 
 
