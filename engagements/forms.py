@@ -1,4 +1,8 @@
+import datetime
+
 from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from responsibilities.models import Phase, Service
@@ -67,6 +71,8 @@ class CheckpointForm(forms.Form):
     )
     ends_at = forms.DateTimeField(
         label=_("Ends"),
+        required=False,
+        help_text=_("Leave empty for a one-hour meeting."),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
     )
@@ -90,6 +96,41 @@ class CheckpointForm(forms.Form):
         self.fields["attendees"].label_from_instance = lambda user: (
             user.get_full_name() or user.username
         )
+
+    def clean(self):
+        cleaned = super().clean()
+        if cleaned.get("starts_at") and not cleaned.get("ends_at"):
+            cleaned["ends_at"] = cleaned["starts_at"] + USUAL_CHECKPOINT_LENGTH
+        return cleaned
+
+
+USUAL_CHECKPOINT_LENGTH = datetime.timedelta(hours=1)
+
+
+def usual_agenda(phase: Phase) -> str:
+    """What a checkpoint of the phase usually covers, in the active language."""
+    return gettext(
+        "1. Where %(phase)s stands: %(goal)s\n"
+        "2. Open tasks of each party, and who owns them\n"
+        "3. Overdue tasks and risks\n"
+        "4. Next steps and the next checkpoint"
+    ) % {"phase": phase.name, "goal": phase.goal}
+
+
+def new_checkpoint_initial(engagement, current_phase: Phase | None, now) -> dict:
+    """A new checkpoint's form: the current phase and its usual agenda, tomorrow at 10:00 for
+    an hour, every member invited."""
+    phase = current_phase or Phase.objects.order_by("-order").first()
+    tomorrow = timezone.localdate(now) + datetime.timedelta(days=1)
+    starts_at = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time(10)))
+    return {
+        "phase": phase,
+        "kind": CheckpointKind.KICKOFF if phase.order == 1 else CheckpointKind.CHECKPOINT_CALL,
+        "starts_at": starts_at,
+        "ends_at": starts_at + USUAL_CHECKPOINT_LENGTH,
+        "agenda": usual_agenda(phase),
+        "attendees": list(engagement.memberships.values_list("user_id", flat=True)),
+    }
 
 
 class PortfolioFilterForm(forms.Form):

@@ -14,6 +14,7 @@ from engagements.models import (
     Notification,
     NotificationKind,
     NotificationStatus,
+    Task,
 )
 from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
 from responsibilities.models import Phase
@@ -323,3 +324,30 @@ def test_a_checkpoint_of_another_engagement_is_404(
     client.force_login(carla)
     url = reverse("checkpoint-detail", args=[engagement.pk, foreign.pk])
     assert client.get(url).status_code == 404
+
+
+def test_the_new_checkpoint_form_starts_from_the_current_phase(client, carla, engagement):
+    iniciar = Phase.objects.get(code="iniciar")
+    Task.objects.filter(engagement=engagement, phase=iniciar).update(done=True)
+    client.force_login(carla)
+    form = client.get(reverse("checkpoint-new", args=[engagement.pk])).context["form"]
+    avaliar = Phase.objects.get(code="avaliar")
+    assert form.initial["phase"] == avaliar
+    assert form.initial["kind"] == "checkpoint_call"
+    assert form.initial["ends_at"] - form.initial["starts_at"] == datetime.timedelta(hours=1)
+    assert form.initial["starts_at"] > NOW
+    assert avaliar.name in form.initial["agenda"]
+    assert set(form.initial["attendees"]) == set(
+        engagement.memberships.values_list("user_id", flat=True)
+    )
+
+
+def test_a_checkpoint_without_an_end_lasts_an_hour(client, carla, engagement, avaliar):
+    client.force_login(carla)
+    response = client.post(
+        reverse("checkpoint-new", args=[engagement.pk]),
+        checkpoint_form_data(avaliar, ends_at=""),
+    )
+    assert response.status_code == 302
+    checkpoint = Checkpoint.objects.get()
+    assert checkpoint.ends_at - checkpoint.starts_at == datetime.timedelta(hours=1)

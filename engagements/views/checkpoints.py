@@ -4,12 +4,14 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..access import get_checkpoint_for_user, get_engagement_for_user
-from ..forms import CheckpointForm
+from ..forms import CheckpointForm, new_checkpoint_initial
 from ..selectors.checkpoints import checkpoint_attendees, checkpoint_notifications
+from ..selectors.status import engagement_statuses
 from ..services import checkpoints as checkpoint_services
 
 _EDITABLE_FIELDS = ("title", "kind", "phase", "starts_at", "ends_at", "location", "agenda")
@@ -42,6 +44,7 @@ def _checkpoint_form(request, access, *, initial, save, saved_message, checkpoin
 def checkpoint_new(request, pk):
     access = get_engagement_for_user(request.user, pk, write=True)
     engagement = access.engagement
+    now = timezone.now()
 
     def save(**fields):
         return checkpoint_services.checkpoint_schedule(
@@ -51,7 +54,11 @@ def checkpoint_new(request, pk):
     return _checkpoint_form(
         request,
         access,
-        initial={"attendees": list(engagement.memberships.values_list("user_id", flat=True))},
+        initial=new_checkpoint_initial(
+            engagement,
+            engagement_statuses([engagement], now)[engagement.pk].current_phase,
+            now,
+        ),
         save=save,
         saved_message=_("Checkpoint scheduled; its attendees will be reminded."),
     )
