@@ -3,6 +3,7 @@
 import csv
 import datetime
 import io
+import re
 
 import pytest
 from django.urls import reverse
@@ -287,3 +288,14 @@ def test_outsider_gets_404_for_the_dashboard(client, otto, engagement):
 def test_anonymous_is_sent_to_login(client, name):
     response = client.get(reverse(name))
     assert response["Location"].startswith(reverse("login"))
+
+
+@pytest.mark.parametrize("name", ["portfolio", "portfolio-matrix"])
+def test_no_two_portfolio_columns_share_a_heading(client, carla, engagement, name):
+    client.force_login(carla)
+    page = client.get(reverse(name)).content.decode()
+    head = page[page.index("<thead>") : page.index("</thead>")]
+    cells = re.findall(r"<th\b[^>]*>(.*?)</th>", head, re.S)
+    # The sort arrow marks the current column; it is not part of the heading.
+    headings = [re.sub(r"<[^>]+>|[▲▼]", "", cell).strip() for cell in cells]
+    assert len(headings) == len(set(headings)), headings
