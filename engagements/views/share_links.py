@@ -15,6 +15,8 @@ from ..models import ShareLink
 from ..selectors.engagements import engagement_share_links
 from ..services import share_links as share_link_services
 
+NEW_LINK_SESSION_KEY = "new_share_link"
+
 
 @login_required
 def share_links(request, pk):
@@ -30,11 +32,13 @@ def share_links(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
+            url = request.build_absolute_uri(reverse("shared-dashboard", args=[token]))
             messages.success(
                 request,
-                _("Share link made. Copy it now, it is not shown again: %(url)s")
-                % {"url": request.build_absolute_uri(reverse("shared-dashboard", args=[token]))},
+                _("Share link made. Copy it now, it is not shown again: %(url)s") % {"url": url},
             )
+            # Shown on the next page only, beside a copy button: the token is never stored.
+            request.session[NEW_LINK_SESSION_KEY] = url
             return redirect("engagement-share-links", pk=pk)
     return render(
         request,
@@ -45,6 +49,7 @@ def share_links(request, pk):
             "links": engagement_share_links(engagement),
             "form": form,
             "now": timezone.now(),
+            "new_link_url": request.session.pop(NEW_LINK_SESSION_KEY, None),
         },
     )
 
