@@ -468,3 +468,34 @@ def test_csv_downloads_do_not_carry_formulas(client, carla, engagement):
     assert "'=HYPERLINK" in audit and ",=HYPERLINK" not in audit
     portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
     assert "'@Fabrikam" in portfolio
+
+
+# Starts a spreadsheet also reads as a formula: full-width signs, and a sign behind a tab, a
+# carriage return or an invisible character.
+FORMULA_LOOKALIKES = [
+    "\uff1d1+1",
+    "\uff0b1",
+    "\uff0d1",
+    "\uff20SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "\u200b=1+1",
+    "\u200c+1",
+    "\u200d-1",
+    "\u2060@SUM(A1)",
+    "\ufeff=1+1",
+]
+
+
+@pytest.mark.parametrize("cell", FORMULA_LOOKALIKES)
+def test_spreadsheet_formula_lookalikes_are_defused(client, carla, engagement, cell):
+    Engagement.objects.filter(pk=engagement.pk).update(customer=cell)
+    client.force_login(carla)
+    portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
+    assert f"'{cell}" in portfolio
+
+
+def test_a_plain_cell_is_not_prefixed(client, carla, engagement):
+    client.force_login(carla)
+    portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
+    assert portfolio.splitlines()[1].startswith("Fabrikam,")
