@@ -129,6 +129,15 @@ def validate_fields(checks: dict[str, tuple[object, list]]) -> None:
         raise ValidationError(errors)
 
 
+def one_line(value: str) -> str:
+    """A stored value made safe for an email subject: control and bidi characters become
+    spaces (values stored before these bounds may still hold them)."""
+    return "".join(
+        " " if char in BIDI_CONTROLS or unicodedata.category(char) == "Cc" else char
+        for char in value
+    )
+
+
 def without_bidi_controls(value: str) -> str:
     """A stored name shown as typed, minus any character that would reorder how it displays."""
     return "".join(char for char in value if char not in BIDI_CONTROLS)

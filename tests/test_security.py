@@ -499,3 +499,34 @@ def test_a_plain_cell_is_not_prefixed(client, carla, engagement):
     client.force_login(carla)
     portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
     assert portfolio.splitlines()[1].startswith("Fabrikam,")
+
+
+def test_a_stored_name_with_a_bidi_override_does_not_reorder_the_page(
+    client, carla, miguel, engagement
+):
+    """Names with bidi controls are refused now; one stored before must not display reordered."""
+    miguel.first_name = "Miguel\u202egnp.exe"
+    miguel.save()
+    task = engagement.tasks.filter(party=Party.MICROSOFT).first()
+    task_set_note(task=task, user=miguel, note="ok")
+    task_set_done(task=task, user=miguel, done=True)
+    make_checkpoint(
+        engagement,
+        carla,
+        starts_at=timezone.now() + datetime.timedelta(days=5),
+        attendees=[miguel],
+    )
+    client.force_login(carla)
+    e = engagement.pk
+    checkpoint = Checkpoint.objects.get()
+    pages = [
+        reverse("engagement-detail", args=[e]),
+        reverse("engagement-members", args=[e]),
+        reverse("engagement-audit", args=[e]),
+        reverse("engagement-dashboard", args=[e]),
+        reverse("checkpoint-detail", args=[e, checkpoint.pk]),
+    ]
+    for page in pages:
+        html = client.get(page).content.decode()
+        assert "\u202e" not in html, page
+        assert "Miguelgnp.exe" in html, page
