@@ -5,6 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from fasttrack import bounds
 from responsibilities.models import Phase, Service
 
 from .models import CheckpointKind, Role
@@ -21,12 +22,21 @@ class TaskDoneForm(forms.Form):
         coerce=lambda value: value == "1",
         error_messages={"required": _("Say whether the task is done (1) or not done (0).")},
     )
-    reason = forms.CharField(label=_("why"), max_length=500, required=False)
+    reason = forms.CharField(
+        label=_("why"),
+        max_length=bounds.REASON_MAX_LENGTH,
+        required=False,
+        validators=[bounds.validate_single_line],
+    )
 
 
 class TaskNoteForm(forms.Form):
     note = forms.CharField(
-        label=_("Note"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Note"),
+        max_length=bounds.NOTE_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[bounds.validate_multi_line],
     )
 
 
@@ -39,6 +49,7 @@ class TaskDueDateForm(forms.Form):
         error_messages={
             "invalid": _("Enter a real calendar date, as YYYY-MM-DD (for example 2026-12-31).")
         },
+        validators=[bounds.validate_date_in_window],
     )
 
     def __init__(self, *args, engagement, **kwargs):
@@ -61,13 +72,18 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 class CheckpointForm(forms.Form):
     """Times are read in the user's time zone; the service checks them against now."""
 
-    title = forms.CharField(label=_("Title"), max_length=200)
+    title = forms.CharField(
+        label=_("Title"),
+        max_length=bounds.TITLE_MAX_LENGTH,
+        validators=[bounds.validate_single_line],
+    )
     kind = forms.ChoiceField(label=_("Kind"), choices=CheckpointKind.choices)
     phase = forms.ModelChoiceField(label=_("Phase"), queryset=Phase.objects.all())
     starts_at = forms.DateTimeField(
         label=_("Starts"),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        validators=[bounds.validate_datetime_in_window],
     )
     ends_at = forms.DateTimeField(
         label=_("Ends"),
@@ -75,10 +91,20 @@ class CheckpointForm(forms.Form):
         help_text=_("Leave empty for a one-hour meeting."),
         input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        validators=[bounds.validate_datetime_in_window],
     )
-    location = forms.CharField(label=_("Place or meeting link"), max_length=500, required=False)
+    location = forms.CharField(
+        label=_("Place or meeting link"),
+        max_length=bounds.LOCATION_MAX_LENGTH,
+        required=False,
+        validators=[bounds.validate_single_line],
+    )
     agenda = forms.CharField(
-        label=_("Agenda"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+        label=_("Agenda"),
+        max_length=bounds.AGENDA_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[bounds.validate_multi_line],
     )
     attendees = forms.ModelMultipleChoiceField(
         label=_("Attendees"),
@@ -93,14 +119,20 @@ class CheckpointForm(forms.Form):
     def __init__(self, *args, engagement, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["attendees"].queryset = engagement_member_users(engagement)
-        self.fields["attendees"].label_from_instance = lambda user: (
+        self.fields["attendees"].label_from_instance = lambda user: bounds.without_bidi_controls(
             user.get_full_name() or user.username
         )
 
     def clean(self):
         cleaned = super().clean()
-        if cleaned.get("starts_at") and not cleaned.get("ends_at"):
-            cleaned["ends_at"] = cleaned["starts_at"] + USUAL_CHECKPOINT_LENGTH
+        starts_at, ends_at = cleaned.get("starts_at"), cleaned.get("ends_at")
+        if starts_at and not ends_at:
+            cleaned["ends_at"] = ends_at = starts_at + USUAL_CHECKPOINT_LENGTH
+        if starts_at and ends_at:
+            try:
+                bounds.validate_checkpoint_duration(starts_at, ends_at)
+            except forms.ValidationError as error:
+                self.add_error(None, error)
         return cleaned
 
 
@@ -168,18 +200,24 @@ class PortfolioFilterForm(forms.Form):
 
 class InviteForm(forms.Form):
     email = forms.EmailField(label=_("Email"))
-    name = forms.CharField(label=_("Full name"), max_length=150)
+    name = forms.CharField(
+        label=_("Full name"),
+        max_length=bounds.NAME_MAX_LENGTH,
+        validators=[bounds.validate_single_line],
+    )
     role = forms.ChoiceField(label=_("Role"), choices=Role.choices, initial=Role.VIEWER)
 
 
 class ShareLinkForm(forms.Form):
     label = forms.CharField(
         label=_("Label"),
-        max_length=100,
+        max_length=bounds.LABEL_MAX_LENGTH,
+        validators=[bounds.validate_single_line],
         help_text=_("Who the link is for, e.g. “Contoso steering committee”."),
     )
     expires_on = forms.DateField(
         label=_("Expires on"),
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
         help_text=_("At most 90 days from today. The link stops working after that day."),
+        validators=[bounds.validate_share_link_expiry],
     )

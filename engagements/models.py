@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from fasttrack import bounds
 from responsibilities.models import (
     Condition,
     Party,
@@ -44,7 +45,11 @@ class EngagementQuerySet(models.QuerySet):
 
 
 class Engagement(models.Model):
-    customer = models.CharField(_("customer organisation"), max_length=200)
+    customer = models.CharField(
+        _("customer organisation"),
+        max_length=bounds.CUSTOMER_MAX_LENGTH,
+        validators=[bounds.validate_single_line],
+    )
     aad_premium = models.BooleanField(Service.AAD_PREMIUM.label, default=False)
     intune = models.BooleanField(Service.INTUNE.label, default=False)
     azure_rms = models.BooleanField(Service.AZURE_RMS.label, default=False)
@@ -62,8 +67,10 @@ class Engagement(models.Model):
             )
         ],
     )
-    purchase_date = models.DateField(_("licence purchase date"))
-    start_date = models.DateField(_("start date"))
+    purchase_date = models.DateField(
+        _("licence purchase date"), validators=[bounds.validate_date_in_window]
+    )
+    start_date = models.DateField(_("start date"), validators=[bounds.validate_date_in_window])
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     # The head of the engagement's audit chain: how many events, and the last one's hash.
     audit_length = models.PositiveIntegerField(default=0, editable=False)
@@ -173,8 +180,12 @@ class Task(models.Model):
         blank=True,
         related_name="+",
     )
-    due_date = models.DateField(_("due date"), null=True, blank=True)
-    note = models.TextField(_("note"), blank=True)
+    due_date = models.DateField(
+        _("due date"), null=True, blank=True, validators=[bounds.validate_date_in_window]
+    )
+    note = models.TextField(
+        _("note"), blank=True, validators=bounds.multi_line(bounds.NOTE_MAX_LENGTH)
+    )
 
     class Meta:
         ordering = ["engagement", "position"]
@@ -283,7 +294,9 @@ class ShareLink(models.Model):
     """
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="share_links")
-    label = models.CharField(_("label"), max_length=100)
+    label = models.CharField(
+        _("label"), max_length=bounds.LABEL_MAX_LENGTH, validators=[bounds.validate_single_line]
+    )
     token_hash = models.CharField(max_length=64, unique=True, editable=False)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
@@ -321,11 +334,20 @@ class Checkpoint(models.Model):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="checkpoints")
     phase = models.ForeignKey(Phase, verbose_name=_("phase"), on_delete=models.PROTECT)
     kind = models.CharField(_("kind"), max_length=20, choices=CheckpointKind.choices)
-    title = models.CharField(_("title"), max_length=200)
-    starts_at = models.DateTimeField(_("starts"))
-    ends_at = models.DateTimeField(_("ends"))
-    location = models.CharField(_("place or meeting link"), max_length=500, blank=True)
-    agenda = models.TextField(_("agenda"), blank=True)
+    title = models.CharField(
+        _("title"), max_length=bounds.TITLE_MAX_LENGTH, validators=[bounds.validate_single_line]
+    )
+    starts_at = models.DateTimeField(_("starts"), validators=[bounds.validate_datetime_in_window])
+    ends_at = models.DateTimeField(_("ends"), validators=[bounds.validate_datetime_in_window])
+    location = models.CharField(
+        _("place or meeting link"),
+        max_length=bounds.LOCATION_MAX_LENGTH,
+        blank=True,
+        validators=[bounds.validate_single_line],
+    )
+    agenda = models.TextField(
+        _("agenda"), blank=True, validators=bounds.multi_line(bounds.AGENDA_MAX_LENGTH)
+    )
     attendees = models.ManyToManyField(
         settings.AUTH_USER_MODEL, verbose_name=_("attendees"), related_name="+", blank=True
     )

@@ -77,6 +77,8 @@ TEMPLATES = [
                 "django.template.context_processors.i18n",
                 "django.template.context_processors.tz",
             ],
+            # The `person` and `unbidi` filters show stored names safely on every page.
+            "builtins": ["engagements.templatetags.people"],
         },
     },
 ]

@@ -10,6 +10,7 @@ from icalendar import Calendar
 
 from accounts.models import Profile
 from engagements.models import (
+    Checkpoint,
     Notification,
     NotificationKind,
     NotificationStatus,
@@ -360,3 +361,16 @@ def test_a_due_reminder_is_queued_once_per_lease_while_it_waits_for_a_worker(
         + datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS + 1)
     )
     assert sorted(notifications_due(now=timezone.now())) == sorted(first)
+
+
+def test_a_line_break_stored_in_a_title_does_not_stop_its_reminder(clock, checkpoint):
+    """Titles are refused with line breaks now, but one stored before must not fail the send."""
+    Checkpoint.objects.filter(pk=checkpoint.pk).update(title="Chamada\r\nBcc: evil@example.com")
+    reminder = Notification.objects.filter(
+        checkpoint=checkpoint, kind=NotificationKind.CHECKPOINT_REMINDER
+    ).first()
+    clock(reminder.due_at)
+    assert notification_send(notification_id=reminder.pk) == NotificationStatus.SENT
+    (message,) = mail.outbox
+    assert "\n" not in message.subject and "\r" not in message.subject
+    assert "Chamada  Bcc: evil@example.com" in message.subject

@@ -468,3 +468,65 @@ def test_csv_downloads_do_not_carry_formulas(client, carla, engagement):
     assert "'=HYPERLINK" in audit and ",=HYPERLINK" not in audit
     portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
     assert "'@Fabrikam" in portfolio
+
+
+# Starts a spreadsheet also reads as a formula: full-width signs, and a sign behind a tab, a
+# carriage return or an invisible character.
+FORMULA_LOOKALIKES = [
+    "\uff1d1+1",
+    "\uff0b1",
+    "\uff0d1",
+    "\uff20SUM(A1)",
+    "\t=1+1",
+    "\r=1+1",
+    "\u200b=1+1",
+    "\u200c+1",
+    "\u200d-1",
+    "\u2060@SUM(A1)",
+    "\ufeff=1+1",
+]
+
+
+@pytest.mark.parametrize("cell", FORMULA_LOOKALIKES)
+def test_spreadsheet_formula_lookalikes_are_defused(client, carla, engagement, cell):
+    Engagement.objects.filter(pk=engagement.pk).update(customer=cell)
+    client.force_login(carla)
+    portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
+    assert f"'{cell}" in portfolio
+
+
+def test_a_plain_cell_is_not_prefixed(client, carla, engagement):
+    client.force_login(carla)
+    portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
+    assert portfolio.splitlines()[1].startswith("Fabrikam,")
+
+
+def test_a_stored_name_with_a_bidi_override_does_not_reorder_the_page(
+    client, carla, miguel, engagement
+):
+    """Names with bidi controls are refused now; one stored before must not display reordered."""
+    miguel.first_name = "Miguel\u202egnp.exe"
+    miguel.save()
+    task = engagement.tasks.filter(party=Party.MICROSOFT).first()
+    task_set_note(task=task, user=miguel, note="ok")
+    task_set_done(task=task, user=miguel, done=True)
+    make_checkpoint(
+        engagement,
+        carla,
+        starts_at=timezone.now() + datetime.timedelta(days=5),
+        attendees=[miguel],
+    )
+    client.force_login(carla)
+    e = engagement.pk
+    checkpoint = Checkpoint.objects.get()
+    pages = [
+        reverse("engagement-detail", args=[e]),
+        reverse("engagement-members", args=[e]),
+        reverse("engagement-audit", args=[e]),
+        reverse("engagement-dashboard", args=[e]),
+        reverse("checkpoint-detail", args=[e, checkpoint.pk]),
+    ]
+    for page in pages:
+        html = client.get(page).content.decode()
+        assert "\u202e" not in html, page
+        assert "Miguelgnp.exe" in html, page

@@ -12,6 +12,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.selectors import user_preferences
+from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
 
 from ..calendar import checkpoint_ics
@@ -22,22 +23,25 @@ from ..selectors.tasks import user_due_tasks
 
 
 def _compose(notification: Notification, now: datetime.datetime):
-    """(subject, context, attachment or None), or None when there is nothing to say."""
+    """(subject, context, attachment or None), or None when there is nothing to say.
+
+    Stored values go into subjects through one_line: a line break in a header makes Django
+    refuse the whole message, and values from before the input bounds may hold one."""
     kind, checkpoint, task = notification.kind, notification.checkpoint, notification.task
     if kind == NotificationKind.CHECKPOINT_REMINDER:
         subject = _("Reminder: %(title)s, %(when)s") % {
-            "title": checkpoint.title,
+            "title": one_line(checkpoint.title),
             "when": format_datetime(checkpoint.starts_at),
         }
         context = {"agenda": checkpoint_agenda(checkpoint, now)}
         return subject, context, checkpoint_ics(checkpoint)
     if kind == NotificationKind.CHECKPOINT_CANCELLED:
-        subject = _("Cancelled: %(title)s") % {"title": checkpoint.title}
+        subject = _("Cancelled: %(title)s") % {"title": one_line(checkpoint.title)}
         return subject, {}, checkpoint_ics(checkpoint)
     if kind == NotificationKind.TASK_DUE_TOMORROW:
-        return _("Due tomorrow: %(task)s") % {"task": task.text[:80]}, {}, None
+        return _("Due tomorrow: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
     if kind == NotificationKind.TASK_OVERDUE:
-        return _("Overdue: %(task)s") % {"task": task.text[:80]}, {}, None
+        return _("Overdue: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
     if kind == NotificationKind.INVITATION:
         user = notification.recipient
         context = {}
@@ -48,7 +52,7 @@ def _compose(notification: Notification, now: datetime.datetime):
                 default_token_generator.make_token(user),
             )
         subject = _("You have been added to %(customer)s's FastTrack onboarding") % {
-            "customer": notification.engagement.customer
+            "customer": one_line(notification.engagement.customer)
         }
         return subject, context, None
     entries = user_due_tasks(notification.recipient, timezone.localdate(now))

@@ -9,6 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fasttrack import bounds
 from responsibilities.models import Phase
 
 from ..audit import event_record
@@ -16,7 +17,19 @@ from ..models import Checkpoint, Engagement, EventKind
 from ..notifications.owing import checkpoint_reminders_sync, owe_cancellation_notices
 
 
-def _checkpoint_validate(*, engagement, starts_at, ends_at, attendees, now) -> None:
+def _checkpoint_validate(*, engagement, details, attendees, now) -> None:
+    # Bounds first: a time near the calendar's end must not reach the arithmetic below.
+    bounds.validate_fields(
+        {
+            "title": (details["title"], bounds.single_line(bounds.TITLE_MAX_LENGTH)),
+            "location": (details.get("location"), bounds.single_line(bounds.LOCATION_MAX_LENGTH)),
+            "agenda": (details.get("agenda"), bounds.multi_line(bounds.AGENDA_MAX_LENGTH)),
+            "starts_at": (details["starts_at"], [bounds.validate_datetime_in_window]),
+            "ends_at": (details["ends_at"], [bounds.validate_datetime_in_window]),
+        }
+    )
+    starts_at, ends_at = details["starts_at"], details["ends_at"]
+    bounds.validate_checkpoint_duration(starts_at, ends_at)
     errors = {}
     if starts_at <= now:
         errors["starts_at"] = _("A checkpoint cannot start in the past.")
@@ -67,13 +80,7 @@ def checkpoint_schedule(
     """Schedule a meeting and the reminders its attendees will get before it."""
     now = timezone.now()
     attendees = list(details.pop("attendees", ()))
-    _checkpoint_validate(
-        engagement=engagement,
-        starts_at=details["starts_at"],
-        ends_at=details["ends_at"],
-        attendees=attendees,
-        now=now,
-    )
+    _checkpoint_validate(engagement=engagement, details=details, attendees=attendees, now=now)
     checkpoint = Checkpoint(engagement=engagement, created_by=user, **details)
     checkpoint.full_clean()
     checkpoint.save()
@@ -119,11 +126,7 @@ def checkpoint_update(
         )
     attendees = list(details.pop("attendees", ()))
     _checkpoint_validate(
-        engagement=checkpoint.engagement,
-        starts_at=details["starts_at"],
-        ends_at=details["ends_at"],
-        attendees=attendees,
-        now=now,
+        engagement=checkpoint.engagement, details=details, attendees=attendees, now=now
     )
     before = _checkpoint_values(checkpoint, checkpoint.attendees.all())
     # Like a form that was sent back with them empty, a missing place or agenda is cleared.

@@ -7,6 +7,8 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from fasttrack import bounds
+
 from ..audit import event_record
 from ..models import Checkpoint, Engagement, EventKind, Membership
 from ..notifications.owing import (
@@ -38,6 +40,7 @@ def member_invite(
     A new account has no password: the invitation email (sent by beat, like every email)
     carries a link to set one.
     """
+    bounds.validate_fields({"name": (name, bounds.single_line(bounds.NAME_MAX_LENGTH))})
     email = email.strip().lower()
     already = ValidationError({"email": _("%(email)s is already a member.") % {"email": email}})
     User = get_user_model()

@@ -5,16 +5,14 @@ import secrets
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext as _
+
+from fasttrack import bounds
 
 from ..access import share_token_hash
 from ..audit import event_record
 from ..models import Engagement, EventKind, ShareLink
-
-SHARE_LINK_MAX_DAYS = 90
 
 
 @transaction.atomic
@@ -22,16 +20,12 @@ def share_link_create(
     *, engagement: Engagement, user: AbstractBaseUser, label: str, expires_on: date
 ) -> tuple[ShareLink, str]:
     """Make a read-only dashboard link; returns it with its token, which is never stored."""
-    today = timezone.localdate()
-    if not today < expires_on <= today + datetime.timedelta(days=SHARE_LINK_MAX_DAYS):
-        raise ValidationError(
-            {
-                "expires_on": _(
-                    "Choose an expiry date after today and at most %(days)d days ahead."
-                )
-                % {"days": SHARE_LINK_MAX_DAYS}
-            }
-        )
+    bounds.validate_fields(
+        {
+            "label": (label, bounds.single_line(bounds.LABEL_MAX_LENGTH)),
+            "expires_on": (expires_on, [bounds.validate_share_link_expiry]),
+        }
+    )
     token = secrets.token_urlsafe(32)
     expires_at = timezone.make_aware(
         datetime.datetime.combine(expires_on + datetime.timedelta(days=1), datetime.time())

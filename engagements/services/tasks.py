@@ -3,8 +3,12 @@
 from datetime import date
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from fasttrack import bounds
 
 from ..audit import event_record, membership_party
 from ..models import EventKind, Task
@@ -21,6 +25,7 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     A manager ticking the other party's task (allowed when that party has no manager) is
     recorded as acting on that party's behalf.
     """
+    bounds.validate_fields({"reason": (reason, bounds.single_line(bounds.REASON_MAX_LENGTH))})
     task = _locked(task)
     if task.done == done:
         return task
@@ -44,8 +49,9 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
 @transaction.atomic
 def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
     """Replace the task's note, logging the old and the new text."""
-    task = _locked(task)
     note = note.strip()
+    bounds.validate_fields({"note": (note, bounds.multi_line(bounds.NOTE_MAX_LENGTH))})
+    task = _locked(task)
     if task.note == note:
         return task
     old_note, task.note = task.note, note
@@ -65,6 +71,18 @@ def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
 def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | None) -> Task:
     """Set or clear the task's due date, logging the change."""
     task = _locked(task)
+    if due_date is not None:
+        bounds.validate_fields({"due_date": (due_date, [bounds.validate_date_in_window])})
+        purchase_date = task.engagement.purchase_date
+        if due_date < purchase_date:
+            raise ValidationError(
+                {
+                    "due_date": _(
+                        "A due date cannot be before the licence purchase date (%(date)s)."
+                    )
+                    % {"date": purchase_date.isoformat()}
+                }
+            )
     if task.due_date == due_date:
         return task
     old_date, task.due_date = task.due_date, due_date

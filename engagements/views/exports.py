@@ -23,7 +23,14 @@ class _Echo:
         return value
 
 
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# Spreadsheets also read the full-width forms as formula signs, and skip invisible characters
+# before one, so those starts are defused too.
+_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r", "\uff1d", "\uff0b", "\uff0d", "\uff20")
+_INVISIBLE = "\u200b\u200c\u200d\u2060\ufeff"
+
+
+def _is_formula(cell) -> bool:
+    return isinstance(cell, str) and cell.lstrip(_INVISIBLE).startswith(_FORMULA_STARTS)
 
 
 def _csv_lines(rows):
@@ -31,12 +38,7 @@ def _csv_lines(rows):
     (notes and names are typed by people, and the file is opened by others)."""
     writer = csv.writer(_Echo())
     for row in rows:
-        yield writer.writerow(
-            [
-                f"'{cell}" if isinstance(cell, str) and cell.startswith(_FORMULA_STARTS) else cell
-                for cell in row
-            ]
-        )
+        yield writer.writerow([f"'{cell}" if _is_formula(cell) else cell for cell in row])
 
 
 def _csv_download(header, rows, filename) -> StreamingHttpResponse:
