@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -21,6 +22,7 @@ from engagements.notifications.sending import (
     notification_deliver,
     notification_send,
     notifications_due,
+    notifications_retry,
 )
 from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
 from engagements.services.members import member_remove
@@ -570,3 +572,64 @@ def test_the_retry_back_off_doubles_up_to_an_hour(
     assert notification_send(notification_id=reminder.pk) == NotificationStatus.PENDING
     reminder.refresh_from_db()
     assert reminder.next_attempt_at - reminder.due_at == datetime.timedelta(seconds=wait_seconds)
+
+
+@pytest.fixture
+def failed_digest(clock, engagement, carla):
+    return Notification.objects.create(
+        key="digest:failed",
+        kind=NotificationKind.DIGEST,
+        recipient=carla,
+        due_at=timezone.now(),
+        status=NotificationStatus.FAILED,
+        attempts=10,
+        next_attempt_at=timezone.now() + datetime.timedelta(hours=1),
+        last_error="SMTPRecipientsRefused: mailbox full",
+    )
+
+
+NOTIFICATIONS_ADMIN = reverse("admin:engagements_notification_changelist")
+
+
+def test_staff_list_failed_notifications_with_their_reason(client, ada, failed_digest, checkpoint):
+    client.force_login(ada)
+    response = client.get(NOTIFICATIONS_ADMIN, {"status__exact": "failed"})
+    assert [n.key for n in response.context["cl"].result_list] == ["digest:failed"]
+    assert "mailbox full" in response.content.decode()
+
+
+def test_staff_retry_failed_notifications_and_only_those(
+    client, ada, failed_digest, checkpoint, engagement
+):
+    withdrawn = checkpoint.notifications.first()
+    Notification.objects.filter(pk=withdrawn.pk).update(status=NotificationStatus.WITHDRAWN)
+    client.force_login(ada)
+    response = client.post(
+        NOTIFICATIONS_ADMIN,
+        {"action": "retry", "_selected_action": [failed_digest.pk, withdrawn.pk]},
+        follow=True,
+    )
+    assert "1 notificação voltou a aguardar envio." in response.content.decode()
+    failed_digest.refresh_from_db()
+    assert (failed_digest.status, failed_digest.attempts, failed_digest.next_attempt_at) == (
+        NotificationStatus.PENDING,
+        0,
+        None,
+    )
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == NotificationStatus.WITHDRAWN
+
+
+def test_the_retried_notification_is_sent(clock, engagement, due_task, failed_digest):
+    clock(at("2026-11-05 08:00"))  # the task is due within the digest's 7 days
+    assert notifications_retry([failed_digest.pk]) == 1
+    dispatch()
+    assert sent_to("digest:failed") == ["carla@example.com"]
+
+
+def test_a_non_staff_user_cannot_reach_the_list_or_retry(client, carla, failed_digest):
+    client.force_login(carla)
+    assert client.get(NOTIFICATIONS_ADMIN).status_code == 302
+    client.post(NOTIFICATIONS_ADMIN, {"action": "retry", "_selected_action": [failed_digest.pk]})
+    failed_digest.refresh_from_db()
+    assert failed_digest.status == NotificationStatus.FAILED
