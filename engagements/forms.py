@@ -67,6 +67,22 @@ class TaskDueDateForm(forms.Form):
 
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
+LARGEST_ID = 2**63 - 1
+
+
+class MemberChoiceField(forms.ModelMultipleChoiceField):
+    """Members by id; an id no database column could hold is refused like any stranger's, since
+    the database would otherwise raise instead of answering that no such member exists."""
+
+    def _check_values(self, value):
+        for pk in value:
+            if not str(pk).isdigit() or int(pk) > LARGEST_ID:
+                raise forms.ValidationError(
+                    self.error_messages["invalid_choice"],
+                    code="invalid_choice",
+                    params={"value": pk},
+                )
+        return super()._check_values(value)
 
 
 class CheckpointForm(forms.Form):
@@ -106,7 +122,7 @@ class CheckpointForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 4}),
         validators=[bounds.validate_multi_line],
     )
-    attendees = forms.ModelMultipleChoiceField(
+    attendees = MemberChoiceField(
         label=_("Attendees"),
         queryset=None,
         required=False,

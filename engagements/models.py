@@ -415,39 +415,71 @@ class Notification(models.Model):
     `invitation:<membership>`.
     """
 
-    key = models.CharField(max_length=200, unique=True)
-    kind = models.CharField(max_length=30, choices=NotificationKind.choices)
+    key = models.CharField(_("key"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recipient"),
+        on_delete=models.CASCADE,
+        related_name="notifications",
     )
     checkpoint = models.ForeignKey(
-        Checkpoint, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        Checkpoint,
+        verbose_name=_("checkpoint"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     task = models.ForeignKey(
-        Task, on_delete=models.CASCADE, null=True, blank=True, related_name="notifications"
+        Task,
+        verbose_name=_("task"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="notifications",
     )
     engagement = models.ForeignKey(
-        Engagement, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+        Engagement,
+        verbose_name=_("engagement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
     )
-    minutes_before = models.PositiveIntegerField(null=True, blank=True)
-    due_at = models.DateTimeField()
+    minutes_before = models.PositiveIntegerField(_("minutes before"), null=True, blank=True)
+    # A reminder's checkpoint start when it was owed: a send checks the meeting still starts
+    # then, so a reminder caught mid-send by a reschedule is never sent for the old time.
+    owed_for = models.DateTimeField(_("owed for the start at"), null=True, blank=True)
+    due_at = models.DateTimeField(_("due"))
     status = models.CharField(
-        max_length=20, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
+        _("status"),
+        max_length=20,
+        choices=NotificationStatus.choices,
+        default=NotificationStatus.PENDING,
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    next_attempt_at = models.DateTimeField(null=True, blank=True)
-    # When dispatch last put it on the queue; it is not queued again within a lease.
-    queued_at = models.DateTimeField(null=True, blank=True)
-    claimed_at = models.DateTimeField(null=True, blank=True)
-    sent_at = models.DateTimeField(null=True, blank=True)
-    last_error = models.TextField(blank=True)
-    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    # When dispatch last put it on the queue; it is not queued again within
+    # NOTIFICATION_REQUEUE_SECONDS.
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True)
+    claimed_at = models.DateTimeField(_("claimed"), null=True, blank=True)
+    # Which claim the row is in: a sender whose lease ran out (and was retaken) no longer
+    # matches, so it can neither send nor finish another sender's claim.
+    claim_token = models.CharField(_("claim"), max_length=32, blank=True)
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
         ordering = ["due_at", "pk"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")
-        indexes = [models.Index(fields=["status", "due_at"])]
+        indexes = [
+            models.Index(fields=["status", "due_at"]),
+            # Digests: who had one in the last 24 hours.
+            models.Index(fields=["kind", "created_at"]),
+        ]
 
     def __str__(self):
         return self.key

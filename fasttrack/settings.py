@@ -188,8 +188,10 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TASK_IGNORE_RESULT = True
-CELERY_TASK_TIME_LIMIT = 120
-CELERY_TASK_SOFT_TIME_LIMIT = 100
+# A task still running after the hard limit is killed with its pool process; the soft limit
+# first raises inside it (a send then counts as failed and is retried).
+CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
+CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 
@@ -200,6 +202,18 @@ CHECKPOINT_REMINDER_MINUTES = env.list(
 NOTIFICATION_DISPATCH_SECONDS = env.float("NOTIFICATION_DISPATCH_SECONDS", default=30.0)
 # A send claimed longer ago than this is taken to have died with its worker and is retried.
 NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=300)
+if NOTIFICATION_CLAIM_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
+    # Otherwise a send still talking to a slow mail server would have its claim retaken and
+    # the notification sent again by another worker. With the lease longer, Celery kills the
+    # send before its lease runs out.
+    raise ImproperlyConfigured(
+        f"NOTIFICATION_CLAIM_LEASE_SECONDS ({NOTIFICATION_CLAIM_LEASE_SECONDS}) must be longer "
+        f"than CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}): a send that outlived its "
+        "lease would be sent twice."
+    )
+# A row dispatch queued that no worker claimed within this (the broker lost its queue) is
+# queued again; far shorter than the lease, since nothing is sending it.
+NOTIFICATION_REQUEUE_SECONDS = env.int("NOTIFICATION_REQUEUE_SECONDS", default=60)
 # The wait after a failed send; it doubles with each attempt, up to an hour.
 NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)

@@ -351,3 +351,17 @@ def test_a_checkpoint_without_an_end_lasts_an_hour(client, carla, engagement, av
     assert response.status_code == 302
     checkpoint = Checkpoint.objects.get()
     assert checkpoint.ends_at - checkpoint.starts_at == datetime.timedelta(hours=1)
+
+
+@pytest.mark.parametrize("attendee", ["9223372036854775808", "-1", "x"])
+def test_an_attendee_id_no_member_has_is_refused_with_a_message(
+    client, carla, engagement, avaliar, attendee
+):
+    client.force_login(carla)
+    response = client.post(
+        reverse("checkpoint-new", args=[engagement.pk]),
+        checkpoint_form_data(avaliar, attendees=[attendee]),
+    )
+    assert response.status_code == 200
+    assert response.context["form"].errors["attendees"]
+    assert not Checkpoint.objects.exists()

@@ -5,6 +5,7 @@ import logging
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
@@ -15,15 +16,23 @@ from engagements.models import (
     NotificationKind,
     NotificationStatus,
 )
+from engagements.notifications.keys import checkpoint_reminder_key
 from engagements.notifications.owing import queue_digests, queue_task_due_notes
-from engagements.notifications.sending import notification_send, notifications_due
+from engagements.notifications.sending import (
+    notification_claim,
+    notification_deliver,
+    notification_send,
+    notifications_due,
+    notifications_retry,
+)
 from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_done, task_set_due_date
 from engagements.tasks import dispatch_notifications, queue_daily_notifications
 from responsibilities.models import Party, Phase
 
-from .factories import at, change_checkpoint
+from .factories import at, change_checkpoint, make_checkpoint
+from .support import HeldEmailBackend
 
 CLOCK_START = "2026-11-02 12:00"
 
@@ -182,7 +191,7 @@ def test_a_claim_whose_worker_died_is_retaken_after_the_lease(clock, checkpoint,
     dispatch()
     reminder.refresh_from_db()
     assert (reminder.status, reminder.attempts) == (NotificationStatus.SENT, 2)
-    assert len(mail.outbox) >= 1
+    assert len(mail.outbox) == 1
 
 
 def test_a_rescheduled_checkpoint_is_reminded_for_its_new_time_only(clock, checkpoint, carla):
@@ -349,17 +358,96 @@ def test_a_reminder_to_someone_no_longer_a_member_is_dropped(clock, checkpoint, 
     )
 
 
-def test_a_due_reminder_is_queued_once_per_lease_while_it_waits_for_a_worker(
+def sent_keys():
+    return sorted(m.extra_headers["X-FastTrack-Notification"] for m in mail.outbox)
+
+
+def test_a_due_unsent_reminder_survives_an_agenda_change(clock, checkpoint, carla):
+    clock(at("2026-11-09 10:05"))  # the 24-hour moment passed; no worker has sent it yet
+    change_checkpoint(checkpoint, carla, agenda="1. Rede\n2. Identidade")
+    dispatch()
+    assert sent_to() == ["carla@example.com", "miguel@example.com"]
+
+
+def test_a_due_reminder_refused_once_survives_an_agenda_change(clock, checkpoint, carla, settings):
+    settings.EMAIL_BACKEND = "tests.support.DownEmailBackend"
+    clock(at("2026-11-09 10:00"))
+    dispatch()  # refused: both wait for their retry at 10:01
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    change_checkpoint(checkpoint, carla, agenda="1. Rede\n2. Identidade")
+    clock(at("2026-11-09 10:01"))
+    dispatch()
+    assert sent_to() == ["carla@example.com", "miguel@example.com"]
+
+
+def test_a_due_unsent_reminder_survives_another_members_removal(
+    clock, checkpoint, engagement, carla, miguel
+):
+    clock(at("2026-11-09 10:05"))
+    member_remove(membership=engagement.memberships.get(user=miguel), removed_by=carla)
+    dispatch()
+    assert sent_to() == ["carla@example.com"]
+
+
+def test_an_offset_already_past_when_scheduled_is_not_owed(clock, engagement, carla):
+    clock(at("2026-11-09 10:00"))  # exactly 24 hours before: that moment is not ahead
+    late = make_checkpoint(
+        engagement, carla, starts_at=at("2026-11-10 10:00"), attendees=[carla], title="Tarde"
+    )
+    assert list(late.notifications.values_list("minutes_before", flat=True)) == [60]
+
+
+def test_a_reminder_held_by_the_mail_server_during_a_reschedule_is_never_sent(
+    clock, checkpoint, carla, settings, monkeypatch
+):
+    reminder = checkpoint.notifications.get(recipient=carla, minutes_before=24 * 60)
+
+    def reschedule():
+        change_checkpoint(
+            checkpoint,
+            carla,
+            starts_at=at("2026-11-12 10:00"),
+            ends_at=at("2026-11-12 11:00"),
+            attendees=[carla],
+        )
+
+    settings.EMAIL_BACKEND = "tests.support.HeldEmailBackend"
+    monkeypatch.setattr(HeldEmailBackend, "while_held", reschedule)
+    monkeypatch.setattr(HeldEmailBackend, "refuse", True)
+    clock(reminder.due_at)
+    notification_send(notification_id=reminder.pk)  # held, rescheduled meanwhile, refused
+    clock(at("2026-11-09 11:00"))  # its retry is long due
+    dispatch()
+    assert sent_keys() == []
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.last_error) == (
+        NotificationStatus.WITHDRAWN,
+        "the checkpoint was rescheduled",
+    )
+    clock(at("2026-11-11 10:00"))
+    dispatch()
+    assert sent_keys() == [
+        checkpoint_reminder_key(
+            checkpoint_id=checkpoint.pk,
+            starts_at=at("2026-11-12 10:00"),
+            minutes_before=24 * 60,
+            user_id=carla.pk,
+        )
+    ]
+
+
+def test_a_queued_reminder_no_worker_took_is_queued_again_after_the_requeue_interval(
     clock, checkpoint, settings
 ):
+    # Redis lost its queue: the rows were stamped, but no worker will ever claim them.
+    settings.NOTIFICATION_REQUEUE_SECONDS = 60
+    settings.NOTIFICATION_CLAIM_LEASE_SECONDS = 300
     clock(at("2026-11-09 10:00"))
     first = notifications_due(now=timezone.now())
     assert len(first) == 2
-    assert notifications_due(now=timezone.now()) == []  # the next beat: still queued
-    clock(
-        at("2026-11-09 10:00")
-        + datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS + 1)
-    )
+    clock(at("2026-11-09 10:00") + datetime.timedelta(seconds=59))
+    assert notifications_due(now=timezone.now()) == []
+    clock(at("2026-11-09 10:00") + datetime.timedelta(seconds=61))
     assert sorted(notifications_due(now=timezone.now())) == sorted(first)
 
 
@@ -374,3 +462,192 @@ def test_a_line_break_stored_in_a_title_does_not_stop_its_reminder(clock, checkp
     (message,) = mail.outbox
     assert "\n" not in message.subject and "\r" not in message.subject
     assert "Chamada  Bcc: evil@example.com" in message.subject
+
+
+def test_one_digest_per_24_hours_when_the_time_zone_changes(
+    clock, engagement, due_task, carla, miguel, vera
+):
+    Profile.objects.bulk_create(
+        [Profile(user=user, receives_digest=False) for user in (miguel, vera)]
+    )
+    profile = Profile.objects.create(user=carla, time_zone="Asia/Tokyo")
+    clock(at("2026-11-04 08:30", zone=datetime.timezone(datetime.timedelta(hours=9))))
+    queue_digests(now=timezone.now())
+    dispatch()
+    assert sent_to("digest") == ["carla@example.com"]
+    profile.time_zone = "America/Los_Angeles"  # 15:30 there, on the day before Tokyo's
+    profile.save()
+    first = timezone.now()
+    clock(first + datetime.timedelta(minutes=10))
+    queue_digests(now=timezone.now())
+    clock(first + datetime.timedelta(hours=23, minutes=59))
+    queue_digests(now=timezone.now())
+    dispatch()
+    assert sent_to("digest") == ["carla@example.com"]
+    clock(first + datetime.timedelta(hours=24))  # 15:30 on the date Tokyo's digest named
+    queue_digests(now=timezone.now())
+    dispatch()
+    assert sent_to("digest") == ["carla@example.com"]
+    clock(at("2026-11-05 08:00", zone=datetime.timezone(datetime.timedelta(hours=-8))))
+    queue_digests(now=timezone.now())
+    dispatch()
+    assert sent_to("digest") == ["carla@example.com", "carla@example.com"]
+
+
+def test_the_next_digest_waits_until_24_hours_after_the_last(clock, engagement, carla):
+    clock(at("2026-11-05 09:00"))  # beat was down at 08:00
+    queue_digests(now=timezone.now())
+    carla_digests = Notification.objects.filter(kind=NotificationKind.DIGEST, recipient=carla)
+    assert carla_digests.count() == 1
+    clock(at("2026-11-06 08:59"))
+    queue_digests(now=timezone.now())
+    assert carla_digests.count() == 1
+    clock(at("2026-11-06 09:00"))
+    queue_digests(now=timezone.now())
+    assert carla_digests.count() == 2
+
+
+def test_a_claim_on_a_row_already_being_sent_fails(clock, checkpoint):
+    reminder = checkpoint.notifications.first()
+    clock(reminder.due_at)
+    assert notification_claim(notification_id=reminder.pk, now=timezone.now())
+    assert notification_claim(notification_id=reminder.pk, now=timezone.now()) is None
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.attempts) == (NotificationStatus.SENDING, 1)
+
+
+def test_a_sender_whose_claim_was_retaken_neither_sends_nor_finishes(clock, checkpoint, settings):
+    reminder = checkpoint.notifications.first()
+    clock(reminder.due_at)
+    first = notification_claim(notification_id=reminder.pk, now=timezone.now())
+    clock(reminder.due_at + datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS))
+    assert reminder.pk not in notifications_due(now=timezone.now())  # not past the lease yet
+    clock(
+        reminder.due_at
+        + datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS, microseconds=1)
+    )
+    assert reminder.pk in notifications_due(now=timezone.now())
+    second = notification_claim(notification_id=reminder.pk, now=timezone.now())
+    assert second and second != first
+    now = timezone.now()
+    assert notification_deliver(notification_id=reminder.pk, claim_token=first, now=now) == (
+        "claim lost"
+    )
+    assert mail.outbox == []
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.claim_token) == (NotificationStatus.SENDING, second)
+    assert notification_deliver(notification_id=reminder.pk, claim_token=second, now=now) == (
+        NotificationStatus.SENT
+    )
+    assert notification_deliver(notification_id=reminder.pk, claim_token=first, now=now) == (
+        "claim lost"
+    )
+    assert len(mail.outbox) == 1
+
+
+def test_a_refusal_after_the_lease_does_not_end_the_new_claim(
+    clock, checkpoint, settings, monkeypatch
+):
+    reminder = checkpoint.notifications.first()
+    lease = datetime.timedelta(seconds=settings.NOTIFICATION_CLAIM_LEASE_SECONDS + 1)
+    claims = []
+
+    def lease_runs_out_and_another_worker_claims():
+        clock(reminder.due_at + lease)
+        notifications_due(now=timezone.now())
+        claims.append(notification_claim(notification_id=reminder.pk, now=timezone.now()))
+
+    settings.EMAIL_BACKEND = "tests.support.HeldEmailBackend"
+    monkeypatch.setattr(HeldEmailBackend, "while_held", lease_runs_out_and_another_worker_claims)
+    monkeypatch.setattr(HeldEmailBackend, "refuse", True)
+    clock(reminder.due_at)
+    notification_send(notification_id=reminder.pk)  # held past its lease, then refused
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.claim_token, reminder.next_attempt_at) == (
+        NotificationStatus.SENDING,
+        claims[0],
+        None,
+    )
+    status = notification_deliver(
+        notification_id=reminder.pk, claim_token=claims[0], now=timezone.now()
+    )
+    assert status == NotificationStatus.SENT
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.parametrize(
+    ("attempts_before", "wait_seconds"),
+    [(5, 60 * 2**5), (6, 3600), (7, 3600)],  # the 6th failure waits 1920 s, the 7th hits the cap
+)
+def test_the_retry_back_off_doubles_up_to_an_hour(
+    clock, checkpoint, settings, attempts_before, wait_seconds
+):
+    settings.EMAIL_BACKEND = "tests.support.DownEmailBackend"
+    settings.NOTIFICATION_RETRY_SECONDS = 60
+    reminder = checkpoint.notifications.first()
+    Notification.objects.filter(pk=reminder.pk).update(attempts=attempts_before)
+    clock(reminder.due_at)
+    assert notification_send(notification_id=reminder.pk) == NotificationStatus.PENDING
+    reminder.refresh_from_db()
+    assert reminder.next_attempt_at - reminder.due_at == datetime.timedelta(seconds=wait_seconds)
+
+
+@pytest.fixture
+def failed_digest(clock, engagement, carla):
+    return Notification.objects.create(
+        key="digest:failed",
+        kind=NotificationKind.DIGEST,
+        recipient=carla,
+        due_at=timezone.now(),
+        status=NotificationStatus.FAILED,
+        attempts=10,
+        next_attempt_at=timezone.now() + datetime.timedelta(hours=1),
+        last_error="SMTPRecipientsRefused: mailbox full",
+    )
+
+
+NOTIFICATIONS_ADMIN = reverse("admin:engagements_notification_changelist")
+
+
+def test_staff_list_failed_notifications_with_their_reason(client, ada, failed_digest, checkpoint):
+    client.force_login(ada)
+    response = client.get(NOTIFICATIONS_ADMIN, {"status__exact": "failed"})
+    assert [n.key for n in response.context["cl"].result_list] == ["digest:failed"]
+    assert "mailbox full" in response.content.decode()
+
+
+def test_staff_retry_failed_notifications_and_only_those(
+    client, ada, failed_digest, checkpoint, engagement
+):
+    withdrawn = checkpoint.notifications.first()
+    Notification.objects.filter(pk=withdrawn.pk).update(status=NotificationStatus.WITHDRAWN)
+    client.force_login(ada)
+    response = client.post(
+        NOTIFICATIONS_ADMIN,
+        {"action": "retry", "_selected_action": [failed_digest.pk, withdrawn.pk]},
+        follow=True,
+    )
+    assert "1 notificação voltou a aguardar envio." in response.content.decode()
+    failed_digest.refresh_from_db()
+    assert (failed_digest.status, failed_digest.attempts, failed_digest.next_attempt_at) == (
+        NotificationStatus.PENDING,
+        0,
+        None,
+    )
+    withdrawn.refresh_from_db()
+    assert withdrawn.status == NotificationStatus.WITHDRAWN
+
+
+def test_the_retried_notification_is_sent(clock, engagement, due_task, failed_digest):
+    clock(at("2026-11-05 08:00"))  # the task is due within the digest's 7 days
+    assert notifications_retry([failed_digest.pk]) == 1
+    dispatch()
+    assert sent_to("digest:failed") == ["carla@example.com"]
+
+
+def test_a_non_staff_user_cannot_reach_the_list_or_retry(client, carla, failed_digest):
+    client.force_login(carla)
+    assert client.get(NOTIFICATIONS_ADMIN).status_code == 302
+    client.post(NOTIFICATIONS_ADMIN, {"action": "retry", "_selected_action": [failed_digest.pk]})
+    failed_digest.refresh_from_db()
+    assert failed_digest.status == NotificationStatus.FAILED

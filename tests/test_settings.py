@@ -37,3 +37,22 @@ def test_database_url_selects_postgresql():
     )
     assert result.returncode == 0, result.stderr
     assert "postgresql" in result.stdout and "db.internal" in result.stdout
+
+
+def test_a_claim_lease_not_longer_than_the_task_time_limit_stops_with_a_clear_message():
+    # A send still running when its lease ran out would be sent again by another worker.
+    result = import_settings(
+        SECRET_KEY="x" * 50, NOTIFICATION_CLAIM_LEASE_SECONDS="120", CELERY_TASK_TIME_LIMIT="120"
+    )
+    assert result.returncode != 0
+    assert "NOTIFICATION_CLAIM_LEASE_SECONDS (120) must be longer than" in result.stderr
+
+
+def test_a_claim_lease_longer_than_the_task_time_limit_starts():
+    result = import_settings(
+        SECRET_KEY="x" * 50,
+        NOTIFICATION_CLAIM_LEASE_SECONDS="3",
+        CELERY_TASK_TIME_LIMIT="2",
+        CELERY_TASK_SOFT_TIME_LIMIT="1",
+    )
+    assert result.returncode == 0, result.stderr

@@ -24,42 +24,46 @@ from . import keys
 
 
 def checkpoint_reminders_sync(checkpoint: Checkpoint, now) -> None:
-    """Make the pending reminders match the checkpoint's time and attendees.
+    """Make the reminders match the checkpoint's time and attendees.
 
     A reminder's key holds the start time, so a rescheduled checkpoint gets fresh reminders
-    while the ones already sent for the old time stay in the log.
+    while the ones already sent for the old time stay in the log. Only offsets still ahead are
+    newly owed (one already past when the meeting is scheduled has nothing to remind of), but a
+    reminder that fell due and is still waiting for a worker or a retry stays owed: an edit
+    that keeps the time and the attendee must not withdraw it.
     """
-    wanted = {}
+    kept, new = set(), {}
     if not checkpoint.is_cancelled:
         for user in checkpoint.attendees.all():
             for minutes in settings.CHECKPOINT_REMINDER_MINUTES:
                 due_at = checkpoint.starts_at - datetime.timedelta(minutes=minutes)
-                if due_at <= now:  # already past when scheduled: nothing to remind of
-                    continue
                 key = keys.checkpoint_reminder_key(
                     checkpoint_id=checkpoint.pk,
                     starts_at=checkpoint.starts_at,
                     minutes_before=minutes,
                     user_id=user.pk,
                 )
-                wanted[key] = Notification(
-                    key=key,
-                    kind=NotificationKind.CHECKPOINT_REMINDER,
-                    recipient=user,
-                    checkpoint=checkpoint,
-                    minutes_before=minutes,
-                    due_at=due_at,
-                )
+                kept.add(key)
+                if due_at > now:
+                    new[key] = Notification(
+                        key=key,
+                        kind=NotificationKind.CHECKPOINT_REMINDER,
+                        recipient=user,
+                        checkpoint=checkpoint,
+                        minutes_before=minutes,
+                        owed_for=checkpoint.starts_at,
+                        due_at=due_at,
+                    )
     reminders = Notification.objects.filter(
         checkpoint=checkpoint, kind=NotificationKind.CHECKPOINT_REMINDER
     )
-    reminders.filter(status=NotificationStatus.PENDING).exclude(key__in=wanted).update(
+    reminders.filter(status=NotificationStatus.PENDING).exclude(key__in=kept).update(
         status=NotificationStatus.WITHDRAWN
     )
-    reminders.filter(status=NotificationStatus.WITHDRAWN, key__in=wanted).update(
+    reminders.filter(status=NotificationStatus.WITHDRAWN, key__in=new).update(
         status=NotificationStatus.PENDING
     )
-    Notification.objects.bulk_create(wanted.values(), ignore_conflicts=True)
+    Notification.objects.bulk_create(new.values(), ignore_conflicts=True)
 
 
 def owe_cancellation_notices(checkpoint: Checkpoint, now) -> None:
@@ -149,7 +153,12 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
 
 
 def queue_digests(*, now: datetime.datetime) -> None:
-    """Owe each member who wants one a digest for their local day, from 08:00 their time."""
+    """Owe each member who wants one a digest for their local day, from 08:00 their time.
+
+    At most one a user per 24 hours, whatever their time zone does: someone who moves from
+    Tokyo to Los Angeles after 08:00 reaches a local date whose digest they have not had (the
+    key names it), but they had one minutes ago. The key still makes a second scan harmless.
+    """
     members = set(Membership.objects.filter(user__is_active=True).values_list("user_id", flat=True))
     zones, opted_out = {}, set()
     for user_id, time_zone, receives_digest in Profile.objects.filter(
@@ -158,8 +167,13 @@ def queue_digests(*, now: datetime.datetime) -> None:
         zones[user_id] = time_zone
         if not receives_digest:
             opted_out.add(user_id)
+    had_one = set(
+        Notification.objects.filter(
+            kind=NotificationKind.DIGEST, created_at__gt=now - datetime.timedelta(hours=24)
+        ).values_list("recipient_id", flat=True)
+    )
     owed = []
-    for user_id in members - opted_out:
+    for user_id in members - opted_out - had_one:
         local = _local_now(zones, user_id, now)
         if local.hour < settings.DIGEST_HOUR:
             continue
@@ -169,6 +183,7 @@ def queue_digests(*, now: datetime.datetime) -> None:
                 kind=NotificationKind.DIGEST,
                 recipient_id=user_id,
                 due_at=now,
+                created_at=now,
             )
         )
     Notification.objects.bulk_create(owed, ignore_conflicts=True)
