@@ -28,13 +28,13 @@ def event_record(
     kind: str,
     task=None,
     checkpoint=None,
-    old_value: str = "",
-    new_value: str = "",
+    changes: dict | None = None,
     reason: str = "",
     on_behalf_of: str = "",
     party: str | None = None,
 ) -> ActivityEvent:
-    """Append one event to the engagement's chain.
+    """Append one event to the engagement's chain; `changes` says what changed as data (the
+    shapes per kind are in engagements/event_text.py, which renders them).
 
     Locking the engagement row serialises appends, so two requests at once cannot take the
     same place in the chain. Callers that also lock a task or checkpoint lock that first.
@@ -55,8 +55,7 @@ def event_record(
         party=party,
         on_behalf_of=on_behalf_of,
         kind=kind,
-        old_value=old_value,
-        new_value=new_value,
+        changes=changes or {},
         reason=reason,
         created_at=timezone.now(),
     )

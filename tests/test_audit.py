@@ -8,8 +8,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from engagements.audit import engagement_chain_problems
-from engagements.models import ActivityEvent
+from engagements.models import ActivityEvent, Engagement, EventKind
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
+from responsibilities.audit import chain_append, chain_hash
 from responsibilities.models import CatalogueEvent, Responsibility
 from responsibilities.services import catalogue_chain_problems
 
@@ -43,7 +44,7 @@ def test_every_change_is_an_event_with_actor_party_and_from_to(trail, carla, mig
         (5, "task_reopened", "Carla", "customer"),
     ]
     note = trail_events(trail).get(kind="note_changed")
-    assert (note.old_value, note.new_value) == ("", "Aguardando o cliente")
+    assert note.changes == {"old": "", "new": "Aguardando o cliente"}
     assert trail.audit_length == 5
 
 
@@ -52,9 +53,46 @@ def test_an_intact_trail_verifies(trail, capsys):
     assert "intact" in capsys.readouterr().out
 
 
+def test_an_event_written_before_structured_changes_still_verifies(trail, vera, capsys):
+    """Events from before `changes` existed hold text, and their hashes never covered a
+    `changes` key: they must verify exactly as they were written."""
+    event = chain_append(
+        ActivityEvent(
+            engagement=trail,
+            actor=vera,
+            actor_name="Vera",
+            party="customer",
+            kind=EventKind.MEMBER_ADDED,
+            new_value="Nina (Cliente, Leitor)",
+        ),
+        owner=Engagement.objects.get(pk=trail.pk),
+        length_field="audit_length",
+        head_field="audit_head",
+    )
+    event.refresh_from_db()
+    old_payload = {
+        "engagement": trail.pk,
+        "sequence": 6,
+        "task": None,
+        "checkpoint": None,
+        "actor": vera.pk,
+        "actor_name": "Vera",
+        "party": "customer",
+        "on_behalf_of": "",
+        "kind": "member_added",
+        "old": "",
+        "new": "Nina (Cliente, Leitor)",
+        "reason": "",
+        "at": event.created_at.isoformat(),
+    }
+    assert (event.changes, event.hash) == ({}, chain_hash(event.previous_hash, old_payload))
+    verify()
+    assert "intact" in capsys.readouterr().out
+
+
 def test_an_altered_event_is_named(trail, capsys):
     event = trail_events(trail).get(sequence=3)
-    ActivityEvent.objects.filter(pk=event.pk).update(new_value="Tudo certo")
+    ActivityEvent.objects.filter(pk=event.pk).update(changes={"old": "", "new": "Tudo certo"})
     with pytest.raises(CommandError):
         verify()
     error = capsys.readouterr().err
@@ -174,17 +212,17 @@ def test_admin_edits_of_an_engagement_and_its_members_are_in_the_trail(
         reverse("admin:engagements_engagement_change", args=[engagement.pk]), data
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    kinds = list(trail_events(engagement).values_list("kind", "old_value", "new_value"))
+    kinds = list(trail_events(engagement).values_list("kind", "changes"))
     changed = [k for k in kinds if k[0] == "engagement_changed"]
     assert changed == [
         (
             "engagement_changed",
-            "customer: Fabrikam; licence_count: 500",
-            "customer: Fabrikam Brasil; licence_count: 800",
+            {"customer": ["Fabrikam", "Fabrikam Brasil"], "licence_count": [500, 800]},
         )
     ]
-    (member,) = [k for k in kinds if k[0] == "member_changed"]
-    assert "Leitor" in member[1] or "Viewer" in member[1]
+    (member,) = [changes for kind, changes in kinds if kind == "member_changed"]
+    assert (member["old"]["role"], member["new"]["role"]) == ("viewer", "manager")
+    assert member["new"] | {"role": "viewer"} == member["old"]
     engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []
 

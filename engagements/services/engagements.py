@@ -1,5 +1,8 @@
 """Creating an engagement (a snapshot of the catalogue) and editing its details."""
 
+import datetime
+import hashlib
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
@@ -59,6 +62,18 @@ def _snapshot_catalogue(engagement: Engagement) -> int:
     return len(items)
 
 
+def task_text_hash(task: Task) -> str:
+    """SHA-256 over the texts a task copied from the catalogue, which never change after."""
+    texts = [task.text_pt, task.text_en, task.catalogue_note_pt, task.catalogue_note_en]
+    return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
+
+
+def task_text_hashes(tasks) -> dict[str, str]:
+    """Each task's text hash by its id (a string: JSON keys are), for the creation event, so
+    verify_audit can name a task whose text was rewritten in the database."""
+    return {str(task.pk): task_text_hash(task) for task in tasks}
+
+
 @transaction.atomic
 def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -> Engagement:
     """Save a new engagement and snapshot the catalogue items that apply to it into tasks."""
@@ -69,7 +84,7 @@ def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -
         engagement_id=engagement.pk,
         actor=created_by,
         kind=EventKind.ENGAGEMENT_CREATED,
-        new_value=str(task_count),
+        changes={"tasks": task_count, "texts": task_text_hashes(engagement.tasks.all())},
     )
     engagement.refresh_from_db(fields=["audit_length", "audit_head"])
     return engagement
@@ -88,11 +103,14 @@ def engagement_update(
             engagement_id=engagement.pk,
             actor=changed_by,
             kind=EventKind.ENGAGEMENT_CHANGED,
-            old_value=_fields_text(before, changed_fields),
-            new_value=_fields_text(engagement, changed_fields),
+            changes={
+                name: [_as_data(getattr(before, name)), _as_data(getattr(engagement, name))]
+                for name in changed_fields
+            },
         )
     return engagement
 
 
-def _fields_text(instance, names) -> str:
-    return "; ".join(f"{name}: {getattr(instance, name)}" for name in names)
+def _as_data(value):
+    """A detail as JSON holds it: dates as ISO dates, the rest (text, numbers, yes/no) as is."""
+    return value.isoformat() if isinstance(value, datetime.date) else value

@@ -17,6 +17,16 @@ from ..models import Engagement, EventKind, ShareLink
 SHARE_LINK_MAX_DAYS = 90
 
 
+def share_link_values(link: ShareLink) -> dict:
+    """What its events say of a link; verify_audit holds the row to the last of them."""
+    return {
+        "link": link.pk,
+        "label": link.label,
+        "expires_on": link.last_day.isoformat(),
+        "expires_at": link.expires_at.astimezone(datetime.UTC).isoformat(),
+    }
+
+
 @transaction.atomic
 def share_link_create(
     *, engagement: Engagement, user: AbstractBaseUser, label: str, expires_on: date
@@ -49,7 +59,7 @@ def share_link_create(
         engagement_id=engagement.pk,
         actor=user,
         kind=EventKind.SHARE_LINK_CREATED,
-        new_value=f"{link.label} (expires {expires_on.isoformat()})",
+        changes=share_link_values(link),
     )
     return link, token
 
@@ -66,6 +76,9 @@ def share_link_revoke(*, link: ShareLink, user: AbstractBaseUser) -> ShareLink:
         engagement_id=link.engagement_id,
         actor=user,
         kind=EventKind.SHARE_LINK_REVOKED,
-        old_value=link.label,
+        changes={
+            **share_link_values(link),
+            "revoked_at": link.revoked_at.astimezone(datetime.UTC).isoformat(),
+        },
     )
     return link
