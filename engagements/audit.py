@@ -3,7 +3,8 @@
 from django.db import transaction
 from django.utils import timezone
 
-from responsibilities.audit import actor_name, chain_append, chain_check
+from responsibilities.audit import actor_name, chain_append, chain_check, head_problems
+from responsibilities.models import AuditChainHead
 
 from .models import ActivityEvent, Engagement, Membership
 
@@ -60,7 +61,12 @@ def event_record(
         created_at=timezone.now(),
     )
     return chain_append(
-        event, owner=engagement, length_field="audit_length", head_field="audit_head"
+        event,
+        owner=engagement,
+        length_field="audit_length",
+        head_field="audit_head",
+        chain=AuditChainHead.Chain.ENGAGEMENT,
+        owner_id=engagement_id,
     )
 
 
@@ -75,3 +81,28 @@ def engagement_chain_problems(engagement: Engagement) -> list[str]:
         length=engagement.audit_length,
         head=engagement.audit_head,
     )
+
+
+def engagement_heads_problems() -> list[str]:
+    """Each engagement whose head disagrees with the chain heads table, has no row there, or
+    is gone while its row remains (engagements are never deleted)."""
+    kept = {
+        row.owner: row
+        for row in AuditChainHead.objects.filter(chain=AuditChainHead.Chain.ENGAGEMENT)
+    }
+    problems = []
+    for engagement in Engagement.objects.order_by("pk").only(
+        "customer", "audit_length", "audit_head"
+    ):
+        problems += head_problems(
+            f"engagement {engagement.pk} ({engagement.customer})",
+            length=engagement.audit_length,
+            head=engagement.audit_head,
+            kept=kept.pop(engagement.pk, None),
+        )
+    problems += [
+        f"engagement {owner}: missing, but the chain heads table says it had {row.length} "
+        "events (deleted?)"
+        for owner, row in sorted(kept.items())
+    ]
+    return problems

@@ -11,7 +11,12 @@ from engagements.audit import engagement_chain_problems
 from engagements.models import ActivityEvent, Engagement, EventKind
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
 from responsibilities.audit import chain_append, chain_hash
-from responsibilities.models import CatalogueEvent, Responsibility
+from responsibilities.models import (
+    AuditChainHead,
+    CatalogueAuditHead,
+    CatalogueEvent,
+    Responsibility,
+)
 from responsibilities.services import catalogue_chain_problems
 
 
@@ -68,6 +73,8 @@ def test_an_event_written_before_structured_changes_still_verifies(trail, vera, 
         owner=Engagement.objects.get(pk=trail.pk),
         length_field="audit_length",
         head_field="audit_head",
+        chain=AuditChainHead.Chain.ENGAGEMENT,
+        owner_id=trail.pk,
     )
     event.refresh_from_db()
     old_payload = {
@@ -250,3 +257,42 @@ def test_deleting_an_item_records_its_sub_items_too(client, ada):
     deleted = set(CatalogueEvent.objects.filter(kind="deleted").values_list("item_key", flat=True))
     assert deleted == {"microsoft-avaliar-02", *(f"microsoft-avaliar-02-{x}" for x in "abcd")}
     assert catalogue_chain_problems() == []
+
+
+def problems_reported(capsys) -> str:
+    with pytest.raises(CommandError):
+        verify()
+    return capsys.readouterr().err
+
+
+def test_a_deleted_engagement_is_noticed(trail, capsys):
+    Engagement.objects.filter(pk=trail.pk).delete()
+    assert f"engagement {trail.pk}: missing" in problems_reported(capsys)
+
+
+def test_an_emptied_trail_with_its_head_zeroed_is_noticed(trail, capsys):
+    trail_events(trail).delete()
+    Engagement.objects.filter(pk=trail.pk).update(audit_length=0, audit_head="")
+    error = problems_reported(capsys)
+    assert f"engagement {trail.pk} (Fabrikam): its head (0 events" in error
+    assert "the chain heads table says 5 events" in error
+
+
+def test_a_wiped_catalogue_chain_is_noticed(catalogue, capsys):
+    CatalogueEvent.objects.all().delete()
+    CatalogueAuditHead.objects.all().delete()
+    assert "the catalogue: its head (0 events" in problems_reported(capsys)
+
+
+def test_a_wiped_catalogue_chain_and_its_chain_heads_row_is_noticed(catalogue, capsys):
+    CatalogueEvent.objects.all().delete()
+    CatalogueAuditHead.objects.all().delete()
+    AuditChainHead.objects.filter(chain="catalogue").delete()
+    assert "the catalogue has items but no chain head" in problems_reported(capsys)
+
+
+def test_a_trail_and_its_chain_heads_row_wiped_together_is_noticed(trail, capsys):
+    trail_events(trail).delete()
+    Engagement.objects.filter(pk=trail.pk).update(audit_length=0, audit_head="")
+    AuditChainHead.objects.filter(chain="engagement", owner=trail.pk).delete()
+    assert f"engagement {trail.pk} (Fabrikam): no chain head" in problems_reported(capsys)
