@@ -8,7 +8,9 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from engagements.audit import engagement_chain_problems
-from engagements.models import ActivityEvent, Engagement, EventKind
+from engagements.models import ActivityEvent, Engagement, EventKind, Membership, ShareLink, Task
+from engagements.services.members import member_add
+from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
 from responsibilities.audit import chain_append, chain_hash
 from responsibilities.models import (
@@ -18,6 +20,8 @@ from responsibilities.models import (
     Responsibility,
 )
 from responsibilities.services import catalogue_chain_problems
+
+from .factories import make_user, record_every_kind
 
 
 @pytest.fixture
@@ -296,3 +300,87 @@ def test_a_trail_and_its_chain_heads_row_wiped_together_is_noticed(trail, capsys
     Engagement.objects.filter(pk=trail.pk).update(audit_length=0, audit_head="")
     AuditChainHead.objects.filter(chain="engagement", owner=trail.pk).delete()
     assert f"engagement {trail.pk} (Fabrikam): no chain head" in problems_reported(capsys)
+
+
+@pytest.fixture
+def every_kind(engagement, carla, ada, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 2, 12, tzinfo=datetime.UTC), tick=False)
+    link = record_every_kind(engagement, manager=carla, admin=ada)
+    engagement.refresh_from_db()
+    return engagement, link
+
+
+def test_a_normal_sequence_of_changes_verifies_clean(every_kind, capsys):
+    verify()
+    assert "intact" in capsys.readouterr().out
+
+
+def test_a_viewer_made_manager_in_the_database_is_noticed(engagement, carla, capsys):
+    membership = member_add(
+        membership=Membership(
+            engagement=engagement, user=make_user("nina"), party="customer", role="viewer"
+        ),
+        added_by=carla,
+    )
+    Membership.objects.filter(pk=membership.pk).update(role="manager")
+    error = problems_reported(capsys)
+    assert f"engagement {engagement.pk} (Fabrikam), member Nina (user " in error
+    assert "role is manager, but its last event says viewer" in error
+
+
+def test_a_member_removed_without_an_event_is_noticed(engagement, carla, capsys):
+    nina = make_user("nina")
+    membership = Membership(engagement=engagement, user=nina, party="customer", role="viewer")
+    member_add(membership=membership, added_by=carla)
+    Membership.objects.filter(pk=membership.pk).delete()
+    assert "member Nina" in problems_reported(capsys)
+
+
+def test_a_revived_share_link_is_noticed(engagement, carla, capsys):
+    link, _token = share_link_create(
+        engagement=engagement, user=carla, label="Diretoria", expires_on=datetime.date(2026, 12, 1)
+    )
+    share_link_revoke(link=link, user=carla)
+    ShareLink.objects.filter(pk=link.pk).update(revoked_at=None)
+    error = problems_reported(capsys)
+    assert f"share link {link.pk} (Diretoria)" in error and "revoked" in error
+
+
+def test_a_share_link_given_longer_is_noticed(engagement, carla, capsys):
+    link, _token = share_link_create(
+        engagement=engagement, user=carla, label="Diretoria", expires_on=datetime.date(2026, 12, 1)
+    )
+    ShareLink.objects.filter(pk=link.pk).update(
+        expires_at=link.expires_at + datetime.timedelta(days=60)
+    )
+    assert f"share link {link.pk} (Diretoria): expires" in problems_reported(capsys)
+
+
+@pytest.mark.parametrize(
+    "field, value, says",
+    [
+        ("text_pt", "Nada a fazer", "text differs from the one it was created with"),
+        ("text_en", "Nothing to do", "text differs from the one it was created with"),
+        ("done", True, "done is True, but the trail says False"),
+        ("note", "Tudo certo", "note is 'Tudo certo', but the trail says 'Aguardando"),
+        ("due_date", datetime.date(2027, 1, 1), "due date is 2027-01-01, but the trail says None"),
+    ],
+)
+def test_a_task_changed_in_the_database_is_noticed(trail, capsys, field, value, says):
+    task = trail.tasks.order_by("position")[1]
+    Task.objects.filter(pk=task.pk).update(**{field: value})
+    error = problems_reported(capsys)
+    assert f"engagement {trail.pk} (Fabrikam), task {task.pk}: {says}" in error
+
+
+def test_a_task_with_no_event_holds_its_first_state(trail, capsys):
+    task = trail.tasks.order_by("position")[10]
+    Task.objects.filter(pk=task.pk).update(done=True)
+    assert f"task {task.pk}: done is True, but the trail" in problems_reported(capsys)
+
+
+def test_a_task_slipped_into_an_engagement_is_noticed(trail, capsys):
+    task = trail.tasks.order_by("position").first()
+    task.pk, task.position = None, 9999
+    task.save()
+    assert f"task {task.pk}: was not among the engagement's tasks" in problems_reported(capsys)

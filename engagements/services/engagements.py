@@ -1,14 +1,13 @@
 """Creating an engagement (a snapshot of the catalogue) and editing its details."""
 
 import datetime
-import hashlib
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from responsibilities.models import Responsibility
 
-from ..audit import event_record
+from ..audit import event_record, task_text_hash
 from ..models import Engagement, EventKind, Task
 
 
@@ -62,15 +61,8 @@ def _snapshot_catalogue(engagement: Engagement) -> int:
     return len(items)
 
 
-def task_text_hash(task: Task) -> str:
-    """SHA-256 over the texts a task copied from the catalogue, which never change after."""
-    texts = [task.text_pt, task.text_en, task.catalogue_note_pt, task.catalogue_note_en]
-    return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
-
-
 def task_text_hashes(tasks) -> dict[str, str]:
-    """Each task's text hash by its id (a string: JSON keys are), for the creation event, so
-    verify_audit can name a task whose text was rewritten in the database."""
+    """Each task's text hash by its id (a string: JSON keys are), for the creation event."""
     return {str(task.pk): task_text_hash(task) for task in tasks}
 
 

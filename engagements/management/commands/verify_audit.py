@@ -1,6 +1,10 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from engagements.audit import engagement_chain_problems, engagement_heads_problems
+from engagements.audit import (
+    engagement_chain_problems,
+    engagement_heads_problems,
+    engagement_state_problems,
+)
 from engagements.models import Engagement
 from responsibilities.services import catalogue_chain_problems
 
@@ -9,7 +13,8 @@ class Command(BaseCommand):
     help = (
         "Check every engagement's audit chain and the catalogue's, and each chain's head against "
         "the chain heads table; name each event that was altered, removed or inserted and each "
-        "chain that went missing, and exit with status 1 if there is any."
+        "chain that went missing, and each task, member or share link whose state is not what "
+        "its last event says; exit with status 1 if there is any."
     )
 
     def handle(self, *args, **options):
@@ -17,6 +22,7 @@ class Command(BaseCommand):
         engagements = Engagement.objects.order_by("pk")
         for engagement in engagements:
             problems += engagement_chain_problems(engagement)
+            problems += engagement_state_problems(engagement)
         for problem in problems:
             self.stderr.write(problem)
         if problems:
