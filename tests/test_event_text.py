@@ -78,6 +78,14 @@ EXPECTED = {
 }
 
 
+@pytest.fixture(autouse=True)
+def default_language_after():
+    """A signed-in reader's language stays active in the thread after their request (the
+    middleware activates it): put the default back for the tests that follow."""
+    yield
+    translation.deactivate()
+
+
 @pytest.fixture
 def every_kind(engagement, carla, ada, time_machine):
     time_machine.move_to(NOW, tick=False)
