@@ -143,7 +143,11 @@ class _TrailState:
         self.members: dict[int, dict | None] = {}  # None: removed
         self.links: dict[int, dict] = {}
         for event in events:
-            self._read(event)
+            try:
+                self._read(event)
+            except (KeyError, TypeError, ValueError):
+                # An event altered into nonsense: the chain check names it; go on.
+                continue
 
     def _task(self, event) -> dict:
         return self.tasks.setdefault(event.task_id, {})

@@ -8,7 +8,15 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from engagements.audit import engagement_chain_problems
-from engagements.models import ActivityEvent, Engagement, EventKind, Membership, ShareLink, Task
+from engagements.models import (
+    ActivityEvent,
+    Checkpoint,
+    Engagement,
+    EventKind,
+    Membership,
+    ShareLink,
+    Task,
+)
 from engagements.services.members import member_add
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
@@ -17,6 +25,7 @@ from responsibilities.models import (
     AuditChainHead,
     CatalogueAuditHead,
     CatalogueEvent,
+    Phase,
     Responsibility,
 )
 from responsibilities.services import catalogue_chain_problems
@@ -384,3 +393,77 @@ def test_a_task_slipped_into_an_engagement_is_noticed(trail, capsys):
     task.pk, task.position = None, 9999
     task.save()
     assert f"task {task.pk}: was not among the engagement's tasks" in problems_reported(capsys)
+
+
+def a_checkpoint(engagement):
+    starts_at = datetime.datetime(2027, 1, 5, 13, tzinfo=datetime.UTC)
+    return Checkpoint.objects.create(
+        engagement=engagement,
+        phase=Phase.objects.get(code="avaliar"),
+        kind="checkpoint_call",
+        title="Revisão",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=1),
+    )
+
+
+def _other_task(event):
+    return event.engagement.tasks.exclude(pk=event.task_id).first().pk
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("reason", lambda event: "Outro motivo"),
+        ("actor_name", lambda event: "Mallory"),
+        ("actor", lambda event: event.engagement.memberships.get(user__username="vera").user_id),
+        ("party", lambda event: "customer"),  # Miguel wrote the note, for Microsoft
+        ("on_behalf_of", lambda event: "microsoft"),
+        ("created_at", lambda event: event.created_at + datetime.timedelta(seconds=1)),
+        ("old_value", lambda event: "x"),
+        ("new_value", lambda event: "x"),
+        ("changes", lambda event: {"old": "", "new": "Tudo certo"}),
+        ("changes", lambda event: {}),
+        ("task", lambda event: _other_task(event)),
+        ("checkpoint", lambda event: a_checkpoint(event.engagement).pk),
+        ("kind", lambda event: "due_date_changed"),
+        ("sequence", lambda event: 30),
+    ],
+)
+def test_every_stored_field_of_an_event_is_covered_by_its_hash(trail, capsys, field, value):
+    event = trail_events(trail).get(kind="note_changed")
+    column = f"{field}_id" if field in ("task", "checkpoint", "actor") else field
+    ActivityEvent.objects.filter(pk=event.pk).update(**{column: value(event)})
+    assert "was altered after it was written" in problems_reported(capsys)
+
+
+def test_a_rewritten_head_alone_is_noticed(trail, capsys):
+    Engagement.objects.filter(pk=trail.pk).update(audit_head="0" * 64)
+    trail.refresh_from_db()
+    assert any("should end at event 5" in p for p in engagement_chain_problems(trail))
+    assert "its head (5 events, 000000000000) disagrees" in problems_reported(capsys)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("actor_name", "Mallory"),
+        ("kind", "changed"),
+        ("item_key", "customer-avaliar-02"),
+        ("old_value", "x"),
+        ("new_value", "x"),
+        ("created_at", datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)),
+        ("sequence", 99),
+    ],
+)
+def test_every_stored_field_of_a_catalogue_event_is_covered(catalogue, field, value):
+    event = CatalogueEvent.objects.order_by("-sequence").first()
+    CatalogueEvent.objects.filter(pk=event.pk).update(**{field: value})
+    assert any("altered after it was written" in p for p in catalogue_chain_problems())
+
+
+def test_a_rewritten_catalogue_head_alone_is_noticed(catalogue):
+    CatalogueAuditHead.objects.filter(pk=1).update(head="0" * 64)
+    problems = catalogue_chain_problems()
+    assert any("should end at event" in p for p in problems)
+    assert any("the catalogue: its head" in p for p in problems)
