@@ -95,8 +95,14 @@ def _checkpoint_fields(changes: dict, reader: _Reader) -> str:
             Checkpoint._meta.get_field(name).verbose_name,
             *(shown.get(name, reader.text)(value) for value in values),
         )
-        for name, values in changes.items()
+        for name, values in _in_form_order(Checkpoint, changes)
     )
+
+
+def _in_form_order(model, changes: dict):
+    """The fields in the model's order: PostgreSQL's jsonb does not keep the written order."""
+    order = [field.name for field in model._meta.get_fields()]
+    return sorted(changes.items(), key=lambda item: order.index(item[0]))
 
 
 def _checkpoint_time(changes: dict, side: int, reader: _Reader) -> str:
@@ -120,7 +126,7 @@ def _engagement_fields(changes: dict, reader: _Reader) -> str:
             fields[name].verbose_name,
             *(_engagement_value(fields[name], value, reader) for value in values),
         )
-        for name, values in changes.items()
+        for name, values in _in_form_order(Engagement, changes)
     )
 
 

@@ -42,7 +42,7 @@ EXPECTED = {
         EventKind.MEMBER_REMOVED: "Nina (Customer, Manager)",
         EventKind.ENGAGEMENT_CHANGED: (
             "customer organisation: Fabrikam → Fabrikam Brasil; "
-            "start date: Sept. 15, 2026 → Sept. 20, 2026; Federated identity (AD FS): no → yes"
+            "Federated identity (AD FS): no → yes; start date: Sept. 15, 2026 → Sept. 20, 2026"
         ),
         EventKind.SHARE_LINK_CREATED: "Diretoria, until Dec. 1, 2026",
         EventKind.SHARE_LINK_REVOKED: "Diretoria, until Dec. 1, 2026",
@@ -69,8 +69,8 @@ EXPECTED = {
         EventKind.MEMBER_REMOVED: "Nina (Cliente, Gerente)",
         EventKind.ENGAGEMENT_CHANGED: (
             "organização do cliente: Fabrikam → Fabrikam Brasil; "
-            "data de início: 15 de Setembro de 2026 → 20 de Setembro de 2026; "
-            "Identidade federada (AD FS): não → sim"
+            "Identidade federada (AD FS): não → sim; "
+            "data de início: 15 de Setembro de 2026 → 20 de Setembro de 2026"
         ),
         EventKind.SHARE_LINK_CREATED: "Diretoria, até 1 de Dezembro de 2026",
         EventKind.SHARE_LINK_REVOKED: "Diretoria, até 1 de Dezembro de 2026",
