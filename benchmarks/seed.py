@@ -32,7 +32,7 @@ from engagements.services.engagements import engagement_create  # noqa: E402
 
 USERNAME = PASSWORD = "bench"
 # Raise when the seed changes, so databases seeded by an older version are seeded again.
-SEED_VERSION = "3"
+SEED_VERSION = "4"
 
 
 def already_seeded(count: int) -> bool:
@@ -118,17 +118,18 @@ def seed(count: int) -> None:
         # The events are numbered like a real trail but not hash-chained: verify_audit is not
         # run on benchmark data, and chaining 600,000 events would only slow the seed.
         """INSERT INTO engagements_activityevent (engagement_id, sequence, task_id, actor_id,
-               actor_name, party, on_behalf_of, kind, old_value, new_value, reason, created_at,
-               previous_hash, hash)
+               actor_name, party, on_behalf_of, kind, old_value, new_value, changes, reason,
+               created_at, previous_hash, hash)
            SELECT engagement_id,
                1 + row_number() OVER (PARTITION BY engagement_id ORDER BY done_at, id),
-               id, done_by_id, 'bench', '', '', 'task_done', '', '', '', done_at, '', ''
+               id, done_by_id, 'bench', '', '', 'task_done', '', '', '{}'::jsonb, '', done_at,
+               '', ''
            FROM engagements_task WHERE done AND engagement_id <> %(template)s""",
         """INSERT INTO engagements_activityevent (engagement_id, sequence, actor_id, actor_name,
-               party, on_behalf_of, kind, old_value, new_value, reason, created_at,
+               party, on_behalf_of, kind, old_value, new_value, changes, reason, created_at,
                previous_hash, hash)
-           SELECT id, 1, %(user)s, 'bench', '', '', 'engagement_created', '', '119', '',
-               created_at, '', ''
+           SELECT id, 1, %(user)s, 'bench', '', '', 'engagement_created', '', '',
+               '{"tasks": 119}'::jsonb, '', created_at, '', ''
            FROM engagements_engagement WHERE id <> %(template)s""",
         """INSERT INTO engagements_checkpoint (engagement_id, phase_id, kind, title, starts_at,
                ends_at, location, agenda, uid, sequence, created_by_id, created_at)

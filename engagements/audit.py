@@ -1,11 +1,24 @@
-"""The engagement's audit trail: every change appended as a hash-chained event."""
+"""The engagement's audit trail: every change appended as a hash-chained event, and the
+checks that the chain is whole and that the rows it explains still say what it says."""
+
+import datetime
+import hashlib
 
 from django.db import transaction
 from django.utils import timezone
 
-from responsibilities.audit import actor_name, chain_append, chain_check
+from responsibilities.audit import actor_name, chain_append, chain_check, head_problems
+from responsibilities.models import AuditChainHead
 
-from .models import ActivityEvent, Engagement, Membership
+from .models import ActivityEvent, Engagement, EventKind, Membership, ShareLink
+
+
+def task_text_hash(task) -> str:
+    """SHA-256 over the texts a task copied from the catalogue, which never change after; the
+    creation event keeps one per task so verify_audit can name a task rewritten in the
+    database."""
+    texts = [task.text_pt, task.text_en, task.catalogue_note_pt, task.catalogue_note_en]
+    return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
 
 
 def membership_party(engagement_id: int, user) -> str:
@@ -28,13 +41,13 @@ def event_record(
     kind: str,
     task=None,
     checkpoint=None,
-    old_value: str = "",
-    new_value: str = "",
+    changes: dict | None = None,
     reason: str = "",
     on_behalf_of: str = "",
     party: str | None = None,
 ) -> ActivityEvent:
-    """Append one event to the engagement's chain.
+    """Append one event to the engagement's chain; `changes` says what changed as data (the
+    shapes per kind are in engagements/event_text.py, which renders them).
 
     Locking the engagement row serialises appends, so two requests at once cannot take the
     same place in the chain. Callers that also lock a task or checkpoint lock that first.
@@ -55,13 +68,17 @@ def event_record(
         party=party,
         on_behalf_of=on_behalf_of,
         kind=kind,
-        old_value=old_value,
-        new_value=new_value,
+        changes=changes or {},
         reason=reason,
         created_at=timezone.now(),
     )
     return chain_append(
-        event, owner=engagement, length_field="audit_length", head_field="audit_head"
+        event,
+        owner=engagement,
+        length_field="audit_length",
+        head_field="audit_head",
+        chain=AuditChainHead.Chain.ENGAGEMENT,
+        owner_id=engagement_id,
     )
 
 
@@ -75,4 +92,183 @@ def engagement_chain_problems(engagement: Engagement) -> list[str]:
         ),
         length=engagement.audit_length,
         head=engagement.audit_head,
+    )
+
+
+def engagement_heads_problems() -> list[str]:
+    """Each engagement whose head disagrees with the chain heads table, has no row there, or
+    is gone while its row remains (engagements are never deleted)."""
+    kept = {
+        row.owner: row
+        for row in AuditChainHead.objects.filter(chain=AuditChainHead.Chain.ENGAGEMENT)
+    }
+    problems = []
+    for engagement in Engagement.objects.order_by("pk").only(
+        "customer", "audit_length", "audit_head"
+    ):
+        problems += head_problems(
+            f"engagement {engagement.pk} ({engagement.customer})",
+            length=engagement.audit_length,
+            head=engagement.audit_head,
+            kept=kept.pop(engagement.pk, None),
+        )
+    problems += [
+        f"engagement {owner}: missing, but the chain heads table says it had {row.length} "
+        "events (deleted?)"
+        for owner, row in sorted(kept.items())
+    ]
+    return problems
+
+
+def _shown(value) -> str:
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    return repr(value) if isinstance(value, str) else str(value)
+
+
+def _moment(value: str | None):
+    return datetime.datetime.fromisoformat(value) if value else None
+
+
+class _TrailState:
+    """What the engagement's rows should be, read from its events in chain order.
+
+    Tasks start undone, with no note or due date; members and share links are held only to
+    events that carry their ids (older text events and rows made before the trail say nothing
+    that can be checked)."""
+
+    def __init__(self, events):
+        self.texts = None  # task id -> hash of its texts, from the creation event
+        self.tasks: dict[int, dict] = {}
+        self.members: dict[int, dict | None] = {}  # None: removed
+        self.links: dict[int, dict] = {}
+        for event in events:
+            try:
+                self._read(event)
+            except (KeyError, TypeError, ValueError):
+                # An event altered into nonsense: the chain check names it; go on.
+                continue
+
+    def _task(self, event) -> dict:
+        return self.tasks.setdefault(event.task_id, {})
+
+    def _read(self, event):
+        changes, kind = event.changes, event.kind
+        if kind == EventKind.ENGAGEMENT_CREATED and "texts" in changes:
+            self.texts = changes["texts"]
+        elif kind in (EventKind.TASK_DONE, EventKind.TASK_REOPENED):
+            self._task(event)["done"] = kind == EventKind.TASK_DONE
+        elif kind == EventKind.NOTE_CHANGED:
+            self._task(event)["note"] = changes["new"] if changes else event.new_value
+        elif kind == EventKind.DUE_DATE_CHANGED:
+            new = changes["new"] if changes else event.new_value
+            self._task(event)["due_date"] = datetime.date.fromisoformat(new) if new else None
+        elif kind in (EventKind.MEMBER_ADDED, EventKind.MEMBER_CHANGED) and changes:
+            member = changes.get("new", changes)
+            self.members[member["user"]] = member
+        elif kind == EventKind.MEMBER_REMOVED and changes:
+            self.members[changes["user"]] = None
+        elif kind in (EventKind.SHARE_LINK_CREATED, EventKind.SHARE_LINK_REVOKED) and changes:
+            self.links[changes["link"]] = changes
+
+
+_TASK_START = {"done": False, "note": "", "due_date": None}
+_TASK_LABELS = {"done": "done", "note": "note", "due_date": "due date"}
+
+
+def _task_problems(engagement, state: _TrailState, name: str) -> list[str]:
+    problems = []
+    texts = dict(state.texts or {})
+    for task in engagement.tasks.order_by("pk"):
+        where = f"{name}, task {task.pk}"
+        expected = _TASK_START | state.tasks.get(task.pk, {})
+        for field, value in expected.items():
+            actual = getattr(task, field)
+            if actual != value:
+                problems.append(
+                    f"{where}: {_TASK_LABELS[field]} is {_shown(actual)}, "
+                    f"but the trail says {_shown(value)}"
+                )
+        if state.texts is None:
+            continue  # created before the trail kept text hashes
+        kept = texts.pop(str(task.pk), None)
+        if kept is None:
+            problems.append(f"{where}: was not among the engagement's tasks when it was created")
+        elif kept != task_text_hash(task):
+            problems.append(f"{where}: text differs from the one it was created with")
+    problems += [f"{name}, task {pk}: missing (deleted?)" for pk in texts]
+    return problems
+
+
+def _member_problems(engagement, state: _TrailState, name: str) -> list[str]:
+    problems = []
+    current = {
+        membership.user_id: membership
+        for membership in Membership.objects.filter(
+            engagement=engagement, user_id__in=state.members
+        )
+    }
+    for user_id, member in state.members.items():
+        membership = current.get(user_id)
+        if member is None:
+            if membership is not None:
+                problems.append(
+                    f"{name}, member {membership.user} (user {user_id}): is a member, "
+                    "but its last event removed them"
+                )
+            continue
+        where = f"{name}, member {member['name']} (user {user_id})"
+        if membership is None:
+            problems.append(f"{where}: is not a member, but its last event says they are")
+            continue
+        for field in ("party", "role"):
+            if getattr(membership, field) != member[field]:
+                problems.append(
+                    f"{where}: {field} is {getattr(membership, field)}, "
+                    f"but its last event says {member[field]}"
+                )
+    return problems
+
+
+_LINK_LABELS = {"label": "label", "expires_at": "expires", "revoked_at": "revoked"}
+
+
+def _link_problems(engagement, state: _TrailState, name: str) -> list[str]:
+    problems = []
+    current = {link.pk: link for link in ShareLink.objects.filter(pk__in=state.links)}
+    for pk, said in state.links.items():
+        where = f"{name}, share link {pk} ({said['label']})"
+        link = current.get(pk)
+        if link is None or link.engagement_id != engagement.pk:
+            problems.append(f"{where}: missing (deleted?)")
+            continue
+        revoked_at = _moment(said.get("revoked_at"))
+        for field, expected in (
+            ("label", said["label"]),
+            ("expires_at", _moment(said["expires_at"])),
+            ("revoked_at", revoked_at),
+        ):
+            actual = getattr(link, field)
+            if actual != expected:
+                problems.append(
+                    f"{where}: {_LINK_LABELS[field]} {_shown(actual)}, "
+                    f"but its last event says {_shown(expected)}"
+                )
+    return problems
+
+
+def engagement_state_problems(engagement: Engagement) -> list[str]:
+    """Each row the trail explains whose current state is not what its last event says: a
+    task's done state, note, due date and texts, a member's party and role, a share link's
+    label, expiry and revocation (a change made in the database, bypassing the services)."""
+    name = f"engagement {engagement.pk} ({engagement.customer})"
+    state = _TrailState(
+        ActivityEvent.objects.filter(engagement=engagement)
+        .order_by("sequence", "pk")
+        .only("kind", "task_id", "changes", "new_value")
+    )
+    return (
+        _task_problems(engagement, state, name)
+        + _member_problems(engagement, state, name)
+        + _link_problems(engagement, state, name)
     )

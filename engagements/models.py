@@ -249,6 +249,9 @@ class ActivityEvent(models.Model):
     kind = models.CharField(max_length=30, choices=EventKind.choices)
     old_value = models.TextField(blank=True)
     new_value = models.TextField(blank=True)
+    # What changed, as data (see engagements/event_text.py): rendered for each reader in
+    # their language and time zone. Events from before it hold their values as text above.
+    changes = models.JSONField(default=dict, blank=True)
     reason = models.TextField(blank=True)
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
     previous_hash = models.CharField(max_length=64, blank=True)
@@ -270,7 +273,7 @@ class ActivityEvent(models.Model):
 
     def chain_payload(self) -> dict:
         """Everything the event says, as its hash covers it."""
-        return {
+        payload = {
             "engagement": self.engagement_id,
             "sequence": self.sequence,
             "task": self.task_id,
@@ -285,6 +288,10 @@ class ActivityEvent(models.Model):
             "reason": self.reason,
             "at": self.created_at.isoformat(),
         }
+        # Only when present, so events written before `changes` existed keep their hashes.
+        if self.changes:
+            payload["changes"] = self.changes
+        return payload
 
 
 class ShareLink(models.Model):

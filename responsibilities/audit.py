@@ -2,13 +2,17 @@
 
 Each event stores the hash of the one before it and its own hash over its content and that
 previous hash; the owner of the chain (an engagement, or the catalogue) stores the length and the
-last hash. Changing an event breaks its own hash; removing or inserting one breaks the links or
-the length; removing the newest ones disagrees with the stored head.
+last hash, and so does a separate table of chain heads that outlives the owner. Changing an
+event breaks its own hash; removing or inserting one breaks the links or the length; removing the
+newest ones disagrees with the stored head; removing a whole chain, or its owner, disagrees with
+the chain heads table.
 """
 
 import hashlib
 import json
 from dataclasses import dataclass
+
+from .models import AuditChainHead
 
 
 def chain_hash(previous_hash: str, payload: dict) -> str:
@@ -21,9 +25,10 @@ def actor_name(actor) -> str:
     return (actor.get_full_name() or actor.get_username()) if actor else ""
 
 
-def chain_append(event, *, owner, length_field: str, head_field: str):
+def chain_append(event, *, owner, length_field: str, head_field: str, chain: str, owner_id: int):
     """Seal a new event after the chain whose head the `owner` row keeps, save it and move the
-    head to it. The caller holds the owner row's lock, which serialises appends."""
+    head to it, in the owner row and in the chain heads table (`chain`, `owner_id`). The
+    caller holds the owner row's lock, which serialises appends."""
     length, head = getattr(owner, length_field), getattr(owner, head_field)
     event.sequence, event.previous_hash = length + 1, head
     event.hash = chain_hash(head, event.chain_payload())
@@ -31,7 +36,23 @@ def chain_append(event, *, owner, length_field: str, head_field: str):
     setattr(owner, length_field, event.sequence)
     setattr(owner, head_field, event.hash)
     owner.save(update_fields=[length_field, head_field])
+    AuditChainHead.objects.update_or_create(
+        chain=chain, owner=owner_id, defaults={"length": event.sequence, "head": event.hash}
+    )
     return event
+
+
+def head_problems(name: str, *, length: int, head: str, kept) -> list[str]:
+    """The owner's head against the chain heads table's row `kept` (None when it has none)."""
+    if kept is None:
+        return [f"{name}: no chain head in the chain heads table (its trail was removed?)"]
+    if (kept.length, kept.head) != (length, head):
+        return [
+            f"{name}: its head ({length} events, {head[:12] or 'none'}) disagrees: the chain "
+            f"heads table says {kept.length} events ({kept.head[:12] or 'none'}), so events "
+            "were removed or the head was rewritten"
+        ]
+    return []
 
 
 @dataclass

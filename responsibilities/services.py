@@ -10,8 +10,9 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 
-from .audit import actor_name, chain_append, chain_check
+from .audit import actor_name, chain_append, chain_check, head_problems
 from .models import (
+    AuditChainHead,
     CatalogueAuditHead,
     CatalogueEvent,
     CatalogueEventKind,
@@ -112,17 +113,34 @@ def catalogue_event_record(
         new_value=new_value,
         created_at=timezone.now(),
     )
-    return chain_append(event, owner=head, length_field="length", head_field="head")
+    return chain_append(
+        event,
+        owner=head,
+        length_field="length",
+        head_field="head",
+        chain=AuditChainHead.Chain.CATALOGUE,
+        owner_id=0,
+    )
 
 
 def catalogue_chain_problems() -> list[str]:
-    """Each altered, removed or inserted catalogue event, named."""
+    """Each altered, removed or inserted catalogue event, named, and a head that disagrees
+    with the chain heads table (or is missing there though the catalogue has items)."""
     head = CatalogueAuditHead.objects.filter(pk=1).first() or CatalogueAuditHead()
-    return chain_check(
+    problems = chain_check(
         CatalogueEvent.objects.order_by("sequence", "pk"),
         name=lambda event: f"catalogue event {event.sequence} (id {event.pk})",
         length=head.length,
         head=head.head,
+    )
+    kept = AuditChainHead.objects.filter(chain=AuditChainHead.Chain.CATALOGUE, owner=0).first()
+    if kept is None and not (Phase.objects.exists() or Responsibility.objects.exists()):
+        return problems  # nothing loaded yet: no chain to have lost
+    if kept is None:
+        # Every way into the catalogue (loading it, the admin) appends an event.
+        return [*problems, "the catalogue has items but no chain head in the chain heads table"]
+    return problems + head_problems(
+        "the catalogue", length=head.length, head=head.head, kept=kept
     )
 
 

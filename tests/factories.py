@@ -4,9 +4,16 @@ import datetime
 
 from django.contrib.auth import get_user_model
 
-from engagements.models import Engagement, Task
-from engagements.services.checkpoints import checkpoint_schedule, checkpoint_update
-from engagements.services.engagements import engagement_create
+from engagements.models import CheckpointKind, Engagement, Membership, Role, Task
+from engagements.services.checkpoints import (
+    checkpoint_cancel,
+    checkpoint_schedule,
+    checkpoint_update,
+)
+from engagements.services.engagements import engagement_create, engagement_update
+from engagements.services.members import member_add, member_change, member_remove
+from engagements.services.share_links import share_link_create, share_link_revoke
+from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
 from responsibilities.models import Party, Phase
 
 PASSWORD = "secret-pass"
@@ -90,3 +97,59 @@ def change_checkpoint(checkpoint, user, **changes):
         "attendees": list(checkpoint.attendees.all()),
     }
     return checkpoint_update(checkpoint=checkpoint, user=user, **{**fields, **changes})
+
+
+def record_every_kind(engagement, *, manager, admin):
+    """One event of each kind, through the services as the portal writes them. The clock must
+    stand before 2026-11-10 (the checkpoint is scheduled then); returns the share link."""
+    task = engagement.tasks.order_by("position").first()
+    task_set_done(task=task, user=manager, done=True)
+    task_set_done(task=task, user=manager, done=False, reason="Faltou evidência")
+    task_set_note(task=task, user=manager, note="Aguardando o cliente")
+    task_set_due_date(task=task, user=manager, due_date=datetime.date(2026, 12, 15))
+    checkpoint = checkpoint_schedule(
+        engagement=engagement,
+        user=manager,
+        phase=Phase.objects.get(code="avaliar"),
+        kind=CheckpointKind.CHECKPOINT_CALL,
+        title="Revisão",
+        starts_at=at("2026-11-10 10:00"),
+        ends_at=at("2026-11-10 11:00"),
+        attendees=[manager],
+    )
+    newcomer = make_user("nina")
+    membership = member_add(
+        membership=Membership(
+            engagement=engagement, user=newcomer, party=Party.CUSTOMER, role=Role.VIEWER
+        ),
+        added_by=manager,
+    )
+    checkpoint = change_checkpoint(
+        checkpoint,
+        manager,
+        phase=Phase.objects.get(code="corrigir"),
+        kind=CheckpointKind.KICKOFF,
+        starts_at=at("2026-11-12 10:00"),
+        ends_at=at("2026-11-12 11:30"),
+        attendees=[manager, newcomer],
+    )
+    checkpoint_cancel(checkpoint=checkpoint, user=manager)
+    membership.role = Role.MANAGER
+    member_change(membership=membership, changed_by=admin)
+    member_remove(membership=membership, removed_by=manager)
+    engagement.customer, engagement.start_date = "Fabrikam Brasil", datetime.date(2026, 9, 20)
+    engagement.federation = True
+    engagement_update(
+        engagement=engagement,
+        changed_by=admin,
+        changed_fields=["customer", "start_date", "federation"],
+    )
+    link, _token = share_link_create(
+        engagement=engagement,
+        user=manager,
+        label="Diretoria",
+        expires_on=datetime.date(2026, 12, 1),
+    )
+    share_link_revoke(link=link, user=manager)
+    link.refresh_from_db()
+    return link

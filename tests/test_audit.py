@@ -8,10 +8,29 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 
 from engagements.audit import engagement_chain_problems
-from engagements.models import ActivityEvent
+from engagements.models import (
+    ActivityEvent,
+    Checkpoint,
+    Engagement,
+    EventKind,
+    Membership,
+    ShareLink,
+    Task,
+)
+from engagements.services.members import member_add
+from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
-from responsibilities.models import CatalogueEvent, Responsibility
+from responsibilities.audit import chain_append, chain_hash
+from responsibilities.models import (
+    AuditChainHead,
+    CatalogueAuditHead,
+    CatalogueEvent,
+    Phase,
+    Responsibility,
+)
 from responsibilities.services import catalogue_chain_problems
+
+from .factories import make_user, record_every_kind
 
 
 @pytest.fixture
@@ -43,7 +62,7 @@ def test_every_change_is_an_event_with_actor_party_and_from_to(trail, carla, mig
         (5, "task_reopened", "Carla", "customer"),
     ]
     note = trail_events(trail).get(kind="note_changed")
-    assert (note.old_value, note.new_value) == ("", "Aguardando o cliente")
+    assert note.changes == {"old": "", "new": "Aguardando o cliente"}
     assert trail.audit_length == 5
 
 
@@ -52,9 +71,48 @@ def test_an_intact_trail_verifies(trail, capsys):
     assert "intact" in capsys.readouterr().out
 
 
+def test_an_event_written_before_structured_changes_still_verifies(trail, vera, capsys):
+    """Events from before `changes` existed hold text, and their hashes never covered a
+    `changes` key: they must verify exactly as they were written."""
+    event = chain_append(
+        ActivityEvent(
+            engagement=trail,
+            actor=vera,
+            actor_name="Vera",
+            party="customer",
+            kind=EventKind.MEMBER_ADDED,
+            new_value="Nina (Cliente, Leitor)",
+        ),
+        owner=Engagement.objects.get(pk=trail.pk),
+        length_field="audit_length",
+        head_field="audit_head",
+        chain=AuditChainHead.Chain.ENGAGEMENT,
+        owner_id=trail.pk,
+    )
+    event.refresh_from_db()
+    old_payload = {
+        "engagement": trail.pk,
+        "sequence": 6,
+        "task": None,
+        "checkpoint": None,
+        "actor": vera.pk,
+        "actor_name": "Vera",
+        "party": "customer",
+        "on_behalf_of": "",
+        "kind": "member_added",
+        "old": "",
+        "new": "Nina (Cliente, Leitor)",
+        "reason": "",
+        "at": event.created_at.isoformat(),
+    }
+    assert (event.changes, event.hash) == ({}, chain_hash(event.previous_hash, old_payload))
+    verify()
+    assert "intact" in capsys.readouterr().out
+
+
 def test_an_altered_event_is_named(trail, capsys):
     event = trail_events(trail).get(sequence=3)
-    ActivityEvent.objects.filter(pk=event.pk).update(new_value="Tudo certo")
+    ActivityEvent.objects.filter(pk=event.pk).update(changes={"old": "", "new": "Tudo certo"})
     with pytest.raises(CommandError):
         verify()
     error = capsys.readouterr().err
@@ -174,17 +232,17 @@ def test_admin_edits_of_an_engagement_and_its_members_are_in_the_trail(
         reverse("admin:engagements_engagement_change", args=[engagement.pk]), data
     )
     assert response.status_code == 302, response.context["adminform"].form.errors
-    kinds = list(trail_events(engagement).values_list("kind", "old_value", "new_value"))
+    kinds = list(trail_events(engagement).values_list("kind", "changes"))
     changed = [k for k in kinds if k[0] == "engagement_changed"]
     assert changed == [
         (
             "engagement_changed",
-            "customer: Fabrikam; licence_count: 500",
-            "customer: Fabrikam Brasil; licence_count: 800",
+            {"customer": ["Fabrikam", "Fabrikam Brasil"], "licence_count": [500, 800]},
         )
     ]
-    (member,) = [k for k in kinds if k[0] == "member_changed"]
-    assert "Leitor" in member[1] or "Viewer" in member[1]
+    (member,) = [changes for kind, changes in kinds if kind == "member_changed"]
+    assert (member["old"]["role"], member["new"]["role"]) == ("viewer", "manager")
+    assert member["new"] | {"role": "viewer"} == member["old"]
     engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []
 
@@ -212,3 +270,200 @@ def test_deleting_an_item_records_its_sub_items_too(client, ada):
     deleted = set(CatalogueEvent.objects.filter(kind="deleted").values_list("item_key", flat=True))
     assert deleted == {"microsoft-avaliar-02", *(f"microsoft-avaliar-02-{x}" for x in "abcd")}
     assert catalogue_chain_problems() == []
+
+
+def problems_reported(capsys) -> str:
+    with pytest.raises(CommandError):
+        verify()
+    return capsys.readouterr().err
+
+
+def test_a_deleted_engagement_is_noticed(trail, capsys):
+    Engagement.objects.filter(pk=trail.pk).delete()
+    assert f"engagement {trail.pk}: missing" in problems_reported(capsys)
+
+
+def test_an_emptied_trail_with_its_head_zeroed_is_noticed(trail, capsys):
+    trail_events(trail).delete()
+    Engagement.objects.filter(pk=trail.pk).update(audit_length=0, audit_head="")
+    error = problems_reported(capsys)
+    assert f"engagement {trail.pk} (Fabrikam): its head (0 events" in error
+    assert "the chain heads table says 5 events" in error
+
+
+def test_a_wiped_catalogue_chain_is_noticed(catalogue, capsys):
+    CatalogueEvent.objects.all().delete()
+    CatalogueAuditHead.objects.all().delete()
+    assert "the catalogue: its head (0 events" in problems_reported(capsys)
+
+
+def test_a_wiped_catalogue_chain_and_its_chain_heads_row_is_noticed(catalogue, capsys):
+    CatalogueEvent.objects.all().delete()
+    CatalogueAuditHead.objects.all().delete()
+    AuditChainHead.objects.filter(chain="catalogue").delete()
+    assert "the catalogue has items but no chain head" in problems_reported(capsys)
+
+
+def test_a_trail_and_its_chain_heads_row_wiped_together_is_noticed(trail, capsys):
+    trail_events(trail).delete()
+    Engagement.objects.filter(pk=trail.pk).update(audit_length=0, audit_head="")
+    AuditChainHead.objects.filter(chain="engagement", owner=trail.pk).delete()
+    assert f"engagement {trail.pk} (Fabrikam): no chain head" in problems_reported(capsys)
+
+
+@pytest.fixture
+def every_kind(engagement, carla, ada, time_machine):
+    time_machine.move_to(datetime.datetime(2026, 11, 2, 12, tzinfo=datetime.UTC), tick=False)
+    link = record_every_kind(engagement, manager=carla, admin=ada)
+    engagement.refresh_from_db()
+    return engagement, link
+
+
+def test_a_normal_sequence_of_changes_verifies_clean(every_kind, capsys):
+    verify()
+    assert "intact" in capsys.readouterr().out
+
+
+def test_a_viewer_made_manager_in_the_database_is_noticed(engagement, carla, capsys):
+    membership = member_add(
+        membership=Membership(
+            engagement=engagement, user=make_user("nina"), party="customer", role="viewer"
+        ),
+        added_by=carla,
+    )
+    Membership.objects.filter(pk=membership.pk).update(role="manager")
+    error = problems_reported(capsys)
+    assert f"engagement {engagement.pk} (Fabrikam), member Nina (user " in error
+    assert "role is manager, but its last event says viewer" in error
+
+
+def test_a_member_removed_without_an_event_is_noticed(engagement, carla, capsys):
+    nina = make_user("nina")
+    membership = Membership(engagement=engagement, user=nina, party="customer", role="viewer")
+    member_add(membership=membership, added_by=carla)
+    Membership.objects.filter(pk=membership.pk).delete()
+    assert "member Nina" in problems_reported(capsys)
+
+
+def test_a_revived_share_link_is_noticed(engagement, carla, capsys):
+    link, _token = share_link_create(
+        engagement=engagement, user=carla, label="Diretoria", expires_on=datetime.date(2026, 12, 1)
+    )
+    share_link_revoke(link=link, user=carla)
+    ShareLink.objects.filter(pk=link.pk).update(revoked_at=None)
+    error = problems_reported(capsys)
+    assert f"share link {link.pk} (Diretoria)" in error and "revoked" in error
+
+
+def test_a_share_link_given_longer_is_noticed(engagement, carla, capsys):
+    link, _token = share_link_create(
+        engagement=engagement, user=carla, label="Diretoria", expires_on=datetime.date(2026, 12, 1)
+    )
+    ShareLink.objects.filter(pk=link.pk).update(
+        expires_at=link.expires_at + datetime.timedelta(days=60)
+    )
+    assert f"share link {link.pk} (Diretoria): expires" in problems_reported(capsys)
+
+
+@pytest.mark.parametrize(
+    "field, value, says",
+    [
+        ("text_pt", "Nada a fazer", "text differs from the one it was created with"),
+        ("text_en", "Nothing to do", "text differs from the one it was created with"),
+        ("done", True, "done is True, but the trail says False"),
+        ("note", "Tudo certo", "note is 'Tudo certo', but the trail says 'Aguardando"),
+        ("due_date", datetime.date(2027, 1, 1), "due date is 2027-01-01, but the trail says None"),
+    ],
+)
+def test_a_task_changed_in_the_database_is_noticed(trail, capsys, field, value, says):
+    task = trail.tasks.order_by("position")[1]
+    Task.objects.filter(pk=task.pk).update(**{field: value})
+    error = problems_reported(capsys)
+    assert f"engagement {trail.pk} (Fabrikam), task {task.pk}: {says}" in error
+
+
+def test_a_task_with_no_event_holds_its_first_state(trail, capsys):
+    task = trail.tasks.order_by("position")[10]
+    Task.objects.filter(pk=task.pk).update(done=True)
+    assert f"task {task.pk}: done is True, but the trail" in problems_reported(capsys)
+
+
+def test_a_task_slipped_into_an_engagement_is_noticed(trail, capsys):
+    task = trail.tasks.order_by("position").first()
+    task.pk, task.position = None, 9999
+    task.save()
+    assert f"task {task.pk}: was not among the engagement's tasks" in problems_reported(capsys)
+
+
+def a_checkpoint(engagement):
+    starts_at = datetime.datetime(2027, 1, 5, 13, tzinfo=datetime.UTC)
+    return Checkpoint.objects.create(
+        engagement=engagement,
+        phase=Phase.objects.get(code="avaliar"),
+        kind="checkpoint_call",
+        title="Revisão",
+        starts_at=starts_at,
+        ends_at=starts_at + datetime.timedelta(hours=1),
+    )
+
+
+def _other_task(event):
+    return event.engagement.tasks.exclude(pk=event.task_id).first().pk
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("reason", lambda event: "Outro motivo"),
+        ("actor_name", lambda event: "Mallory"),
+        ("actor", lambda event: event.engagement.memberships.get(user__username="vera").user_id),
+        ("party", lambda event: "customer"),  # Miguel wrote the note, for Microsoft
+        ("on_behalf_of", lambda event: "microsoft"),
+        ("created_at", lambda event: event.created_at + datetime.timedelta(seconds=1)),
+        ("old_value", lambda event: "x"),
+        ("new_value", lambda event: "x"),
+        ("changes", lambda event: {"old": "", "new": "Tudo certo"}),
+        ("changes", lambda event: {}),
+        ("task", lambda event: _other_task(event)),
+        ("checkpoint", lambda event: a_checkpoint(event.engagement).pk),
+        ("kind", lambda event: "due_date_changed"),
+        ("sequence", lambda event: 30),
+    ],
+)
+def test_every_stored_field_of_an_event_is_covered_by_its_hash(trail, capsys, field, value):
+    event = trail_events(trail).get(kind="note_changed")
+    column = f"{field}_id" if field in ("task", "checkpoint", "actor") else field
+    ActivityEvent.objects.filter(pk=event.pk).update(**{column: value(event)})
+    assert "was altered after it was written" in problems_reported(capsys)
+
+
+def test_a_rewritten_head_alone_is_noticed(trail, capsys):
+    Engagement.objects.filter(pk=trail.pk).update(audit_head="0" * 64)
+    trail.refresh_from_db()
+    assert any("should end at event 5" in p for p in engagement_chain_problems(trail))
+    assert "its head (5 events, 000000000000) disagrees" in problems_reported(capsys)
+
+
+@pytest.mark.parametrize(
+    "field, value",
+    [
+        ("actor_name", "Mallory"),
+        ("kind", "changed"),
+        ("item_key", "customer-avaliar-02"),
+        ("old_value", "x"),
+        ("new_value", "x"),
+        ("created_at", datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)),
+        ("sequence", 99),
+    ],
+)
+def test_every_stored_field_of_a_catalogue_event_is_covered(catalogue, field, value):
+    event = CatalogueEvent.objects.order_by("-sequence").first()
+    CatalogueEvent.objects.filter(pk=event.pk).update(**{field: value})
+    assert any("altered after it was written" in p for p in catalogue_chain_problems())
+
+
+def test_a_rewritten_catalogue_head_alone_is_noticed(catalogue):
+    CatalogueAuditHead.objects.filter(pk=1).update(head="0" * 64)
+    problems = catalogue_chain_problems()
+    assert any("should end at event" in p for p in problems)
+    assert any("the catalogue: its head" in p for p in problems)

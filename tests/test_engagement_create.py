@@ -99,10 +99,10 @@ def test_retired_items_are_left_out_of_new_engagements(catalogue, ada):
 def test_creation_is_logged(catalogue, ada):
     engagement = make_engagement(created_by=ada)
     event = ActivityEvent.objects.get(engagement=engagement)
-    assert (event.kind, event.actor, event.new_value) == (
+    assert (event.kind, event.actor, event.changes["tasks"]) == (
         EventKind.ENGAGEMENT_CREATED,
         ada,
-        str(engagement.tasks.count()),
+        engagement.tasks.count(),
     )
 
 

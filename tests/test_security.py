@@ -458,8 +458,13 @@ def test_an_invited_person_without_a_password_can_ask_for_a_link(client, carla, 
 
 
 def test_csv_downloads_do_not_carry_formulas(client, carla, engagement):
-    task = engagement.tasks.filter(party=Party.CUSTOMER).first()
-    task_set_note(task=task, user=carla, note='=HYPERLINK("http://evil.example","x")')
+    # The audit CSV tells a share link's change as its label first.
+    share_link_create(
+        engagement=engagement,
+        user=carla,
+        label='=HYPERLINK("http://evil.example","x")',
+        expires_on=timezone.localdate() + datetime.timedelta(days=5),
+    )
     Engagement.objects.filter(pk=engagement.pk).update(customer="@Fabrikam")
     client.force_login(carla)
     audit = b"".join(

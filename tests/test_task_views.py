@@ -82,7 +82,7 @@ def test_manager_adds_a_note(client, carla, task):
     task.refresh_from_db()
     assert task.note == "Falar com o time de rede"
     event = task_events(task, EventKind.NOTE_CHANGED).get()
-    assert (event.old_value, event.new_value) == ("", "Falar com o time de rede")
+    assert event.changes == {"old": "", "new": "Falar com o time de rede"}
 
 
 def test_a_note_too_long_is_refused(client, carla, task):
@@ -104,9 +104,9 @@ def test_manager_sets_and_clears_a_due_date(client, carla, task):
     task.refresh_from_db()
     assert task.due_date is None
     changes = task_events(task, EventKind.DUE_DATE_CHANGED).order_by("pk")
-    assert [(e.old_value, e.new_value) for e in changes] == [
-        ("", "2026-12-15"),
-        ("2026-12-15", ""),
+    assert [e.changes for e in changes] == [
+        {"old": None, "new": "2026-12-15"},
+        {"old": "2026-12-15", "new": None},
     ]
 
 

@@ -10,6 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fasttrack import bounds
+from responsibilities.audit import actor_name
 from responsibilities.models import Phase
 
 from ..audit import event_record
@@ -45,19 +46,14 @@ def _checkpoint_validate(*, engagement, details, attendees, now) -> None:
         raise ValidationError(errors)
 
 
-def _checkpoint_event(checkpoint, user, kind, old_value="", new_value=""):
+def _checkpoint_event(checkpoint, user, kind, changes):
     event_record(
         engagement_id=checkpoint.engagement_id,
         checkpoint=checkpoint,
         actor=user,
         kind=kind,
-        old_value=old_value,
-        new_value=new_value,
+        changes=changes,
     )
-
-
-def _describe_time(checkpoint) -> str:
-    return f"{checkpoint.starts_at.isoformat()} – {checkpoint.ends_at.isoformat()}"
 
 
 class CheckpointDetails(TypedDict):
@@ -86,8 +82,13 @@ def checkpoint_schedule(
     checkpoint.save()
     checkpoint.attendees.set(attendees)
     checkpoint_reminders_sync(checkpoint, now)
+    # Every detail goes from nothing to its value (a cancellation is the reverse).
+    values = _checkpoint_values(checkpoint, attendees)
     _checkpoint_event(
-        checkpoint, user, EventKind.CHECKPOINT_SCHEDULED, new_value=_describe_time(checkpoint)
+        checkpoint,
+        user,
+        EventKind.CHECKPOINT_SCHEDULED,
+        {name: [None, value] for name, value in values.items()},
     )
     return checkpoint
 
@@ -98,6 +99,8 @@ _CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "location", "agenda", "atte
 
 
 def _checkpoint_values(checkpoint: Checkpoint, attendees) -> dict:
+    """The meeting's details as its events keep them: codes, ISO UTC times, and the attendees'
+    ids with their names at the time."""
     return {
         "phase": checkpoint.phase.code,
         "kind": checkpoint.kind,
@@ -106,8 +109,16 @@ def _checkpoint_values(checkpoint: Checkpoint, attendees) -> dict:
         "ends_at": checkpoint.ends_at.astimezone(datetime.UTC).isoformat(),
         "location": checkpoint.location,
         "agenda": checkpoint.agenda,
-        "attendees": ", ".join(sorted(u.get_full_name() or u.get_username() for u in attendees)),
+        "attendees": sorted(
+            ({"id": user.pk, "name": actor_name(user)} for user in attendees),
+            key=lambda attendee: (attendee["name"], attendee["id"]),
+        ),
     }
+
+
+def _compared(name: str, value):
+    # Who attends is the change, not how their name is spelled now.
+    return sorted(attendee["id"] for attendee in value) if name == "attendees" else value
 
 
 @transaction.atomic
@@ -133,7 +144,9 @@ def checkpoint_update(
     for name, value in {"location": "", "agenda": "", **details}.items():
         setattr(checkpoint, name, value)
     after = _checkpoint_values(checkpoint, attendees)
-    changed = [name for name in before if before[name] != after[name]]
+    changed = [
+        name for name in before if _compared(name, before[name]) != _compared(name, after[name])
+    ]
     if not changed:
         return checkpoint
     if set(changed) & set(_CALENDAR_FIELDS):
@@ -146,8 +159,7 @@ def checkpoint_update(
         checkpoint,
         user,
         EventKind.CHECKPOINT_CHANGED,
-        "; ".join(f"{name}: {before[name]}" for name in changed),
-        "; ".join(f"{name}: {after[name]}" for name in changed),
+        {name: [before[name], after[name]] for name in changed},
     )
     return checkpoint
 
@@ -168,5 +180,11 @@ def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Chec
     checkpoint.save(update_fields=["cancelled_at", "sequence"])
     checkpoint_reminders_sync(checkpoint, now)
     owe_cancellation_notices(checkpoint, now)
-    _checkpoint_event(checkpoint, user, EventKind.CHECKPOINT_CANCELLED, _describe_time(checkpoint))
+    values = _checkpoint_values(checkpoint, checkpoint.attendees.all())
+    _checkpoint_event(
+        checkpoint,
+        user,
+        EventKind.CHECKPOINT_CANCELLED,
+        {name: [value, None] for name, value in values.items()},
+    )
     return checkpoint

@@ -1,11 +1,13 @@
 """Creating an engagement (a snapshot of the catalogue) and editing its details."""
 
+import datetime
+
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 
 from responsibilities.models import Responsibility
 
-from ..audit import event_record
+from ..audit import event_record, task_text_hash
 from ..models import Engagement, EventKind, Task
 
 
@@ -59,6 +61,11 @@ def _snapshot_catalogue(engagement: Engagement) -> int:
     return len(items)
 
 
+def task_text_hashes(tasks) -> dict[str, str]:
+    """Each task's text hash by its id (a string: JSON keys are), for the creation event."""
+    return {str(task.pk): task_text_hash(task) for task in tasks}
+
+
 @transaction.atomic
 def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -> Engagement:
     """Save a new engagement and snapshot the catalogue items that apply to it into tasks."""
@@ -69,7 +76,7 @@ def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -
         engagement_id=engagement.pk,
         actor=created_by,
         kind=EventKind.ENGAGEMENT_CREATED,
-        new_value=str(task_count),
+        changes={"tasks": task_count, "texts": task_text_hashes(engagement.tasks.all())},
     )
     engagement.refresh_from_db(fields=["audit_length", "audit_head"])
     return engagement
@@ -88,11 +95,14 @@ def engagement_update(
             engagement_id=engagement.pk,
             actor=changed_by,
             kind=EventKind.ENGAGEMENT_CHANGED,
-            old_value=_fields_text(before, changed_fields),
-            new_value=_fields_text(engagement, changed_fields),
+            changes={
+                name: [_as_data(getattr(before, name)), _as_data(getattr(engagement, name))]
+                for name in changed_fields
+            },
         )
     return engagement
 
 
-def _fields_text(instance, names) -> str:
-    return "; ".join(f"{name}: {getattr(instance, name)}" for name in names)
+def _as_data(value):
+    """A detail as JSON holds it: dates as ISO dates, the rest (text, numbers, yes/no) as is."""
+    return value.isoformat() if isinstance(value, datetime.date) else value

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fasttrack import bounds
+from responsibilities.audit import actor_name
 
 from ..audit import event_record
 from ..models import Checkpoint, Engagement, EventKind, Membership
@@ -18,11 +19,16 @@ from ..notifications.owing import (
 )
 
 
-def _member_label(membership: Membership) -> str:
-    user = membership.user
-    name = user.get_full_name() or user.get_username()
-    # Names only: the trail is kept for good and exported; the members page has addresses.
-    return f"{name} ({membership.get_party_display()}, {membership.get_role_display()})"
+def member_values(membership: Membership) -> dict:
+    """What the trail keeps of a member: codes, rendered in each reader's language, and the
+    name at the time. Names only: the trail is kept for good and exported; the members page
+    has addresses. verify_audit holds the membership to the last of these."""
+    return {
+        "user": membership.user_id,
+        "name": actor_name(membership.user),
+        "party": membership.party,
+        "role": membership.role,
+    }
 
 
 @transaction.atomic
@@ -75,7 +81,7 @@ def member_add(*, membership: Membership, added_by: AbstractBaseUser) -> Members
         engagement_id=membership.engagement_id,
         actor=added_by,
         kind=EventKind.MEMBER_ADDED,
-        new_value=_member_label(membership),
+        changes=member_values(membership),
     )
     return membership
 
@@ -90,8 +96,7 @@ def member_change(*, membership: Membership, changed_by: AbstractBaseUser) -> Me
         engagement_id=membership.engagement_id,
         actor=changed_by,
         kind=EventKind.MEMBER_CHANGED,
-        old_value=_member_label(before),
-        new_value=_member_label(membership),
+        changes={"old": member_values(before), "new": member_values(membership)},
     )
     return membership
 
@@ -103,7 +108,7 @@ def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> No
     They leave the meetings still to come, and nothing more about the engagement is sent to
     them: their waiting notifications are withdrawn.
     """
-    label = _member_label(membership)
+    values = member_values(membership)
     engagement_id, user = membership.engagement_id, membership.user
     membership.delete()
     now = timezone.now()
@@ -120,5 +125,5 @@ def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> No
         engagement_id=engagement_id,
         actor=removed_by,
         kind=EventKind.MEMBER_REMOVED,
-        old_value=label,
+        changes=values,
     )

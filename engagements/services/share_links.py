@@ -15,6 +15,16 @@ from ..audit import event_record
 from ..models import Engagement, EventKind, ShareLink
 
 
+def share_link_values(link: ShareLink) -> dict:
+    """What its events say of a link; verify_audit holds the row to the last of them."""
+    return {
+        "link": link.pk,
+        "label": link.label,
+        "expires_on": link.last_day.isoformat(),
+        "expires_at": link.expires_at.astimezone(datetime.UTC).isoformat(),
+    }
+
+
 @transaction.atomic
 def share_link_create(
     *, engagement: Engagement, user: AbstractBaseUser, label: str, expires_on: date
@@ -43,7 +53,7 @@ def share_link_create(
         engagement_id=engagement.pk,
         actor=user,
         kind=EventKind.SHARE_LINK_CREATED,
-        new_value=f"{link.label} (expires {expires_on.isoformat()})",
+        changes=share_link_values(link),
     )
     return link, token
 
@@ -60,6 +70,9 @@ def share_link_revoke(*, link: ShareLink, user: AbstractBaseUser) -> ShareLink:
         engagement_id=link.engagement_id,
         actor=user,
         kind=EventKind.SHARE_LINK_REVOKED,
-        old_value=link.label,
+        changes={
+            **share_link_values(link),
+            "revoked_at": link.revoked_at.astimezone(datetime.UTC).isoformat(),
+        },
     )
     return link

@@ -61,8 +61,7 @@ def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
         task=task,
         actor=user,
         kind=EventKind.NOTE_CHANGED,
-        old_value=old_note,
-        new_value=note,
+        changes={"old": old_note, "new": note},
     )
     return task
 
@@ -92,7 +91,9 @@ def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | No
         task=task,
         actor=user,
         kind=EventKind.DUE_DATE_CHANGED,
-        old_value=old_date.isoformat() if old_date else "",
-        new_value=due_date.isoformat() if due_date else "",
+        changes={
+            "old": old_date.isoformat() if old_date else None,
+            "new": due_date.isoformat() if due_date else None,
+        },
     )
     return task

@@ -4,13 +4,14 @@ import csv
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse, StreamingHttpResponse
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
 from fasttrack.formatting import iso_timestamp
 
 from ..access import get_checkpoint_for_user, get_engagement_for_user
 from ..calendar import checkpoint_ics
+from ..event_text import event_change_text
 from ..selectors.activity import engagement_audit_events
 from ..selectors.portfolio import portfolio_rows
 from .portfolio import portfolio_filters
@@ -60,12 +61,16 @@ _AUDIT_HEADER = [
     "kind",
     "task",
     "checkpoint",
-    "old_value",
-    "new_value",
+    "change",
     "reason",
     "previous_hash",
     "hash",
 ]
+
+
+def _iso_moment(moment) -> str:
+    """ISO 8601 in the reader's time zone, to the second (what a spreadsheet reads)."""
+    return timezone.localtime(moment).replace(microsecond=0).isoformat()
 
 
 @login_required
@@ -73,25 +78,29 @@ def audit_csv(request, pk):
     access = get_engagement_for_user(request.user, pk)
     access.require(access.can_download_audit)
     events = engagement_audit_events(access.engagement, newest_first=False)
-    rows = (
-        [
-            event.sequence,
-            event.created_at.isoformat(),
-            event.actor_name,
-            event.party,
-            event.on_behalf_of,
-            event.kind,
-            event.task.text_pt if event.task else "",
-            event.checkpoint.title if event.checkpoint else "",
-            event.old_value,
-            event.new_value,
-            event.reason,
-            event.previous_hash,
-            event.hash,
-        ]
-        for event in events.iterator()
-    )
-    return _csv_download(_AUDIT_HEADER, rows, f"audit-engagement-{access.engagement.pk}.csv")
+    # The rows are made while the response streams, after the middleware has put the
+    # reader's time zone back: keep the reader's language and zone for them.
+    language, zone = translation.get_language(), timezone.get_current_timezone()
+
+    def rows():
+        with translation.override(language), timezone.override(zone):
+            for event in events.iterator():
+                yield [
+                    event.sequence,
+                    _iso_moment(event.created_at),
+                    event.actor_name,
+                    event.party,
+                    event.on_behalf_of,
+                    event.kind,
+                    event.task.text_pt if event.task else "",
+                    event.checkpoint.title if event.checkpoint else "",
+                    event_change_text(event, export=True),
+                    event.reason,
+                    event.previous_hash,
+                    event.hash,
+                ]
+
+    return _csv_download(_AUDIT_HEADER, rows(), f"audit-engagement-{access.engagement.pk}.csv")
 
 
 @login_required

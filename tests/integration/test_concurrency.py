@@ -51,8 +51,8 @@ def test_two_notes_at_once_keep_both_events_and_the_last_one_wins(task, carla, m
     assert len(notes) == 2 * ROUNDS
     # No update was lost: each change starts from the note the previous one left.
     for before, after in zip(notes, notes[1:], strict=False):
-        assert after.old_value == before.new_value
-    assert Task.objects.get(pk=task.pk).note == notes[-1].new_value
+        assert after.changes["old"] == before.changes["new"]
+    assert Task.objects.get(pk=task.pk).note == notes[-1].changes["new"]
     task.engagement.refresh_from_db()
     assert engagement_chain_problems(task.engagement) == []
 

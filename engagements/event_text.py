@@ -1,0 +1,181 @@
+"""What an event changed, told to each reader in their language and time zone.
+
+Events keep what changed as data (`ActivityEvent.changes`, covered by the hash), like the admin's
+LogEntry, because the trail is read for years by people in other languages and time zones:
+
+| kind | changes |
+|---|---|
+| task_done, task_reopened | {} |
+| note_changed | {"old": text, "new": text} |
+| due_date_changed | {"old": ISO date or null, "new": ISO date or null} |
+| checkpoint_scheduled, _changed, _cancelled | {field: [old, new]}: scheduling goes from null, a
+  cancellation to null; times ISO UTC, phase and kind as codes, attendees [{"id", "name"}] |
+| member_added, member_removed | {"user": id, "name": name then, "party": code, "role": code} |
+| member_changed | {"old": member, "new": member} |
+| engagement_changed | {field: [old, new]}: dates ISO, yes/no as booleans |
+| share_link_created, _revoked | {"link": id, "label", "expires_on": ISO date, "expires_at": ISO
+  UTC}, and "revoked_at" when revoked |
+| engagement_created | {"tasks": count, "texts": {task id: SHA-256 of its texts}} |
+
+Events written before `changes` existed hold text in old_value/new_value and read as stored.
+"""
+
+import datetime
+
+from django.db import models
+from django.utils import formats, timezone
+from django.utils.text import Truncator
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+
+from responsibilities.models import Party, Phase
+
+from .models import Checkpoint, CheckpointKind, Engagement, EventKind, Role, Task
+
+_FREE_TEXT_LIMIT = 80  # on pages; the CSV keeps whole texts
+
+
+class _Reader:
+    """Formats values for a page (the language's formats, local time, long texts cut) or for
+    the CSV (ISO 8601 without microseconds in the reader's time zone, texts whole)."""
+
+    def __init__(self, *, export: bool):
+        self.export = export
+
+    def text(self, value) -> str:
+        if not value:
+            return "–"
+        return value if self.export else Truncator(value).chars(_FREE_TEXT_LIMIT)
+
+    def date(self, value) -> str:
+        if not value:
+            return "–"
+        day = datetime.date.fromisoformat(value)
+        return day.isoformat() if self.export else formats.date_format(day, "DATE_FORMAT")
+
+    def moment(self, value) -> str:
+        if not value:
+            return "–"
+        local = timezone.localtime(datetime.datetime.fromisoformat(value))
+        if self.export:
+            return local.replace(microsecond=0).isoformat()
+        return formats.date_format(local, "DATETIME_FORMAT")
+
+
+def _label(choices, code) -> str:
+    return str(dict(choices).get(code, code)) if code else "–"
+
+
+def _member(values: dict) -> str:
+    return _("%(name)s (%(party)s, %(role)s)") % {
+        "name": values.get("name", ""),
+        "party": _label(Party.choices, values.get("party")),
+        "role": _label(Role.choices, values.get("role")),
+    }
+
+
+def _change(label, old: str, new: str) -> str:
+    return f"{label}: {old} → {new}"
+
+
+def _checkpoint_fields(changes: dict, reader: _Reader) -> str:
+    codes = [code for code in changes.get("phase", ()) if code]
+    phases = {phase.code: phase.name for phase in Phase.objects.filter(code__in=codes)}
+    shown = {
+        "phase": lambda code: phases.get(code, code) if code else "–",
+        "kind": lambda code: _label(CheckpointKind.choices, code),
+        "starts_at": reader.moment,
+        "ends_at": reader.moment,
+        "attendees": lambda people: (
+            ", ".join(person["name"] for person in people) if people else "–"
+        ),
+    }
+    return "; ".join(
+        _change(
+            Checkpoint._meta.get_field(name).verbose_name,
+            *(shown.get(name, reader.text)(value) for value in values),
+        )
+        for name, values in _in_form_order(Checkpoint, changes)
+    )
+
+
+def _in_form_order(model, changes: dict):
+    """The fields in the model's order: PostgreSQL's jsonb does not keep the written order."""
+    order = [field.name for field in model._meta.get_fields()]
+    return sorted(changes.items(), key=lambda item: order.index(item[0]))
+
+
+def _checkpoint_time(changes: dict, side: int, reader: _Reader) -> str:
+    return (
+        f"{reader.moment(changes['starts_at'][side])} – {reader.moment(changes['ends_at'][side])}"
+    )
+
+
+def _engagement_value(field, value, reader: _Reader) -> str:
+    if isinstance(value, bool):
+        return _("yes") if value else _("no")
+    if isinstance(field, models.DateField):
+        return reader.date(value)
+    return reader.text(str(value))
+
+
+def _engagement_fields(changes: dict, reader: _Reader) -> str:
+    fields = {name: Engagement._meta.get_field(name) for name in changes}
+    return "; ".join(
+        _change(
+            fields[name].verbose_name,
+            *(_engagement_value(fields[name], value, reader) for value in values),
+        )
+        for name, values in _in_form_order(Engagement, changes)
+    )
+
+
+def _share_link(changes: dict, reader: _Reader) -> str:
+    return _("%(label)s, until %(date)s") % {
+        "label": reader.text(changes["label"]),
+        "date": reader.date(changes["expires_on"]),
+    }
+
+
+def _task_field(name: str, shown_as: str):
+    def tell(changes: dict, reader: _Reader) -> str:
+        show = getattr(reader, shown_as)
+        label = Task._meta.get_field(name).verbose_name
+        return _change(label, show(changes["old"]), show(changes["new"]))
+
+    return tell
+
+
+_TELLERS = {
+    EventKind.ENGAGEMENT_CREATED: lambda changes, reader: ngettext(
+        "%(count)d task", "%(count)d tasks", changes["tasks"]
+    )
+    % {"count": changes["tasks"]},
+    EventKind.NOTE_CHANGED: _task_field("note", "text"),
+    EventKind.DUE_DATE_CHANGED: _task_field("due_date", "date"),
+    EventKind.CHECKPOINT_SCHEDULED: lambda changes, reader: _checkpoint_time(changes, 1, reader),
+    EventKind.CHECKPOINT_CHANGED: _checkpoint_fields,
+    EventKind.CHECKPOINT_CANCELLED: lambda changes, reader: _checkpoint_time(changes, 0, reader),
+    EventKind.MEMBER_ADDED: lambda changes, reader: _member(changes),
+    EventKind.MEMBER_REMOVED: lambda changes, reader: _member(changes),
+    EventKind.MEMBER_CHANGED: lambda changes, reader: (
+        f"{_member(changes['old'])} → {_member(changes['new'])}"
+    ),
+    EventKind.ENGAGEMENT_CHANGED: _engagement_fields,
+    EventKind.SHARE_LINK_CREATED: _share_link,
+    EventKind.SHARE_LINK_REVOKED: _share_link,
+}
+
+# Old text events of these kinds held a count or nothing worth showing beside the kind.
+_TEXT_NOT_SHOWN = {EventKind.TASK_DONE, EventKind.TASK_REOPENED, EventKind.ENGAGEMENT_CREATED}
+
+
+def event_change_text(event, *, export: bool = False) -> str:
+    """What the event changed, as a phrase in the active language ('' when the kind says it
+    all). `export` writes times as ISO 8601 and keeps long texts whole, for the CSV."""
+    reader = _Reader(export=export)
+    if event.changes:
+        return _TELLERS[event.kind](event.changes, reader)
+    if event.kind in _TEXT_NOT_SHOWN or not (event.old_value or event.new_value):
+        return ""
+    return f"{reader.text(event.old_value)} → {reader.text(event.new_value)}"

@@ -1,0 +1,189 @@
+"""Events keep what changed as data and tell it to each reader in their language and time zone."""
+
+import csv
+import datetime
+import io
+import re
+import zoneinfo
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import Profile
+from engagements.event_text import event_change_text
+from engagements.models import ActivityEvent, EventKind
+
+from .factories import record_every_kind
+
+NOW = datetime.datetime(2026, 11, 2, 12, 0, tzinfo=datetime.UTC)
+SAO_PAULO = zoneinfo.ZoneInfo("America/Sao_Paulo")
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T")
+FIELD_NAME = re.compile(r"\b[a-z]+_[a-z_]+:")  # starts_at:, start_date:, licence_count: …
+OTHER_LANGUAGE = {
+    "en": ["Cliente", "Leitor", "Gerente", "Avaliar", "Dezembro", " até ", " sim", "tarefas"],
+    "pt-br": ["Customer", "Viewer", "Manager", "Assess", "Dec", "until", " yes", " tasks"],
+}
+EXPECTED = {
+    "en": {
+        EventKind.ENGAGEMENT_CREATED: "{tasks} tasks",
+        EventKind.NOTE_CHANGED: "note: – → Aguardando o cliente",
+        EventKind.DUE_DATE_CHANGED: "due date: – → 15 Dec 2026",
+        EventKind.CHECKPOINT_SCHEDULED: "10 Nov 2026, 10:00 – 10 Nov 2026, 11:00",
+        EventKind.CHECKPOINT_CHANGED: (
+            "phase: Assess → Remediate; kind: Checkpoint call → Kick-off; "
+            "starts: 10 Nov 2026, 10:00 → 12 Nov 2026, 10:00; "
+            "ends: 10 Nov 2026, 11:00 → 12 Nov 2026, 11:30; "
+            "attendees: Carla → Carla, Nina"
+        ),
+        EventKind.CHECKPOINT_CANCELLED: "12 Nov 2026, 10:00 – 12 Nov 2026, 11:30",
+        EventKind.MEMBER_ADDED: "Nina (Customer, Viewer)",
+        EventKind.MEMBER_CHANGED: "Nina (Customer, Viewer) → Nina (Customer, Manager)",
+        EventKind.MEMBER_REMOVED: "Nina (Customer, Manager)",
+        EventKind.ENGAGEMENT_CHANGED: (
+            "customer organisation: Fabrikam → Fabrikam Brasil; "
+            "Federated identity (AD FS): no → yes; start date: 15 Sep 2026 → 20 Sep 2026"
+        ),
+        EventKind.SHARE_LINK_CREATED: "Diretoria, until 1 Dec 2026",
+        EventKind.SHARE_LINK_REVOKED: "Diretoria, until 1 Dec 2026",
+    },
+    "pt-br": {
+        EventKind.ENGAGEMENT_CREATED: "{tasks} tarefas",
+        EventKind.NOTE_CHANGED: "observação: – → Aguardando o cliente",
+        EventKind.DUE_DATE_CHANGED: "prazo: – → 15/12/2026",
+        EventKind.CHECKPOINT_SCHEDULED: ("10/11/2026 10:00 – 10/11/2026 11:00"),
+        EventKind.CHECKPOINT_CHANGED: (
+            "fase: Avaliar → Corrigir; "
+            "tipo: Chamada de ponto de verificação → Reunião de lançamento; "
+            "início: 10/11/2026 10:00 → 12/11/2026 10:00; "
+            "término: 10/11/2026 11:00 → 12/11/2026 11:30; "
+            "participantes: Carla → Carla, Nina"
+        ),
+        EventKind.CHECKPOINT_CANCELLED: ("12/11/2026 10:00 – 12/11/2026 11:30"),
+        EventKind.MEMBER_ADDED: "Nina (Cliente, Leitor)",
+        EventKind.MEMBER_CHANGED: "Nina (Cliente, Leitor) → Nina (Cliente, Gerente)",
+        EventKind.MEMBER_REMOVED: "Nina (Cliente, Gerente)",
+        EventKind.ENGAGEMENT_CHANGED: (
+            "organização do cliente: Fabrikam → Fabrikam Brasil; "
+            "Identidade federada (AD FS): não → sim; "
+            "data de início: 15/09/2026 → 20/09/2026"
+        ),
+        EventKind.SHARE_LINK_CREATED: "Diretoria, até 01/12/2026",
+        EventKind.SHARE_LINK_REVOKED: "Diretoria, até 01/12/2026",
+    },
+}
+
+
+@pytest.fixture(autouse=True)
+def default_language_after():
+    """A signed-in reader's language stays active in the thread after their request (the
+    middleware activates it): put the default back for the tests that follow."""
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture
+def every_kind(engagement, carla, ada, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    record_every_kind(engagement, manager=carla, admin=ada)
+    return engagement
+
+
+def told(engagement, language, *, export=False, zone=SAO_PAULO):
+    with translation.override(language), timezone.override(zone):
+        return {
+            event.kind: event_change_text(event, export=export)
+            for event in engagement.events.order_by("sequence")
+        }
+
+
+def test_new_events_keep_data_not_text(every_kind):
+    events = list(every_kind.events.all())
+    assert {event.kind for event in events} == set(EventKind.values)
+    assert all(event.old_value == event.new_value == "" for event in events)
+    added = every_kind.events.get(kind=EventKind.MEMBER_ADDED)
+    assert added.changes == {
+        "user": added.changes["user"],
+        "name": "Nina",
+        "party": "customer",
+        "role": "viewer",
+    }
+    changed = every_kind.events.get(kind=EventKind.CHECKPOINT_CHANGED).changes
+    assert changed["starts_at"] == ["2026-11-10T13:00:00+00:00", "2026-11-12T13:00:00+00:00"]
+    assert [person["name"] for person in changed["attendees"][1]] == ["Carla", "Nina"]
+
+
+@pytest.mark.parametrize("language", ["en", "pt-br"])
+def test_every_kind_reads_in_the_readers_language_and_time(every_kind, language):
+    texts = told(every_kind, language)
+    tasks = every_kind.tasks.count()
+    expected = {kind: text.format(tasks=tasks) for kind, text in EXPECTED[language].items()}
+    assert {kind: texts[kind] for kind in expected} == expected
+    assert texts[EventKind.TASK_DONE] == texts[EventKind.TASK_REOPENED] == ""
+    for text in texts.values():
+        assert not ISO_MOMENT.search(text) and not FIELD_NAME.search(text), text
+        assert not [word for word in OTHER_LANGUAGE[language] if word in text], text
+
+
+def test_times_follow_the_readers_time_zone(every_kind):
+    texts = told(every_kind, "en", zone=zoneinfo.ZoneInfo("Europe/Lisbon"))
+    assert texts[EventKind.CHECKPOINT_SCHEDULED] == "10 Nov 2026, 13:00 – 10 Nov 2026, 14:00"
+
+
+@pytest.mark.parametrize(
+    "language, present, absent",
+    [
+        ("en", "Nina (Customer, Manager)", "(Cliente, Gerente)"),
+        ("pt-br", "Nina (Cliente, Gerente)", "(Customer, Manager)"),
+    ],
+)
+def test_the_audit_page_and_activity_tell_changes_in_the_page_language(
+    client, carla, every_kind, language, present, absent
+):
+    Profile.objects.create(user=carla, language=language)
+    client.force_login(carla)
+    for url in (
+        reverse("engagement-audit", args=[every_kind.pk]),
+        reverse("engagement-detail", args=[every_kind.pk]),  # its activity log
+    ):
+        html = client.get(url).content.decode()
+        # The machine-readable <time datetime="…"> attributes are meant to be ISO.
+        shown = re.sub(r'datetime="[^"]*"', "", html)
+        assert not ISO_MOMENT.search(shown) and "starts_at:" not in shown, url
+        assert present in shown and absent not in shown, url
+
+
+def test_an_event_written_as_text_reads_as_stored(vera, engagement):
+    ActivityEvent.objects.create(
+        engagement=engagement,
+        sequence=2,
+        actor=vera,
+        actor_name="Vera",
+        kind=EventKind.MEMBER_ADDED,
+        new_value="Nina (Cliente, Leitor)",
+    )
+    ActivityEvent.objects.create(
+        engagement=engagement,
+        sequence=3,
+        kind=EventKind.DUE_DATE_CHANGED,
+        old_value="",
+        new_value="2026-12-15",
+    )
+    texts = told(engagement, "en")
+    assert texts[EventKind.MEMBER_ADDED] == "– → Nina (Cliente, Leitor)"
+    assert texts[EventKind.DUE_DATE_CHANGED] == "– → 2026-12-15"
+
+
+def test_the_csv_tells_changes_with_iso_times_to_the_second(client, carla, every_kind):
+    Profile.objects.create(user=carla, language="en")
+    client.force_login(carla)
+    response = client.get(reverse("engagement-audit-csv", args=[every_kind.pk]))
+    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    by_kind = {row["kind"]: row for row in rows}
+    assert by_kind["checkpoint_scheduled"]["change"] == (
+        "2026-11-10T10:00:00-03:00 – 2026-11-10T11:00:00-03:00"
+    )
+    assert by_kind["member_added"]["change"] == "Nina (Customer, Viewer)"
+    assert by_kind["due_date_changed"]["change"] == "due date: – → 2026-12-15"
+    for row in rows:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}", row["at"])
