@@ -42,6 +42,8 @@ class EngagementAccess:
     engagement: Engagement
     membership: Membership | None
     parties_with_manager: frozenset[str] = frozenset()
+    # Every member with their account, loaded once with the access check.
+    memberships: tuple[Membership, ...] = ()
     # Set when the engagement is seen through a share link, by someone without an account.
     share_link: ShareLink | None = None
 
@@ -67,6 +69,9 @@ class EngagementAccess:
     def can_change_task(self, task: Task) -> bool:
         return task.party in self.tickable_parties
 
+    # Whoever may tick a task answers for it, so they say who owns it.
+    can_assign_owner = can_change_task
+
     # Managers of either party may do these.
     can_edit_task_details = is_manager
     can_schedule_checkpoints = is_manager
@@ -84,6 +89,15 @@ class EngagementAccess:
         """Managers change a meeting until it starts or is cancelled."""
         return self.can_schedule_checkpoints and checkpoint.can_still_change(now)
 
+    def owner_choices(self) -> dict[str, list]:
+        """For each party, the accounts of its members: who may own that party's tasks."""
+        choices: dict[str, list] = {}
+        for membership in sorted(
+            self.memberships, key=lambda m: (m.user.first_name, m.user.get_username())
+        ):
+            choices.setdefault(membership.party, []).append(membership.user)
+        return choices
+
     def require(self, allowed: bool) -> None:
         if not allowed:
             raise PermissionDenied(_("Your role on this engagement does not allow this."))
@@ -97,7 +111,7 @@ def get_engagement_for_user(user, pk, *, write=False) -> EngagementAccess:
     engagement = Engagement.objects.filter(pk=pk).first() if user.is_authenticated else None
     if engagement is None:
         raise Http404(_("Engagement not found."))
-    memberships = list(Membership.objects.filter(engagement=engagement))
+    memberships = list(Membership.objects.filter(engagement=engagement).select_related("user"))
     mine = next((m for m in memberships if m.user_id == user.pk), None)
     if mine is None and not sees_every_engagement(user):
         raise Http404(_("Engagement not found."))
@@ -105,6 +119,7 @@ def get_engagement_for_user(user, pk, *, write=False) -> EngagementAccess:
         engagement=engagement,
         membership=mine,
         parties_with_manager=frozenset(m.party for m in memberships if m.role == Role.MANAGER),
+        memberships=tuple(memberships),
     )
     if write:
         access.require(access.is_manager)

@@ -133,7 +133,7 @@ def _moment(value: str | None):
 class _TrailState:
     """What the engagement's rows should be, read from its events in chain order.
 
-    Tasks start undone, with no note or due date; members and share links are held only to
+    Tasks start undone, with no note, due date or owner; members and share links are held only to
     events that carry their ids (older text events and rows made before the trail say nothing
     that can be checked)."""
 
@@ -160,6 +160,8 @@ class _TrailState:
             self._task(event)["done"] = kind == EventKind.TASK_DONE
         elif kind == EventKind.NOTE_CHANGED:
             self._task(event)["note"] = changes["new"] if changes else event.new_value
+        elif kind == EventKind.OWNER_CHANGED:
+            self._task(event)["owner_id"] = changes["new"]["id"] if changes["new"] else None
         elif kind == EventKind.DUE_DATE_CHANGED:
             new = changes["new"] if changes else event.new_value
             self._task(event)["due_date"] = datetime.date.fromisoformat(new) if new else None
@@ -172,8 +174,8 @@ class _TrailState:
             self.links[changes["link"]] = changes
 
 
-_TASK_START = {"done": False, "note": "", "due_date": None}
-_TASK_LABELS = {"done": "done", "note": "note", "due_date": "due date"}
+_TASK_START = {"done": False, "note": "", "due_date": None, "owner_id": None}
+_TASK_LABELS = {"done": "done", "note": "note", "due_date": "due date", "owner_id": "owner"}
 
 
 def _task_problems(engagement, state: _TrailState, name: str) -> list[str]:

@@ -8,6 +8,7 @@ LogEntry, because the trail is read for years by people in other languages and t
 | task_done, task_reopened | {} |
 | note_changed | {"old": text, "new": text} |
 | due_date_changed | {"old": ISO date or null, "new": ISO date or null} |
+| owner_changed | {"old": owner or null, "new": owner or null}; an owner is {"id", "name" then} |
 | checkpoint_scheduled, _changed, _cancelled | {field: [old, new]}: scheduling goes from null, a
   cancellation to null; times ISO UTC, phase and kind as codes, attendees [{"id", "name"}] |
 | member_added, member_removed | {"user": id, "name": name then, "party": code, "role": code} |
@@ -46,6 +47,9 @@ class _Reader:
         if not value:
             return "–"
         return value if self.export else Truncator(value).chars(_FREE_TEXT_LIMIT)
+
+    def person(self, value) -> str:
+        return value["name"] if value else "–"
 
     def date(self, value) -> str:
         if not value:
@@ -147,12 +151,13 @@ def _task_field(name: str, shown_as: str):
 
 
 _TELLERS = {
-    EventKind.ENGAGEMENT_CREATED: lambda changes, reader: ngettext(
-        "%(count)d task", "%(count)d tasks", changes["tasks"]
-    )
-    % {"count": changes["tasks"]},
+    EventKind.ENGAGEMENT_CREATED: lambda changes, reader: (
+        ngettext("%(count)d task", "%(count)d tasks", changes["tasks"])
+        % {"count": changes["tasks"]}
+    ),
     EventKind.NOTE_CHANGED: _task_field("note", "text"),
     EventKind.DUE_DATE_CHANGED: _task_field("due_date", "date"),
+    EventKind.OWNER_CHANGED: _task_field("owner", "person"),
     EventKind.CHECKPOINT_SCHEDULED: lambda changes, reader: _checkpoint_time(changes, 1, reader),
     EventKind.CHECKPOINT_CHANGED: _checkpoint_fields,
     EventKind.CHECKPOINT_CANCELLED: lambda changes, reader: _checkpoint_time(changes, 0, reader),

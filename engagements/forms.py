@@ -10,6 +10,7 @@ from responsibilities.models import Phase, Service
 
 from .models import CheckpointKind, Role
 from .selectors.checkpoints import engagement_member_users
+from .selectors.engagements import party_member_users
 from .selectors.portfolio import PORTFOLIO_SORTS
 from .status import COMPLETED
 
@@ -64,6 +65,22 @@ class TaskDueDateForm(forms.Form):
                 params={"date": self.engagement.purchase_date.isoformat()},
             )
         return due_date
+
+
+class TaskOwnerForm(forms.Form):
+    """The owner is chosen among the members of the task's party; empty gives it back."""
+
+    owner = forms.ModelChoiceField(
+        label=_("Owner"),
+        queryset=None,
+        required=False,
+        empty_label=_("nobody"),
+        error_messages={"invalid_choice": _("Only a member of the task's party can own it.")},
+    )
+
+    def __init__(self, *args, task, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = party_member_users(task.engagement_id, task.party)
 
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

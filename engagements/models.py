@@ -183,6 +183,15 @@ class Task(models.Model):
     due_date = models.DateField(
         _("due date"), null=True, blank=True, validators=[bounds.validate_date_in_window]
     )
+    # PROTECT: the trail names owners, so an account that owned a task is deactivated instead.
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("owner"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="owned_tasks",
+    )
     note = models.TextField(
         _("note"), blank=True, validators=bounds.multi_line(bounds.NOTE_MAX_LENGTH)
     )
@@ -225,6 +234,7 @@ class EventKind(models.TextChoices):
     ENGAGEMENT_CHANGED = "engagement_changed", _("changed the engagement's details")
     SHARE_LINK_CREATED = "share_link_created", _("created a share link")
     SHARE_LINK_REVOKED = "share_link_revoked", _("revoked a share link")
+    OWNER_CHANGED = "owner_changed", _("changed the owner")
 
 
 class ActivityEvent(models.Model):
@@ -401,6 +411,7 @@ class NotificationKind(models.TextChoices):
     TASK_OVERDUE = "task_overdue", _("task overdue")
     DIGEST = "digest", _("daily digest")
     INVITATION = "invitation", _("invitation")
+    TASK_ASSIGNED = "task_assigned", _("task assigned")
 
 
 class NotificationStatus(models.TextChoices):

@@ -26,6 +26,11 @@ urlpatterns = [
         name="task-set-note",
     ),
     path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/owner/",
+        tasks.task_set_owner,
+        name="task-set-owner",
+    ),
+    path(
         "engagements/<int:pk>/tasks/<int:task_pk>/due-date/",
         tasks.task_set_due_date,
         name="task-set-due-date",

@@ -13,7 +13,12 @@ from engagements.services.checkpoints import (
 from engagements.services.engagements import engagement_create, engagement_update
 from engagements.services.members import member_add, member_change, member_remove
 from engagements.services.share_links import share_link_create, share_link_revoke
-from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
+from engagements.services.tasks import (
+    task_set_done,
+    task_set_due_date,
+    task_set_note,
+    task_set_owner,
+)
 from responsibilities.models import Party, Phase
 
 PASSWORD = "secret-pass"
@@ -124,6 +129,8 @@ def record_every_kind(engagement, *, manager, admin):
         ),
         added_by=manager,
     )
+    # Given to the newcomer now, and back to nobody when they are removed below.
+    task_set_owner(task=task, user=manager, owner=newcomer)
     checkpoint = change_checkpoint(
         checkpoint,
         manager,

@@ -29,6 +29,7 @@ EXPECTED = {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tasks",
         EventKind.NOTE_CHANGED: "note: – → Aguardando o cliente",
         EventKind.DUE_DATE_CHANGED: "due date: – → 15 Dec 2026",
+        EventKind.OWNER_CHANGED: "owner: Nina → –",
         EventKind.CHECKPOINT_SCHEDULED: "10 Nov 2026, 10:00 – 10 Nov 2026, 11:00",
         EventKind.CHECKPOINT_CHANGED: (
             "phase: Assess → Remediate; kind: Checkpoint call → Kick-off; "
@@ -51,6 +52,7 @@ EXPECTED = {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tarefas",
         EventKind.NOTE_CHANGED: "observação: – → Aguardando o cliente",
         EventKind.DUE_DATE_CHANGED: "prazo: – → 15/12/2026",
+        EventKind.OWNER_CHANGED: "responsável: Nina → –",
         EventKind.CHECKPOINT_SCHEDULED: ("10/11/2026 10:00 – 10/11/2026 11:00"),
         EventKind.CHECKPOINT_CHANGED: (
             "fase: Avaliar → Corrigir; "

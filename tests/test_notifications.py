@@ -27,7 +27,7 @@ from engagements.notifications.sending import (
 )
 from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
 from engagements.services.members import member_remove
-from engagements.services.tasks import task_set_done, task_set_due_date
+from engagements.services.tasks import task_set_done, task_set_due_date, task_set_owner
 from engagements.tasks import dispatch_notifications, queue_daily_notifications
 from responsibilities.models import Party, Phase
 
@@ -277,6 +277,38 @@ def test_the_day_after_an_open_task_is_due_its_managers_hear_it_is_overdue(
     dispatch()
     assert sent_to("task-overdue") == ["carla@example.com"]
     assert due_task.text_pt[:40] in mail.outbox[0].subject
+
+
+def test_a_task_with_an_owner_tells_the_owner_not_the_managers(
+    clock, engagement, due_task, carla, vera
+):
+    task_set_owner(task=due_task, user=carla, owner=vera)
+    Notification.objects.filter(kind=NotificationKind.TASK_ASSIGNED).delete()
+    clock(at("2026-11-09 08:00"))
+    run_daily_and_dispatch()
+    assert sent_to("task-due-tomorrow") == ["vera@example.com"]
+    vera.is_active = False
+    vera.save()
+    clock(at("2026-11-11 08:10"))
+    run_daily_and_dispatch()
+    assert sent_to("task-overdue") == ["carla@example.com"]  # an owner who left: the managers
+
+
+def test_the_digest_and_the_agenda_say_whom_each_open_task_waits_on(
+    clock, engagement, due_task, checkpoint, carla, vera
+):
+    assessed = engagement.tasks.filter(party=Party.CUSTOMER, phase__code="avaliar").first()
+    for task in (due_task, assessed):
+        task_set_owner(task=task, user=carla, owner=vera)
+    clock(at("2026-11-09 10:00"))
+    queue_digests(now=timezone.now())
+    dispatch()
+    to_carla = [m for m in mail.outbox if m.to == ["carla@example.com"]]
+    digest = next(m for m in to_carla if m.subject == "Seu resumo diário do FastTrack")
+    reminder = next(m for m in to_carla if m.subject.startswith("Lembrete:"))
+    assert "aguardando Vera (Cliente)" in digest.body
+    assert "aguardando Vera (Cliente)" in reminder.body
+    assert "aguardando Vera (Cliente)" in reminder.alternatives[0][0]
 
 
 def test_no_note_for_a_task_done_in_time(clock, engagement, due_task, carla):

@@ -70,6 +70,14 @@ def note(task_key):
     return act
 
 
+def assign_owner(task_key, owner_of):
+    def act(client, world):
+        task, owner = world[task_key], owner_of(world)
+        return client.post(url("task-set-owner", world, task.pk), {"owner": owner.pk})
+
+    return act
+
+
 def due_date(client, world):
     task = world["microsoft_task"]
     return client.post(url("task-set-due-date", world, task.pk), {"due_date": "2026-12-20"})
@@ -157,6 +165,16 @@ RULES = {
     ),
     "tick a Microsoft task": (
         tick("microsoft_task"),
+        True,
+        [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "give a customer task an owner": (
+        assign_owner("customer_task", lambda world: world["colleague"].user),
+        True,
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "give a Microsoft task an owner": (
+        assign_owner("microsoft_task", lambda world: world["users"]["microsoft manager"]),
         True,
         [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
     ),

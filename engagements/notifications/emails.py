@@ -40,6 +40,8 @@ def _compose(notification: Notification, now: datetime.datetime):
         return subject, {}, checkpoint_ics(checkpoint)
     if kind == NotificationKind.TASK_DUE_TOMORROW:
         return _("Due tomorrow: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
+    if kind == NotificationKind.TASK_ASSIGNED:
+        return _("Assigned to you: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
     if kind == NotificationKind.TASK_OVERDUE:
         return _("Overdue: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
     if kind == NotificationKind.INVITATION:

@@ -32,3 +32,8 @@ def digest_key(*, user_id: int, local_date: datetime.date) -> str:
 
 def invitation_key(*, membership_id: int) -> str:
     return f"invitation:{membership_id}"
+
+
+def task_assigned_key(*, task_id: int, event_id: int) -> str:
+    """One note per assignment: the event that made it is in the key."""
+    return f"task-assigned:{task_id}:{event_id}"

@@ -94,6 +94,19 @@ def owe_invitation(membership: Membership, now) -> None:
     )
 
 
+def owe_assignment_note(*, task: Task, assigned_by, event_id: int, now) -> None:
+    """A task's new owner is told, unless they took it themselves."""
+    if task.owner_id is None or task.owner_id == assigned_by.pk:
+        return
+    Notification.objects.create(
+        key=keys.task_assigned_key(task_id=task.pk, event_id=event_id),
+        kind=NotificationKind.TASK_ASSIGNED,
+        recipient_id=task.owner_id,
+        task=task,
+        due_at=now,
+    )
+
+
 def withdraw_member_notifications(*, engagement_id: int, user) -> None:
     """A removed member hears nothing more about the engagement."""
     Notification.objects.filter(
@@ -110,14 +123,19 @@ def _local_now(user_zones, user_id, now):
 
 
 def queue_task_due_notes(*, now: datetime.datetime) -> None:
-    """Owe the owner party's managers a note the day before a task is due and the day after.
+    """Owe a note the day before a task is due and the day after: to its owner when it has an
+    active one, to its party's managers otherwise.
 
-    Due from 08:00 in each manager's time zone on that day; keys make a second scan harmless.
+    Due from 08:00 in each recipient's time zone on that day; keys make a second scan harmless.
     """
     portal_today = timezone.localdate(now)
     # Time zones run about a day either side of the portal's.
     window = [portal_today + datetime.timedelta(days=d) for d in (-2, -1, 0, 1, 2)]
-    tasks = list(Task.objects.filter(done=False, due_date__in=window))
+    tasks = list(
+        Task.objects.filter(done=False, due_date__in=window)
+        .select_related("owner")
+        .only("pk", "engagement_id", "party", "due_date", "owner__id", "owner__is_active")
+    )
     if not tasks:
         return
     managers = Membership.objects.filter(
@@ -126,11 +144,17 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
     managers_of = {}
     for engagement_id, party, user_id in managers:
         managers_of.setdefault((engagement_id, party), []).append(user_id)
-    user_ids = {u for users in managers_of.values() for u in users}
+
+    def recipients(task) -> list[int]:
+        if task.owner is not None and task.owner.is_active:
+            return [task.owner_id]
+        return managers_of.get((task.engagement_id, task.party), [])
+
+    user_ids = {user_id for task in tasks for user_id in recipients(task)}
     zones = dict(Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "time_zone"))
     owed = []
     for task in tasks:
-        for user_id in managers_of.get((task.engagement_id, task.party), []):
+        for user_id in recipients(task):
             local = _local_now(zones, user_id, now)
             if local.hour < settings.DIGEST_HOUR:
                 continue

@@ -102,6 +102,11 @@ def _stale_reason(notification: Notification, now) -> tuple[str, str]:
             return NotificationStatus.DROPPED, "the checkpoint had already started"
     if notification.task is not None and notification.task.done:
         return NotificationStatus.DROPPED, "the task was done"
+    if (
+        notification.kind == NotificationKind.TASK_ASSIGNED
+        and notification.task.owner_id != notification.recipient_id
+    ):
+        return NotificationStatus.WITHDRAWN, "the task was given to someone else"
     recipient = notification.recipient
     if not recipient.is_active:
         return NotificationStatus.DROPPED, "the recipient's account is inactive"

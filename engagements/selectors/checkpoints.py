@@ -64,7 +64,11 @@ class CheckpointAgenda:
 def checkpoint_agenda(checkpoint: Checkpoint, now: datetime.datetime) -> CheckpointAgenda:
     """The phase's open tasks by party, what is overdue and what was done since the last
     meeting (four queries)."""
-    tasks = Task.objects.filter(engagement_id=checkpoint.engagement_id).order_by("position")
+    tasks = (
+        Task.objects.filter(engagement_id=checkpoint.engagement_id)
+        .select_related("owner")
+        .order_by("position")
+    )
     open_in_phase = list(tasks.filter(phase_id=checkpoint.phase_id, done=False))
     previous = (
         Checkpoint.objects.filter(

@@ -1,5 +1,7 @@
 """Reads of engagements and their members."""
 
+from django.contrib.auth import get_user_model
+
 from ..access import visible_engagements
 from ..models import Engagement
 
@@ -13,6 +15,15 @@ def engagement_memberships(engagement: Engagement):
     """The members with their accounts, by party, role and name."""
     return engagement.memberships.select_related("user").order_by(
         "party", "role", "user__first_name"
+    )
+
+
+def party_member_users(engagement_id: int, party: str):
+    """The accounts of one party's members, by name: who may own that party's tasks."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__engagement_id=engagement_id, memberships__party=party)
+        .order_by("first_name", "username")
     )
 
 

@@ -29,7 +29,7 @@ def engagement_task_groups(engagement: Engagement) -> list[TaskGroup]:
     """Tasks by phase, then party, then section, each parent followed by its sub-items."""
     tasks = list(
         Task.objects.filter(engagement=engagement)
-        .select_related("phase", "done_by")
+        .select_related("phase", "done_by", "owner")
         .order_by("position")
     )
     children: dict[int | None, list[Task]] = {}
@@ -65,9 +65,11 @@ def engagement_due_tasks(engagement: Engagement, today: datetime.date) -> DueTas
     """Open tasks past due, and those due within DUE_SOON_DAYS days, by party (one query)."""
     due = DueTasks(overdue={p: [] for p in PARTIES}, due_soon={p: [] for p in PARTIES})
     horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
-    for task in Task.objects.filter(
-        engagement=engagement, done=False, due_date__lte=horizon
-    ).order_by("due_date", "position"):
+    for task in (
+        Task.objects.filter(engagement=engagement, done=False, due_date__lte=horizon)
+        .select_related("owner")
+        .order_by("due_date", "position")
+    ):
         (due.overdue if task.due_date < today else due.due_soon)[task.party].append(task)
     return due
 
@@ -86,7 +88,7 @@ def user_due_tasks(user, today: datetime.date) -> list[DigestEntry]:
     horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     tasks = (
         Task.objects.filter(engagement__memberships__user=user, done=False, due_date__lte=horizon)
-        .select_related("engagement")
+        .select_related("engagement", "owner")
         .order_by("due_date", "position")
     )
     by_engagement = {

@@ -11,12 +11,13 @@ from fasttrack import bounds
 from responsibilities.audit import actor_name
 
 from ..audit import event_record
-from ..models import Checkpoint, Engagement, EventKind, Membership
+from ..models import Checkpoint, Engagement, EventKind, Membership, Task
 from ..notifications.owing import (
     checkpoint_reminders_sync,
     owe_invitation,
     withdraw_member_notifications,
 )
+from .tasks import task_set_owner
 
 
 def member_values(membership: Membership) -> dict:
@@ -105,11 +106,14 @@ def member_change(*, membership: Membership, changed_by: AbstractBaseUser) -> Me
 def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> None:
     """Take a person off the engagement (their account and their past events stay).
 
-    They leave the meetings still to come, and nothing more about the engagement is sent to
-    them: their waiting notifications are withdrawn.
+    Their tasks lose their owner, they leave the meetings still to come, and nothing more about
+    the engagement is sent to them: their waiting notifications are withdrawn.
     """
     values = member_values(membership)
     engagement_id, user = membership.engagement_id, membership.user
+    # Their tasks go back to the party first, each with an event of its own.
+    for task in Task.objects.filter(engagement_id=engagement_id, owner=user).order_by("pk"):
+        task_set_owner(task=task, user=removed_by, owner=None)
     membership.delete()
     now = timezone.now()
     upcoming = Checkpoint.objects.select_for_update().filter(

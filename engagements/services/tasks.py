@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 from fasttrack import bounds
 
 from ..audit import event_record, membership_party
-from ..models import EventKind, Task
+from ..models import EventKind, Membership, Task
+from ..notifications.owing import owe_assignment_note
 
 
 def _locked(task: Task) -> Task:
@@ -96,4 +97,40 @@ def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | No
             "new": due_date.isoformat() if due_date else None,
         },
     )
+    return task
+
+
+def owner_value(user) -> dict | None:
+    """An owner as the trail keeps it: the account, and the name it had then."""
+    if user is None:
+        return None
+    return {"id": user.pk, "name": user.get_full_name() or user.get_username()}
+
+
+@transaction.atomic
+def task_set_owner(
+    *, task: Task, user: AbstractBaseUser, owner: AbstractBaseUser | None, reason: str = ""
+) -> Task:
+    """Give the task to a member of its party (or to nobody); the new owner is emailed."""
+    if (
+        owner is not None
+        and not Membership.objects.filter(
+            engagement_id=task.engagement_id, user=owner, party=task.party
+        ).exists()
+    ):
+        raise ValidationError({"owner": _("Only a member of the task's party can own it.")})
+    task = _locked(task)
+    if task.owner_id == (owner.pk if owner else None):
+        return task
+    old_owner, task.owner = task.owner, owner
+    task.save(update_fields=["owner"])
+    event = event_record(
+        engagement_id=task.engagement_id,
+        task=task,
+        actor=user,
+        kind=EventKind.OWNER_CHANGED,
+        reason=reason,
+        changes={"old": owner_value(old_owner), "new": owner_value(owner)},
+    )
+    owe_assignment_note(task=task, assigned_by=user, event_id=event.pk, now=timezone.now())
     return task

@@ -3,6 +3,7 @@ them (say "Miguel" + U+202E + "gnp.exe") cannot make itself or the text after it
 another order. A builtin (fasttrack/settings.py), so every template has it."""
 
 from django import template
+from django.utils.translation import gettext as _
 
 from fasttrack.bounds import without_bidi_controls
 
@@ -15,6 +16,23 @@ def person(user) -> str:
     if user is None:
         return ""
     return without_bidi_controls(user.get_full_name() or user.get_username())
+
+
+@register.filter
+def of_party(members_by_party: dict, party: str) -> list:
+    """`owner_choices|of_party:task.party`: the people who may own that party's tasks."""
+    return members_by_party.get(party, [])
+
+
+@register.filter
+def waiting_on(task) -> str:
+    """Whom an open task waits on: its owner and their party, or the party alone."""
+    if task.owner_id:
+        return _("waiting on %(name)s (%(party)s)") % {
+            "name": person(task.owner),
+            "party": task.get_party_display(),
+        }
+    return _("waiting on the customer") if task.party == "customer" else _("waiting on Microsoft")
 
 
 @register.filter

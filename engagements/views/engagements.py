@@ -35,6 +35,7 @@ def engagement_detail(request, pk):
             "access": access,
             "engagement": engagement,
             "groups": engagement_task_groups(engagement),
+            "owner_choices": access.owner_choices(),
             "progress": engagement_progress(engagement, timezone.now()),
             "activity": engagement_recent_activity(engagement),
             "checkpoints": engagement_checkpoints(engagement, timezone.now()),

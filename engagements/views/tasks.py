@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..access import get_task_for_user
-from ..forms import TaskDoneForm, TaskDueDateForm, TaskNoteForm
+from ..forms import TaskDoneForm, TaskDueDateForm, TaskNoteForm, TaskOwnerForm
 from ..selectors.activity import engagement_recent_activity
 from ..selectors.status import engagement_progress
 from ..services import tasks as task_services
@@ -27,6 +27,7 @@ def _task_changed(request, access, task, *, error=None):
                 "engagement": access.engagement,
                 "task": task,
                 "error": error,
+                "owner_choices": access.owner_choices(),
                 "progress": engagement_progress(access.engagement, timezone.now()),
                 "activity": engagement_recent_activity(access.engagement),
             },
@@ -76,5 +77,19 @@ def task_set_due_date(request, pk, task_pk):
         return _task_changed(request, access, task, error=first_error(form))
     task = task_services.task_set_due_date(
         task=task, user=request.user, due_date=form.cleaned_data["due_date"]
+    )
+    return _task_changed(request, access, task)
+
+
+@login_required
+@require_POST
+def task_set_owner(request, pk, task_pk):
+    access, task = get_task_for_user(request.user, pk, task_pk, write=True)
+    access.require(access.can_assign_owner(task))
+    form = TaskOwnerForm(request.POST, task=task)
+    if not form.is_valid():
+        return _task_changed(request, access, task, error=first_error(form))
+    task = task_services.task_set_owner(
+        task=task, user=request.user, owner=form.cleaned_data["owner"]
     )
     return _task_changed(request, access, task)
