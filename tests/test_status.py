@@ -15,6 +15,7 @@ from django.utils import timezone, translation
 from accounts.models import Profile
 from engagements.models import Checkpoint, Engagement, Task
 from engagements.selectors.status import engagement_statuses
+from engagements.selectors.tasks import engagement_due_tasks, user_due_tasks
 from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.tasks import task_set_done, task_set_due_date
 from engagements.status import (
@@ -130,6 +131,15 @@ def test_a_cancelled_checkpoint_is_no_risk(fresh, carla):
     )
     assert kinds(reasons(fresh)) == ["checkpoint"]
     checkpoint_cancel(checkpoint=soon, user=carla)
+    assert reasons(fresh) == []
+
+
+def test_a_checkpoint_that_has_started_is_no_longer_the_next_one(fresh, carla, clock):
+    make_checkpoint(
+        fresh, carla, phase="avaliar", starts_at=timezone.now() + MINUTE, attendees=[carla]
+    )
+    assert kinds(reasons(fresh)) == ["checkpoint"]
+    clock(timezone.now() + MINUTE)
     assert reasons(fresh) == []
 
 
@@ -310,3 +320,24 @@ def test_the_dashboard_shows_each_rule_on_its_edge(client, fresh, carla, clock):
     make_checkpoint(fresh, carla, phase="avaliar", starts_at=now + DAYS_3 - MINUTE, attendees=[])
     section = dashboard_risk(client, fresh, carla)
     assert "<li>“Chamada” is in 3 days and Assess is only 0% done</li>" in section
+
+
+# What is due soon (not a risk, but the dashboard's and the digest's list): due today to 7 days.
+
+
+@pytest.mark.parametrize(
+    "days_ahead, soon, overdue",
+    [(-1, False, True), (0, True, False), (7, True, False), (8, False, False)],
+)
+def test_due_soon_is_today_to_seven_days_ahead(fresh, carla, days_ahead, soon, overdue):
+    today = timezone.localdate()
+    task = fresh.tasks.filter(party=Party.CUSTOMER).first()
+    task_set_due_date(task=task, user=carla, due_date=today + datetime.timedelta(days=days_ahead))
+    status = engagement_statuses([fresh], timezone.now())[fresh.pk]
+    assert sum(cell.due_soon for cell in status.cells.values()) == int(soon)
+    assert status.overdue == int(overdue)
+    due = engagement_due_tasks(fresh, today)
+    assert due.due_soon[Party.CUSTOMER] == ([task] if soon else [])
+    assert due.overdue[Party.CUSTOMER] == ([task] if overdue else [])
+    entries = user_due_tasks(carla, today)
+    assert sum(len(entry.due_soon) for entry in entries) == int(soon)
