@@ -8,11 +8,12 @@ An allowed write must add its event.
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
+from engagements.access import visible_engagements
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
@@ -351,6 +352,8 @@ def test_a_viewer_never_ticks_even_when_no_one_manages(client, solo, vera, party
         task = solo.tasks.filter(party=task_party).first()
         assert post_tick(client, solo, task).status_code == 403
     assert snapshot(solo) == before
+    page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
+    assert "/done/" not in page  # and no tick button either
 
 
 def test_the_buttons_follow_the_rules(client, world):
@@ -364,3 +367,14 @@ def test_the_buttons_follow_the_rules(client, world):
     html = client.get(url("engagement-detail", world)).content.decode()
     assert "/done/" not in html and "/note/" not in html
     assert url("engagement-share-links", world) not in html
+
+
+def test_staff_without_superuser_powers_read_every_engagement(client, world):
+    client.force_login(make_user("stella", is_staff=True))
+    assert client.get(url("engagement-detail", world)).status_code == 200
+    assert portfolio_lists_it(client, world).status_code == 200
+    assert tick("customer_task")(client, world).status_code == 403
+
+
+def test_no_one_signed_out_sees_any_engagement(world):
+    assert not visible_engagements(AnonymousUser()).exists()
