@@ -378,3 +378,13 @@ def test_staff_without_superuser_powers_read_every_engagement(client, world):
 
 def test_no_one_signed_out_sees_any_engagement(world):
     assert not visible_engagements(AnonymousUser()).exists()
+
+
+def test_a_manager_cannot_remove_themselves(client, world):
+    carla = world["users"]["customer manager"]
+    own = Membership.objects.get(engagement=world["engagement"], user=carla)
+    client.force_login(carla)
+    before = snapshot(world["engagement"])
+    response = client.post(url("member-remove", world, own.pk))
+    assert response.status_code == 403
+    assert snapshot(world["engagement"]) == before
