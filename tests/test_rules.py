@@ -1,23 +1,64 @@
 """Every cell of the README's rules table: who may do what to an engagement.
 
-Each action is a real request; a refusal must change nothing (the audit trail does not grow),
-and an allowed write must add its event.
+Each action is a real request; a refusal (and a read) must change nothing: every row of every
+table an action could touch is compared before and after, not only the audit trail's length.
+An allowed write must add its event.
 """
 
 import datetime
 
 import pytest
-from django.contrib.auth.models import Permission
+from django.contrib.auth.models import AnonymousUser, Permission
+from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements.models import ActivityEvent, Membership, Role
+from engagements.access import visible_engagements
+from engagements.models import (
+    ActivityEvent,
+    Checkpoint,
+    Membership,
+    Notification,
+    Role,
+    ShareLink,
+    Task,
+)
 from engagements.services.share_links import share_link_create
 from responsibilities.models import Party, Phase, Responsibility
 
 from .factories import make_engagement, make_user
 
 OK, FORBIDDEN, NOT_FOUND, TO_LOGIN = "ok", 403, 404, "login"
+
+
+def snapshot(engagement):
+    """Every row an action on the engagement could write, in a stable order."""
+
+    def rows(queryset):
+        return sorted(queryset.values(), key=lambda row: row["id"])
+
+    ours = Q(engagement=engagement)
+    return {
+        "tasks": rows(Task.objects.filter(ours)),
+        "memberships": rows(Membership.objects.filter(ours)),
+        "checkpoints": rows(Checkpoint.objects.filter(ours)),
+        "attendees": sorted(
+            Checkpoint.attendees.through.objects.filter(
+                checkpoint__engagement=engagement
+            ).values_list("checkpoint_id", "user_id")
+        ),
+        "share links": rows(ShareLink.objects.filter(ours)),
+        "notifications": rows(
+            Notification.objects.filter(
+                ours | Q(task__engagement=engagement) | Q(checkpoint__engagement=engagement)
+            )
+        ),
+        "events": rows(ActivityEvent.objects.filter(ours)),
+        "engagement": rows(type(engagement).objects.filter(pk=engagement.pk)),
+        "catalogue": rows(Responsibility.objects.all()),
+    }
+
+
 ROLES = ["customer manager", "microsoft manager", "customer viewer", "lead", "admin", "outsider"]
 
 
@@ -232,9 +273,11 @@ def test_the_rules_table(client, world, action, role):
     act, writes, outcomes = RULES[action]
     expected = outcomes[ROLES.index(role)]
     client.force_login(world["users"][role])
+    before = snapshot(world["engagement"])
     events_before = ActivityEvent.objects.filter(engagement=world["engagement"]).count()
     response = act(client, world)
     events_after = ActivityEvent.objects.filter(engagement=world["engagement"]).count()
+    after = snapshot(world["engagement"])
     if expected == OK:
         assert response.status_code in (200, 302), response.status_code
         if response.status_code == 302:
@@ -246,28 +289,89 @@ def test_the_rules_table(client, world, action, role):
         assert response["Location"].startswith(reverse("admin:login"))
     else:
         assert response.status_code == expected
-    if expected != OK:
-        assert events_after == events_before
+    if expected != OK or not writes and action != "edit the catalogue":
+        for table in before:
+            assert after[table] == before[table], f"{action} by {role} changed {table}"
     if action == "edit the catalogue" and expected != OK:
         assert Responsibility.objects.get(key="customer-avaliar-01").text_en != "Edited"
 
 
+def test_the_snapshot_sees_a_change_in_any_table(world):
+    """The comparison above would notice a refused write that slipped through anywhere."""
+    engagement = world["engagement"]
+    before = snapshot(engagement)
+    Task.objects.filter(pk=world["customer_task"].pk).update(note="slipped through")
+    ShareLink.objects.filter(pk=world["share_link"].pk).update(label="renamed")
+    Membership.objects.filter(pk=world["colleague"].pk).update(role=Role.MANAGER)
+    after = snapshot(engagement)
+    changed = {table for table in before if before[table] != after[table]}
+    assert changed == {"tasks", "share links", "memberships"}
+
+
+OTHER = {Party.CUSTOMER: Party.MICROSOFT, Party.MICROSOFT: Party.CUSTOMER}
+
+
+@pytest.fixture
+def solo(catalogue, carla, miguel, ada):
+    """An engagement with no members yet: each test chooses who manages what."""
+    return make_engagement(created_by=ada, customer="Solo", intune=True)
+
+
+def post_tick(client, engagement, task, done="1"):
+    return client.post(reverse("task-set-done", args=[engagement.pk, task.pk]), {"done": done})
+
+
+@pytest.mark.parametrize("party", [Party.CUSTOMER, Party.MICROSOFT])
 def test_a_manager_ticks_the_other_party_s_task_on_its_behalf_when_it_has_no_manager(
-    client, catalogue, carla, ada
+    client, solo, carla, vera, party
 ):
-    engagement = make_engagement(created_by=ada, customer="Solo", intune=True)
-    Membership.objects.create(
-        engagement=engagement, user=carla, party=Party.CUSTOMER, role=Role.MANAGER
-    )
-    task = engagement.tasks.filter(party=Party.MICROSOFT).first()
+    """Both ways round; a viewer of the other party does not count as its manager."""
+    other = OTHER[party]
+    Membership.objects.create(engagement=solo, user=carla, party=party, role=Role.MANAGER)
+    Membership.objects.create(engagement=solo, user=vera, party=other, role=Role.VIEWER)
+    task = solo.tasks.filter(party=other).first()
     client.force_login(carla)
-    response = client.post(reverse("task-set-done", args=[engagement.pk, task.pk]), {"done": "1"})
-    assert response.status_code == 302
-    event = engagement.events.get(kind="task_done")
-    assert (event.party, event.on_behalf_of) == (Party.CUSTOMER, Party.MICROSOFT)
-    client.force_login(carla)
-    page = client.get(reverse("engagement-audit", args=[engagement.pk])).content.decode()
+    assert post_tick(client, solo, task).status_code == 302
+    assert Task.objects.get(pk=task.pk).done
+    event = solo.events.get(kind="task_done")
+    assert (event.party, event.on_behalf_of, event.actor) == (party, other, carla)
+    assert post_tick(client, solo, task, done="0").status_code == 302
+    reopened = solo.events.get(kind="task_reopened")
+    assert (reopened.party, reopened.on_behalf_of) == (party, other)
+    own = solo.tasks.filter(party=party).first()
+    assert post_tick(client, solo, own).status_code == 302
+    assert solo.events.get(task=own, kind="task_done").on_behalf_of == ""
+    page = client.get(reverse("engagement-audit", args=[solo.pk])).content.decode()
     assert "em nome de" in page or "on behalf of" in page
+
+
+@pytest.mark.parametrize("party", [Party.CUSTOMER, Party.MICROSOFT])
+def test_once_the_other_party_has_a_manager_its_tasks_are_refused(
+    client, solo, carla, miguel, party
+):
+    other = OTHER[party]
+    Membership.objects.create(engagement=solo, user=carla, party=party, role=Role.MANAGER)
+    Membership.objects.create(engagement=solo, user=miguel, party=other, role=Role.MANAGER)
+    task = solo.tasks.filter(party=other).first()
+    client.force_login(carla)
+    before = snapshot(solo)
+    assert post_tick(client, solo, task).status_code == 403
+    assert snapshot(solo) == before
+    # The same manager's own party's tasks are still theirs.
+    assert post_tick(client, solo, solo.tasks.filter(party=party).first()).status_code == 302
+
+
+@pytest.mark.parametrize("party", [Party.CUSTOMER, Party.MICROSOFT])
+def test_a_viewer_never_ticks_even_when_no_one_manages(client, solo, vera, party):
+    Membership.objects.create(engagement=solo, user=vera, party=party, role=Role.VIEWER)
+    client.force_login(vera)
+    before = snapshot(solo)
+    for task_party in (party, OTHER[party]):
+        task = solo.tasks.filter(party=task_party).first()
+        assert post_tick(client, solo, task).status_code == 403
+    assert snapshot(solo) == before
+    page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
+    assert "/done/" not in page  # and no tick button either
 
 
 def test_the_buttons_follow_the_rules(client, world):
@@ -281,3 +385,24 @@ def test_the_buttons_follow_the_rules(client, world):
     html = client.get(url("engagement-detail", world)).content.decode()
     assert "/done/" not in html and "/note/" not in html
     assert url("engagement-share-links", world) not in html
+
+
+def test_staff_without_superuser_powers_read_every_engagement(client, world):
+    client.force_login(make_user("stella", is_staff=True))
+    assert client.get(url("engagement-detail", world)).status_code == 200
+    assert portfolio_lists_it(client, world).status_code == 200
+    assert tick("customer_task")(client, world).status_code == 403
+
+
+def test_no_one_signed_out_sees_any_engagement(world):
+    assert not visible_engagements(AnonymousUser()).exists()
+
+
+def test_a_manager_cannot_remove_themselves(client, world):
+    carla = world["users"]["customer manager"]
+    own = Membership.objects.get(engagement=world["engagement"], user=carla)
+    client.force_login(carla)
+    before = snapshot(world["engagement"])
+    response = client.post(url("member-remove", world, own.pk))
+    assert response.status_code == 403
+    assert snapshot(world["engagement"]) == before

@@ -152,3 +152,49 @@ def test_inviting_a_member_twice_says_so(client, carla, engagement, vera):
     assert response.status_code == 200
     assert vera.email in str(response.context["form"].errors)
     assert engagement.memberships.filter(user=vera).count() == 1
+
+
+MICROSECOND = datetime.timedelta(microseconds=1)
+
+
+def test_a_link_is_usable_until_the_microsecond_before_it_expires(shared, time_machine):
+    link, token = shared
+    assert link.is_usable(link.expires_at - MICROSECOND)
+    assert not link.is_usable(link.expires_at)
+    assert not link.is_usable(link.expires_at + MICROSECOND)
+    # Without an argument it asks the clock.
+    time_machine.move_to(link.expires_at - MICROSECOND, tick=False)
+    assert link.is_usable()
+    time_machine.move_to(link.expires_at, tick=False)
+    assert not link.is_usable()
+
+
+def test_a_revoked_link_is_refused_even_before_it_expires(carla, shared):
+    link, _token = shared
+    revoked = share_link_revoke(link=link, user=carla)
+    assert not revoked.is_usable(revoked.created_at)
+    assert not revoked.is_usable(revoked.expires_at - MICROSECOND)
+
+
+def test_the_page_opens_until_the_instant_of_expiry_and_answers_410_from_it(
+    client, shared, time_machine
+):
+    link, token = shared
+    time_machine.move_to(link.expires_at - MICROSECOND, tick=False)
+    response = client.get(share_url(token))
+    assert response.status_code == 200
+    assert "Comitê executivo" in response.content.decode()
+    time_machine.move_to(link.expires_at, tick=False)
+    response = client.get(share_url(token))
+    assert response.status_code == 410
+    assert "expir" in response.content.decode()
+
+
+def test_a_link_expires_at_the_midnight_that_ends_its_last_day(carla, engagement):
+    last_day = timezone.localdate() + datetime.timedelta(days=1)
+    link, _token = share_link_create(
+        engagement=engagement, user=carla, label="Diretoria", expires_on=last_day
+    )
+    assert timezone.localtime(link.expires_at).time() == datetime.time(0, 0)
+    assert timezone.localdate(link.expires_at) == last_day + datetime.timedelta(days=1)
+    assert link.last_day == last_day

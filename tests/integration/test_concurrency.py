@@ -1,4 +1,9 @@
-"""Two managers changing the same task at the same moment, on PostgreSQL, in real threads."""
+"""Managers changing tasks at the same moment, on PostgreSQL, in real threads.
+
+Two row locks keep concurrent writes apart: the task's (`_locked` in services/tasks.py), so two
+changes of one task see each other's result, and the engagement's (in audit.event_record), so
+two events never take the same place in the chain. Each has a test here that fails without it.
+"""
 
 import threading
 
@@ -23,8 +28,12 @@ def at_once(*requests):
         client = Client()
         client.force_login(user)
         barrier.wait()
-        statuses.append(client.post(url, data).status_code)
-        connection.close()
+        try:
+            statuses.append(client.post(url, data).status_code)
+        except Exception as error:  # e.g. an IntegrityError: the test reports it, not the thread
+            statuses.append(repr(error))
+        finally:
+            connection.close()
 
     threads = [threading.Thread(target=post, args=request) for request in requests]
     for thread in threads:
@@ -73,3 +82,40 @@ def test_a_tick_and_a_due_date_at_once_both_stick(task, carla, miguel):
     assert task.events.filter(kind="due_date_changed").count() == ROUNDS
     task.engagement.refresh_from_db()
     assert engagement_chain_problems(task.engagement) == []
+
+
+def test_the_same_tick_sent_at_once_changes_the_task_once(task, carla):
+    """The task lock: without it each request reads the task still open and logs its own tick."""
+    url = reverse("task-set-done", args=[task.engagement_id, task.pk])
+    for round_number in range(ROUNDS):
+        wanted = str((round_number + 1) % 2)
+        statuses = at_once(*[(carla, url, {"done": wanted})] * 4)
+        assert statuses == [302] * 4
+        assert Task.objects.get(pk=task.pk).done == bool(int(wanted))
+    changes = task.events.filter(kind__in=["task_done", "task_reopened"]).order_by("sequence")
+    assert [event.kind for event in changes] == ["task_done", "task_reopened"] * 2 + ["task_done"]
+    task.engagement.refresh_from_db()
+    assert engagement_chain_problems(task.engagement) == []
+
+
+def test_ticks_of_different_tasks_at_once_each_take_their_own_place_in_the_chain(
+    engagement, postgres_db, carla, miguel
+):
+    """The engagement lock: without it two appends read the same head and collide."""
+    customer = list(engagement.tasks.filter(party=Party.CUSTOMER).order_by("position")[:12])
+    microsoft = list(engagement.tasks.filter(party=Party.MICROSOFT).order_by("position")[:12])
+    length_before = engagement.events.count()
+    for round_number in range(3):
+        batch = slice(4 * round_number, 4 * round_number + 4)
+        requests = [
+            (user, reverse("task-set-done", args=[engagement.pk, t.pk]), {"done": "1"})
+            for user, tasks in ((carla, customer), (miguel, microsoft))
+            for t in tasks[batch]
+        ]
+        assert at_once(*requests) == [302] * len(requests)
+    assert Task.objects.filter(pk__in=[t.pk for t in customer + microsoft], done=True).count() == 24
+    sequences = list(engagement.events.order_by("sequence").values_list("sequence", flat=True))
+    assert sequences == list(range(1, length_before + 24 + 1))
+    engagement.refresh_from_db()
+    assert engagement.audit_length == length_before + 24
+    assert engagement_chain_problems(engagement) == []
