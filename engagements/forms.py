@@ -83,6 +83,41 @@ class TaskOwnerForm(forms.Form):
         self.fields["owner"].queryset = party_member_users(task.engagement_id, task.party)
 
 
+class TaskBulkForm(forms.Form):
+    """One change for several tasks: those ticked, or all that match the page's filters."""
+
+    ACTIONS = [
+        ("done", _("mark done")),
+        ("not_done", _("mark not done")),
+        ("due_date", _("set the due date")),
+        ("owner", _("set the owner")),
+    ]
+    action = forms.ChoiceField(choices=ACTIONS)
+    tasks = forms.TypedMultipleChoiceField(coerce=int, required=False)
+    all_matching = forms.BooleanField(required=False)
+    filters = forms.CharField(required=False, max_length=1000)
+    due_date = forms.DateField(required=False, validators=[bounds.validate_date_in_window])
+    owner = forms.ModelChoiceField(
+        queryset=None,
+        required=False,
+        error_messages={"invalid_choice": _("Only a member of the task's party can own it.")},
+    )
+
+    def __init__(self, *args, engagement, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["owner"].queryset = engagement_member_users(engagement)
+        # Any id is accepted here; the view keeps only the engagement's own tasks.
+        self.fields["tasks"].valid_value = lambda value: str(value).isdigit()
+
+    def clean(self):
+        cleaned = super().clean()
+        if not cleaned.get("tasks") and not cleaned.get("all_matching"):
+            raise forms.ValidationError(_("Tick the tasks to change, or choose all matching."))
+        if cleaned.get("action") == "due_date" and not cleaned.get("due_date"):
+            self.add_error("due_date", _("Choose the due date to set."))
+        return cleaned
+
+
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 LARGEST_ID = 2**63 - 1
 

@@ -63,6 +63,14 @@ class PhaseProgress:
 class EngagementProgress:
     phases: list[PhaseProgress]
 
+    def done_phases(self) -> set:
+        """The phases (not the general items) whose every task is done."""
+        return {
+            row.phase
+            for row in self.phases
+            if row.phase and row.overall.total and row.overall.done == row.overall.total
+        }
+
     @property
     def overall(self) -> Tally:
         return Tally(

@@ -25,6 +25,7 @@ urlpatterns = [
         tasks.task_set_note,
         name="task-set-note",
     ),
+    path("engagements/<int:pk>/tasks/bulk/", tasks.tasks_bulk, name="tasks-bulk"),
     path(
         "engagements/<int:pk>/tasks/<int:task_pk>/owner/",
         tasks.task_set_owner,

@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "axes",
     "csp",
+    "django_filters",
     "fasttrack",
     "accounts",
     "responsibilities",

@@ -210,6 +210,13 @@ def notifications(h, carla, miguel):
                 due_at=now,
             ),
             Notification(
+                key=f"a{user.pk}",
+                kind=NotificationKind.TASK_ASSIGNED,
+                recipient=user,
+                task=h["task"],
+                due_at=now,
+            ),
+            Notification(
                 key=f"d{user.pk}", kind=NotificationKind.DIGEST, recipient=user, due_at=now
             ),
             Notification(

@@ -103,6 +103,7 @@ def engagement_urls(t):
         "task-set-done": ([e, task], {"done": "1"}),
         "task-set-note": ([e, task], {"note": "hacked"}),
         "task-set-due-date": ([e, task], {"due_date": "2026-12-31"}),
+        "tasks-bulk": ([e], {"action": "done", "tasks": [task]}),
         "task-set-owner": ([e, task], {"owner": t["task"].engagement.memberships.first().user_id}),
         "checkpoint-new": ([e], checkpoint_form()),
         "checkpoint-detail": ([e, checkpoint], None),

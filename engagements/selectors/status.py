@@ -12,9 +12,9 @@ from ..models import ActivityEvent, Checkpoint, Engagement, Task
 from ..status import DUE_SOON_DAYS, Cell, EngagementProgress, EngagementStatus
 
 
-def _new_statuses(engagements, now) -> dict[int, EngagementStatus]:
+def _new_statuses(engagements, now, phases=None) -> dict[int, EngagementStatus]:
     today = timezone.localdate(now)
-    phases = list(Phase.objects.order_by("order"))
+    phases = list(Phase.objects.order_by("order")) if phases is None else phases
     return {e.pk: EngagementStatus(engagement=e, phases=phases, today=today) for e in engagements}
 
 
@@ -76,8 +76,10 @@ def engagement_statuses(
     return statuses
 
 
-def engagement_progress(engagement: Engagement, now: datetime.datetime) -> EngagementProgress:
-    """Just the progress rows of one engagement (two queries)."""
-    statuses = _new_statuses([engagement], now)
+def engagement_progress(
+    engagement: Engagement, now: datetime.datetime, phases=None
+) -> EngagementProgress:
+    """Just the progress rows of one engagement (two queries, one when given the phases)."""
+    statuses = _new_statuses([engagement], now, phases)
     _load_task_cells(statuses, timezone.localdate(now))
     return statuses[engagement.pk].progress()

@@ -25,16 +25,20 @@ class TaskGroup:
         return Section(self.section).label if self.section else ""
 
 
-def engagement_task_groups(engagement: Engagement) -> list[TaskGroup]:
-    """Tasks by phase, then party, then section, each parent followed by its sub-items."""
+def engagement_task_groups(engagement: Engagement, tasks=None) -> list[TaskGroup]:
+    """Tasks by phase, then party, then section, each parent followed by its sub-items (one
+    query). `tasks` narrows them (a filtered queryset); a sub-item whose parent is filtered out
+    stands on its own."""
     tasks = list(
-        Task.objects.filter(engagement=engagement)
+        (Task.objects.filter(engagement=engagement) if tasks is None else tasks)
         .select_related("phase", "done_by", "owner")
         .order_by("position")
     )
+    shown = {task.pk for task in tasks}
     children: dict[int | None, list[Task]] = {}
     for task in tasks:
-        children.setdefault(task.parent_id, []).append(task)
+        parent = task.parent_id if task.parent_id in shown else None
+        children.setdefault(parent, []).append(task)
 
     def with_descendants(task):
         yield task
@@ -53,6 +57,31 @@ def engagement_task_groups(engagement: Engagement) -> list[TaskGroup]:
         )
         group.tasks.extend(with_descendants(top))
     return list(groups.values())
+
+
+@dataclass
+class PhaseSection:
+    """One phase's task groups on the task page (`phase` is None for general items)."""
+
+    phase: Phase | None
+    groups: list[TaskGroup]
+
+    @property
+    def anchor(self) -> str:
+        return f"phase-{self.phase.code if self.phase else 'general'}"
+
+    @property
+    def task_count(self) -> int:
+        return sum(len(group.tasks) for group in self.groups)
+
+
+def phase_sections(groups: list[TaskGroup]) -> list[PhaseSection]:
+    sections: list[PhaseSection] = []
+    for group in groups:
+        if not sections or sections[-1].phase != group.phase:
+            sections.append(PhaseSection(phase=group.phase, groups=[]))
+        sections[-1].groups.append(group)
+    return sections
 
 
 @dataclass

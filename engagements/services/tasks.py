@@ -134,3 +134,23 @@ def task_set_owner(
     )
     owe_assignment_note(task=task, assigned_by=user, event_id=event.pk, now=timezone.now())
     return task
+
+
+BULK_CHANGES = {
+    "done": lambda task, user, fields: task_set_done(task=task, user=user, done=True),
+    "not_done": lambda task, user, fields: task_set_done(task=task, user=user, done=False),
+    "due_date": lambda task, user, fields: task_set_due_date(
+        task=task, user=user, due_date=fields["due_date"]
+    ),
+    "owner": lambda task, user, fields: task_set_owner(task=task, user=user, owner=fields["owner"]),
+}
+
+
+@transaction.atomic
+def tasks_bulk_change(*, tasks: list[Task], user: AbstractBaseUser, action: str, **fields) -> int:
+    """Make one change to several tasks, each with its own event, in one transaction: a task
+    that refuses it undoes them all. Returns how many tasks were asked."""
+    change = BULK_CHANGES[action]
+    for task in sorted(tasks, key=lambda task: task.pk):
+        change(task, user, fields)
+    return len(tasks)

@@ -6,13 +6,16 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from responsibilities.models import Phase
+
 from ..access import EngagementAccess, get_engagement_for_user
 from ..charts import burnup_chart
+from ..filters import TaskFilter
 from ..selectors.activity import engagement_burnup, engagement_recent_activity
 from ..selectors.checkpoints import engagement_checkpoints
 from ..selectors.engagements import engagement_list_for
 from ..selectors.status import engagement_progress, engagement_statuses
-from ..selectors.tasks import engagement_due_tasks, engagement_task_groups
+from ..selectors.tasks import engagement_due_tasks, engagement_task_groups, phase_sections
 
 
 @login_required
@@ -28,15 +31,31 @@ def engagement_list(request):
 def engagement_detail(request, pk):
     access = get_engagement_for_user(request.user, pk)
     engagement = access.engagement
+    owner_choices = access.owner_choices()
+    phases = list(Phase.objects.order_by("order"))
+    task_filter = TaskFilter(
+        request.GET or None,
+        user=request.user,
+        members=[user for users in owner_choices.values() for user in users],
+        phases=phases,
+    )
+    groups = engagement_task_groups(engagement, task_filter.tasks_of(engagement))
+    sections = phase_sections(groups)
+    progress = engagement_progress(engagement, timezone.now(), phases)
     return render(
         request,
         "engagements/engagement_detail.html",
         {
             "access": access,
             "engagement": engagement,
-            "groups": engagement_task_groups(engagement),
-            "owner_choices": access.owner_choices(),
-            "progress": engagement_progress(engagement, timezone.now()),
+            "filter": task_filter,
+            "groups": groups,
+            "sections": sections,
+            "matching": sum(section.task_count for section in sections),
+            # A phase whose tasks are all done folds away unless a filter asks for tasks.
+            "folded": set() if task_filter.applied else progress.done_phases(),
+            "owner_choices": owner_choices,
+            "progress": progress,
             "activity": engagement_recent_activity(engagement),
             "checkpoints": engagement_checkpoints(engagement, timezone.now()),
         },

@@ -2,14 +2,21 @@
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, QueryDict
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
-from ..access import get_task_for_user
-from ..forms import TaskDoneForm, TaskDueDateForm, TaskNoteForm, TaskOwnerForm
+from responsibilities.models import Phase
+
+from ..access import get_engagement_for_user, get_task_for_user
+from ..filters import TaskFilter
+from ..forms import TaskBulkForm, TaskDoneForm, TaskDueDateForm, TaskNoteForm, TaskOwnerForm
+from ..models import Task
 from ..selectors.activity import engagement_recent_activity
 from ..selectors.status import engagement_progress
 from ..services import tasks as task_services
@@ -93,3 +100,62 @@ def task_set_owner(request, pk, task_pk):
         task=task, user=request.user, owner=form.cleaned_data["owner"]
     )
     return _task_changed(request, access, task)
+
+
+@login_required
+@require_POST
+def tasks_bulk(request, pk):
+    """One change to the ticked tasks, or to all that match the page's filters: all of them
+    or, if any is not the user's to change, none."""
+    access = get_engagement_for_user(request.user, pk, write=True)
+    engagement = access.engagement
+    form = TaskBulkForm(request.POST, engagement=engagement)
+    filters = QueryDict(form.data.get("filters", "")[:1000])
+    back = redirect(f"{reverse('engagement-detail', args=[pk])}?{filters.urlencode()}")
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return back
+    data = form.cleaned_data
+    if data["all_matching"]:
+        members = [user for users in access.owner_choices().values() for user in users]
+        task_filter = TaskFilter(
+            filters, user=request.user, members=members, phases=Phase.objects.order_by("order")
+        )
+        tasks = list(task_filter.tasks_of(engagement))
+    else:
+        tasks = list(Task.objects.filter(engagement=engagement, pk__in=data["tasks"]))
+        if len(tasks) != len(set(data["tasks"])):
+            raise Http404(_("This engagement has no such task."))
+    may_change = (
+        (lambda task: access.can_edit_task_details)
+        if data["action"] == "due_date"
+        else access.can_change_task
+    )
+    refused = [task for task in tasks if not may_change(task)]
+    if refused:
+        raise PermissionDenied(
+            ngettext(
+                "Nothing was changed: %(count)d of the chosen tasks is not yours to change.",
+                "Nothing was changed: %(count)d of the chosen tasks are not yours to change.",
+                len(refused),
+            )
+            % {"count": len(refused)}
+        )
+    try:
+        count = task_services.tasks_bulk_change(
+            tasks=tasks,
+            user=request.user,
+            action=data["action"],
+            due_date=data["due_date"],
+            owner=data["owner"],
+        )
+    except ValidationError as error:
+        messages.error(
+            request, _("Nothing was changed: %(why)s") % {"why": " ".join(error.messages)}
+        )
+        return back
+    messages.success(
+        request,
+        ngettext("%(count)d task changed.", "%(count)d tasks changed.", count) % {"count": count},
+    )
+    return back
