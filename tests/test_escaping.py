@@ -196,6 +196,13 @@ def notifications(h, carla, miguel):
                 due_at=now,
             ),
             Notification(
+                key=f"a{user.pk}",
+                kind=NotificationKind.TASK_ASSIGNED,
+                recipient=user,
+                task=h["task"],
+                due_at=now,
+            ),
+            Notification(
                 key=f"t{user.pk}",
                 kind=NotificationKind.TASK_DUE_TOMORROW,
                 recipient=user,
