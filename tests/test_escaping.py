@@ -196,6 +196,14 @@ def notifications(h, carla, miguel):
                 due_at=now,
             ),
             Notification(
+                key=f"u{user.pk}",
+                kind=NotificationKind.CHECKPOINT_UPDATED,
+                recipient=user,
+                checkpoint=checkpoint,
+                sequence=checkpoint.sequence,
+                due_at=now,
+            ),
+            Notification(
                 key=f"a{user.pk}",
                 kind=NotificationKind.TASK_ASSIGNED,
                 recipient=user,
