@@ -407,6 +407,7 @@ class Checkpoint(models.Model):
 class NotificationKind(models.TextChoices):
     CHECKPOINT_REMINDER = "checkpoint_reminder", _("checkpoint reminder")
     CHECKPOINT_CANCELLED = "checkpoint_cancelled", _("cancellation notice")
+    CHECKPOINT_UPDATED = "checkpoint_updated", _("checkpoint update")
     TASK_DUE_TOMORROW = "task_due_tomorrow", _("task due tomorrow")
     TASK_OVERDUE = "task_overdue", _("task overdue")
     DIGEST = "digest", _("daily digest")
@@ -428,9 +429,10 @@ class Notification(models.Model):
     """One email to one person, sent at most once: `key` is unique and a send claims the row.
 
     Keys: `checkpoint-reminder:<checkpoint>:<start timestamp>:<minutes before>:<user>`,
-    `checkpoint-cancelled:<checkpoint>:<user>`, `task-due-tomorrow:<task>:<due date>:<user>`,
-    `task-overdue:<task>:<due date>:<user>`, `digest:<user>:<local date>`,
-    `invitation:<membership>`.
+    `checkpoint-cancelled:<checkpoint>:<user>`, `checkpoint-updated:<checkpoint>:<sequence>:<user>`,
+    `task-due-tomorrow:<task>:<due date>:<user>`, `task-overdue:<task>:<due date>:<user>`,
+    `digest:<user>:<local date>`,
+    `invitation:<membership>`, `task-assigned:<task>:<event>`.
     """
 
     key = models.CharField(_("key"), max_length=200, unique=True)
@@ -469,6 +471,9 @@ class Notification(models.Model):
     # A reminder's checkpoint start when it was owed: a send checks the meeting still starts
     # then, so a reminder caught mid-send by a reschedule is never sent for the old time.
     owed_for = models.DateTimeField(_("owed for the start at"), null=True, blank=True)
+    # An update's checkpoint SEQUENCE when it was owed: a send checks it is still the current
+    # one, so an update a newer change superseded is never sent.
+    sequence = models.PositiveIntegerField(_("calendar sequence"), null=True, blank=True)
     due_at = models.DateTimeField(_("due"))
     status = models.CharField(
         _("status"),

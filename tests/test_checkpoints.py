@@ -168,6 +168,20 @@ def test_rescheduling_raises_the_sequence_and_renews_the_reminders(carla, miguel
     assert old_start.startswith("2026-11-10") and new_start.startswith("2026-11-12")
 
 
+def test_a_calendar_visible_change_owes_each_attendee_an_update_due_now(
+    carla, miguel, vera, engagement
+):
+    checkpoint = schedule(engagement, carla, [carla, miguel])
+    change_checkpoint(checkpoint, carla, location="Sala 3", attendees=[carla, vera])
+    updates = checkpoint.notifications.filter(kind=NotificationKind.CHECKPOINT_UPDATED)
+    assert sorted(updates.values_list("key", "recipient__username", "sequence", "due_at")) == [
+        (f"checkpoint-updated:{checkpoint.pk}:1:{carla.pk}", "carla", 1, NOW),
+        (f"checkpoint-updated:{checkpoint.pk}:1:{vera.pk}", "vera", 1, NOW),
+    ]
+    # Miguel, no longer invited, only loses his reminders.
+    assert not reminders(checkpoint).filter(recipient=miguel).exists()
+
+
 def test_a_new_agenda_updates_calendars_but_keeps_the_reminders(carla, engagement):
     checkpoint = schedule(engagement, carla, [carla])
     keys = set(reminders(checkpoint).values_list("key", flat=True))

@@ -196,6 +196,21 @@ def notifications(h, carla, miguel):
                 due_at=now,
             ),
             Notification(
+                key=f"u{user.pk}",
+                kind=NotificationKind.CHECKPOINT_UPDATED,
+                recipient=user,
+                checkpoint=checkpoint,
+                sequence=checkpoint.sequence,
+                due_at=now,
+            ),
+            Notification(
+                key=f"a{user.pk}",
+                kind=NotificationKind.TASK_ASSIGNED,
+                recipient=user,
+                task=h["task"],
+                due_at=now,
+            ),
+            Notification(
                 key=f"t{user.pk}",
                 kind=NotificationKind.TASK_DUE_TOMORROW,
                 recipient=user,
@@ -205,13 +220,6 @@ def notifications(h, carla, miguel):
             Notification(
                 key=f"o{user.pk}",
                 kind=NotificationKind.TASK_OVERDUE,
-                recipient=user,
-                task=h["task"],
-                due_at=now,
-            ),
-            Notification(
-                key=f"a{user.pk}",
-                kind=NotificationKind.TASK_ASSIGNED,
                 recipient=user,
                 task=h["task"],
                 due_at=now,

@@ -10,6 +10,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.models import Profile
+from engagements.calendar import checkpoint_ics
 from engagements.models import (
     Checkpoint,
     Notification,
@@ -56,6 +57,14 @@ def checkpoint(clock, engagement, carla, miguel):
 def dispatch():
     """One beat run; test settings make the sends it enqueues run inline."""
     dispatch_notifications.delay()
+
+
+def reminders_sent():
+    return [
+        m
+        for m in mail.outbox
+        if m.extra_headers["X-FastTrack-Notification"].startswith("checkpoint-reminder:")
+    ]
 
 
 def sent_to(kind=None):
@@ -207,11 +216,11 @@ def test_a_rescheduled_checkpoint_is_reminded_for_its_new_time_only(clock, check
     )
     clock(at("2026-11-10 09:00"))  # the old 1-hour moment
     dispatch()
-    assert len(mail.outbox) == 2
+    assert len(reminders_sent()) == 2  # (and carla had the update at once)
     clock(at("2026-11-11 10:00"))
     dispatch()
-    assert len(mail.outbox) == 3
-    assert mail.outbox[-1].to == ["carla@example.com"]
+    assert len(reminders_sent()) == 3
+    assert reminders_sent()[-1].to == ["carla@example.com"]
 
 
 def test_a_cancelled_checkpoint_sends_a_cancellation_and_no_reminder(clock, checkpoint, carla):
@@ -390,15 +399,19 @@ def test_a_reminder_to_someone_no_longer_a_member_is_dropped(clock, checkpoint, 
     )
 
 
-def sent_keys():
-    return sorted(m.extra_headers["X-FastTrack-Notification"] for m in mail.outbox)
+def sent_keys(kind="checkpoint-reminder:"):
+    return sorted(
+        key
+        for key in (m.extra_headers["X-FastTrack-Notification"] for m in mail.outbox)
+        if key.startswith(kind)
+    )
 
 
 def test_a_due_unsent_reminder_survives_an_agenda_change(clock, checkpoint, carla):
     clock(at("2026-11-09 10:05"))  # the 24-hour moment passed; no worker has sent it yet
     change_checkpoint(checkpoint, carla, agenda="1. Rede\n2. Identidade")
     dispatch()
-    assert sent_to() == ["carla@example.com", "miguel@example.com"]
+    assert sent_to("checkpoint-reminder") == ["carla@example.com", "miguel@example.com"]
 
 
 def test_a_due_reminder_refused_once_survives_an_agenda_change(clock, checkpoint, carla, settings):
@@ -409,7 +422,7 @@ def test_a_due_reminder_refused_once_survives_an_agenda_change(clock, checkpoint
     change_checkpoint(checkpoint, carla, agenda="1. Rede\n2. Identidade")
     clock(at("2026-11-09 10:01"))
     dispatch()
-    assert sent_to() == ["carla@example.com", "miguel@example.com"]
+    assert sent_to("checkpoint-reminder") == ["carla@example.com", "miguel@example.com"]
 
 
 def test_a_due_unsent_reminder_survives_another_members_removal(
@@ -683,3 +696,144 @@ def test_a_non_staff_user_cannot_reach_the_list_or_retry(client, carla, failed_d
     client.post(NOTIFICATIONS_ADMIN, {"action": "retry", "_selected_action": [failed_digest.pk]})
     failed_digest.refresh_from_db()
     assert failed_digest.status == NotificationStatus.FAILED
+
+
+# Updates: a change calendars must pick up is sent to the attendees at once.
+
+
+def updates_sent():
+    return [
+        m
+        for m in mail.outbox
+        if m.extra_headers["X-FastTrack-Notification"].startswith("checkpoint-updated:")
+    ]
+
+
+def attached_event(message):
+    ((name, content, mimetype),) = message.attachments
+    assert name == "checkpoint.ics" and mimetype.startswith("text/calendar")
+    calendar = Calendar.from_ical(content)
+    (event,) = calendar.walk("VEVENT")
+    return calendar, event
+
+
+def reschedule(checkpoint, user, start, **changes):
+    return change_checkpoint(
+        checkpoint,
+        user,
+        starts_at=at(start),
+        ends_at=at(start) + datetime.timedelta(hours=1),
+        **changes,
+    )
+
+
+def test_a_reschedule_sends_each_attendee_an_update_with_the_calendar_file_at_once(
+    clock, checkpoint, carla
+):
+    (original,) = Calendar.from_ical(checkpoint_ics(checkpoint)).walk("VEVENT")
+    reschedule(checkpoint, carla, "2026-11-12 15:00")
+    dispatch()
+    dispatch()  # the beat fired twice
+    assert sorted(m.to[0] for m in updates_sent()) == ["carla@example.com", "miguel@example.com"]
+    assert len(mail.outbox) == 2  # nothing else: the reminders wait for their moments
+    for message in updates_sent():
+        assert message.subject == "Atualizado: Revisão da lista de correção, 12/11/2026 15:00"
+        assert "12/11/2026 15:00" in message.body
+        html, mimetype = message.alternatives[0]
+        assert mimetype == "text/html" and "12/11/2026 15:00" in html
+        calendar, event = attached_event(message)
+        assert str(calendar["METHOD"]) == "REQUEST"
+        assert str(event["UID"]) == str(original["UID"])
+        assert event.decoded("SEQUENCE") > original.decoded("SEQUENCE")
+        assert event.decoded("DTSTART") == at("2026-11-12 15:00")
+
+
+def test_an_agenda_change_sends_an_update_too(clock, checkpoint, carla):
+    change_checkpoint(checkpoint, carla, agenda="1. Rede\n2. Identidade")
+    dispatch()
+    assert sorted(m.to[0] for m in updates_sent()) == ["carla@example.com", "miguel@example.com"]
+    _, event = attached_event(updates_sent()[0])
+    assert "2. Identidade" in str(event["DESCRIPTION"])
+    assert event.decoded("SEQUENCE") == 1
+
+
+def test_a_change_of_phase_or_kind_only_sends_no_update(clock, checkpoint, carla):
+    change_checkpoint(
+        checkpoint, carla, phase=Phase.objects.get(code="corrigir"), kind="verification"
+    )
+    dispatch()
+    assert mail.outbox == []
+    assert not checkpoint.notifications.filter(kind=NotificationKind.CHECKPOINT_UPDATED).exists()
+
+
+def test_only_the_newest_of_two_quick_updates_is_delivered(clock, checkpoint, carla):
+    reschedule(checkpoint, carla, "2026-11-12 15:00")
+    reschedule(checkpoint, carla, "2026-11-13 09:00")
+    dispatch()
+    assert sorted(m.to[0] for m in updates_sent()) == ["carla@example.com", "miguel@example.com"]
+    for message in updates_sent():
+        assert "13/11/2026 09:00" in message.subject
+        _, event = attached_event(message)
+        assert event.decoded("SEQUENCE") == 2
+    older = checkpoint.notifications.filter(kind=NotificationKind.CHECKPOINT_UPDATED, sequence=1)
+    assert (
+        sorted(older.values_list("status", "last_error"))
+        == [(NotificationStatus.WITHDRAWN, "a newer update supersedes it")] * 2
+    )
+
+
+def test_an_update_held_by_the_mail_server_during_a_newer_change_is_never_sent(
+    clock, checkpoint, carla, settings, monkeypatch
+):
+    reschedule(checkpoint, carla, "2026-11-12 15:00")
+    first = checkpoint.notifications.get(kind=NotificationKind.CHECKPOINT_UPDATED, recipient=carla)
+    settings.EMAIL_BACKEND = "tests.support.HeldEmailBackend"
+    monkeypatch.setattr(
+        HeldEmailBackend, "while_held", lambda: reschedule(checkpoint, carla, "2026-11-13 09:00")
+    )
+    monkeypatch.setattr(HeldEmailBackend, "refuse", True)
+    notification_send(notification_id=first.pk)  # held, changed meanwhile, refused
+    clock(at("2026-11-02 13:00"))  # its retry is long due
+    dispatch()
+    first.refresh_from_db()
+    assert first.status == NotificationStatus.WITHDRAWN
+    assert [event.decoded("SEQUENCE") for _, event in map(attached_event, updates_sent())] == [
+        2,
+        2,
+    ]
+
+
+def test_a_cancellation_withdraws_the_pending_update_and_says_it_all(clock, checkpoint, carla):
+    reschedule(checkpoint, carla, "2026-11-12 15:00")
+    checkpoint_cancel(checkpoint=checkpoint, user=carla)
+    updates = checkpoint.notifications.filter(kind=NotificationKind.CHECKPOINT_UPDATED)
+    assert set(updates.values_list("status", flat=True)) == {NotificationStatus.WITHDRAWN}
+    dispatch()
+    assert updates_sent() == []
+    assert sent_to("checkpoint-cancelled") == ["carla@example.com", "miguel@example.com"]
+
+
+def test_an_attendee_removed_by_the_change_gets_no_update(clock, checkpoint, carla):
+    reschedule(checkpoint, carla, "2026-11-12 15:00", attendees=[carla])
+    dispatch()
+    assert sent_to() == ["carla@example.com"]
+
+
+def test_the_update_is_in_the_attendees_language_and_time_zone(clock, checkpoint, carla, miguel):
+    Profile.objects.create(user=miguel, language="en", time_zone="Europe/Lisbon")
+    reschedule(checkpoint, carla, "2026-11-12 15:00")
+    dispatch()
+    english = next(m for m in updates_sent() if m.to == ["miguel@example.com"])
+    portuguese = next(m for m in updates_sent() if m.to == ["carla@example.com"])
+    assert english.subject == "Updated: Revisão da lista de correção, 12 Nov 2026, 18:00"
+    assert "has changed" in english.body and "12 Nov 2026, 18:00" in english.body
+    assert "Europe/Lisbon" in english.body
+    assert portuguese.subject.startswith("Atualizado:")
+    assert "foi alterado" in portuguese.body
+
+
+def test_an_update_whose_meeting_started_is_dropped(clock, checkpoint, carla):
+    reschedule(checkpoint, carla, "2026-11-02 14:00")
+    clock(at("2026-11-02 14:05"))  # workers were down until after the start
+    dispatch()
+    assert updates_sent() == []

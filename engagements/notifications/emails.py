@@ -35,6 +35,12 @@ def _compose(notification: Notification, now: datetime.datetime):
         }
         context = {"agenda": checkpoint_agenda(checkpoint, now)}
         return subject, context, checkpoint_ics(checkpoint)
+    if kind == NotificationKind.CHECKPOINT_UPDATED:
+        subject = _("Updated: %(title)s, %(when)s") % {
+            "title": one_line(checkpoint.title),
+            "when": format_datetime(checkpoint.starts_at),
+        }
+        return subject, {}, checkpoint_ics(checkpoint)
     if kind == NotificationKind.CHECKPOINT_CANCELLED:
         subject = _("Cancelled: %(title)s") % {"title": one_line(checkpoint.title)}
         return subject, {}, checkpoint_ics(checkpoint)

@@ -18,6 +18,11 @@ def checkpoint_cancelled_key(*, checkpoint_id: int, user_id: int) -> str:
     return f"checkpoint-cancelled:{checkpoint_id}:{user_id}"
 
 
+def checkpoint_updated_key(*, checkpoint_id: int, sequence: int, user_id: int) -> str:
+    """One update per change a calendar must pick up: the raised SEQUENCE is in the key."""
+    return f"checkpoint-updated:{checkpoint_id}:{sequence}:{user_id}"
+
+
 def task_due_tomorrow_key(*, task_id: int, due_date: datetime.date, user_id: int) -> str:
     return f"task-due-tomorrow:{task_id}:{due_date.isoformat()}:{user_id}"
 

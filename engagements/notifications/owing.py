@@ -83,6 +83,40 @@ def owe_cancellation_notices(checkpoint: Checkpoint, now) -> None:
     )
 
 
+def owe_checkpoint_updates(checkpoint: Checkpoint, now) -> None:
+    """Every current attendee of a changed meeting gets its new calendar file, at once.
+
+    Called when a change raised the SEQUENCE; the key holds it, so each change owes its own
+    update. An older update still waiting is left for the send to withdraw (its SEQUENCE is no
+    longer the checkpoint's), and an attendee the change removed gets nothing new.
+    """
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                key=keys.checkpoint_updated_key(
+                    checkpoint_id=checkpoint.pk, sequence=checkpoint.sequence, user_id=user_id
+                ),
+                kind=NotificationKind.CHECKPOINT_UPDATED,
+                recipient_id=user_id,
+                checkpoint=checkpoint,
+                sequence=checkpoint.sequence,
+                due_at=now,
+            )
+            for user_id in checkpoint.attendees.values_list("pk", flat=True)
+        ],
+        ignore_conflicts=True,
+    )
+
+
+def withdraw_checkpoint_updates(checkpoint: Checkpoint) -> None:
+    """A cancelled meeting's waiting updates are withdrawn: its cancellation notice says it all."""
+    Notification.objects.filter(
+        checkpoint=checkpoint,
+        kind=NotificationKind.CHECKPOINT_UPDATED,
+        status=NotificationStatus.PENDING,
+    ).update(status=NotificationStatus.WITHDRAWN)
+
+
 def owe_invitation(membership: Membership, now) -> None:
     """A new member is told they were added (with a link to set a password if they need one)."""
     Notification.objects.create(

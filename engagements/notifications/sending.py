@@ -100,6 +100,12 @@ def _stale_reason(notification: Notification, now) -> tuple[str, str]:
             return NotificationStatus.WITHDRAWN, "the checkpoint was rescheduled"
         if checkpoint.has_started(now):
             return NotificationStatus.DROPPED, "the checkpoint had already started"
+    if notification.kind == NotificationKind.CHECKPOINT_UPDATED:
+        if checkpoint.sequence != notification.sequence:
+            # A newer change (or the cancellation) raised it again and owes its own email.
+            return NotificationStatus.WITHDRAWN, "a newer update supersedes it"
+        if checkpoint.has_started(now):
+            return NotificationStatus.DROPPED, "the checkpoint had already started"
     if notification.task is not None and notification.task.done:
         return NotificationStatus.DROPPED, "the task was done"
     if (

@@ -15,7 +15,12 @@ from responsibilities.models import Phase
 
 from ..audit import event_record
 from ..models import Checkpoint, Engagement, EventKind
-from ..notifications.owing import checkpoint_reminders_sync, owe_cancellation_notices
+from ..notifications.owing import (
+    checkpoint_reminders_sync,
+    owe_cancellation_notices,
+    owe_checkpoint_updates,
+    withdraw_checkpoint_updates,
+)
 
 
 def _checkpoint_validate(*, engagement, details, attendees, now) -> None:
@@ -125,7 +130,8 @@ def _compared(name: str, value):
 def checkpoint_update(
     *, checkpoint: Checkpoint, user: AbstractBaseUser, **details: Unpack[CheckpointDetails]
 ) -> Checkpoint:
-    """Change or reschedule a meeting that has not started; reminders follow the new time.
+    """Change or reschedule a meeting that has not started; reminders follow the new time,
+    and a change calendars must pick up sends the attendees an update at once.
 
     Records what changed from what to what; a save that changes nothing records nothing.
     """
@@ -149,12 +155,16 @@ def checkpoint_update(
     ]
     if not changed:
         return checkpoint
-    if set(changed) & set(_CALENDAR_FIELDS):
+    calendar_changed = bool(set(changed) & set(_CALENDAR_FIELDS))
+    if calendar_changed:
         checkpoint.sequence += 1
     checkpoint.full_clean()
     checkpoint.save()
     checkpoint.attendees.set(attendees)
     checkpoint_reminders_sync(checkpoint, now)
+    if calendar_changed:
+        # The attendees' calendars take the new .ics now, not at the next reminder.
+        owe_checkpoint_updates(checkpoint, now)
     _checkpoint_event(
         checkpoint,
         user,
@@ -166,7 +176,8 @@ def checkpoint_update(
 
 @transaction.atomic
 def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Checkpoint:
-    """Cancel a meeting: its pending reminders are withdrawn and its attendees told."""
+    """Cancel a meeting: its pending reminders and updates are withdrawn and its attendees
+    told."""
     now = timezone.now()
     checkpoint = Checkpoint.objects.select_for_update().get(pk=checkpoint.pk)
     if checkpoint.is_cancelled:
@@ -179,6 +190,7 @@ def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Chec
     checkpoint.sequence += 1
     checkpoint.save(update_fields=["cancelled_at", "sequence"])
     checkpoint_reminders_sync(checkpoint, now)
+    withdraw_checkpoint_updates(checkpoint)
     owe_cancellation_notices(checkpoint, now)
     values = _checkpoint_values(checkpoint, checkpoint.attendees.all())
     _checkpoint_event(
