@@ -3,7 +3,7 @@
 - **Contoso** started about five weeks ago: Iniciar was done in the first week, Avaliar is
   mostly done, three tasks are overdue, the kick-off is behind it and a checkpoint call starts
   about an hour after the first `make run`.
-- **Fabrikam** is finished: every task done over some ten weeks.
+- **Fabrikam** is finished: every task done over some twelve weeks.
 - **Northwind Traders** is at risk: two tasks overdue and nothing done for almost three weeks.
 - **Tailspin Toys** started a few days ago and is early in Iniciar, with a checkpoint ahead.
 
@@ -326,7 +326,7 @@ def _contoso_create(users, today: datetime.date) -> None:
 
 
 def _fabrikam_create(users, today: datetime.date) -> None:
-    """Finished: every task done, phase after phase, over some ten weeks."""
+    """Finished: every task done, phase after phase, over some twelve weeks."""
     start = _working_day_before(today, 60)
     last = _working_day_before(today, 8)
     members = [("msft", Party.MICROSOFT, Role.MANAGER), ("fabrikam", Party.CUSTOMER, Role.MANAGER)]
