@@ -5,7 +5,10 @@ from engagements.demo import DEMO_PASSWORD, DEMO_USERS, demo_data_create
 
 
 class Command(BaseCommand):
-    help = "Create the demo users and the Contoso engagement (demo mode only: DEBUG on)."
+    help = (
+        "Create the demo users and four engagements with a back-dated history (demo mode only: "
+        "DEBUG on). Creates only what is missing."
+    )
 
     def handle(self, *args, **options):
         if not settings.DEBUG:
@@ -17,6 +20,5 @@ class Command(BaseCommand):
         if created:
             self.stdout.write(f"Created demo users: {', '.join(created)}.")
         self.stdout.write(f"Demo logins (password for each: {DEMO_PASSWORD}):")
-        for username, full_name, is_staff, role in DEMO_USERS:
-            what = "admin, edits the catalogue" if is_staff else f"{role} of Contoso"
-            self.stdout.write(f"  {username:<12} {full_name} ({what})")
+        for username, full_name, _email, _is_staff, who in DEMO_USERS:
+            self.stdout.write(f"  {username:<12} {full_name} ({who})")
