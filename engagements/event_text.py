@@ -46,7 +46,7 @@ class _Reader:
     def text(self, value) -> str:
         if not value:
             return "–"
-        return value if self.export else Truncator(value).chars(_FREE_TEXT_LIMIT)
+        return value if self.export else Truncator(value).chars(_FREE_TEXT_LIMIT, truncate="…")
 
     def person(self, value) -> str:
         return value["name"] if value else "–"

@@ -10,6 +10,7 @@ import pytest
 import time_machine
 from django.core import mail
 from django.utils import timezone
+from django.utils.text import Truncator
 from playwright.sync_api import expect
 
 from engagements.demo import DEMO_PASSWORD, demo_data_create
@@ -357,3 +358,81 @@ def test_the_printed_dashboard_leaves_out_the_activity_list(live_server, page, d
     page.emulate_media(media="print")
     expect(page.locator("#activity")).to_be_hidden()
     expect(page.locator("svg.burnup")).to_be_visible()
+
+
+def test_8_filtering_to_my_party_due_this_week(live_server, page, demo, screenshot_dir):
+    log_in(page, live_server.url, "pm")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/")
+    filters = page.get_by_role("form", name="Filtrar as tarefas")
+    filters.get_by_label("Parte").select_option(label="Cliente")
+    filters.get_by_label("Prazo").select_option(label="nos próximos 7 dias")
+    filters.get_by_role("button", name="Filtrar").click()
+    expect(page).to_have_url(re.compile(r"party=customer.*due=week"))
+    today = timezone.localdate()
+    expected = demo.tasks.filter(
+        party="customer",
+        done=False,
+        due_date__gte=today,
+        due_date__lte=today + datetime.timedelta(days=7),
+    )
+    rows = page.locator("li.task")
+    expect(rows).to_have_count(expected.count())
+    for task in expected:
+        expect(page.locator(f"#task-{task.pk}")).to_be_visible()
+    expect(page.get_by_role("status").filter(has_text="corresponde")).to_be_visible()
+    page.screenshot(path=screenshot_dir / "8-filtered-task-page.png", full_page=True)
+    page.get_by_role("link", name="Limpar filtros").click()
+    expect(rows).to_have_count(demo.tasks.count())
+
+
+def test_9_a_manager_gives_a_task_an_owner_and_the_dashboard_names_them(live_server, page, demo):
+    from engagements.services.tasks import task_set_due_date
+
+    task = demo.tasks.filter(party="customer", done=False, owner=None).first()
+    pm = demo.memberships.get(user__username="pm").user
+    task_set_due_date(task=task, user=pm, due_date=timezone.localdate())
+    log_in(page, live_server.url, "pm")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/#task-{task.pk}")
+    row = page.locator(f"#task-{task.pk}")
+    row.locator("summary").click()
+    row.get_by_label("Responsável").select_option(label="Sérgio Patrocinador")
+    row.get_by_role("button", name="Definir responsável").click()
+    expect(page.locator(f"#task-{task.pk} .owner")).to_have_text("responsável: Sérgio Patrocinador")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/dashboard/")
+    entry = page.locator(".due-list li").filter(has_text=task.text_pt[:40])
+    expect(entry).to_contain_text("aguardando Sérgio Patrocinador (Cliente)")
+    assert Task.objects.get(pk=task.pk).owner.username == "stakeholder"
+
+
+def test_10_a_bulk_tick_of_five_tasks(live_server, page, demo):
+    tasks = list(demo.tasks.filter(party="customer", done=False).order_by("position")[:5])
+    log_in(page, live_server.url, "pm")
+    page.goto(f"{live_server.url}/engagements/{demo.pk}/")
+    for task in tasks:
+        text = Truncator(task.text_pt).chars(60, truncate="…")
+        page.get_by_role("checkbox", name=f"Selecionar “{text}”", exact=True).check()
+    bulk = page.locator("#bulk-form")
+    bulk.get_by_label("Alteração").select_option(label="marcar como concluída")
+    bulk.get_by_role("button", name="Aplicar").click()
+    expect(page.locator(".messages")).to_contain_text("5 tarefas alteradas.")
+    for task in tasks:
+        expect(page.locator(f"#task-{task.pk} .tick")).to_have_attribute("aria-pressed", "true")
+    assert Task.objects.filter(pk__in=[t.pk for t in tasks], done=True).count() == 5
+
+
+ISO_MOMENT = re.compile(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}")
+
+
+def test_11_the_activity_reads_wholly_in_each_language(live_server, page, demo, screenshot_dir):
+    log_in(page, live_server.url, "pm")
+    foreign = {
+        "pt-br": ["(Customer,", ", Manager)", ", Viewer)", "owner:", "due date:", "on behalf"],
+        "en": ["(Cliente,", ", Gerente)", ", Leitor)", "responsável:", "prazo:", "em nome"],
+    }
+    for language, button in (("pt-br", "Português"), ("en", "English")):
+        page.get_by_role("button", name=button).click()
+        page.goto(f"{live_server.url}/engagements/{demo.pk}/audit/")
+        trail = page.locator("main table").inner_text()
+        assert not ISO_MOMENT.search(trail), trail[:300]
+        assert [word for word in foreign[language] if word in trail] == []
+        page.screenshot(path=screenshot_dir / f"11-audit-{language}.png", full_page=True)

@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
+from engagements.models import Task
 from engagements.services.share_links import share_link_create, share_link_revoke
 from responsibilities.models import Phase
 
@@ -78,3 +79,13 @@ def test_the_revoked_link_page_ends_each_sentence_once(client, carla, engagement
         reverse("shared-dashboard", args=[token]), HTTP_ACCEPT_LANGUAGE=language
     ).content.decode()
     assert ".." not in page
+
+
+def test_a_shortened_text_keeps_its_first_letter_first(client, carla, engagement):
+    """Django's Portuguese ellipsis pattern puts a space before the text; ours does not."""
+    task = engagement.tasks.first()
+    long_text = "Gerenciamento " + "de políticas " * 10
+    Task.objects.filter(pk=task.pk).update(text_pt=long_text, due_date=timezone.localdate())
+    client.force_login(carla)
+    page = client.get(reverse("engagement-dashboard", args=[engagement.pk])).content.decode()
+    assert f">{long_text[:119]}…</a>" in page

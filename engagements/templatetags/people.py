@@ -3,6 +3,7 @@ them (say "Miguel" + U+202E + "gnp.exe") cannot make itself or the text after it
 another order. A builtin (fasttrack/settings.py), so every template has it."""
 
 from django import template
+from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from fasttrack.bounds import without_bidi_controls
@@ -33,6 +34,14 @@ def waiting_on(task) -> str:
             "party": task.get_party_display(),
         }
     return _("waiting on the customer") if task.party == "customer" else _("waiting on Microsoft")
+
+
+@register.filter
+def shorten(value, length) -> str:
+    """A long text cut to `length` characters, ending in "…". Django's truncatechars takes its
+    ellipsis pattern from the active language, and Brazilian Portuguese's puts a space before
+    the text."""
+    return Truncator(str(value)).chars(int(length), truncate="…")
 
 
 @register.filter

@@ -246,9 +246,12 @@ class SmtpServer:
         with self._lock:
             self._plan.append((hold, refuse))
 
-    def keys(self) -> list[str]:
+    def keys(self, kind: str = "") -> list[str]:
+        """The notification keys of the messages accepted, in order; only those of `kind`
+        (a key prefix such as "checkpoint-reminder") when given."""
         with self._lock:
-            return [message["X-FastTrack-Notification"] for message in self.accepted]
+            keys = [message["X-FastTrack-Notification"] for message in self.accepted]
+        return [key for key in keys if key.startswith(kind)]
 
     async def handle_DATA(self, server, session, envelope):
         with self._lock:
