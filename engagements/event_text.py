@@ -29,6 +29,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from fasttrack.bounds import without_bidi_controls
 from responsibilities.models import Party, Phase
 
 from .models import Checkpoint, CheckpointKind, Engagement, EventKind, Role, Task
@@ -49,7 +50,7 @@ class _Reader:
         return value if self.export else Truncator(value).chars(_FREE_TEXT_LIMIT, truncate="…")
 
     def person(self, value) -> str:
-        return value["name"] if value else "–"
+        return without_bidi_controls(value["name"]) if value else "–"
 
     def date(self, value) -> str:
         if not value:
@@ -72,7 +73,7 @@ def _label(choices, code) -> str:
 
 def _member(values: dict) -> str:
     return _("%(name)s (%(party)s, %(role)s)") % {
-        "name": values.get("name", ""),
+        "name": without_bidi_controls(values.get("name", "")),
         "party": _label(Party.choices, values.get("party")),
         "role": _label(Role.choices, values.get("role")),
     }
@@ -91,7 +92,7 @@ def _checkpoint_fields(changes: dict, reader: _Reader) -> str:
         "starts_at": reader.moment,
         "ends_at": reader.moment,
         "attendees": lambda people: (
-            ", ".join(person["name"] for person in people) if people else "–"
+            ", ".join(without_bidi_controls(person["name"]) for person in people) if people else "–"
         ),
     }
     return "; ".join(

@@ -53,19 +53,6 @@ class TaskDueDateForm(forms.Form):
         validators=[bounds.validate_date_in_window],
     )
 
-    def __init__(self, *args, engagement, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.engagement = engagement
-
-    def clean_due_date(self):
-        due_date = self.cleaned_data["due_date"]
-        if due_date and due_date < self.engagement.purchase_date:
-            raise forms.ValidationError(
-                _("A due date cannot be before the licence purchase date (%(date)s)."),
-                params={"date": self.engagement.purchase_date.isoformat()},
-            )
-        return due_date
-
 
 class TaskOwnerForm(forms.Form):
     """The owner is chosen among the members of the task's party; empty gives it back."""
@@ -95,7 +82,8 @@ class TaskBulkForm(forms.Form):
     action = forms.ChoiceField(choices=ACTIONS)
     tasks = forms.TypedMultipleChoiceField(coerce=int, required=False)
     all_matching = forms.BooleanField(required=False)
-    filters = forms.CharField(required=False, max_length=1000)
+    FILTERS_MAX_LENGTH = 1000
+    filters = forms.CharField(required=False, max_length=FILTERS_MAX_LENGTH)
     due_date = forms.DateField(required=False, validators=[bounds.validate_date_in_window])
     owner = forms.ModelChoiceField(
         queryset=None,
@@ -106,8 +94,8 @@ class TaskBulkForm(forms.Form):
     def __init__(self, *args, engagement, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["owner"].queryset = engagement_member_users(engagement)
-        # Any id is accepted here; the view keeps only the engagement's own tasks.
-        self.fields["tasks"].valid_value = lambda value: str(value).isdigit()
+        # Any id a database column can hold; the view keeps only the engagement's own tasks.
+        self.fields["tasks"].valid_value = fits_an_id
 
     def clean(self):
         cleaned = super().clean()
@@ -122,13 +110,17 @@ DATETIME_LOCAL = "%Y-%m-%dT%H:%M"
 LARGEST_ID = 2**63 - 1
 
 
+def fits_an_id(value) -> bool:
+    """Ids past a 64-bit integer would make the database raise instead of finding nothing."""
+    return str(value).isdigit() and int(value) <= LARGEST_ID
+
+
 class MemberChoiceField(forms.ModelMultipleChoiceField):
-    """Members by id; an id no database column could hold is refused like any stranger's, since
-    the database would otherwise raise instead of answering that no such member exists."""
+    """Members by id; an id no database column could hold is refused like any stranger's."""
 
     def _check_values(self, value):
         for pk in value:
-            if not str(pk).isdigit() or int(pk) > LARGEST_ID:
+            if not fits_an_id(pk):
                 raise forms.ValidationError(
                     self.error_messages["invalid_choice"],
                     code="invalid_choice",

@@ -265,7 +265,11 @@ class EngagementStatus:
             if tally.total and tally.done < RISK_PHASE_DONE_BELOW * tally.total:
                 days = (timezone.localdate(checkpoint.starts_at) - self.today).days
                 reasons.append(
-                    _("“%(title)s” is in %(days)d days and %(phase)s is only %(percent)d%% done")
+                    ngettext(
+                        "“%(title)s” is in %(days)d day and %(phase)s is only %(percent)d%% done",
+                        "“%(title)s” is in %(days)d days and %(phase)s is only %(percent)d%% done",
+                        days,
+                    )
                     % {
                         "title": checkpoint.title,
                         "days": days,

@@ -11,6 +11,8 @@ from django.core.validators import MaxLengthValidator
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from .formatting import format_date
+
 # Nothing in the programme predates this, and 10 years covers any real plan while keeping every
 # date far from the calendar's end (year 9999 overflows once shifted to UTC).
 EARLIEST_DATE = datetime.date(2000, 1, 1)
@@ -47,7 +49,7 @@ def _out_of_window() -> ValidationError:
     return ValidationError(
         _("Choose a date from %(earliest)s to %(latest)s."),
         code="date_out_of_range",
-        params={"earliest": EARLIEST_DATE.isoformat(), "latest": latest_date().isoformat()},
+        params={"earliest": format_date(EARLIEST_DATE), "latest": format_date(latest_date())},
     )
 
 

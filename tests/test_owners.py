@@ -163,3 +163,11 @@ def test_the_dashboard_says_whom_a_due_task_waits_on(client, carla, colleague, c
     assert "(aguardando o cliente)" in client.get(dashboard).content.decode()
     task_set_owner(task=customer_task, user=carla, owner=colleague)
     assert "(aguardando Cecilia (Cliente))" in client.get(dashboard).content.decode()
+
+
+def test_removing_a_member_twice_at_once_records_one_removal(carla, colleague, engagement):
+    membership = colleague.memberships.get()
+    stale = Membership.objects.get(pk=membership.pk)
+    member_remove(membership=membership, removed_by=carla)
+    member_remove(membership=stale, removed_by=carla)
+    assert ActivityEvent.objects.filter(kind=EventKind.MEMBER_REMOVED).count() == 1

@@ -240,3 +240,21 @@ def test_a_task_of_another_engagement_is_not_found(client, carla, engagement, ot
     response = bulk(client, engagement, action="done", tasks=[foreign.pk])
     assert response.status_code == 404
     assert not Task.objects.get(pk=foreign.pk).done
+
+
+def test_all_matching_with_a_filter_that_no_longer_holds_changes_nothing(client, carla, engagement):
+    client.force_login(carla)
+    before = ActivityEvent.objects.count()
+    response = bulk(
+        client, engagement, action="done", all_matching="1", filters="owner=12345&status=open"
+    )
+    assert response.status_code == 302
+    assert not engagement.tasks.filter(done=True).exists()
+    assert ActivityEvent.objects.count() == before
+
+
+def test_a_task_id_no_column_can_hold_is_refused_not_a_500(client, carla, engagement):
+    client.force_login(carla)
+    response = bulk(client, engagement, action="done", tasks=["99999999999999999999"])
+    assert response.status_code == 302
+    assert not engagement.tasks.filter(done=True).exists()

@@ -115,7 +115,7 @@ def test_manager_sets_and_clears_a_due_date(client, carla, task):
     [
         ("2026-02-30", "Informe uma data válida no formato AAAA-MM-DD"),
         ("tomorrow", "Informe uma data válida no formato AAAA-MM-DD"),
-        ("2020-01-01", "anterior à data de compra das licenças (2026-09-01)"),
+        ("2020-01-01", "anterior à data de compra das licenças (01/09/2026)"),
     ],
 )
 def test_a_bad_due_date_is_a_clear_error_and_changes_nothing(client, carla, task, value, message):

@@ -109,6 +109,12 @@ def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> No
     Their tasks lose their owner, they leave the meetings still to come, and nothing more about
     the engagement is sent to them: their waiting notifications are withdrawn.
     """
+    # Locked and read again: of two removals at once, the second finds nothing left to remove.
+    membership = (
+        Membership.objects.select_for_update().filter(pk=membership.pk).select_related("user")
+    ).first()
+    if membership is None:
+        return
     values = member_values(membership)
     engagement_id, user = membership.engagement_id, membership.user
     # Their tasks go back to the party first, each with an event of its own.

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fasttrack import bounds
+from fasttrack.formatting import format_date
 
 from ..audit import event_record, membership_party
 from ..models import EventKind, Membership, Task
@@ -80,7 +81,7 @@ def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | No
                     "due_date": _(
                         "A due date cannot be before the licence purchase date (%(date)s)."
                     )
-                    % {"date": purchase_date.isoformat()}
+                    % {"date": format_date(purchase_date)}
                 }
             )
     if task.due_date == due_date:
@@ -112,6 +113,8 @@ def task_set_owner(
     *, task: Task, user: AbstractBaseUser, owner: AbstractBaseUser | None, reason: str = ""
 ) -> Task:
     """Give the task to a member of its party (or to nobody); the new owner is emailed."""
+    task = _locked(task)
+    # Checked under the task's lock, so a member removed meanwhile cannot end up owning it.
     if (
         owner is not None
         and not Membership.objects.filter(
@@ -119,7 +122,6 @@ def task_set_owner(
         ).exists()
     ):
         raise ValidationError({"owner": _("Only a member of the task's party can own it.")})
-    task = _locked(task)
     if task.owner_id == (owner.pk if owner else None):
         return task
     old_owner, task.owner = task.owner, owner

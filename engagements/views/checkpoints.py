@@ -67,6 +67,7 @@ def checkpoint_new(request, pk):
 @login_required
 def checkpoint_edit(request, pk, checkpoint_pk):
     access, checkpoint = get_checkpoint_for_user(request.user, pk, checkpoint_pk, write=True)
+    access.require(access.can_change_checkpoint(checkpoint))
     initial = {field: getattr(checkpoint, field) for field in _EDITABLE_FIELDS}
     initial["attendees"] = list(checkpoint.attendees.values_list("pk", flat=True))
 

@@ -32,13 +32,12 @@ def share_links(request, pk):
         except ValidationError as error:
             form.add_error(None, error)
         else:
-            url = request.build_absolute_uri(reverse("shared-dashboard", args=[token]))
-            messages.success(
-                request,
-                _("Share link made. Copy it now, it is not shown again: %(url)s") % {"url": url},
+            messages.success(request, _("Share link made. Copy it now: it is not shown again."))
+            # The database keeps only the token's hash; the session holds the link just until
+            # the next page shows it, beside a copy button.
+            request.session[NEW_LINK_SESSION_KEY] = request.build_absolute_uri(
+                reverse("shared-dashboard", args=[token])
             )
-            # Shown on the next page only, beside a copy button: the token is never stored.
-            request.session[NEW_LINK_SESSION_KEY] = url
             return redirect("engagement-share-links", pk=pk)
     return render(
         request,

@@ -79,12 +79,15 @@ def task_set_note(request, pk, task_pk):
 @require_POST
 def task_set_due_date(request, pk, task_pk):
     access, task = get_task_for_user(request.user, pk, task_pk, write=True)
-    form = TaskDueDateForm(request.POST, engagement=access.engagement)
+    form = TaskDueDateForm(request.POST)
     if not form.is_valid():
         return _task_changed(request, access, task, error=first_error(form))
-    task = task_services.task_set_due_date(
-        task=task, user=request.user, due_date=form.cleaned_data["due_date"]
-    )
+    try:
+        task = task_services.task_set_due_date(
+            task=task, user=request.user, due_date=form.cleaned_data["due_date"]
+        )
+    except ValidationError as error:
+        return _task_changed(request, access, task, error=" ".join(error.messages))
     return _task_changed(request, access, task)
 
 
@@ -110,7 +113,7 @@ def tasks_bulk(request, pk):
     access = get_engagement_for_user(request.user, pk, write=True)
     engagement = access.engagement
     form = TaskBulkForm(request.POST, engagement=engagement)
-    filters = QueryDict(form.data.get("filters", "")[:1000])
+    filters = QueryDict(form.data.get("filters", "")[: TaskBulkForm.FILTERS_MAX_LENGTH])
     back = redirect(f"{reverse('engagement-detail', args=[pk])}?{filters.urlencode()}")
     if not form.is_valid():
         messages.error(request, first_error(form))
@@ -122,6 +125,14 @@ def tasks_bulk(request, pk):
             filters, user=request.user, members=members, phases=Phase.objects.order_by("order")
         )
         tasks = list(task_filter.tasks_of(engagement))
+        # A page ignores a filter that no longer holds; a change to "all matching" must not,
+        # or it would reach every task the dropped filter kept out.
+        if not task_filter.form.is_valid():
+            messages.error(
+                request,
+                _("Nothing was changed: the filters no longer hold (a member may have left)."),
+            )
+            return back
     else:
         tasks = list(Task.objects.filter(engagement=engagement, pk__in=data["tasks"]))
         if len(tasks) != len(set(data["tasks"])):
