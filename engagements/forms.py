@@ -110,7 +110,7 @@ class TaskBulkForm(forms.Form):
         ("not_done", _("mark not done")),
         ("due_date", _("set the due date")),
         ("owner", _("set the owner")),
-        ("confirm", _("confirm ticks made on my party's behalf")),
+        ("confirm", _("confirm ticks made for us")),
     ]
     action = forms.ChoiceField(choices=ACTIONS)
     tasks = forms.TypedMultipleChoiceField(coerce=int, required=False)
