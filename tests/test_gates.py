@@ -11,6 +11,7 @@ from django.core.management.base import CommandError
 from django.urls import reverse
 from django.utils import translation
 
+from accounts.models import Profile
 from engagements.gates import phase_state, phase_state_hash
 from engagements.models import (
     GateSignOff,
@@ -273,3 +274,64 @@ def test_a_manager_signs_on_behalf_of_a_party_with_no_manager(
         "microsoft",
         True,
     )
+
+
+def dashboard(client, user, engagement):
+    client.force_login(user)
+    with translation.override("en"):
+        response = client.get(reverse("engagement-dashboard", args=[engagement.pk]))
+    return response
+
+
+def test_the_dashboard_follows_the_gates(clock, client, engagement, iniciar, carla, miguel):
+    Profile.objects.create(user=carla, language="en")
+    finish(engagement, iniciar, carla, miguel)
+    # Done but not signed: Iniciar is still current, waiting on both sign-offs.
+    status = dashboard(client, carla, engagement).context["status"]
+    assert status.current_phase == iniciar
+    with translation.override("en"):
+        assert status.waiting_label() == "waiting on both parties' sign-off"
+    gate_sign(engagement=engagement, phase=iniciar, user=carla)
+    html = dashboard(client, carla, engagement).content.decode()
+    assert "waiting on Microsoft&#x27;s sign-off" in html
+    clock("2026-11-05 09:00")
+    gate_sign(engagement=engagement, phase=iniciar, user=miguel)
+    response = dashboard(client, carla, engagement)
+    status = response.context["status"]
+    assert status.current_phase.code == "avaliar"
+    assert "Initiate: closed on 5 Nov 2026" in response.content.decode()
+    # Days run from the start date (15 Sep) to the gate's closing.
+    assert status.days_in_phase(iniciar) == 51
+    gate_reopen(engagement=engagement, phase=iniciar, user=miguel, reason="Faltou a ata")
+    status = dashboard(client, carla, engagement).context["status"]
+    assert status.current_phase == iniciar
+
+
+def test_the_matrix_shows_each_gate(clock, client, engagement, iniciar, carla, miguel):
+    Profile.objects.create(user=carla, language="en")
+    closed(engagement, iniciar, carla, miguel)
+    client.force_login(carla)
+    html = client.get(reverse("portfolio-matrix")).content.decode()
+    assert "closed on 2 Nov 2026" in html
+
+
+def test_the_task_page_shows_each_gate_and_its_forms_without_javascript(
+    clock, client, engagement, iniciar, carla, miguel, vera
+):
+    Profile.objects.create(user=carla, language="en")
+    finish(engagement, iniciar, carla, miguel)
+    client.force_login(carla)
+    page = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert "Sign off Initiate for Customer" in page
+    assert "Sign off Initiate for Microsoft" not in page  # Microsoft has its own manager
+    response = client.post(
+        sign_url(engagement, iniciar), {"party": "customer", "comment": "Revisado"}, follow=True
+    )
+    page = response.content.decode()
+    assert "Initiate signed off for Customer." in page
+    assert "Signed off for Customer by Carla" in page and "Revisado" in page
+    assert "Reopen Initiate" in page
+    client.force_login(vera)
+    page = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert "Signed off for" in page or "Aprovada por" in page
+    assert "/sign/" not in page and "/reopen/" not in page
