@@ -158,10 +158,12 @@ def gate_sign(
         },
     )
     if not closed:
+        # Not the signer: after signing on the other party's behalf, the party still to sign
+        # is their own.
         owe_gate_notes(
             event=event,
             kind=NotificationKind.GATE_SIGNED,
-            user_ids=managers[_other(party)],
+            user_ids=[pk for pk in managers[_other(party)] if pk != user.pk],
             now=sign_off.signed_at,
         )
     return sign_off
