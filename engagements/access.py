@@ -2,8 +2,10 @@
 
 A member has a party (customer or Microsoft) and a role. Managers change their own party's
 tasks, and the other party's too while that party has no manager (the event then says it was
-done on that party's behalf); they add notes and due dates on any task, schedule checkpoints,
-invite members of their own party, make share links and download the audit trail. Viewers
+done on that party's behalf, and that party's managers, once it has some, confirm the tick);
+they sign off a finished phase for the same parties and reopen a signed one with a reason; they
+add notes and due dates on any task, schedule checkpoints, invite members of their own party,
+make share links and download the audit trail. Viewers
 read. Staff (admins) and FastTrack Center leads read every engagement without being members.
 Anyone else gets 404 for every address of the engagement, so its existence is not revealed.
 A share link opens the engagement's dashboard read-only, for as long as it is usable.
@@ -69,6 +71,14 @@ class EngagementAccess:
     def can_change_task(self, task: Task) -> bool:
         return task.party in self.tickable_parties
 
+    # A phase is signed off for a party by whoever may tick its tasks: its own managers, or the
+    # other party's while it has none (on its behalf, as with ticks).
+    signable_parties = tickable_parties
+
+    def can_confirm_task(self, task: Task) -> bool:
+        """Only the task's own party's managers confirm a tick made on its behalf."""
+        return self.is_manager and task.party == self.party
+
     # Whoever may tick a task answers for it, so they say who owns it.
     can_assign_owner = can_change_task
 
@@ -77,6 +87,7 @@ class EngagementAccess:
     can_schedule_checkpoints = is_manager
     can_manage_share_links = is_manager
     can_download_audit = is_manager
+    can_reopen_gate = is_manager
 
     def can_invite(self, party: str) -> bool:
         return self.is_manager and party == self.party

@@ -10,7 +10,8 @@ from django.utils import timezone
 from responsibilities.audit import actor_name, chain_append, chain_check, head_problems
 from responsibilities.models import AuditChainHead
 
-from .models import ActivityEvent, Engagement, EventKind, Membership, ShareLink
+from .gates import phase_state_hash
+from .models import ActivityEvent, Engagement, EventKind, GateSignOff, Membership, ShareLink
 
 
 def task_text_hash(task) -> str:
@@ -142,6 +143,7 @@ class _TrailState:
         self.tasks: dict[int, dict] = {}
         self.members: dict[int, dict | None] = {}  # None: removed
         self.links: dict[int, dict] = {}
+        self.sign_offs: dict[int, dict] = {}  # sign-off id -> what its events said of it
         for event in events:
             try:
                 self._read(event)
@@ -157,7 +159,21 @@ class _TrailState:
         if kind == EventKind.ENGAGEMENT_CREATED and "texts" in changes:
             self.texts = changes["texts"]
         elif kind in (EventKind.TASK_DONE, EventKind.TASK_REOPENED):
-            self._task(event)["done"] = kind == EventKind.TASK_DONE
+            task = self._task(event)
+            task["done"] = kind == EventKind.TASK_DONE
+            task["awaiting_confirmation"] = task["done"] and bool(event.on_behalf_of)
+        elif kind == EventKind.TASK_CONFIRMED:
+            self._task(event)["awaiting_confirmation"] = False
+        elif kind == EventKind.GATE_SIGNED:
+            self.sign_offs[changes["sign_off"]] = {
+                "phase": changes["phase"],
+                "party": changes["party"],
+                "state_hash": changes["state_hash"],
+                "withdrawn": False,
+            }
+        elif kind == EventKind.GATE_REOPENED:
+            for pk in changes["sign_offs"]:
+                self.sign_offs[pk]["withdrawn"] = True
         elif kind == EventKind.NOTE_CHANGED:
             self._task(event)["note"] = changes["new"] if changes else event.new_value
         elif kind == EventKind.OWNER_CHANGED:
@@ -174,8 +190,20 @@ class _TrailState:
             self.links[changes["link"]] = changes
 
 
-_TASK_START = {"done": False, "note": "", "due_date": None, "owner_id": None}
-_TASK_LABELS = {"done": "done", "note": "note", "due_date": "due date", "owner_id": "owner"}
+_TASK_START = {
+    "done": False,
+    "note": "",
+    "due_date": None,
+    "owner_id": None,
+    "awaiting_confirmation": False,
+}
+_TASK_LABELS = {
+    "done": "done",
+    "note": "note",
+    "due_date": "due date",
+    "owner_id": "owner",
+    "awaiting_confirmation": "awaiting confirmation",
+}
 
 
 def _task_problems(engagement, state: _TrailState, name: str) -> list[str]:
@@ -259,18 +287,54 @@ def _link_problems(engagement, state: _TrailState, name: str) -> list[str]:
     return problems
 
 
+def _sign_off_problems(engagement, state: _TrailState, name: str) -> list[str]:
+    """Each sign-off that disagrees with its events, or whose phase no longer is in the state
+    it vouched for while it is in force (a signed phase is locked, so only a change made
+    around the services can move it)."""
+    problems = []
+    current = {
+        sign_off.pk: sign_off
+        for sign_off in GateSignOff.objects.filter(gate__engagement=engagement).select_related(
+            "gate__phase"
+        )
+    }
+    for pk, said in state.sign_offs.items():
+        where = f"{name}, sign-off {pk} of {said['phase']} for {said['party']}"
+        sign_off = current.pop(pk, None)
+        if sign_off is None:
+            problems.append(f"{where}: missing (deleted?)")
+            continue
+        if sign_off.party != said["party"] or sign_off.gate.phase.code != said["phase"]:
+            problems.append(f"{where}: is now for {sign_off.gate.phase.code}/{sign_off.party}")
+        if sign_off.state_hash != said["state_hash"]:
+            problems.append(f"{where}: its state hash differs from the one its event recorded")
+        if (sign_off.withdrawn_at is not None) != said["withdrawn"]:
+            problems.append(
+                f"{where}: is {'withdrawn' if sign_off.withdrawn_at else 'in force'}, "
+                f"but the trail says it is {'withdrawn' if said['withdrawn'] else 'in force'}"
+            )
+        elif sign_off.withdrawn_at is None and said["state_hash"] != phase_state_hash(
+            engagement, sign_off.gate.phase
+        ):
+            problems.append(f"{where}: the phase's state no longer matches the one signed off")
+    problems += [f"{name}, sign-off {pk}: has no event in the trail" for pk in sorted(current)]
+    return problems
+
+
 def engagement_state_problems(engagement: Engagement) -> list[str]:
     """Each row the trail explains whose current state is not what its last event says: a
-    task's done state, note, due date and texts, a member's party and role, a share link's
-    label, expiry and revocation (a change made in the database, bypassing the services)."""
+    task's done state, note, due date, texts and confirmation, a member's party and role, a share
+    link's label, expiry and revocation, a phase sign-off and the state of its phase (a change
+    made in the database, bypassing the services)."""
     name = f"engagement {engagement.pk} ({engagement.customer})"
     state = _TrailState(
         ActivityEvent.objects.filter(engagement=engagement)
         .order_by("sequence", "pk")
-        .only("kind", "task_id", "changes", "new_value")
+        .only("kind", "task_id", "changes", "new_value", "on_behalf_of")
     )
     return (
         _task_problems(engagement, state, name)
         + _member_problems(engagement, state, name)
         + _link_problems(engagement, state, name)
+        + _sign_off_problems(engagement, state, name)
     )

@@ -17,6 +17,10 @@ LogEntry, because the trail is read for years by people in other languages and t
 | share_link_created, _revoked | {"link": id, "label", "expires_on": ISO date, "expires_at": ISO
   UTC}, and "revoked_at" when revoked |
 | engagement_created | {"tasks": count, "texts": {task id: SHA-256 of its texts}} |
+| gate_signed | {"phase": code, "party": code signed for, "sign_off": id, "comment", "state_hash":
+  SHA-256 of engagements.gates.phase_state, "closed": whether this closed the gate} |
+| gate_reopened | {"phase": code, "withdrawn": [party codes], "sign_offs": [ids]}; why in reason |
+| task_confirmed | {} |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
@@ -151,6 +155,30 @@ def _task_field(name: str, shown_as: str):
     return tell
 
 
+def _phase_name(code: str) -> str:
+    phase = Phase.objects.filter(code=code).first()
+    return phase.name if phase else code
+
+
+def _gate_signed(changes: dict, reader: _Reader) -> str:
+    told = _("%(phase)s, for %(party)s") % {
+        "phase": _phase_name(changes["phase"]),
+        "party": _label(Party.choices, changes["party"]),
+    }
+    if changes["closed"]:
+        told = _("%(told)s: the phase is closed") % {"told": told}
+    if changes["comment"]:
+        told = f"{told} · “{reader.text(changes['comment'])}”"
+    return told
+
+
+def _gate_reopened(changes: dict, reader: _Reader) -> str:
+    return _("%(phase)s: sign-offs withdrawn (%(parties)s)") % {
+        "phase": _phase_name(changes["phase"]),
+        "parties": ", ".join(_label(Party.choices, code) for code in changes["withdrawn"]),
+    }
+
+
 _TELLERS = {
     EventKind.ENGAGEMENT_CREATED: lambda changes, reader: (
         ngettext("%(count)d task", "%(count)d tasks", changes["tasks"])
@@ -170,6 +198,8 @@ _TELLERS = {
     EventKind.ENGAGEMENT_CHANGED: _engagement_fields,
     EventKind.SHARE_LINK_CREATED: _share_link,
     EventKind.SHARE_LINK_REVOKED: _share_link,
+    EventKind.GATE_SIGNED: _gate_signed,
+    EventKind.GATE_REOPENED: _gate_reopened,
 }
 
 # Old text events of these kinds held a count or nothing worth showing beside the kind.

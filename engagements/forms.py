@@ -6,7 +6,7 @@ from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from fasttrack import bounds
-from responsibilities.models import Phase, Service
+from responsibilities.models import Party, Phase, Service
 
 from .models import CheckpointKind, Role
 from .selectors.checkpoints import engagement_member_users
@@ -28,6 +28,25 @@ class TaskDoneForm(forms.Form):
         max_length=bounds.REASON_MAX_LENGTH,
         required=False,
         validators=[bounds.validate_single_line],
+    )
+
+
+class GateSignForm(forms.Form):
+    party = forms.ChoiceField(choices=Party.choices)
+    comment = forms.CharField(
+        label=_("Comment (optional)"),
+        max_length=bounds.REASON_MAX_LENGTH,
+        required=False,
+        validators=[bounds.validate_single_line],
+    )
+
+
+class GateReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Why reopen it"),
+        max_length=bounds.REASON_MAX_LENGTH,
+        validators=[bounds.validate_single_line],
+        error_messages={"required": _("Say why the phase is reopened.")},
     )
 
 
@@ -78,6 +97,7 @@ class TaskBulkForm(forms.Form):
         ("not_done", _("mark not done")),
         ("due_date", _("set the due date")),
         ("owner", _("set the owner")),
+        ("confirm", _("confirm ticks made for us")),
     ]
     action = forms.ChoiceField(choices=ACTIONS)
     tasks = forms.TypedMultipleChoiceField(coerce=int, required=False)

@@ -180,6 +180,9 @@ class Task(models.Model):
         blank=True,
         related_name="+",
     )
+    # Ticked done by the other party's manager on this party's behalf, and not yet confirmed by
+    # a manager of this party: the phase's gate cannot close over it once this party has one.
+    awaiting_confirmation = models.BooleanField(_("awaiting confirmation"), default=False)
     due_date = models.DateField(
         _("due date"), null=True, blank=True, validators=[bounds.validate_date_in_window]
     )
@@ -235,6 +238,9 @@ class EventKind(models.TextChoices):
     SHARE_LINK_CREATED = "share_link_created", _("created a share link")
     SHARE_LINK_REVOKED = "share_link_revoked", _("revoked a share link")
     OWNER_CHANGED = "owner_changed", _("changed the owner")
+    TASK_CONFIRMED = "task_confirmed", _("confirmed a tick made on their party's behalf")
+    GATE_SIGNED = "gate_signed", _("signed off a phase")
+    GATE_REOPENED = "gate_reopened", _("reopened a phase")
 
 
 class ActivityEvent(models.Model):
@@ -339,6 +345,66 @@ class ShareLink(models.Model):
         return timezone.localdate(self.expires_at - datetime.timedelta(microseconds=1))
 
 
+class PhaseGate(models.Model):
+    """The gate at the end of one phase of an engagement: it closes when a manager of each party
+    has signed it off over the phase's finished tasks. Made when it is first signed."""
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="gates")
+    phase = models.ForeignKey(Phase, verbose_name=_("phase"), on_delete=models.PROTECT)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("phase gate")
+        verbose_name_plural = _("phase gates")
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "phase"], name="one_gate_per_phase")
+        ]
+
+    def __str__(self):
+        return f"{self.engagement} · {self.phase}"
+
+
+class GateSignOff(models.Model):
+    """One party's sign-off of a phase gate. A reopened gate withdraws its sign-offs instead of
+    deleting them, so the record of who signed over which state stays."""
+
+    gate = models.ForeignKey(PhaseGate, on_delete=models.CASCADE, related_name="sign_offs")
+    party = models.CharField(_("party"), max_length=20, choices=Party.choices)
+    # PROTECT: the trail names who signed, so their account is deactivated instead.
+    signed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    # A manager of the other party signing because this party has no manager.
+    on_behalf = models.BooleanField(_("on behalf"), default=False)
+    comment = models.CharField(
+        _("comment"),
+        max_length=bounds.REASON_MAX_LENGTH,
+        blank=True,
+        validators=[bounds.validate_single_line],
+    )
+    # SHA-256 of the phase's state when it was signed (engagements/gates.py: phase_state).
+    state_hash = models.CharField(max_length=64)
+    signed_at = models.DateTimeField(_("signed"), default=timezone.now)
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+    withdrawn_reason = models.TextField(_("why it was withdrawn"), blank=True)
+
+    class Meta:
+        ordering = ["signed_at", "pk"]
+        verbose_name = _("sign-off")
+        verbose_name_plural = _("sign-offs")
+        constraints = [
+            # Two managers of one party signing at once leave one sign-off, not two.
+            models.UniqueConstraint(
+                fields=["gate", "party"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="one_active_sign_off_per_party",
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.gate} · {self.get_party_display()}"
+
+
 class CheckpointKind(models.TextChoices):
     KICKOFF = "kickoff", _("Kick-off")
     CHECKPOINT_CALL = "checkpoint_call", _("Checkpoint call")
@@ -413,6 +479,8 @@ class NotificationKind(models.TextChoices):
     DIGEST = "digest", _("daily digest")
     INVITATION = "invitation", _("invitation")
     TASK_ASSIGNED = "task_assigned", _("task assigned")
+    GATE_SIGNED = "gate_signed", _("phase signed off")
+    GATE_REOPENED = "gate_reopened", _("phase reopened")
 
 
 class NotificationStatus(models.TextChoices):
@@ -432,7 +500,8 @@ class Notification(models.Model):
     `checkpoint-cancelled:<checkpoint>:<user>`, `checkpoint-updated:<checkpoint>:<sequence>:<user>`,
     `task-due-tomorrow:<task>:<due date>:<user>`, `task-overdue:<task>:<due date>:<user>`,
     `digest:<user>:<local date>`,
-    `invitation:<membership>`, `task-assigned:<task>:<event>`.
+    `invitation:<membership>`, `task-assigned:<task>:<event>`,
+    `gate-signed:<event>:<user>`, `gate-reopened:<event>:<user>`.
     """
 
     key = models.CharField(_("key"), max_length=200, unique=True)
@@ -462,6 +531,15 @@ class Notification(models.Model):
     engagement = models.ForeignKey(
         Engagement,
         verbose_name=_("engagement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The audit event a gate email tells of: it keeps what was done, by whom, with what words.
+    event = models.ForeignKey(
+        ActivityEvent,
+        verbose_name=_("event"),
         on_delete=models.CASCADE,
         null=True,
         blank=True,

@@ -1,6 +1,10 @@
 """An engagement's status and the rules that read it: progress, the current phase, the days
 spent in each phase, whom the current phase waits on, and whether the engagement is at risk.
 
+Phases follow their gates: the current phase is the earliest whose gate is not closed (both
+parties' sign-offs in force), a phase whose tasks are done but whose gate is open waits on the
+sign-offs still missing, and a phase's days run until its gate closed.
+
 The figures come from grouped queries (`engagements.selectors.status`); everything here is plain
 Python over them, so one engagement, a page of fifty and a whole portfolio follow one rule.
 
@@ -15,7 +19,7 @@ import datetime
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from django.utils import timezone
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -104,12 +108,21 @@ class PhaseCell:
     is_current: bool
     is_done: bool
     waiting_label: str
+    gate_label: str
 
     @property
     def days_label(self) -> str:
         if self.days is None:
             return ""
         return ngettext("%(days)d day", "%(days)d days", self.days) % {"days": self.days}
+
+
+def _sign_off_label(waiting: str) -> str:
+    return {
+        "customer": _("waiting on the customer's sign-off"),
+        "microsoft": _("waiting on Microsoft's sign-off"),
+        "both": _("waiting on both parties' sign-off"),
+    }[waiting]
 
 
 @dataclass
@@ -120,6 +133,8 @@ class EngagementStatus:
     phases: list[Phase]
     today: datetime.date
     cells: dict[tuple[int | None, str], Cell] = field(default_factory=dict)
+    # (phase id, party) -> when that party's sign-off in force was made
+    sign_offs: dict[tuple[int, str], datetime.datetime] = field(default_factory=dict)
     next_checkpoint: Checkpoint | None = None
     last_activity_at: datetime.datetime | None = None
 
@@ -164,58 +179,89 @@ class EngagementStatus:
     def overdue(self) -> int:
         return sum(self.overdue_by_party.values())
 
+    def gate_closed_at(self, phase) -> datetime.datetime | None:
+        """When the phase's gate closed (its second sign-off), if both parties have signed."""
+        moments = [self.sign_offs.get((phase.pk, p)) for p in PARTIES]
+        return max(moments) if all(moments) else None
+
+    def tasks_all_done(self, phase) -> bool:
+        tally = self.phase_tally(phase)
+        return tally.done == tally.total
+
     @cached_property
     def current_phase(self) -> Phase | None:
-        """The earliest phase with open tasks; None once every phase is done."""
-        for phase in self.phases:
-            tally = self.phase_tally(phase)
-            if tally.done < tally.total:
-                return phase
-        return None
-
-    def phase_done_at(self, phase) -> datetime.datetime | None:
-        """When the phase's last task was done, if all of them are."""
-        tally = self.phase_tally(phase)
-        if not tally.total or tally.done < tally.total:
-            return None
-        moments = [self.cell(phase.pk, p).last_done_at for p in PARTIES]
-        return max((m for m in moments if m), default=None)
+        """The earliest phase whose gate is not closed; None once every gate is."""
+        return next((phase for phase in self.phases if not self.gate_closed_at(phase)), None)
 
     def days_in_phase(self, phase) -> int | None:
-        """Days from the phase's start to its end (or today); None before it starts.
+        """Days from the phase's start to its gate's closing (or today); None before it starts.
 
-        Iniciar starts on the engagement's start date; each later phase when the one before it
-        was done.
+        Iniciar starts on the engagement's start date; each later phase when the gate of the one
+        before it closed.
         """
         index = self.phases.index(phase)
         if index == 0:
             started = self.engagement.start_date
         else:
-            previous_done = self.phase_done_at(self.phases[index - 1])
-            if previous_done is None:
+            previous_closed = self.gate_closed_at(self.phases[index - 1])
+            if previous_closed is None:
                 return None
-            started = timezone.localdate(previous_done)
-        finished = self.phase_done_at(phase)
-        end = timezone.localdate(finished) if finished else self.today
+            started = timezone.localdate(previous_closed)
+        closed = self.gate_closed_at(phase)
+        end = timezone.localdate(closed) if closed else self.today
         return max((end - started).days, 0)
 
+    def awaits_sign_off(self, phase) -> bool:
+        """The phase's tasks are done but its gate is still open."""
+        return self.tasks_all_done(phase) and not self.gate_closed_at(phase)
+
+    def _unsigned(self, phase) -> str:
+        """Who has not signed the phase off: 'customer', 'microsoft' or 'both'."""
+        waiting = [p for p in PARTIES if (phase.pk, p) not in self.sign_offs]
+        return waiting[0] if len(waiting) == 1 else "both"
+
     def waiting_on(self) -> str | None:
-        """Whose open tasks hold up the current phase: 'customer', 'microsoft' or 'both'."""
+        """Whom the current phase holds up: 'customer', 'microsoft' or 'both'; those with open
+        tasks, or, once the tasks are done, those still to sign the phase off."""
         phase = self.current_phase
         if phase is None:
             return None
+        if self.awaits_sign_off(phase):
+            return self._unsigned(phase)
         open_parties = [
             p for p in PARTIES if self.cell(phase.pk, p).done < self.cell(phase.pk, p).total
         ]
         return open_parties[0] if len(open_parties) == 1 else "both"
 
-    def matrix_cells(self) -> list[PhaseCell]:
-        current = self.current_phase
-        waiting_labels = {
+    def waiting_label(self) -> str:
+        """The current phase's wait, in words ('' once every gate is closed)."""
+        waiting = self.waiting_on()
+        if waiting is None:
+            return ""
+        if self.awaits_sign_off(self.current_phase):
+            return _sign_off_label(waiting)
+        return {
             "customer": _("waiting on the customer"),
             "microsoft": _("waiting on Microsoft"),
             "both": _("waiting on both"),
-        }
+        }[waiting]
+
+    def gate_label(self, phase) -> str:
+        """The phase's gate in words: closed on a date, or whose sign-off it waits for ('' while
+        its tasks are open)."""
+        closed = self.gate_closed_at(phase)
+        if closed:
+            return _("closed on %(date)s") % {
+                "date": formats.date_format(timezone.localdate(closed), "SHORT_DATE_FORMAT")
+            }
+        return _sign_off_label(self._unsigned(phase)) if self.tasks_all_done(phase) else ""
+
+    def gate_labels(self) -> list[tuple[Phase, str]]:
+        """Each phase whose gate has something to say, with what it says."""
+        return [(phase, label) for phase in self.phases if (label := self.gate_label(phase))]
+
+    def matrix_cells(self) -> list[PhaseCell]:
+        current = self.current_phase
         return [
             PhaseCell(
                 phase=phase,
@@ -223,8 +269,9 @@ class EngagementStatus:
                 microsoft=self.phase_tally(phase, Party.MICROSOFT),
                 days=self.days_in_phase(phase),
                 is_current=phase == current,
-                is_done=self.phase_done_at(phase) is not None,
-                waiting_label=waiting_labels[self.waiting_on()] if phase == current else "",
+                is_done=self.gate_closed_at(phase) is not None,
+                waiting_label=self.waiting_label() if phase == current else "",
+                gate_label=self.gate_label(phase),
             )
             for phase in self.phases
         ]

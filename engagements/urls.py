@@ -5,6 +5,7 @@ from .views import (
     checkpoints,
     engagements,
     exports,
+    gates,
     members,
     portfolio,
     share_links,
@@ -26,6 +27,21 @@ urlpatterns = [
         name="task-set-note",
     ),
     path("engagements/<int:pk>/tasks/bulk/", tasks.tasks_bulk, name="tasks-bulk"),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/confirm/",
+        tasks.task_confirm,
+        name="task-confirm",
+    ),
+    path(
+        "engagements/<int:pk>/phases/<slug:phase_code>/sign/",
+        gates.gate_sign,
+        name="gate-sign",
+    ),
+    path(
+        "engagements/<int:pk>/phases/<slug:phase_code>/reopen/",
+        gates.gate_reopen,
+        name="gate-reopen",
+    ),
     path(
         "engagements/<int:pk>/tasks/<int:task_pk>/owner/",
         tasks.task_set_owner,

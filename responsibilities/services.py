@@ -139,9 +139,7 @@ def catalogue_chain_problems() -> list[str]:
     if kept is None:
         # Every way into the catalogue (loading it, the admin) appends an event.
         return [*problems, "the catalogue has items but no chain head in the chain heads table"]
-    return problems + head_problems(
-        "the catalogue", length=head.length, head=head.head, kept=kept
-    )
+    return problems + head_problems("the catalogue", length=head.length, head=head.head, kept=kept)
 
 
 _AUDITED_FIELDS = [

@@ -11,9 +11,11 @@ from engagements.services.checkpoints import (
     checkpoint_update,
 )
 from engagements.services.engagements import engagement_create, engagement_update
+from engagements.services.gates import gate_reopen, gate_sign
 from engagements.services.members import member_add, member_change, member_remove
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import (
+    task_confirm,
     task_set_done,
     task_set_due_date,
     task_set_note,
@@ -159,4 +161,24 @@ def record_every_kind(engagement, *, manager, admin):
     )
     share_link_revoke(link=link, user=manager)
     link.refresh_from_db()
+    _sign_and_reopen_a_phase(engagement, manager)
     return link
+
+
+def _sign_and_reopen_a_phase(engagement, manager):
+    """Iniciar finished (one Microsoft task ticked on its behalf, then confirmed), signed off by
+    both parties and reopened."""
+    iniciar = Phase.objects.get(code="iniciar")
+    other = Membership.objects.get(
+        engagement=engagement, role=Role.MANAGER, party=Party.MICROSOFT
+    ).user
+    tasks = list(engagement.tasks.filter(phase=iniciar, done=False).order_by("pk"))
+    behalf = next(task for task in tasks if task.party == Party.MICROSOFT)
+    for task in tasks:
+        task_set_done(task=task, user=manager if task.party == Party.CUSTOMER else other, done=True)
+    task_set_done(task=behalf, user=other, done=False)
+    task_set_done(task=behalf, user=manager, done=True)
+    task_confirm(task=behalf, user=other)
+    gate_sign(engagement=engagement, phase=iniciar, user=manager, comment="Tudo certo")
+    gate_sign(engagement=engagement, phase=iniciar, user=other)
+    gate_reopen(engagement=engagement, phase=iniciar, user=manager, reason="Faltou a ata")

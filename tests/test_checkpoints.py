@@ -17,6 +17,7 @@ from engagements.models import (
     Task,
 )
 from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
+from engagements.services.gates import gate_sign
 from responsibilities.models import Phase
 
 from .factories import change_checkpoint
@@ -338,9 +339,11 @@ def test_a_checkpoint_of_another_engagement_is_404(
     assert client.get(url).status_code == 404
 
 
-def test_the_new_checkpoint_form_starts_from_the_current_phase(client, carla, engagement):
+def test_the_new_checkpoint_form_starts_from_the_current_phase(client, carla, miguel, engagement):
     iniciar = Phase.objects.get(code="iniciar")
     Task.objects.filter(engagement=engagement, phase=iniciar).update(done=True)
+    for manager in (carla, miguel):  # Iniciar is behind once its gate is closed
+        gate_sign(engagement=engagement, phase=iniciar, user=manager)
     client.force_login(carla)
     form = client.get(reverse("checkpoint-new", args=[engagement.pk])).context["form"]
     avaliar = Phase.objects.get(code="avaliar")

@@ -13,6 +13,7 @@ from accounts.models import Profile
 from engagements.models import Membership, Role, Task
 from engagements.selectors.status import engagement_statuses
 from engagements.services.checkpoints import checkpoint_schedule
+from engagements.services.gates import gate_sign
 from engagements.services.tasks import task_set_done, task_set_due_date
 from responsibilities.models import Party, Phase
 
@@ -27,6 +28,13 @@ def tick(engagement, user, phase_code, party=None, count=None):
         tasks = tasks.filter(party=party)
     for task in list(tasks)[:count]:
         task_set_done(task=task, user=user, done=True)
+
+
+def sign(engagement, user, phase_code):
+    """Close the phase's gate: Carla signs for both parties, Microsoft having no manager here."""
+    phase = Phase.objects.get(code=phase_code)
+    for party in Party.values:
+        gate_sign(engagement=engagement, phase=phase, user=user, party=party)
 
 
 def expected_tally(engagement, **filters):
@@ -52,10 +60,12 @@ def portfolio(clock, catalogue, carla, vera, ada):
         )
         engagements[name] = engagement
     clock("2026-09-20 10:00")
-    tick(engagements["Contoso"], carla, "iniciar")
-    tick(engagements["Fabrikam"], carla, "iniciar")
+    for name in ("Contoso", "Fabrikam"):
+        tick(engagements[name], carla, "iniciar")
+        sign(engagements[name], carla, "iniciar")
     clock("2026-09-25 10:00")
     tick(engagements["Fabrikam"], carla, "avaliar")
+    sign(engagements["Fabrikam"], carla, "avaliar")
     tick(engagements["Fabrikam"], carla, "corrigir", Party.CUSTOMER)
     overdue = engagements["Contoso"].tasks.filter(phase__code="avaliar", party=Party.MICROSOFT)
     task_set_due_date(task=overdue.first(), user=carla, due_date=datetime.date(2026, 9, 28))
@@ -252,15 +262,15 @@ def test_portfolio_pages_cost_the_same_queries_at_any_size(
         Membership.objects.create(engagement=engagement, user=carla, party=Party.CUSTOMER)
     client.force_login(carla)
     # session, user, profile, the user's and groups' permissions, the filter form's phases,
-    # count, page, phases, task counts, checkpoints, last activity
-    with django_assert_num_queries(12):
+    # count, page, phases, task counts, sign-offs, checkpoints, last activity
+    with django_assert_num_queries(13):
         client.get(reverse("portfolio"))
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         client.get(reverse("portfolio-matrix"))
     # the same, with all engagements at once instead of a count and a page
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(reverse("portfolio"), {"sort": "-overdue"})
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(12):
         client.get(reverse("portfolio-summary"))
 
 
@@ -271,9 +281,9 @@ def test_engagement_dashboard_queries_do_not_grow(
     for task in engagement.tasks.order_by("position")[:done_count]:
         task_set_done(task=task, user=carla, done=True)
     client.force_login(carla)
-    # session, user, profile, engagement, membership, phases, task counts, checkpoints, last
-    # activity, due tasks, burn-up events, recent activity
-    with django_assert_num_queries(12):
+    # session, user, profile, engagement, membership, phases, task counts, sign-offs,
+    # checkpoints, last activity, due tasks, burn-up events, recent activity
+    with django_assert_num_queries(13):
         client.get(reverse("engagement-dashboard", args=[engagement.pk]))
 
 

@@ -139,8 +139,8 @@ def test_engagement_page_queries_do_not_grow_with_tasks(
     add_tasks(engagement, task_count, done_by=carla)
     client.force_login(carla)
     # session, user, profile, engagement, membership, tasks, phases, progress counts,
-    # checkpoints, activity
-    with django_assert_num_queries(10):
+    # sign-offs, checkpoints, activity
+    with django_assert_num_queries(11):
         response = client.get(detail(engagement))
     assert sum(len(g.tasks) for g in response.context["groups"]) == task_count
 
@@ -171,6 +171,6 @@ def test_engagement_page_queries_do_not_grow_with_checkpoints(
             attendees=[carla],
         )
     client.force_login(carla)
-    with django_assert_num_queries(10):
+    with django_assert_num_queries(11):
         response = client.get(detail(engagement))
     assert len(response.context["checkpoints"].upcoming) == checkpoint_count

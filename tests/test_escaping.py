@@ -17,9 +17,10 @@ from accounts.models import Profile
 from engagements.models import Engagement, Membership, Notification, NotificationKind, Task
 from engagements.notifications.emails import notification_message
 from engagements.services.checkpoints import checkpoint_cancel
+from engagements.services.gates import gate_reopen, gate_sign
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
-from responsibilities.models import Party
+from responsibilities.models import Party, Phase
 
 from .factories import make_checkpoint
 
@@ -103,6 +104,11 @@ def hostile(clock, engagement, carla, miguel, vera):
         engagement=engagement, user=carla, label=evil("Label"), expires_on=expires_on
     )
     share_link_revoke(link=revoked, user=carla)
+    iniciar = Phase.objects.get(code="iniciar")
+    for task in engagement.tasks.filter(phase=iniciar):
+        task_set_done(task=task, user=carla if task.party == Party.CUSTOMER else miguel, done=True)
+    gate_sign(engagement=engagement, phase=iniciar, user=carla, comment=evil("SignComment"))
+    gate_reopen(engagement=engagement, phase=iniciar, user=miguel, reason=evil("ReopenReason"))
     return {
         "engagement": engagement,
         "task": customer_task,
@@ -111,6 +117,8 @@ def hostile(clock, engagement, carla, miguel, vera):
         "cancelled": cancelled,
         "token": token,
         "revoked_token": revoked_token,
+        "signed": engagement.events.get(kind="gate_signed"),
+        "reopened": engagement.events.get(kind="gate_reopened"),
     }
 
 
@@ -226,6 +234,22 @@ def notifications(h, carla, miguel):
             ),
             Notification(
                 key=f"d{user.pk}", kind=NotificationKind.DIGEST, recipient=user, due_at=now
+            ),
+            Notification(
+                key=f"gs{user.pk}",
+                kind=NotificationKind.GATE_SIGNED,
+                recipient=user,
+                engagement=engagement,
+                event=h["signed"],
+                due_at=now,
+            ),
+            Notification(
+                key=f"gr{user.pk}",
+                kind=NotificationKind.GATE_REOPENED,
+                recipient=user,
+                engagement=engagement,
+                event=h["reopened"],
+                due_at=now,
             ),
             Notification(
                 key=f"i{membership.pk}",

@@ -17,13 +17,16 @@ from engagements.access import visible_engagements
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
+    GateSignOff,
     Membership,
     Notification,
     Role,
     ShareLink,
     Task,
 )
+from engagements.services.gates import gate_sign
 from engagements.services.share_links import share_link_create
+from engagements.services.tasks import task_set_done
 from responsibilities.models import Party, Phase, Responsibility
 
 from .factories import make_engagement, make_user
@@ -426,3 +429,97 @@ def test_a_manager_cannot_remove_themselves(client, world):
     response = client.post(url("member-remove", world, own.pk))
     assert response.status_code == 403
     assert snapshot(world["engagement"]) == before
+
+
+@pytest.fixture
+def gates_world(world):
+    """Iniciar and Avaliar finished; Avaliar signed off by the customer; one Corrigir customer
+    task ticked by Microsoft's manager on the customer's behalf (as the service allows while
+    the customer has no manager), awaiting the customer's confirmation."""
+    engagement, users = world["engagement"], world["users"]
+    manager = {
+        Party.CUSTOMER: users["customer manager"],
+        Party.MICROSOFT: users["microsoft manager"],
+    }
+    for task in engagement.tasks.filter(phase__code__in=["iniciar", "avaliar"], done=False):
+        task_set_done(task=task, user=manager[task.party], done=True)
+    gate_sign(
+        engagement=engagement,
+        phase=Phase.objects.get(code="avaliar"),
+        user=users["customer manager"],
+    )
+    behalf = engagement.tasks.filter(phase__code="corrigir", party=Party.CUSTOMER).first()
+    task_set_done(task=behalf, user=users["microsoft manager"], done=True)
+    return {**world, "behalf": behalf}
+
+
+def sign(phase_code, party):
+    def act(client, world):
+        return client.post(url("gate-sign", world, phase_code), {"party": party})
+
+    return act
+
+
+def reopen(phase_code):
+    def act(client, world):
+        return client.post(url("gate-reopen", world, phase_code), {"reason": "Faltou a ata"})
+
+    return act
+
+
+def confirm(client, world):
+    return client.post(url("task-confirm", world, world["behalf"].pk))
+
+
+def bulk_confirm(client, world):
+    return client.post(
+        url("tasks-bulk", world), {"action": "confirm", "tasks": [world["behalf"].pk]}
+    )
+
+
+GATE_RULES = {
+    "sign off a phase for the customer": (
+        sign("iniciar", "customer"),
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "sign off a phase for Microsoft": (
+        sign("iniciar", "microsoft"),
+        [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "reopen a signed phase": (
+        reopen("avaliar"),
+        [OK, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "confirm a tick made on the customer's behalf": (
+        confirm,
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "confirm such ticks at once": (
+        bulk_confirm,
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(GATE_RULES))
+def test_the_gate_rules(client, gates_world, action, role):
+    """The README's rows for gates and confirmations; each allowed one writes one event."""
+    act, outcomes = GATE_RULES[action]
+    expected = outcomes[ROLES.index(role)]
+    engagement = gates_world["engagement"]
+    client.force_login(gates_world["users"][role])
+    before = snapshot(engagement)
+    sign_offs_before = list(GateSignOff.objects.filter(gate__engagement=engagement).values())
+    events_before = ActivityEvent.objects.filter(engagement=engagement).count()
+    response = act(client, gates_world)
+    if expected == OK:
+        assert response.status_code == 302
+        assert ActivityEvent.objects.filter(engagement=engagement).count() == events_before + 1
+    else:
+        assert response.status_code == expected
+        assert snapshot(engagement) == before, f"{action} by {role} changed something"
+        assert (
+            list(GateSignOff.objects.filter(gate__engagement=engagement).values())
+            == sign_offs_before
+        )

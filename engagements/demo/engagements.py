@@ -33,6 +33,7 @@ def contoso_create(users, today: datetime.date) -> None:
     )
     days = working_days(start, yesterday)
     story.tick(story.tasks("iniciar"), days[0], days[4])
+    story.sign_off("iniciar", days[4])
 
     # Avaliar: owners and due dates on day 2, most tasks done from week 2 on; two left open,
     # past due, for each party (one of each overdue).
@@ -115,6 +116,7 @@ def fabrikam_create(users, today: datetime.date) -> None:
     spans = {"iniciar": (0, 4), "avaliar": (5, 18), "corrigir": (19, 28), "habilitar": (29, -1)}
     for phase_code, (first, end) in spans.items():
         story.tick(story.tasks(phase_code), days[first], days[end])
+        story.sign_off(phase_code, days[end])
     story.tick(story.tasks(None), days[3], days[-1])
     story.meeting_held(
         days[-1], "habilitar", CheckpointKind.VERIFICATION, "Verificação conjunta",
@@ -138,6 +140,7 @@ def northwind_create(users, today: datetime.date) -> None:
     )  # fmt: skip
     days = working_days(start, quiet_since)
     story.tick(story.tasks("iniciar"), days[0], days[7])
+    story.sign_off("iniciar", days[7])
     avaliar = (
         story.tasks("avaliar", Party.CUSTOMER)[:3] + story.tasks("avaliar", Party.MICROSOFT)[:3]
     )

@@ -13,6 +13,7 @@ from responsibilities.models import Phase
 from ..models import Engagement, Membership, Role, Task
 from ..services.checkpoints import checkpoint_schedule
 from ..services.engagements import engagement_create
+from ..services.gates import gate_sign
 from ..services.members import member_add
 from ..services.tasks import task_set_done, task_set_due_date, task_set_note, task_set_owner
 
@@ -96,6 +97,18 @@ class Story:
                         task=task, user=self.managers[task.party], done=True
                     ),
                 )
+
+    def sign_off(self, phase_code: str, day: datetime.date) -> None:
+        """Both parties' managers sign the phase off at the end of the day its last task was
+        done (ticks run until 17:00), which closes its gate."""
+        phase = Phase.objects.get(code=phase_code)
+        for minute, (party, manager) in zip((15, 45), self.managers.items(), strict=True):
+            self.at(
+                moment_at(day, 17, minute),
+                lambda party=party, manager=manager: gate_sign(
+                    engagement=self.engagement, phase=phase, user=manager, party=party
+                ),
+            )
 
     def due(self, moment, task: Task, due_date: datetime.date) -> None:
         self.at(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import user_preferences
 from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
+from responsibilities.models import Party, Phase
 
 from ..calendar import checkpoint_ics
 from ..links import portal_link
@@ -50,6 +51,8 @@ def _compose(notification: Notification, now: datetime.datetime):
         return _("Assigned to you: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
     if kind == NotificationKind.TASK_OVERDUE:
         return _("Overdue: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
+    if kind in (NotificationKind.GATE_SIGNED, NotificationKind.GATE_REOPENED):
+        return _gate_note(notification)
     if kind == NotificationKind.INVITATION:
         user = notification.recipient
         context = {}
@@ -71,6 +74,28 @@ def _compose(notification: Notification, now: datetime.datetime):
         for e in entries
     ]
     return _("Your FastTrack digest"), {"engagements": engagements}, None
+
+
+def _gate_note(notification: Notification):
+    """A sign-off or a reopening, told from its audit event: who, which phase, their words."""
+    event = notification.event
+    phase = Phase.objects.get(code=event.changes["phase"])
+    context = {
+        "event": event,
+        "phase": phase,
+        "actor_party": Party(event.party).label if event.party else "",
+        "signed_party": Party(event.changes["party"]).label if "party" in event.changes else "",
+        "comment": event.changes.get("comment", ""),
+    }
+    values = {"customer": one_line(notification.engagement.customer), "phase": phase.name}
+    if notification.kind == NotificationKind.GATE_SIGNED:
+        subject = _("%(customer)s: %(phase)s is signed off by %(party)s and awaits yours") % {
+            **values,
+            "party": context["signed_party"],
+        }
+    else:
+        subject = _("%(customer)s: %(phase)s was reopened") % values
+    return subject, context, None
 
 
 def notification_message(notification: Notification, now: datetime.datetime):

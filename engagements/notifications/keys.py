@@ -42,3 +42,12 @@ def invitation_key(*, membership_id: int) -> str:
 def task_assigned_key(*, task_id: int, event_id: int) -> str:
     """One note per assignment: the event that made it is in the key."""
     return f"task-assigned:{task_id}:{event_id}"
+
+
+def gate_signed_key(*, event_id: int, user_id: int) -> str:
+    """One note per sign-off to each manager of the party still to sign."""
+    return f"gate-signed:{event_id}:{user_id}"
+
+
+def gate_reopened_key(*, event_id: int, user_id: int) -> str:
+    return f"gate-reopened:{event_id}:{user_id}"

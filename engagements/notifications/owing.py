@@ -141,6 +141,31 @@ def owe_assignment_note(*, task: Task, assigned_by, event_id: int, now) -> None:
     )
 
 
+_GATE_KEYS = {
+    NotificationKind.GATE_SIGNED: keys.gate_signed_key,
+    NotificationKind.GATE_REOPENED: keys.gate_reopened_key,
+}
+
+
+def owe_gate_notes(*, event, kind: str, user_ids: list[int], now) -> None:
+    """The managers of the other party hear at once that a phase was signed off (and waits on
+    their sign-off) or reopened; the event says what was done."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                key=_GATE_KEYS[kind](event_id=event.pk, user_id=user_id),
+                kind=kind,
+                recipient_id=user_id,
+                engagement_id=event.engagement_id,
+                event=event,
+                due_at=now,
+            )
+            for user_id in user_ids
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def withdraw_member_notifications(*, engagement_id: int, user) -> None:
     """A removed member hears nothing more about the engagement."""
     Notification.objects.filter(

@@ -1,5 +1,6 @@
-"""Engagement statuses from four queries (the phases, tasks grouped by engagement, phase and
-party, upcoming checkpoints, last activity), the same four for one engagement or a portfolio."""
+"""Engagement statuses from five queries (the phases, tasks grouped by engagement, phase and
+party, the gates' sign-offs in force, upcoming checkpoints, last activity), the same five for
+one engagement or a portfolio."""
 
 import datetime
 
@@ -8,7 +9,7 @@ from django.utils import timezone
 
 from responsibilities.models import Phase
 
-from ..models import ActivityEvent, Checkpoint, Engagement, Task
+from ..models import ActivityEvent, Checkpoint, Engagement, GateSignOff, Task
 from ..status import DUE_SOON_DAYS, Cell, EngagementProgress, EngagementStatus
 
 
@@ -53,6 +54,15 @@ def _load_next_checkpoints(statuses: dict[int, EngagementStatus], now) -> None:
             status.next_checkpoint = checkpoint
 
 
+def _load_sign_offs(statuses: dict[int, EngagementStatus]) -> None:
+    """The sign-offs in force of every gate of the engagements, in one query."""
+    sign_offs = GateSignOff.objects.filter(
+        gate__engagement_id__in=list(statuses), withdrawn_at__isnull=True
+    ).values_list("gate__engagement_id", "gate__phase_id", "party", "signed_at")
+    for engagement_id, phase_id, party, signed_at in sign_offs:
+        statuses[engagement_id].sign_offs[(phase_id, party)] = signed_at
+
+
 def _load_last_activity(statuses: dict[int, EngagementStatus]) -> None:
     last_activity = (
         ActivityEvent.objects.filter(engagement_id__in=list(statuses))
@@ -67,10 +77,11 @@ def _load_last_activity(statuses: dict[int, EngagementStatus]) -> None:
 def engagement_statuses(
     engagements: list[Engagement], now: datetime.datetime
 ) -> dict[int, EngagementStatus]:
-    """The status of each engagement in four queries, however many engagements there are."""
+    """The status of each engagement in five queries, however many engagements there are."""
     statuses = _new_statuses(engagements, now)
     if statuses:
         _load_task_cells(statuses, timezone.localdate(now))
+        _load_sign_offs(statuses)
         _load_next_checkpoints(statuses, now)
         _load_last_activity(statuses)
     return statuses

@@ -2,11 +2,15 @@
 
 import datetime
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from responsibilities.models import SECTION_ORDER, Party, Phase, Section
 
 from ..models import Engagement, Membership, Task
 from ..status import DUE_SOON_DAYS, PARTIES
+
+if TYPE_CHECKING:
+    from .gates import GatePanel
 
 
 @dataclass
@@ -65,6 +69,7 @@ class PhaseSection:
 
     phase: Phase | None
     groups: list[TaskGroup]
+    gate: "GatePanel | None" = None  # set by the task page (engagements/selectors/gates.py)
 
     @property
     def anchor(self) -> str:

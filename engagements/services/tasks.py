@@ -12,8 +12,9 @@ from fasttrack import bounds
 from fasttrack.formatting import format_date
 
 from ..audit import event_record, membership_party
-from ..models import EventKind, Membership, Task
+from ..models import Engagement, EventKind, Membership, Role, Task
 from ..notifications.owing import owe_assignment_note
+from .gates import phase_is_signed
 
 
 def _locked(task: Task) -> Task:
@@ -31,11 +32,22 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     task = _locked(task)
     if task.done == done:
         return task
+    # The engagement lock (taken after the task's, as event_record does) waits for a sign-off
+    # being written, so the check below sees it.
+    Engagement.objects.select_for_update().only("pk").get(pk=task.engagement_id)
+    if not done and phase_is_signed(task):
+        raise ValidationError(
+            _("%(phase)s has been signed off: reopen it, with a reason, to mark a task not done.")
+            % {"phase": task.phase.name}
+        )
+    party = membership_party(task.engagement_id, user)
+    on_behalf_of = task.party if party and party != task.party else ""
     task.done = done
     task.done_at = timezone.now() if done else None
     task.done_by = user if done else None
-    task.save(update_fields=["done", "done_at", "done_by"])
-    party = membership_party(task.engagement_id, user)
+    # A tick on the other party's behalf waits for that party's managers to confirm it.
+    task.awaiting_confirmation = done and bool(on_behalf_of)
+    task.save(update_fields=["done", "done_at", "done_by", "awaiting_confirmation"])
     event_record(
         engagement_id=task.engagement_id,
         task=task,
@@ -43,7 +55,29 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
         party=party,
         kind=EventKind.TASK_DONE if done else EventKind.TASK_REOPENED,
         reason=reason,
-        on_behalf_of=task.party if party and party != task.party else "",
+        on_behalf_of=on_behalf_of,
+    )
+    return task
+
+
+@transaction.atomic
+def task_confirm(*, task: Task, user: AbstractBaseUser) -> Task:
+    """A manager of the task's party confirms a tick made on its behalf; confirming one that
+    awaits nothing changes nothing."""
+    task = _locked(task)
+    if not task.awaiting_confirmation:
+        return task
+    membership = Membership.objects.filter(engagement_id=task.engagement_id, user=user).first()
+    if membership is None or membership.role != Role.MANAGER or membership.party != task.party:
+        raise ValidationError(_("Only a manager of the task's party can confirm its tick."))
+    task.awaiting_confirmation = False
+    task.save(update_fields=["awaiting_confirmation"])
+    event_record(
+        engagement_id=task.engagement_id,
+        task=task,
+        actor=user,
+        party=membership.party,
+        kind=EventKind.TASK_CONFIRMED,
     )
     return task
 
@@ -145,6 +179,7 @@ BULK_CHANGES = {
         task=task, user=user, due_date=fields["due_date"]
     ),
     "owner": lambda task, user, fields: task_set_owner(task=task, user=user, owner=fields["owner"]),
+    "confirm": lambda task, user, fields: task_confirm(task=task, user=user),
 }
 
 

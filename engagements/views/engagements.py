@@ -14,6 +14,7 @@ from ..filters import TaskFilter
 from ..selectors.activity import engagement_burnup, engagement_recent_activity
 from ..selectors.checkpoints import engagement_checkpoints
 from ..selectors.engagements import engagement_list_for
+from ..selectors.gates import gate_panels
 from ..selectors.status import engagement_progress, engagement_statuses
 from ..selectors.tasks import engagement_due_tasks, engagement_task_groups, phase_sections
 
@@ -42,6 +43,9 @@ def engagement_detail(request, pk):
     groups = engagement_task_groups(engagement, task_filter.tasks_of(engagement))
     sections = phase_sections(groups)
     progress = engagement_progress(engagement, timezone.now(), phases)
+    panels = gate_panels(access, phases, progress)
+    for section in sections:
+        section.gate = panels.get(section.phase.pk) if section.phase else None
     return render(
         request,
         "engagements/engagement_detail.html",

@@ -55,12 +55,24 @@ def task_set_done(request, pk, task_pk):
     form = TaskDoneForm(request.POST)
     if not form.is_valid():
         return _task_changed(request, access, task, error=first_error(form))
-    task = task_services.task_set_done(
-        task=task,
-        user=request.user,
-        done=form.cleaned_data["done"],
-        reason=form.cleaned_data["reason"],
-    )
+    try:
+        task = task_services.task_set_done(
+            task=task,
+            user=request.user,
+            done=form.cleaned_data["done"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:  # the phase is signed off
+        return _task_changed(request, access, task, error=" ".join(error.messages))
+    return _task_changed(request, access, task)
+
+
+@login_required
+@require_POST
+def task_confirm(request, pk, task_pk):
+    access, task = get_task_for_user(request.user, pk, task_pk, write=True)
+    access.require(access.can_confirm_task(task))
+    task = task_services.task_confirm(task=task, user=request.user)
     return _task_changed(request, access, task)
 
 
@@ -137,11 +149,10 @@ def tasks_bulk(request, pk):
         tasks = list(Task.objects.filter(engagement=engagement, pk__in=data["tasks"]))
         if len(tasks) != len(set(data["tasks"])):
             raise Http404(_("This engagement has no such task."))
-    may_change = (
-        (lambda task: access.can_edit_task_details)
-        if data["action"] == "due_date"
-        else access.can_change_task
-    )
+    may_change = {
+        "due_date": lambda task: access.can_edit_task_details,
+        "confirm": access.can_confirm_task,
+    }.get(data["action"], access.can_change_task)
     refused = [task for task in tasks if not may_change(task)]
     if refused:
         raise PermissionDenied(

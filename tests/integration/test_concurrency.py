@@ -13,8 +13,9 @@ from django.test import Client
 from django.urls import reverse
 
 from engagements.audit import engagement_chain_problems
-from engagements.models import Task
-from responsibilities.models import Party
+from engagements.models import GateSignOff, Membership, Role, Task
+from engagements.services.tasks import task_set_done
+from responsibilities.models import Party, Phase
 
 ROUNDS = 5
 
@@ -118,4 +119,29 @@ def test_ticks_of_different_tasks_at_once_each_take_their_own_place_in_the_chain
     assert sequences == list(range(1, length_before + 24 + 1))
     engagement.refresh_from_db()
     assert engagement.audit_length == length_before + 24
+    assert engagement_chain_problems(engagement) == []
+
+
+def test_two_managers_of_one_party_signing_at_once_leave_one_sign_off(
+    engagement, postgres_db, carla, miguel, ada
+):
+    """The gate lock and the constraint on active sign-offs: without them both requests find
+    no customer sign-off and each writes one."""
+    iniciar = Phase.objects.get(code="iniciar")
+    Membership.objects.create(
+        engagement=engagement, user=ada, party=Party.CUSTOMER, role=Role.MANAGER
+    )
+    managers = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
+    for task in engagement.tasks.filter(phase=iniciar):
+        task_set_done(task=task, user=managers[task.party], done=True)
+    url = reverse("gate-sign", args=[engagement.pk, "iniciar"])
+    statuses = at_once(
+        (carla, url, {"party": "customer", "comment": "Carla"}),
+        (ada, url, {"party": "customer", "comment": "Ada"}),
+    )
+    assert statuses == [302, 302]
+    sign_offs = GateSignOff.objects.filter(gate__engagement=engagement)
+    assert sign_offs.count() == 1
+    assert engagement.events.filter(kind="gate_signed").count() == 1
+    engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []

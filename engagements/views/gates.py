@@ -1,0 +1,73 @@
+"""Signing off and reopening a phase's gate: plain form posts that redirect to the phase."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from responsibilities.models import Party, Phase
+
+from ..access import get_engagement_for_user
+from ..forms import GateReopenForm, GateSignForm
+from ..services import gates as gate_services
+from .common import first_error
+
+
+def _back(pk, phase):
+    return redirect(f"{reverse('engagement-detail', args=[pk])}#phase-{phase.code}")
+
+
+@login_required
+@require_POST
+def gate_sign(request, pk, phase_code):
+    access = get_engagement_for_user(request.user, pk, write=True)
+    phase = get_object_or_404(Phase, code=phase_code)
+    form = GateSignForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return _back(pk, phase)
+    party = form.cleaned_data["party"]
+    access.require(party in access.signable_parties)
+    try:
+        gate_services.gate_sign(
+            engagement=access.engagement,
+            phase=phase,
+            user=request.user,
+            comment=form.cleaned_data["comment"],
+            party=party,
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(pk, phase)
+    signed = {"phase": phase.name, "party": Party(party).label}
+    messages.success(request, _("%(phase)s signed off for %(party)s.") % signed)
+    return _back(pk, phase)
+
+
+@login_required
+@require_POST
+def gate_reopen(request, pk, phase_code):
+    access = get_engagement_for_user(request.user, pk, write=True)
+    access.require(access.can_reopen_gate)
+    phase = get_object_or_404(Phase, code=phase_code)
+    form = GateReopenForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return _back(pk, phase)
+    try:
+        gate_services.gate_reopen(
+            engagement=access.engagement,
+            phase=phase,
+            user=request.user,
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(pk, phase)
+    messages.success(
+        request, _("%(phase)s reopened: its sign-offs are withdrawn.") % {"phase": phase.name}
+    )
+    return _back(pk, phase)
