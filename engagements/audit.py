@@ -18,6 +18,11 @@ def task_text_hash(task) -> str:
     creation event keeps one per task so verify_audit can name a task rewritten in the
     database."""
     texts = [task.text_pt, task.text_en, task.catalogue_note_pt, task.catalogue_note_en]
+    # The evidence rule joins the hash only when a task has one, so tasks made before it keep
+    # the hashes their creation events hold, and dropping the rule in the database shows.
+    if task.evidence_required or task.evidence_hint_pt or task.evidence_hint_en:
+        texts += ["evidence", str(task.evidence_required), task.evidence_hint_pt]
+        texts.append(task.evidence_hint_en)
     return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
 
 

@@ -171,6 +171,11 @@ class Task(models.Model):
     text_en = models.TextField(blank=True)
     catalogue_note_pt = models.TextField(blank=True)
     catalogue_note_en = models.TextField(blank=True)
+    # Copied from the catalogue item with the texts: the task needs a file or link before it
+    # can be marked done, and the hint says what would do.
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    evidence_hint_pt = models.TextField(blank=True)
+    evidence_hint_en = models.TextField(blank=True)
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
@@ -212,6 +217,10 @@ class Task(models.Model):
     @property
     def catalogue_note(self) -> str:
         return in_active_language(self.catalogue_note_pt, self.catalogue_note_en)
+
+    @property
+    def evidence_hint(self) -> str:
+        return in_active_language(self.evidence_hint_pt, self.evidence_hint_en)
 
     def is_overdue(self, today=None) -> bool:
         """An open task whose due date has passed (in the portal's time zone)."""

@@ -9,9 +9,9 @@
 
 Every change goes through the real services, each at its own moment in the past (see
 `story.demo_clock`), so the audit trail is a true hash chain of back-dated events and the burn-up
-chart, the days per phase and the activity list read like a real engagement. It only creates what is missing (users
-by username, engagements by customer name), so running it again creates nothing and never
-touches what an admin changed.
+chart, the days per phase and the activity list read like a real engagement. It only creates
+what is missing (users by username, engagements by customer name), so running it again creates
+nothing and never touches what an admin changed.
 """
 
 from django.contrib.auth import get_user_model
