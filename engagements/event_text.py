@@ -17,6 +17,10 @@ LogEntry, because the trail is read for years by people in other languages and t
 | share_link_created, _revoked | {"link": id, "label", "expires_on": ISO date, "expires_at": ISO
   UTC}, and "revoked_at" when revoked |
 | engagement_created | {"tasks": count, "texts": {task id: SHA-256 of its texts}} |
+| evidence_added, evidence_replaced | {"evidence": id, "kind": "file" or "link", "caption"}, a
+  file's "name", "content_type", "size" (bytes) and "sha256", a link's "url", and "replaces":
+  the earlier version's id when it replaces one |
+| comment_added | {"comment": id, "body": text} |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
@@ -24,6 +28,7 @@ Events written before `changes` existed hold text in old_value/new_value and rea
 import datetime
 
 from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -150,6 +155,20 @@ def _task_field(name: str, shown_as: str):
     return tell
 
 
+def _evidence(changes: dict, reader: _Reader) -> str:
+    if changes["kind"] == "link":
+        shown = reader.text(changes["url"])
+    else:
+        shown = _("%(name)s (%(size)s, SHA-256 %(sha256)s)") % {
+            "name": reader.text(changes["name"]),
+            "size": filesizeformat(changes["size"]),
+            # Whole in the CSV, where it is compared; its start is enough to tell on a page.
+            "sha256": changes["sha256"] if reader.export else changes["sha256"][:12] + "…",
+        }
+    caption = changes.get("caption")
+    return f"{reader.text(caption)}: {shown}" if caption else shown
+
+
 _TELLERS = {
     EventKind.ENGAGEMENT_CREATED: lambda changes, reader: (
         ngettext("%(count)d task", "%(count)d tasks", changes["tasks"])
@@ -169,6 +188,9 @@ _TELLERS = {
     EventKind.ENGAGEMENT_CHANGED: _engagement_fields,
     EventKind.SHARE_LINK_CREATED: _share_link,
     EventKind.SHARE_LINK_REVOKED: _share_link,
+    EventKind.EVIDENCE_ADDED: _evidence,
+    EventKind.EVIDENCE_REPLACED: _evidence,
+    EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
 }
 
 # Old text events of these kinds held a count or nothing worth showing beside the kind.

@@ -4,6 +4,7 @@ from .views import (
     audit,
     checkpoints,
     engagements,
+    evidence,
     exports,
     members,
     portfolio,
@@ -26,6 +27,21 @@ urlpatterns = [
         name="task-set-note",
     ),
     path("engagements/<int:pk>/tasks/bulk/", tasks.tasks_bulk, name="tasks-bulk"),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/evidence/",
+        evidence.evidence_add,
+        name="evidence-add",
+    ),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/evidence/<int:evidence_pk>/download/",
+        evidence.evidence_download,
+        name="evidence-download",
+    ),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/comments/",
+        evidence.comment_add,
+        name="comment-add",
+    ),
     path(
         "engagements/<int:pk>/tasks/<int:task_pk>/owner/",
         tasks.task_set_owner,

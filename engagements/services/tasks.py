@@ -30,6 +30,15 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     task = _locked(task)
     if task.done == done:
         return task
+    if done and task.evidence_required and not task.evidence.exists():
+        raise ValidationError(
+            {
+                "done": _(
+                    "This task needs evidence before it can be marked done: add a file or a "
+                    "link that shows it was completed."
+                )
+            }
+        )
     task.done = done
     task.done_at = timezone.now() if done else None
     task.done_by = user if done else None

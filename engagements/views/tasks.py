@@ -19,6 +19,7 @@ from ..forms import TaskBulkForm, TaskDoneForm, TaskDueDateForm, TaskNoteForm, T
 from ..models import Task
 from ..selectors.activity import engagement_recent_activity
 from ..selectors.status import engagement_progress
+from ..selectors.tasks import attach_threads
 from ..services import tasks as task_services
 from .common import first_error
 
@@ -26,6 +27,7 @@ from .common import first_error
 def _task_changed(request, access, task, *, error=None):
     """Answer an htmx request with the row and what it changed; anything else with a redirect."""
     if request.headers.get("HX-Request"):
+        (task,) = attach_threads(access.engagement, [task])
         return render(
             request,
             "engagements/_task_changed.html",
@@ -55,12 +57,15 @@ def task_set_done(request, pk, task_pk):
     form = TaskDoneForm(request.POST)
     if not form.is_valid():
         return _task_changed(request, access, task, error=first_error(form))
-    task = task_services.task_set_done(
-        task=task,
-        user=request.user,
-        done=form.cleaned_data["done"],
-        reason=form.cleaned_data["reason"],
-    )
+    try:
+        task = task_services.task_set_done(
+            task=task,
+            user=request.user,
+            done=form.cleaned_data["done"],
+            reason=form.cleaned_data["reason"],
+        )
+    except ValidationError as error:
+        return _task_changed(request, access, task, error=" ".join(error.messages))
     return _task_changed(request, access, task)
 
 
