@@ -79,8 +79,14 @@ class EngagementAccess:
         """Only the task's own party's managers confirm a tick made on its behalf."""
         return self.is_manager and task.party == self.party
 
-    # Whoever may tick a task answers for it, so they say who owns it.
+    # Whoever may tick a task answers for it, so they say who owns it and add its evidence.
     can_assign_owner = can_change_task
+    can_add_evidence = can_change_task
+
+    @property
+    def can_comment(self) -> bool:
+        """Members discuss their tasks, viewers too; staff, leads and share links only read."""
+        return self.membership is not None
 
     # Managers of either party may do these.
     can_edit_task_details = is_manager

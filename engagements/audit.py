@@ -11,7 +11,17 @@ from responsibilities.audit import actor_name, chain_append, chain_check, head_p
 from responsibilities.models import AuditChainHead
 
 from .gates import phase_state_hash
-from .models import ActivityEvent, Engagement, EventKind, GateSignOff, Membership, ShareLink
+from .models import (
+    ActivityEvent,
+    Engagement,
+    EventKind,
+    EvidenceKind,
+    GateSignOff,
+    Membership,
+    ShareLink,
+    TaskComment,
+    TaskEvidence,
+)
 
 
 def task_text_hash(task) -> str:
@@ -19,6 +29,11 @@ def task_text_hash(task) -> str:
     creation event keeps one per task so verify_audit can name a task rewritten in the
     database."""
     texts = [task.text_pt, task.text_en, task.catalogue_note_pt, task.catalogue_note_en]
+    # The evidence rule joins the hash only when a task has one, so tasks made before it keep
+    # the hashes their creation events hold, and dropping the rule in the database shows.
+    if task.evidence_required or task.evidence_hint_pt or task.evidence_hint_en:
+        texts += ["evidence", str(task.evidence_required), task.evidence_hint_pt]
+        texts.append(task.evidence_hint_en)
     return hashlib.sha256("\x00".join(texts).encode()).hexdigest()
 
 
@@ -144,6 +159,8 @@ class _TrailState:
         self.members: dict[int, dict | None] = {}  # None: removed
         self.links: dict[int, dict] = {}
         self.sign_offs: dict[int, dict] = {}  # sign-off id -> what its events said of it
+        self.evidence: dict[int, dict] = {}  # evidence id -> what its event says
+        self.comments: dict[int, str] = {}  # comment id -> its body
         for event in events:
             try:
                 self._read(event)
@@ -188,6 +205,10 @@ class _TrailState:
             self.members[changes["user"]] = None
         elif kind in (EventKind.SHARE_LINK_CREATED, EventKind.SHARE_LINK_REVOKED) and changes:
             self.links[changes["link"]] = changes
+        elif kind in (EventKind.EVIDENCE_ADDED, EventKind.EVIDENCE_REPLACED):
+            self.evidence[changes["evidence"]] = changes | {"task": event.task_id}
+        elif kind == EventKind.COMMENT_ADDED:
+            self.comments[changes["comment"]] = changes["body"]
 
 
 _TASK_START = {
@@ -321,11 +342,72 @@ def _sign_off_problems(engagement, state: _TrailState, name: str) -> list[str]:
     return problems
 
 
+def _stored_sha256(evidence: TaskEvidence) -> str | None:
+    """The SHA-256 of the file's bytes as the store holds them now (None: it is gone)."""
+    digest = hashlib.sha256()
+    try:
+        with evidence.file.open("rb") as stored:
+            for chunk in stored.chunks():
+                digest.update(chunk)
+    except (FileNotFoundError, OSError):
+        return None
+    return digest.hexdigest()
+
+
+def _evidence_problems(engagement, state: _TrailState, name: str) -> list[str]:
+    """Each evidence row whose hash, size, link or task is not what its event says, each stored
+    file whose bytes no longer match its SHA-256, and evidence the trail never recorded."""
+    problems = []
+    rows = {
+        row.pk: row
+        for row in TaskEvidence.objects.filter(task__engagement=engagement).order_by("pk")
+    }
+    for pk, row in rows.items():
+        where = f"{name}, evidence {pk} ({row.original_name or row.url})"
+        said = state.evidence.get(pk)
+        if said is None:
+            problems.append(f"{where}: no event of the trail added it")
+            continue
+        fields = {"task": (row.task_id, said["task"]), "kind": (row.kind, said["kind"])}
+        if said["kind"] == EvidenceKind.FILE:
+            fields |= {"sha256": (row.sha256, said["sha256"]), "size": (row.size, said["size"])}
+        else:
+            fields["url"] = (row.url, said["url"])
+        problems += [
+            f"{where}: {field} is {_shown(actual)}, but its event says {_shown(expected)}"
+            for field, (actual, expected) in fields.items()
+            if actual != expected
+        ]
+        if row.kind == EvidenceKind.FILE:
+            stored = _stored_sha256(row)
+            if stored is None:
+                problems.append(f"{where}: the stored file is missing")
+            elif stored != said["sha256"]:
+                problems.append(
+                    f"{where}: the stored file's SHA-256 is {stored}, "
+                    f"but its event says {said['sha256']}"
+                )
+    problems += [
+        f"{name}, evidence {pk}: missing (deleted?)" for pk in state.evidence if pk not in rows
+    ]
+    comments = dict(
+        TaskComment.objects.filter(task__engagement=engagement).values_list("pk", "body")
+    )
+    for pk, body in comments.items():
+        if state.comments.get(pk) != body:
+            problems.append(f"{name}, comment {pk}: text is not what its event says")
+    problems += [
+        f"{name}, comment {pk}: missing (deleted?)" for pk in state.comments if pk not in comments
+    ]
+    return problems
+
+
 def engagement_state_problems(engagement: Engagement) -> list[str]:
     """Each row the trail explains whose current state is not what its last event says: a
     task's done state, note, due date, texts and confirmation, a member's party and role, a share
-    link's label, expiry and revocation, a phase sign-off and the state of its phase (a change
-    made in the database, bypassing the services)."""
+    link's label, expiry and revocation, a phase sign-off and the state of its phase, evidence's
+    hash, size and link (and each stored file's bytes), a comment's text (a change made in the
+    database or the store, bypassing the services)."""
     name = f"engagement {engagement.pk} ({engagement.customer})"
     state = _TrailState(
         ActivityEvent.objects.filter(engagement=engagement)
@@ -337,4 +419,5 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
         + _member_problems(engagement, state, name)
         + _link_problems(engagement, state, name)
         + _sign_off_problems(engagement, state, name)
+        + _evidence_problems(engagement, state, name)
     )

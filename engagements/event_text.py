@@ -21,6 +21,10 @@ LogEntry, because the trail is read for years by people in other languages and t
   SHA-256 of engagements.gates.phase_state, "closed": whether this closed the gate} |
 | gate_reopened | {"phase": code, "withdrawn": [party codes], "sign_offs": [ids]}; why in reason |
 | task_confirmed | {} |
+| evidence_added, evidence_replaced | {"evidence": id, "kind": "file" or "link", "caption"}, a
+  file's "name", "content_type", "size" (bytes) and "sha256", a link's "url", and "replaces":
+  the earlier version's id when it replaces one |
+| comment_added | {"comment": id, "body": text} |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
@@ -28,6 +32,7 @@ Events written before `changes` existed hold text in old_value/new_value and rea
 import datetime
 
 from django.db import models
+from django.template.defaultfilters import filesizeformat
 from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
@@ -179,6 +184,20 @@ def _gate_reopened(changes: dict, reader: _Reader) -> str:
     }
 
 
+def _evidence(changes: dict, reader: _Reader) -> str:
+    if changes["kind"] == "link":
+        shown = reader.text(changes["url"])
+    else:
+        shown = _("%(name)s (%(size)s, SHA-256 %(sha256)s)") % {
+            "name": reader.text(changes["name"]),
+            "size": filesizeformat(changes["size"]),
+            # Whole in the CSV, where it is compared; its start is enough to tell on a page.
+            "sha256": changes["sha256"] if reader.export else changes["sha256"][:12] + "…",
+        }
+    caption = changes.get("caption")
+    return f"{reader.text(caption)}: {shown}" if caption else shown
+
+
 _TELLERS = {
     EventKind.ENGAGEMENT_CREATED: lambda changes, reader: (
         ngettext("%(count)d task", "%(count)d tasks", changes["tasks"])
@@ -200,6 +219,9 @@ _TELLERS = {
     EventKind.SHARE_LINK_REVOKED: _share_link,
     EventKind.GATE_SIGNED: _gate_signed,
     EventKind.GATE_REOPENED: _gate_reopened,
+    EventKind.EVIDENCE_ADDED: _evidence,
+    EventKind.EVIDENCE_REPLACED: _evidence,
+    EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
 }
 
 # Old text events of these kinds held a count or nothing worth showing beside the kind.

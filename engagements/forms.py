@@ -60,6 +60,41 @@ class TaskNoteForm(forms.Form):
     )
 
 
+class EvidenceForm(forms.Form):
+    """A file or an https link, with an optional caption; `replaces` names the version a new
+    one replaces."""
+
+    file = forms.FileField(label=_("File"), required=False)
+    url = forms.CharField(
+        label=_("or a link (https)"),
+        required=False,
+        max_length=bounds.URL_MAX_LENGTH,
+        validators=[bounds.validate_single_line, bounds.validate_https_url],
+    )
+    caption = forms.CharField(
+        label=_("Caption"),
+        required=False,
+        max_length=bounds.CAPTION_MAX_LENGTH,
+        validators=[bounds.validate_single_line],
+    )
+    replaces = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
+
+    def clean(self):
+        data = super().clean()
+        if bool(data.get("file")) == bool(data.get("url")):
+            raise forms.ValidationError(_("Choose a file or give a link (one of the two)."))
+        return data
+
+
+class CommentForm(forms.Form):
+    body = forms.CharField(
+        label=_("Comment"),
+        max_length=bounds.COMMENT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[bounds.validate_multi_line],
+    )
+
+
 class TaskDueDateForm(forms.Form):
     due_date = forms.DateField(
         label=_("Due date"),

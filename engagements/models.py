@@ -171,6 +171,11 @@ class Task(models.Model):
     text_en = models.TextField(blank=True)
     catalogue_note_pt = models.TextField(blank=True)
     catalogue_note_en = models.TextField(blank=True)
+    # Copied from the catalogue item with the texts: the task needs a file or link before it
+    # can be marked done, and the hint says what would do.
+    evidence_required = models.BooleanField(_("evidence required"), default=False)
+    evidence_hint_pt = models.TextField(blank=True)
+    evidence_hint_en = models.TextField(blank=True)
     done = models.BooleanField(_("done"), default=False)
     done_at = models.DateTimeField(_("done at"), null=True, blank=True)
     done_by = models.ForeignKey(
@@ -216,6 +221,10 @@ class Task(models.Model):
     def catalogue_note(self) -> str:
         return in_active_language(self.catalogue_note_pt, self.catalogue_note_en)
 
+    @property
+    def evidence_hint(self) -> str:
+        return in_active_language(self.evidence_hint_pt, self.evidence_hint_en)
+
     def is_overdue(self, today=None) -> bool:
         """An open task whose due date has passed (in the portal's time zone)."""
         today = today or timezone.localdate()
@@ -241,6 +250,9 @@ class EventKind(models.TextChoices):
     TASK_CONFIRMED = "task_confirmed", _("confirmed a tick made on their party's behalf")
     GATE_SIGNED = "gate_signed", _("signed off a phase")
     GATE_REOPENED = "gate_reopened", _("reopened a phase")
+    EVIDENCE_ADDED = "evidence_added", _("added evidence")
+    EVIDENCE_REPLACED = "evidence_replaced", _("replaced evidence")
+    COMMENT_ADDED = "comment_added", _("commented")
 
 
 class ActivityEvent(models.Model):
@@ -595,3 +607,86 @@ class Notification(models.Model):
                 "%(count)d minute before", "%(count)d minutes before", self.minutes_before
             ) % {"count": self.minutes_before}
         return ngettext("%(count)d hour before", "%(count)d hours before", hours) % {"count": hours}
+
+
+class EvidenceKind(models.TextChoices):
+    FILE = "file", _("File")
+    LINK = "link", _("Link")
+
+
+def evidence_storage():
+    """The store named "evidence" in STORAGES: a private folder by default, never served at a
+    public address (downloads go through a view that asks access)."""
+    from django.core.files.storage import storages
+
+    return storages["evidence"]
+
+
+def evidence_path(evidence, filename: str) -> str:
+    """Files are stored under a random name per engagement: the name a person gave them is kept
+    apart (original_name), so nothing they type reaches the store's paths."""
+    return f"engagement-{evidence.task.engagement_id}/{uuid.uuid4().hex}"
+
+
+class TaskEvidence(models.Model):
+    """A file or a link showing a task was done. Never changed or deleted by a member: a new
+    version `replaces` the one before, which stays readable in the task's history."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="evidence")
+    kind = models.CharField(_("kind"), max_length=10, choices=EvidenceKind.choices)
+    file = models.FileField(
+        _("file"), storage=evidence_storage, upload_to=evidence_path, max_length=200, blank=True
+    )
+    url = models.URLField(
+        _("link"),
+        max_length=bounds.URL_MAX_LENGTH,
+        blank=True,
+        validators=[bounds.validate_https_url],
+    )
+    caption = models.CharField(
+        _("caption"),
+        max_length=bounds.CAPTION_MAX_LENGTH,
+        blank=True,
+        validators=[bounds.validate_single_line],
+    )
+    original_name = models.CharField(_("file name"), max_length=bounds.FILE_NAME_MAX_LENGTH)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveBigIntegerField(_("size"), default=0)
+    sha256 = models.CharField(max_length=64, blank=True)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    uploaded_at = models.DateTimeField(_("added"), default=timezone.now)
+    replaces = models.OneToOneField(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="replaced_by",
+        help_text=_("The earlier version this one replaces."),
+    )
+
+    class Meta:
+        ordering = ["task", "uploaded_at", "pk"]
+        verbose_name = _("evidence")
+        verbose_name_plural = _("evidence")
+
+    def __str__(self):
+        return self.caption or self.original_name or self.url
+
+
+class TaskComment(models.Model):
+    """A member's remark in a task's thread; plain text, never edited."""
+
+    task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="comments")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    body = models.TextField(_("comment"), validators=bounds.multi_line(bounds.COMMENT_MAX_LENGTH))
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["task", "created_at", "pk"]
+        verbose_name = _("comment")
+        verbose_name_plural = _("comments")
+
+    def __str__(self):
+        return self.body[:60]

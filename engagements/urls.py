@@ -4,6 +4,7 @@ from .views import (
     audit,
     checkpoints,
     engagements,
+    evidence,
     exports,
     gates,
     members,
@@ -41,6 +42,21 @@ urlpatterns = [
         "engagements/<int:pk>/phases/<slug:phase_code>/reopen/",
         gates.gate_reopen,
         name="gate-reopen",
+    ),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/evidence/",
+        evidence.evidence_add,
+        name="evidence-add",
+    ),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/evidence/<int:evidence_pk>/download/",
+        evidence.evidence_download,
+        name="evidence-download",
+    ),
+    path(
+        "engagements/<int:pk>/tasks/<int:task_pk>/comments/",
+        evidence.comment_add,
+        name="comment-add",
     ),
     path(
         "engagements/<int:pk>/tasks/<int:task_pk>/owner/",

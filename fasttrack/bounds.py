@@ -30,6 +30,10 @@ LABEL_MAX_LENGTH = 100
 NAME_MAX_LENGTH = 150
 SEARCH_MAX_LENGTH = 100
 CUSTOMER_MAX_LENGTH = 200
+COMMENT_MAX_LENGTH = 2000
+CAPTION_MAX_LENGTH = 200
+URL_MAX_LENGTH = 2000
+FILE_NAME_MAX_LENGTH = 150
 
 # Bidi embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069) reorder the text
 # around them, so a name could display as something it is not.
@@ -144,3 +148,11 @@ def one_line(value: str) -> str:
 def without_bidi_controls(value: str) -> str:
     """A stored name shown as typed, minus any character that would reorder how it displays."""
     return "".join(char for char in value if char not in BIDI_CONTROLS)
+
+
+def validate_https_url(value: str) -> None:
+    """A link to evidence: https only, so no javascript: or data: link reaches a page and no
+    plain-http address leaks who follows it."""
+    from django.core.validators import URLValidator
+
+    URLValidator(schemes=["https"], message=_("Enter a link that starts with https://."))(value)

@@ -65,6 +65,7 @@ class ResponsibilityAdmin(admin.ModelAdmin):
         "section",
         "service",
         "condition",
+        "evidence_required",
         "is_active",
     ]
     list_select_related = ["phase"]
@@ -76,6 +77,10 @@ class ResponsibilityAdmin(admin.ModelAdmin):
         (None, {"fields": ["key", "party", "phase", "section", "service", "condition"]}),
         (_("Place in the list"), {"fields": ["parent", "position"]}),
         (_("Text"), {"fields": ["text_pt", "text_en", "note_pt", "note_en"]}),
+        (
+            _("Evidence"),
+            {"fields": ["evidence_required", "evidence_hint_pt", "evidence_hint_en"]},
+        ),
         (_("Status"), {"fields": ["is_active"]}),
     ]
 

@@ -9,6 +9,8 @@ from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from fasttrack import bounds
+
 MAX_DEPTH = 3
 
 
@@ -168,6 +170,23 @@ class Responsibility(models.Model):
         default=True,
         help_text=_("Retired items stay in the catalogue but are left out of new engagements."),
     )
+    evidence_required = models.BooleanField(
+        _("evidence required"),
+        default=False,
+        help_text=_("A task copied from this item cannot be marked done without evidence."),
+    )
+    evidence_hint_pt = models.TextField(
+        _("what evidence (Portuguese)"),
+        blank=True,
+        max_length=bounds.NOTE_MAX_LENGTH,
+        validators=bounds.multi_line(bounds.NOTE_MAX_LENGTH),
+    )
+    evidence_hint_en = models.TextField(
+        _("what evidence (English)"),
+        blank=True,
+        max_length=bounds.NOTE_MAX_LENGTH,
+        validators=bounds.multi_line(bounds.NOTE_MAX_LENGTH),
+    )
 
     objects = ResponsibilityManager()
 
@@ -192,6 +211,10 @@ class Responsibility(models.Model):
     @property
     def note(self) -> str:
         return in_active_language(self.note_pt, self.note_en)
+
+    @property
+    def evidence_hint(self) -> str:
+        return in_active_language(self.evidence_hint_pt, self.evidence_hint_en)
 
     def depth(self) -> int:
         """1 for a top-level item, 2 for a sub-item, 3 for a sub-sub-item."""

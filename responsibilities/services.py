@@ -156,6 +156,9 @@ _AUDITED_FIELDS = [
     "note_pt",
     "note_en",
     "is_active",
+    "evidence_required",
+    "evidence_hint_pt",
+    "evidence_hint_en",
 ]
 
 

@@ -8,8 +8,9 @@ import os
 from pathlib import Path
 
 import pytest
+from django.core.files.storage import storages
 
-from engagements.models import Membership, Role
+from engagements.models import Membership, Role, TaskEvidence
 from responsibilities.models import Party, Responsibility
 from responsibilities.services import catalogue_load
 
@@ -27,6 +28,22 @@ AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         catalogue_load()
+
+
+@pytest.fixture(autouse=True)
+def evidence_folder(tmp_path, settings, monkeypatch):
+    """Every test stores evidence in a folder of its own, never the project's: the settings
+    point there, and so does the file field, which took its store when the model loaded."""
+    folder = tmp_path / "evidence"
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "evidence": {
+            "BACKEND": "django.core.files.storage.FileSystemStorage",
+            "OPTIONS": {"location": str(folder), "base_url": None},
+        },
+    }
+    monkeypatch.setattr(TaskEvidence._meta.get_field("file"), "storage", storages["evidence"])
+    return folder
 
 
 @pytest.fixture

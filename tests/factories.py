@@ -3,6 +3,7 @@
 import datetime
 
 from django.contrib.auth import get_user_model
+from django.core.files.uploadedfile import SimpleUploadedFile
 
 from engagements.models import CheckpointKind, Engagement, Membership, Role, Task
 from engagements.services.checkpoints import (
@@ -11,6 +12,12 @@ from engagements.services.checkpoints import (
     checkpoint_update,
 )
 from engagements.services.engagements import engagement_create, engagement_update
+from engagements.services.evidence import (
+    comment_add,
+    evidence_add_file,
+    evidence_add_link,
+    evidence_replace,
+)
 from engagements.services.gates import gate_reopen, gate_sign
 from engagements.services.members import member_add, member_change, member_remove
 from engagements.services.share_links import share_link_create, share_link_revoke
@@ -40,6 +47,13 @@ def make_user(username, **extra):
         email=f"{username}@example.com",
         **extra,
     )
+
+
+def tick(task, user):
+    """Mark the task done as its manager would: one that needs evidence first gets a link."""
+    if task.evidence_required and not task.evidence.exists():
+        evidence_add_link(task=task, user=user, url=f"https://docs.example.com/task-{task.pk}")
+    return task_set_done(task=task, user=user, done=True)
 
 
 def make_engagement(*, created_by, customer="Fabrikam", **scope):
@@ -114,6 +128,14 @@ def record_every_kind(engagement, *, manager, admin):
     task_set_done(task=task, user=manager, done=False, reason="Faltou evidência")
     task_set_note(task=task, user=manager, note="Aguardando o cliente")
     task_set_due_date(task=task, user=manager, due_date=datetime.date(2026, 12, 15))
+    evidence = evidence_add_file(
+        task=task,
+        user=manager,
+        upload=SimpleUploadedFile("plano.pdf", b"%PDF-1.4\n%%EOF\n"),
+        caption="Plano",
+    )
+    evidence_replace(evidence=evidence, user=manager, url="https://docs.example.com/plano-v2")
+    comment_add(task=task, user=manager, body="Enviado ao cliente")
     checkpoint = checkpoint_schedule(
         engagement=engagement,
         user=manager,
@@ -182,3 +204,10 @@ def _sign_and_reopen_a_phase(engagement, manager):
     gate_sign(engagement=engagement, phase=iniciar, user=manager, comment="Tudo certo")
     gate_sign(engagement=engagement, phase=iniciar, user=other)
     gate_reopen(engagement=engagement, phase=iniciar, user=manager, reason="Faltou a ata")
+
+
+def tick_with_evidence(task, user):
+    """Mark the task done as its manager would: with a link as evidence when it needs one."""
+    if task.evidence_required and not task.evidence.exists():
+        evidence_add_link(task=task, user=user, url="https://example.com/evidencia")
+    return task_set_done(task=task, user=user, done=True)

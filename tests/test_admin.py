@@ -28,6 +28,9 @@ def item_form_data(item, **changes):
         "note_pt": item.note_pt,
         "note_en": item.note_en,
         "is_active": "on" if item.is_active else "",
+        "evidence_required": "on" if item.evidence_required else "",
+        "evidence_hint_pt": item.evidence_hint_pt,
+        "evidence_hint_en": item.evidence_hint_en,
     }
     return {**data, **changes}
 

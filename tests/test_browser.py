@@ -115,8 +115,11 @@ def test_3_a_viewer_sees_the_dashboard_and_nothing_that_changes_it(
     assert post_forms(page) == ["/accounts/logout/"]
     page.screenshot(path=screenshot_dir / "3-viewer-dashboard.png", full_page=True)
     page.goto(f"{live_server.url}/engagements/{demo.pk}/")
-    assert post_forms(page) == ["/accounts/logout/"]
+    # Viewers discuss tasks (the README's rules table): the comment forms are their only writes.
+    forms = post_forms(page)
+    assert [form for form in forms if not form.endswith("/comments/")] == ["/accounts/logout/"]
     assert page.locator("button.tick").count() == 0
+    assert page.locator(".evidence-form").count() == 0
 
 
 def test_4_an_admin_edits_the_catalogue_and_only_new_engagements_follow(
@@ -394,7 +397,7 @@ def test_9_a_manager_gives_a_task_an_owner_and_the_dashboard_names_them(live_ser
     log_in(page, live_server.url, "pm")
     page.goto(f"{live_server.url}/engagements/{demo.pk}/#task-{task.pk}")
     row = page.locator(f"#task-{task.pk}")
-    row.locator("summary").click()
+    row.locator(".task-edit > summary").click()
     row.get_by_label("Responsável").select_option(label="Sérgio Patrocinador")
     row.get_by_role("button", name="Definir responsável").click()
     expect(page.locator(f"#task-{task.pk} .owner")).to_have_text("responsável: Sérgio Patrocinador")

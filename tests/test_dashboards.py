@@ -18,6 +18,7 @@ from engagements.services.tasks import task_set_done, task_set_due_date
 from responsibilities.models import Party, Phase
 
 from .factories import at, make_engagement
+from .factories import tick as tick_task
 
 CLOCK_START = "2026-09-16 09:00"
 
@@ -27,7 +28,7 @@ def tick(engagement, user, phase_code, party=None, count=None):
     if party:
         tasks = tasks.filter(party=party)
     for task in list(tasks)[:count]:
-        task_set_done(task=task, user=user, done=True)
+        tick_task(task, user)
 
 
 def sign(engagement, user, phase_code):
@@ -279,7 +280,7 @@ def test_engagement_dashboard_queries_do_not_grow(
     clock, client, carla, engagement, done_count, django_assert_num_queries
 ):
     for task in engagement.tasks.order_by("position")[:done_count]:
-        task_set_done(task=task, user=carla, done=True)
+        tick_task(task, carla)
     client.force_login(carla)
     # session, user, profile, engagement, membership, phases, task counts, sign-offs,
     # checkpoints, last activity, due tasks, burn-up events, recent activity

@@ -3,15 +3,17 @@
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
 from engagements.models import Engagement, Membership, Role
 from engagements.selectors.status import engagement_progress
+from engagements.services.evidence import comment_add, evidence_add_file, evidence_add_link
 from engagements.services.tasks import task_set_done, task_set_note
 from responsibilities.models import Party
 
-from .factories import add_tasks, make_checkpoint, make_engagement
+from .factories import add_tasks, make_checkpoint, make_engagement, tick
 
 
 def detail(engagement):
@@ -76,7 +78,7 @@ def test_page_shows_state_who_ticked_due_date_note_and_activity(client, carla, e
 def test_progress_is_counted_per_phase_and_party_from_the_tasks(engagement, carla):
     avaliar = list(engagement.tasks.filter(phase__code="avaliar", party=Party.CUSTOMER))
     for task in avaliar[:4]:
-        task_set_done(task=task, user=carla, done=True)
+        tick(task, carla)
     progress = engagement_progress(engagement, timezone.now())
     row = next(p for p in progress.phases if p.phase and p.phase.code == "avaliar")
     customer, microsoft = row.by_party["customer"], row.by_party["microsoft"]
@@ -137,12 +139,22 @@ def test_engagement_page_queries_do_not_grow_with_tasks(
         engagement=engagement, user=carla, party="customer", role=Role.MANAGER
     )
     add_tasks(engagement, task_count, done_by=carla)
+    # A file, a link and a comment on every tenth task: a tenth of the tasks carry a thread.
+    for task in list(engagement.tasks.order_by("pk"))[::10]:
+        evidence_add_file(
+            task=task,
+            user=carla,
+            upload=SimpleUploadedFile("plan.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
+        evidence_add_link(task=task, user=carla, url="https://example.com/plan")
+        comment_add(task=task, user=carla, body="ok")
     client.force_login(carla)
-    # session, user, profile, engagement, membership, tasks, phases, progress counts,
-    # sign-offs, checkpoints, activity
-    with django_assert_num_queries(11):
+    # session, user, profile, engagement, membership, tasks, evidence, comments, phases,
+    # progress counts, sign-offs, checkpoints, activity
+    with django_assert_num_queries(13):
         response = client.get(detail(engagement))
     assert sum(len(g.tasks) for g in response.context["groups"]) == task_count
+    assert response.content.decode().count('class="evidence-list"') == task_count // 10
 
 
 @pytest.mark.parametrize("engagement_count", [2, 20])
@@ -171,6 +183,6 @@ def test_engagement_page_queries_do_not_grow_with_checkpoints(
             attendees=[carla],
         )
     client.force_login(carla)
-    with django_assert_num_queries(11):
+    with django_assert_num_queries(13):
         response = client.get(detail(engagement))
     assert len(response.context["checkpoints"].upcoming) == checkpoint_count

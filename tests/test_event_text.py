@@ -47,6 +47,8 @@ EXPECTED = {
         ),
         EventKind.SHARE_LINK_CREATED: "Diretoria, until 1 Dec 2026",
         EventKind.SHARE_LINK_REVOKED: "Diretoria, until 1 Dec 2026",
+        EventKind.EVIDENCE_REPLACED: "Plano: https://docs.example.com/plano-v2",
+        EventKind.COMMENT_ADDED: "Enviado ao cliente",
     },
     "pt-br": {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tarefas",
@@ -72,6 +74,8 @@ EXPECTED = {
         ),
         EventKind.SHARE_LINK_CREATED: "Diretoria, até 01/12/2026",
         EventKind.SHARE_LINK_REVOKED: "Diretoria, até 01/12/2026",
+        EventKind.EVIDENCE_REPLACED: "Plano: https://docs.example.com/plano-v2",
+        EventKind.COMMENT_ADDED: "Enviado ao cliente",
     },
 }
 

@@ -9,6 +9,7 @@ import datetime
 
 import pytest
 from django.contrib.auth.models import AnonymousUser, Permission
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Q
 from django.urls import reverse
 from django.utils import timezone
@@ -23,13 +24,15 @@ from engagements.models import (
     Role,
     ShareLink,
     Task,
+    TaskComment,
+    TaskEvidence,
 )
+from engagements.services.evidence import evidence_add_file
 from engagements.services.gates import gate_sign
 from engagements.services.share_links import share_link_create
-from engagements.services.tasks import task_set_done
 from responsibilities.models import Party, Phase, Responsibility
 
-from .factories import make_engagement, make_user
+from .factories import make_engagement, make_user, tick_with_evidence
 
 OK, FORBIDDEN, NOT_FOUND, TO_LOGIN = "ok", 403, 404, "login"
 
@@ -57,6 +60,8 @@ def snapshot(engagement):
             )
         ),
         "events": rows(ActivityEvent.objects.filter(ours)),
+        "evidence": rows(TaskEvidence.objects.filter(task__engagement=engagement)),
+        "comments": rows(TaskComment.objects.filter(task__engagement=engagement)),
         "engagement": rows(type(engagement).objects.filter(pk=engagement.pk)),
         "catalogue": rows(Responsibility.objects.all()),
     }
@@ -77,8 +82,15 @@ def world(engagement, carla, miguel, vera, ada, otto, other_engagement):
     colleague = Membership.objects.create(
         engagement=engagement, user=customer_colleague, party=Party.CUSTOMER, role=Role.VIEWER
     )
+    customer_task = engagement.tasks.filter(party=Party.CUSTOMER).first()
+    evidence = evidence_add_file(
+        task=customer_task,
+        user=carla,
+        upload=SimpleUploadedFile("ata.pdf", b"%PDF-1.4\n%%EOF\n"),
+    )
     return {
         "engagement": engagement,
+        "evidence": evidence,
         "users": {
             "customer manager": carla,
             "microsoft manager": miguel,
@@ -87,7 +99,7 @@ def world(engagement, carla, miguel, vera, ada, otto, other_engagement):
             "admin": ada,
             "outsider": otto,
         },
-        "customer_task": engagement.tasks.filter(party=Party.CUSTOMER).first(),
+        "customer_task": customer_task,
         "microsoft_task": engagement.tasks.filter(party=Party.MICROSOFT).first(),
         "share_link": link,
         "colleague": colleague,
@@ -130,6 +142,24 @@ def bulk_tick(task_key):
         )
 
     return act
+
+
+def add_evidence(task_key):
+    def act(client, world):
+        task = world[task_key]
+        return client.post(url("evidence-add", world, task.pk), {"url": "https://example.com/ata"})
+
+    return act
+
+
+def download_evidence(client, world):
+    evidence = world["evidence"]
+    return client.get(url("evidence-download", world, evidence.task_id, evidence.pk))
+
+
+def comment(client, world):
+    task = world["microsoft_task"]
+    return client.post(url("comment-add", world, task.pk), {"body": "Quando?"})
 
 
 def due_date(client, world):
@@ -241,6 +271,22 @@ RULES = {
         assign_owner("microsoft_task", lambda world: world["users"]["microsoft manager"]),
         True,
         [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "add evidence to a customer task": (
+        add_evidence("customer_task"),
+        True,
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "add evidence to a Microsoft task": (
+        add_evidence("microsoft_task"),
+        True,
+        [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "download evidence": (download_evidence, False, [OK, OK, OK, OK, OK, NOT_FOUND]),
+    "comment on any task": (
+        comment,
+        True,
+        [OK, OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND],
     ),
     "note on the other party's task": (
         note("microsoft_task"),
@@ -442,14 +488,14 @@ def gates_world(world):
         Party.MICROSOFT: users["microsoft manager"],
     }
     for task in engagement.tasks.filter(phase__code__in=["iniciar", "avaliar"], done=False):
-        task_set_done(task=task, user=manager[task.party], done=True)
+        tick_with_evidence(task, manager[task.party])
     gate_sign(
         engagement=engagement,
         phase=Phase.objects.get(code="avaliar"),
         user=users["customer manager"],
     )
     behalf = engagement.tasks.filter(phase__code="corrigir", party=Party.CUSTOMER).first()
-    task_set_done(task=behalf, user=users["microsoft manager"], done=True)
+    tick_with_evidence(behalf, users["microsoft manager"])
     return {**world, "behalf": behalf}
 
 

@@ -27,7 +27,7 @@ from engagements.status import (
 )
 from responsibilities.models import Party, Phase
 
-from .factories import at, make_checkpoint
+from .factories import at, make_checkpoint, tick
 
 CLOCK_START = "2026-09-16 09:00"
 MINUTE = datetime.timedelta(minutes=1)
@@ -146,7 +146,7 @@ def test_a_checkpoint_that_has_started_is_no_longer_the_next_one(fresh, carla, c
 def tick_phase(engagement, user, phase_code, count):
     tasks = engagement.tasks.filter(phase__code=phase_code).order_by("position")[:count]
     for task in tasks:
-        task_set_done(task=task, user=user, done=True)
+        tick(task, user)
 
 
 def test_exactly_half_done_is_not_a_risk_one_fewer_is(fresh, carla, miguel):

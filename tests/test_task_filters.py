@@ -162,7 +162,7 @@ def test_every_filter_combination_costs_the_same_queries(
     client.force_login(carla)
     for filters in COMBINATIONS:
         params = {name: value for name, value in filters.items() if value}
-        with django_assert_num_queries(11):  # with the gates' sign-offs
+        with django_assert_num_queries(13):  # with evidence, comments and sign-offs
             page(client, engagement, **params)
 
 

@@ -5,6 +5,7 @@ import contextlib
 import datetime
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import partial
 
 from django.utils import timezone
 
@@ -13,6 +14,7 @@ from responsibilities.models import Phase
 from ..models import Engagement, Membership, Role, Task
 from ..services.checkpoints import checkpoint_schedule
 from ..services.engagements import engagement_create
+from ..services.evidence import evidence_add_link
 from ..services.gates import gate_sign
 from ..services.members import member_add
 from ..services.tasks import task_set_done, task_set_due_date, task_set_note, task_set_owner
@@ -91,12 +93,18 @@ class Story:
             step = 480 // (len(day_tasks) + 1)
             for index, task in enumerate(day_tasks, start=1):
                 minutes = 9 * 60 + index * step
-                self.at(
-                    moment_at(day, minutes // 60, minutes % 60),
-                    lambda task=task: task_set_done(
-                        task=task, user=self.managers[task.party], done=True
-                    ),
-                )
+                self.at(moment_at(day, minutes // 60, minutes % 60), partial(self.done, task))
+
+    def done(self, task: Task) -> None:
+        """Tick the task; one that needs evidence first gets a link to the party's document."""
+        manager = self.managers[task.party]
+        if task.evidence_required:
+            evidence_add_link(
+                task=task,
+                user=manager,
+                url=f"https://docs.example.com/fasttrack/{self.engagement.pk}/task-{task.pk}",
+            )
+        task_set_done(task=task, user=manager, done=True)
 
     def sign_off(self, phase_code: str, day: datetime.date) -> None:
         """Both parties' managers sign the phase off at the end of the day its last task was

@@ -4,9 +4,11 @@ import datetime
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db.models import Exists, OuterRef
+
 from responsibilities.models import SECTION_ORDER, Party, Phase, Section
 
-from ..models import Engagement, Membership, Task
+from ..models import Engagement, Membership, Task, TaskComment, TaskEvidence
 from ..status import DUE_SOON_DAYS, PARTIES
 
 if TYPE_CHECKING:
@@ -29,14 +31,43 @@ class TaskGroup:
         return Section(self.section).label if self.section else ""
 
 
+def attach_threads(engagement: Engagement, tasks: list[Task]) -> list[Task]:
+    """Give each task its evidence (`evidence_items`, each marked `is_replaced` when a newer
+    version replaced it) and its comments (`comment_items`), with their people: two queries
+    over the engagement, however many tasks and files, and the same two when a filter shows no
+    task at all."""
+    evidence: dict[int, list[TaskEvidence]] = {}
+    for item in (
+        TaskEvidence.objects.filter(task__engagement=engagement)
+        .select_related("uploaded_by")
+        .annotate(is_replaced=Exists(TaskEvidence.objects.filter(replaces=OuterRef("pk"))))
+        .order_by("uploaded_at", "pk")
+    ):
+        evidence.setdefault(item.task_id, []).append(item)
+    comments: dict[int, list[TaskComment]] = {}
+    for comment in (
+        TaskComment.objects.filter(task__engagement=engagement)
+        .select_related("author")
+        .order_by("created_at", "pk")
+    ):
+        comments.setdefault(comment.task_id, []).append(comment)
+    for task in tasks:
+        task.evidence_items = evidence.get(task.pk, [])
+        task.comment_items = comments.get(task.pk, [])
+    return tasks
+
+
 def engagement_task_groups(engagement: Engagement, tasks=None) -> list[TaskGroup]:
-    """Tasks by phase, then party, then section, each parent followed by its sub-items (one
-    query). `tasks` narrows them (a filtered queryset); a sub-item whose parent is filtered out
-    stands on its own."""
-    tasks = list(
-        (Task.objects.filter(engagement=engagement) if tasks is None else tasks)
-        .select_related("phase", "done_by", "owner")
-        .order_by("position")
+    """Tasks by phase, then party, then section, each parent followed by its sub-items, with
+    their evidence and comments (three queries). `tasks` narrows them (a filtered queryset); a
+    sub-item whose parent is filtered out stands on its own."""
+    tasks = attach_threads(
+        engagement,
+        list(
+            (Task.objects.filter(engagement=engagement) if tasks is None else tasks)
+            .select_related("phase", "done_by", "owner")
+            .order_by("position")
+        ),
     )
     shown = {task.pk for task in tasks}
     children: dict[int | None, list[Task]] = {}

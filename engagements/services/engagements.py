@@ -52,6 +52,9 @@ def _snapshot_catalogue(engagement: Engagement) -> int:
             text_en=item.text_en,
             catalogue_note_pt=item.note_pt,
             catalogue_note_en=item.note_en,
+            evidence_required=item.evidence_required,
+            evidence_hint_pt=item.evidence_hint_pt,
+            evidence_hint_en=item.evidence_hint_en,
         )
         task_for_item[item.pk] = task
         tasks_by_depth.setdefault(task.depth, []).append(task)

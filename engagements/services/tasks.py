@@ -32,6 +32,15 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     task = _locked(task)
     if task.done == done:
         return task
+    if done and task.evidence_required and not task.evidence.exists():
+        raise ValidationError(
+            {
+                "done": _(
+                    "This task needs evidence before it can be marked done: add a file or a "
+                    "link that shows it was completed."
+                )
+            }
+        )
     # The engagement lock (taken after the task's, as event_record does) waits for a sign-off
     # being written, so the check below sees it.
     Engagement.objects.select_for_update().only("pk").get(pk=task.engagement_id)

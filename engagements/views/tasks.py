@@ -19,6 +19,7 @@ from ..forms import TaskBulkForm, TaskDoneForm, TaskDueDateForm, TaskNoteForm, T
 from ..models import Task
 from ..selectors.activity import engagement_recent_activity
 from ..selectors.status import engagement_progress
+from ..selectors.tasks import attach_threads
 from ..services import tasks as task_services
 from .common import first_error
 
@@ -26,6 +27,7 @@ from .common import first_error
 def _task_changed(request, access, task, *, error=None):
     """Answer an htmx request with the row and what it changed; anything else with a redirect."""
     if request.headers.get("HX-Request"):
+        (task,) = attach_threads(access.engagement, [task])
         return render(
             request,
             "engagements/_task_changed.html",

@@ -103,8 +103,10 @@ def test_ticks_of_different_tasks_at_once_each_take_their_own_place_in_the_chain
     engagement, postgres_db, carla, miguel
 ):
     """The engagement lock: without it two appends read the same head and collide."""
-    customer = list(engagement.tasks.filter(party=Party.CUSTOMER).order_by("position")[:12])
-    microsoft = list(engagement.tasks.filter(party=Party.MICROSOFT).order_by("position")[:12])
+    # Tasks that need evidence would be refused done without it: tick the others.
+    tickable = engagement.tasks.filter(evidence_required=False).order_by("position")
+    customer = list(tickable.filter(party=Party.CUSTOMER)[:12])
+    microsoft = list(tickable.filter(party=Party.MICROSOFT)[:12])
     length_before = engagement.events.count()
     for round_number in range(3):
         batch = slice(4 * round_number, 4 * round_number + 4)

@@ -1,0 +1,250 @@
+"""Evidence (files and links that show a task was done) and comments on tasks.
+
+Nothing here changes or deletes what a member added: a replaced file is a new version that
+points at the one before, which stays readable. Every addition appends an audit event with the
+file's SHA-256 and size, so verify_audit can tell a stored file or its row altered afterwards.
+"""
+
+import hashlib
+import posixpath
+import unicodedata
+
+import filetype
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.template.defaultfilters import filesizeformat
+from django.utils.translation import gettext as _
+
+from fasttrack import bounds
+
+from ..audit import event_record
+from ..models import EventKind, EvidenceKind, Task, TaskComment, TaskEvidence
+
+# What each allowed type is called in EVIDENCE_ALLOWED_TYPES, its MIME type, and the type
+# `filetype` names when it reads such bytes. Text has no signature: see _is_plain_text.
+FILE_TYPES = {
+    "pdf": ("application/pdf", "pdf"),
+    "png": ("image/png", "png"),
+    "jpeg": ("image/jpeg", "jpg"),
+    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
+    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
+    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
+    "zip": ("application/zip", "zip"),
+    "txt": ("text/plain", None),
+    "csv": ("text/csv", None),
+}
+_TEXT_TYPES = ("txt", "csv")
+# Enough for every signature filetype knows, and for telling text from markup.
+_HEAD_BYTES = 8192
+
+
+def _is_plain_text(head: bytes) -> bool:
+    """UTF-8 text without control characters other than line breaks and tabs, and not markup:
+    HTML, SVG or XML named .txt would still be a page a browser runs if it were ever shown."""
+    try:
+        # The head may cut a character in two: ignore only an incomplete one at the end.
+        text = head.decode("utf-8")
+    except UnicodeDecodeError as error:
+        if error.start < len(head) - 3:
+            return False
+        text = head[: error.start].decode("utf-8")
+    if any(unicodedata.category(char) == "Cc" and char not in "\t\r\n\f" for char in text):
+        return False
+    return not text.lstrip("\ufeff \t\r\n").startswith("<")
+
+
+def sniff_type(head: bytes, name: str) -> str | None:
+    """The allowed type the bytes are, or None. The name only picks between the two text
+    types (a CSV file and a text file look alike); it never makes bytes acceptable."""
+    allowed = [code for code in settings.EVIDENCE_ALLOWED_TYPES if code in FILE_TYPES]
+    guessed = filetype.guess(head)
+    if guessed is not None:
+        return next((code for code in allowed if FILE_TYPES[code][1] == guessed.extension), None)
+    texts = [code for code in _TEXT_TYPES if code in allowed]
+    if not texts or not _is_plain_text(head):
+        return None
+    by_name = posixpath.splitext(name)[1].lower().lstrip(".")
+    return by_name if by_name in texts else texts[0]
+
+
+def safe_file_name(name: str) -> str:
+    """The name a person's browser sent, as a label only: its last path part, without control
+    or bidi characters, cut to the bound (keeping the extension)."""
+    name = posixpath.basename(name.replace("\\", "/"))
+    name = "".join(
+        char
+        for char in name
+        if unicodedata.category(char) != "Cc" and char not in bounds.BIDI_CONTROLS
+    ).strip(" .")
+    if not name:
+        return "file"
+    stem, extension = posixpath.splitext(name)
+    limit = bounds.FILE_NAME_MAX_LENGTH
+    return name if len(name) <= limit else stem[: limit - len(extension)] + extension
+
+
+def _check_caption(caption: str) -> str:
+    caption = caption.strip()
+    bounds.validate_fields({"caption": (caption, bounds.single_line(bounds.CAPTION_MAX_LENGTH))})
+    return caption
+
+
+def _read_file(upload: UploadedFile) -> tuple[str, str, int]:
+    """Check the upload's size and type; return its type, SHA-256 and size."""
+    limit = settings.EVIDENCE_MAX_BYTES
+    too_big = ValidationError(
+        {"file": _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}}
+    )
+    if upload.size is None or upload.size > limit:
+        raise too_big
+    if upload.size == 0:
+        raise ValidationError({"file": _("The file is empty.")})
+    upload.seek(0)
+    head = upload.read(_HEAD_BYTES)
+    code = sniff_type(head, upload.name or "")
+    if code is None:
+        raise ValidationError(
+            {
+                "file": _(
+                    "This kind of file is not accepted. Accepted: %(types)s (judged from "
+                    "the file's content, not its name)."
+                )
+                % {"types": ", ".join(settings.EVIDENCE_ALLOWED_TYPES)}
+            }
+        )
+    digest, size = hashlib.sha256(), 0
+    upload.seek(0)
+    for chunk in upload.chunks():
+        digest.update(chunk)
+        size += len(chunk)
+    if size > limit:  # the size the client declared was not the size it sent
+        raise too_big
+    upload.seek(0)
+    return code, digest.hexdigest(), size
+
+
+def _evidence_changes(evidence: TaskEvidence) -> dict:
+    """The evidence as its event keeps it (see engagements/event_text.py)."""
+    changes = {"evidence": evidence.pk, "kind": evidence.kind, "caption": evidence.caption}
+    if evidence.kind == EvidenceKind.FILE:
+        changes |= {
+            "name": evidence.original_name,
+            "content_type": evidence.content_type,
+            "size": evidence.size,
+            "sha256": evidence.sha256,
+        }
+    else:
+        changes["url"] = evidence.url
+    if evidence.replaces_id:
+        changes["replaces"] = evidence.replaces_id
+    return changes
+
+
+def _store(
+    *,
+    task: Task,
+    user: AbstractBaseUser,
+    caption: str,
+    upload: UploadedFile | None,
+    url: str,
+    replaces: TaskEvidence | None,
+) -> TaskEvidence:
+    caption = _check_caption(caption)
+    evidence = TaskEvidence(task=task, uploaded_by=user, caption=caption, replaces=replaces)
+    if upload is not None:
+        code, sha256, size = _read_file(upload)
+        evidence.kind = EvidenceKind.FILE
+        evidence.original_name = safe_file_name(upload.name or "")
+        evidence.content_type = FILE_TYPES[code][0]
+        evidence.sha256, evidence.size = sha256, size
+    else:
+        url = url.strip()
+        bounds.validate_fields(
+            {
+                "url": (
+                    url,
+                    [*bounds.single_line(bounds.URL_MAX_LENGTH), bounds.validate_https_url],
+                )
+            }
+        )
+        evidence.kind, evidence.url = EvidenceKind.LINK, url
+    with transaction.atomic():
+        Task.objects.select_for_update().filter(pk=task.pk).first()
+        if upload is not None:
+            # Written last, after every check, and removed again if the row is not saved.
+            evidence.file.save(evidence.original_name, upload, save=False)
+        try:
+            evidence.save()
+            event_record(
+                engagement_id=task.engagement_id,
+                task=task,
+                actor=user,
+                kind=EventKind.EVIDENCE_REPLACED if replaces else EventKind.EVIDENCE_ADDED,
+                changes=_evidence_changes(evidence),
+            )
+        except Exception:
+            if evidence.file:
+                evidence.file.storage.delete(evidence.file.name)
+            raise
+    return evidence
+
+
+def evidence_add_file(
+    *, task: Task, user: AbstractBaseUser, upload: UploadedFile, caption: str = ""
+) -> TaskEvidence:
+    """Store a file as evidence of the task, after checking its size and, from its bytes, its
+    type."""
+    return _store(task=task, user=user, caption=caption, upload=upload, url="", replaces=None)
+
+
+def evidence_add_link(
+    *, task: Task, user: AbstractBaseUser, url: str, caption: str = ""
+) -> TaskEvidence:
+    """Record an https link (a document in the customer's own store, say) as evidence."""
+    return _store(task=task, user=user, caption=caption, upload=None, url=url, replaces=None)
+
+
+@transaction.atomic
+def evidence_replace(
+    *,
+    evidence: TaskEvidence,
+    user: AbstractBaseUser,
+    upload: UploadedFile | None = None,
+    url: str = "",
+    caption: str = "",
+) -> TaskEvidence:
+    """A new version of the evidence (a file or a link); the one it replaces stays as it was.
+    Only the latest version can be replaced, so versions form one line."""
+    current = TaskEvidence.objects.select_for_update().get(pk=evidence.pk)
+    if TaskEvidence.objects.filter(replaces=current).exists():
+        raise ValidationError(_("A newer version already replaced this one: replace that one."))
+    return _store(
+        task=current.task,
+        user=user,
+        caption=caption or current.caption,
+        upload=upload,
+        url=url,
+        replaces=current,
+    )
+
+
+@transaction.atomic
+def comment_add(*, task: Task, user: AbstractBaseUser, body: str) -> TaskComment:
+    """Add a member's comment to the task's thread."""
+    body = body.strip()
+    if not body:
+        raise ValidationError({"body": _("Write a comment first.")})
+    bounds.validate_fields({"body": (body, bounds.multi_line(bounds.COMMENT_MAX_LENGTH))})
+    Task.objects.select_for_update().filter(pk=task.pk).first()
+    comment = TaskComment.objects.create(task=task, author=user, body=body)
+    event_record(
+        engagement_id=task.engagement_id,
+        task=task,
+        actor=user,
+        kind=EventKind.COMMENT_ADDED,
+        changes={"comment": comment.pk, "body": body},
+    )
+    return comment

@@ -1,0 +1,84 @@
+"""Adding and downloading a task's evidence, and commenting on a task."""
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
+from django.http import FileResponse, Http404
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ..access import get_task_for_user
+from ..forms import CommentForm, EvidenceForm
+from ..models import EvidenceKind, TaskEvidence
+from ..services import evidence as evidence_services
+from .common import first_error
+from .tasks import _task_changed
+
+
+@login_required
+@require_POST
+def evidence_add(request, pk, task_pk):
+    """A file or a link, new or replacing the latest version of one already there."""
+    access, task = get_task_for_user(request.user, pk, task_pk, write=True)
+    access.require(access.can_add_evidence(task))
+    form = EvidenceForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _task_changed(request, access, task, error=first_error(form))
+    data = form.cleaned_data
+    try:
+        if data["replaces"]:
+            earlier = TaskEvidence.objects.filter(task=task, pk=data["replaces"]).first()
+            if earlier is None:
+                raise Http404(_("This task has no such evidence."))
+            evidence_services.evidence_replace(
+                evidence=earlier,
+                user=request.user,
+                upload=data["file"],
+                url=data["url"],
+                caption=data["caption"],
+            )
+        elif data["file"]:
+            evidence_services.evidence_add_file(
+                task=task, user=request.user, upload=data["file"], caption=data["caption"]
+            )
+        else:
+            evidence_services.evidence_add_link(
+                task=task, user=request.user, url=data["url"], caption=data["caption"]
+            )
+    except ValidationError as error:
+        return _task_changed(request, access, task, error=" ".join(error.messages))
+    return _task_changed(request, access, task)
+
+
+@login_required
+def evidence_download(request, pk, task_pk, evidence_pk):
+    """The stored file, to every member, as an attachment the browser never renders."""
+    _access, task = get_task_for_user(request.user, pk, task_pk)
+    evidence = TaskEvidence.objects.filter(
+        task=task, pk=evidence_pk, kind=EvidenceKind.FILE
+    ).first()
+    if evidence is None:
+        raise Http404(_("This task has no such file."))
+    response = FileResponse(
+        evidence.file.open("rb"),
+        as_attachment=True,
+        filename=evidence.original_name,
+        content_type=evidence.content_type,
+    )
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_POST
+def comment_add(request, pk, task_pk):
+    access, task = get_task_for_user(request.user, pk, task_pk)
+    access.require(access.can_comment)
+    form = CommentForm(request.POST)
+    if not form.is_valid():
+        return _task_changed(request, access, task, error=first_error(form))
+    try:
+        evidence_services.comment_add(task=task, user=request.user, body=form.cleaned_data["body"])
+    except ValidationError as error:
+        return _task_changed(request, access, task, error=" ".join(error.messages))
+    return _task_changed(request, access, task)

@@ -1,0 +1,453 @@
+"""Evidence on tasks: the catalogue's rule, files and links, the done rule, comments."""
+
+import datetime
+import hashlib
+import io
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management import CommandError, call_command
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from engagements.audit import engagement_state_problems
+from engagements.event_text import event_change_text
+from engagements.models import ActivityEvent, EventKind, Task, TaskComment, TaskEvidence
+from engagements.services.evidence import (
+    comment_add,
+    evidence_add_file,
+    evidence_add_link,
+    evidence_replace,
+    safe_file_name,
+)
+from engagements.services.share_links import share_link_create
+from engagements.services.tasks import task_set_done
+from responsibilities.models import CatalogueEvent, Responsibility
+
+from .factories import make_engagement
+from .test_admin import change_url, item_form_data
+
+PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+
+# The shipped items that plainly produce a document or a verification (README lists them).
+NEEDS_EVIDENCE = {
+    "customer-avaliar-03",
+    "customer-avaliar-06",
+    "microsoft-avaliar-03",
+    "microsoft-avaliar-04",
+    "customer-corrigir-01",
+    "customer-habilitar-08",
+    "microsoft-habilitar-core-04",
+}
+
+
+def test_the_shipped_catalogue_marks_the_items_that_produce_evidence(catalogue):
+    marked = Responsibility.objects.filter(evidence_required=True)
+    assert set(marked.values_list("key", flat=True)) == NEEDS_EVIDENCE
+    assert all(item.evidence_hint_pt and item.evidence_hint_en for item in marked)
+
+
+def test_tasks_copy_the_rule_and_show_the_hint_in_the_active_language(engagement, ada):
+    task = engagement.tasks.get(responsibility__key="microsoft-avaliar-04")
+    assert task.evidence_required
+    with translation.override("en"):
+        assert task.evidence_hint == "The remediation checklist given to the customer."
+    with translation.override("pt-br"):
+        assert task.evidence_hint == "A lista de verificação de correção entregue ao cliente."
+    assert not engagement.tasks.get(responsibility__key="customer-iniciar-01").evidence_required
+
+
+def test_a_later_catalogue_edit_leaves_running_engagements_alone(client, ada, engagement):
+    item = Responsibility.objects.get(key="customer-iniciar-01")
+    client.force_login(ada)
+    response = client.post(
+        change_url(item),
+        item_form_data(
+            item, evidence_required="on", evidence_hint_en="Minutes", evidence_hint_pt="Ata"
+        ),
+    )
+    assert response.status_code == 302
+    item.refresh_from_db()
+    assert item.evidence_required and item.evidence_hint_pt == "Ata"
+    event = CatalogueEvent.objects.order_by("-sequence").first()
+    assert '"evidence_required": true' in event.new_value
+    assert not engagement.tasks.get(responsibility=item).evidence_required
+    fresh = make_engagement(created_by=ada, customer="Later")
+    task = Task.objects.get(engagement=fresh, responsibility=item)
+    assert task.evidence_required and task.evidence_hint_en == "Minutes"
+
+
+def test_the_task_row_shows_what_evidence_is_needed(client, carla, engagement):
+    task = engagement.tasks.get(responsibility__key="customer-avaliar-03")
+    client.force_login(carla)
+    html = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    row = html[html.index(f'id="task-{task.pk}"') :]
+    assert (
+        "A lista de verificação de correção e o plano geral acordados." in row[: row.index("</li>")]
+    )
+
+
+# Files and links
+
+
+def task_of(engagement, key="customer-avaliar-03"):
+    return engagement.tasks.get(responsibility__key=key)
+
+
+def upload(name="plan.pdf", content=PDF, content_type="application/pdf"):
+    return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+def add_url(task):
+    return reverse("evidence-add", args=[task.engagement_id, task.pk])
+
+
+def download_url(evidence):
+    return reverse(
+        "evidence-download", args=[evidence.task.engagement_id, evidence.task_id, evidence.pk]
+    )
+
+
+def stored_files(folder):
+    return [path for path in folder.rglob("*") if path.is_file()] if folder.exists() else []
+
+
+def test_a_manager_uploads_a_file_and_every_member_downloads_the_same_bytes(
+    client, carla, vera, engagement, evidence_folder
+):
+    task = task_of(engagement)
+    client.force_login(carla)
+    response = client.post(add_url(task), {"file": upload(), "caption": "Checklist v1"})
+    assert response.status_code == 302
+    assert response["Location"].endswith(f"#task-{task.pk}")
+    evidence = TaskEvidence.objects.get(task=task)
+    assert (evidence.kind, evidence.original_name, evidence.size) == ("file", "plan.pdf", len(PDF))
+    assert evidence.content_type == "application/pdf"
+    assert evidence.sha256 == hashlib.sha256(PDF).hexdigest()
+    assert stored_files(evidence_folder) == [evidence_folder / evidence.file.name]
+    event = ActivityEvent.objects.filter(task=task).order_by("-sequence").first()
+    assert event.kind == EventKind.EVIDENCE_ADDED
+    assert event.changes["sha256"] == evidence.sha256
+    assert event.changes["size"] == len(PDF)
+    client.force_login(vera)
+    response = client.get(download_url(evidence))
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == PDF
+    assert response["Content-Disposition"].startswith("attachment")
+    assert 'filename="plan.pdf"' in response["Content-Disposition"]
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Content-Type"] == "application/pdf"
+
+
+def test_the_event_tells_the_file_in_both_languages(carla, engagement):
+    evidence = evidence_add_file(task=task_of(engagement), user=carla, upload=upload())
+    event = ActivityEvent.objects.get(kind=EventKind.EVIDENCE_ADDED, task=evidence.task)
+    with translation.override("en"):
+        text = event_change_text(event)
+        assert text.startswith("plan.pdf (") and "SHA-256 " + evidence.sha256[:12] in text
+        assert evidence.sha256 in event_change_text(event, export=True)
+    with translation.override("pt-br"):
+        assert "bytes" in event_change_text(event)
+
+
+def test_a_replaced_file_is_a_new_version_and_the_old_one_stays_readable(client, carla, engagement):
+    task = task_of(engagement)
+    first = evidence_add_file(task=task, user=carla, upload=upload())
+    client.force_login(carla)
+    second_bytes = PDF + b"% second\n"
+    response = client.post(
+        add_url(task), {"file": upload(content=second_bytes), "replaces": first.pk}
+    )
+    assert response.status_code == 302
+    second = TaskEvidence.objects.get(replaces=first)
+    assert second.caption == first.caption
+    assert ActivityEvent.objects.filter(kind=EventKind.EVIDENCE_REPLACED, task=task).exists()
+    assert b"".join(client.get(download_url(first)).streaming_content) == PDF
+    assert b"".join(client.get(download_url(second)).streaming_content) == second_bytes
+    html = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert f'id="evidence-{first.pk}" class="replaced"' in html
+    with pytest.raises(ValidationError):
+        evidence_replace(evidence=first, user=carla, upload=upload())
+
+
+@pytest.mark.parametrize(
+    "name, content",
+    [
+        ("report.pdf", b"<!DOCTYPE html><html><script>alert(1)</script></html>"),
+        ("report.txt", b"  <svg onload=alert(1)>"),
+        ("scan.pdf", b"\x7fELF\x02\x01\x01\x00" + b"\x00" * 100),
+        ("tool.docx", b"MZ\x90\x00\x03\x00\x00\x00" + b"\x00" * 100),
+        ("notes.txt", b"text with a NUL \x00 byte"),
+    ],
+)
+def test_files_whose_bytes_are_not_an_allowed_type_are_refused(
+    client, carla, engagement, evidence_folder, name, content
+):
+    task = task_of(engagement)
+    client.force_login(carla)
+    response = client.post(add_url(task), {"file": upload(name, content)}, follow=True)
+    assert "Este tipo de arquivo não é aceito" in response.content.decode()
+    assert not TaskEvidence.objects.exists()
+    assert stored_files(evidence_folder) == []
+    assert not ActivityEvent.objects.filter(kind=EventKind.EVIDENCE_ADDED).exists()
+
+
+def test_text_csv_png_and_office_files_are_judged_from_their_bytes(carla, engagement):
+    task = task_of(engagement)
+    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 50
+    cases = [
+        ("data.csv", b"a,b\n1,2\n", "text/csv"),
+        ("readme.txt", "Olá, mundo\n".encode(), "text/plain"),
+        ("shot.jpg", png, "image/png"),  # the name says JPEG, the bytes say PNG
+    ]
+    for name, content, expected in cases:
+        evidence = evidence_add_file(task=task, user=carla, upload=upload(name, content))
+        assert evidence.content_type == expected
+
+
+def test_an_oversized_file_is_refused_and_nothing_is_stored(
+    client, carla, engagement, evidence_folder, settings
+):
+    settings.EVIDENCE_MAX_BYTES = 1000
+    task = task_of(engagement)
+    client.force_login(carla)
+    client.post(add_url(task), {"file": upload(content=PDF + b"x" * (1001 - len(PDF)))})
+    assert not TaskEvidence.objects.exists()
+    assert stored_files(evidence_folder) == []
+    # At the bound exactly, it is accepted.
+    client.post(add_url(task), {"file": upload(content=PDF + b"x" * (1000 - len(PDF)))})
+    assert TaskEvidence.objects.get().size == 1000
+
+
+def test_a_path_in_the_file_name_is_kept_only_as_a_safe_base_name(
+    carla, engagement, evidence_folder
+):
+    evidence = evidence_add_file(
+        task=task_of(engagement), user=carla, upload=upload("../../etc/passwd.pdf")
+    )
+    assert evidence.original_name == "passwd.pdf"
+    assert ".." not in evidence.file.name and "passwd" not in evidence.file.name
+    (path,) = stored_files(evidence_folder)
+    assert path.resolve().is_relative_to(evidence_folder.resolve())
+    assert safe_file_name("..\\..\\windows\\evil\u202egpj.pdf") == "evilgpj.pdf"
+    assert safe_file_name("../..") == "file"
+
+
+def test_a_viewer_may_not_add_evidence_and_nothing_is_stored(
+    client, vera, engagement, evidence_folder
+):
+    client.force_login(vera)
+    response = client.post(add_url(task_of(engagement)), {"file": upload()})
+    assert response.status_code == 403
+    assert not TaskEvidence.objects.exists()
+    assert stored_files(evidence_folder) == []
+
+
+def test_a_manager_may_not_add_evidence_to_the_other_partys_task(client, carla, engagement):
+    client.force_login(carla)
+    task = task_of(engagement, "microsoft-avaliar-04")
+    response = client.post(add_url(task), {"url": "https://example.com/x"})
+    assert response.status_code == 403
+    assert not TaskEvidence.objects.exists()
+
+
+def test_an_outsider_gets_404_for_adding_and_downloading(client, carla, otto, engagement):
+    evidence = evidence_add_file(task=task_of(engagement), user=carla, upload=upload())
+    client.force_login(otto)
+    assert client.post(add_url(evidence.task), {"file": upload()}).status_code == 404
+    assert client.get(download_url(evidence)).status_code == 404
+    assert TaskEvidence.objects.count() == 1
+
+
+def test_evidence_of_another_engagement_by_id_is_404(
+    client, carla, otto, engagement, other_engagement
+):
+    theirs = evidence_add_file(
+        task=other_engagement.tasks.filter(party="customer").first(), user=otto, upload=upload()
+    )
+    mine = task_of(engagement)
+    client.force_login(carla)
+    url = reverse("evidence-download", args=[engagement.pk, mine.pk, theirs.pk])
+    assert client.get(url).status_code == 404
+    other_task_url = reverse("evidence-download", args=[engagement.pk, theirs.task_id, theirs.pk])
+    assert client.get(other_task_url).status_code == 404
+    response = client.post(add_url(mine), {"url": "https://example.com/v2", "replaces": theirs.pk})
+    assert response.status_code == 404
+    assert not TaskEvidence.objects.filter(replaces=theirs).exists()
+
+
+def test_link_evidence_must_be_https(client, carla, engagement):
+    task = task_of(engagement)
+    client.force_login(carla)
+    for url in ["javascript:alert(1)", "http://example.com/plan", "data:text/html,x", "ftp://x"]:
+        client.post(add_url(task), {"url": url})
+        with pytest.raises(ValidationError):
+            evidence_add_link(task=task, user=carla, url=url)
+    assert not TaskEvidence.objects.exists()
+    client.post(add_url(task), {"url": "https://contoso.sharepoint.com/plan", "caption": "Plano"})
+    link = TaskEvidence.objects.get()
+    assert (link.kind, link.url, link.size, link.sha256) == (
+        "link",
+        "https://contoso.sharepoint.com/plan",
+        0,
+        "",
+    )
+    html = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert (
+        '<a href="https://contoso.sharepoint.com/plan" target="_blank" rel="noopener noreferrer">'
+        in html
+    )
+    assert client.get(download_url(link)).status_code == 404
+
+
+def test_caption_and_link_are_bounded(carla, engagement):
+    task = task_of(engagement)
+    with pytest.raises(ValidationError):
+        evidence_add_link(task=task, user=carla, url="https://x.example/", caption="a\nb")
+    with pytest.raises(ValidationError):
+        evidence_add_link(task=task, user=carla, url="https://x.example/", caption="c" * 201)
+    evidence_add_link(task=task, user=carla, url="https://x.example/", caption="c" * 200)
+    with pytest.raises(ValidationError):
+        evidence_add_link(task=task, user=carla, url="https://x.example/" + "a" * 2000)
+
+
+# A task that needs evidence
+
+
+def test_a_task_needing_evidence_is_refused_done_without_one_and_accepted_with_one(
+    client, carla, engagement
+):
+    task = task_of(engagement)
+    done_url = reverse("task-set-done", args=[engagement.pk, task.pk])
+    client.force_login(carla)
+    response = client.post(done_url, {"done": "1"}, follow=True)
+    assert "Esta tarefa precisa de evidência" in response.content.decode()
+    response = client.post(done_url, {"done": "1"}, HTTP_HX_REQUEST="true")
+    assert response.status_code == 200
+    assert "Esta tarefa precisa de evidência" in response.content.decode()
+    task.refresh_from_db()
+    assert not task.done
+    assert not ActivityEvent.objects.filter(kind=EventKind.TASK_DONE).exists()
+    with translation.override("en"), pytest.raises(ValidationError, match="needs evidence"):
+        task_set_done(task=task, user=carla, done=True)
+    evidence_add_link(task=task, user=carla, url="https://contoso.sharepoint.com/plan")
+    client.post(done_url, {"done": "1"})
+    task.refresh_from_db()
+    assert task.done
+    # A task without the rule is ticked as before.
+    plain = task_of(engagement, "customer-iniciar-01")
+    assert task_set_done(task=plain, user=carla, done=True).done
+
+
+# Comments
+
+
+def comment_url(task):
+    return reverse("comment-add", args=[task.engagement_id, task.pk])
+
+
+def test_members_comment_viewers_too_and_it_is_audited(client, carla, vera, engagement):
+    task = task_of(engagement)
+    client.force_login(vera)
+    response = client.post(comment_url(task), {"body": "Quando sai a lista?\nObrigada"})
+    assert response.status_code == 302
+    comment = TaskComment.objects.get()
+    assert (comment.author, comment.body) == (vera, "Quando sai a lista?\nObrigada")
+    event = ActivityEvent.objects.get(kind=EventKind.COMMENT_ADDED)
+    assert event.changes == {"comment": comment.pk, "body": comment.body}
+    client.force_login(carla)
+    html = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert "Quando sai a lista?<br>Obrigada" in html
+
+
+def test_comments_are_bounded(client, carla, engagement):
+    task = task_of(engagement)
+    client.force_login(carla)
+    client.post(comment_url(task), {"body": "x" * 2001})
+    client.post(comment_url(task), {"body": "   "})
+    client.post(comment_url(task), {"body": "bell \x07"})
+    assert not TaskComment.objects.exists()
+    client.post(comment_url(task), {"body": "x" * 2000})
+    assert TaskComment.objects.count() == 1
+
+
+def test_outsiders_get_404_and_staff_who_are_not_members_may_not_comment(
+    client, otto, ada, engagement
+):
+    task = task_of(engagement)
+    client.force_login(otto)
+    assert client.post(comment_url(task), {"body": "hello"}).status_code == 404
+    client.force_login(ada)
+    assert client.post(comment_url(task), {"body": "hello"}).status_code == 403
+    assert not TaskComment.objects.exists()
+
+
+def test_a_share_link_never_shows_evidence_or_comments(client, carla, engagement):
+    task = task_of(engagement)
+    comment_add(task=task, user=carla, body="segredo interno")
+    evidence_add_link(task=task, user=carla, url="https://contoso.example/secret", caption="cap")
+    _link, token = share_link_create(
+        engagement=engagement,
+        user=carla,
+        label="Diretoria",
+        expires_on=timezone.localdate() + datetime.timedelta(days=5),
+    )
+    client.logout()
+    html = client.get(reverse("shared-dashboard", args=[token])).content.decode()
+    assert "segredo interno" not in html
+    assert "contoso.example/secret" not in html
+
+
+def test_script_in_captions_comments_and_names_is_shown_as_text(client, carla, engagement):
+    task = task_of(engagement)
+    script = "<script>alert(1)</script>"
+    comment_add(task=task, user=carla, body=script)
+    evidence_add_file(task=task, user=carla, upload=upload(f"{script}.pdf"), caption=script)
+    client.force_login(carla)
+    html = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert script not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html
+
+
+# The audit trail
+
+
+def test_verify_audit_names_an_altered_evidence_hash_size_and_changed_file_bytes(carla, engagement):
+    task = task_of(engagement)
+    evidence = evidence_add_file(task=task, user=carla, upload=upload())
+    comment = comment_add(task=task, user=carla, body="ok")
+    assert engagement_state_problems(engagement) == []
+    TaskEvidence.objects.filter(pk=evidence.pk).update(sha256="0" * 64, size=1)
+    problems = engagement_state_problems(engagement)
+    assert any(f"evidence {evidence.pk}" in p and "sha256 is" in p for p in problems)
+    assert any(f"evidence {evidence.pk}" in p and "size is 1" in p for p in problems)
+    TaskEvidence.objects.filter(pk=evidence.pk).update(sha256=evidence.sha256, size=evidence.size)
+    with evidence.file.storage.open(evidence.file.name, "wb") as stored:
+        stored.write(PDF.replace(b"1.4", b"1.7"))
+    (problem,) = engagement_state_problems(engagement)
+    assert "the stored file's SHA-256" in problem
+    TaskComment.objects.filter(pk=comment.pk).update(body="not what was said")
+    assert any(f"comment {comment.pk}" in p for p in engagement_state_problems(engagement))
+
+
+def test_verify_audit_command_fails_on_a_changed_file(carla, engagement):
+    evidence = evidence_add_file(task=task_of(engagement), user=carla, upload=upload())
+    call_command("verify_audit", stdout=io.StringIO())
+    evidence.file.storage.delete(evidence.file.name)
+    errors = io.StringIO()
+    with pytest.raises(CommandError):
+        call_command("verify_audit", stdout=io.StringIO(), stderr=errors)
+    assert f"evidence {evidence.pk} (plan.pdf): the stored file is missing" in errors.getvalue()
+
+
+def test_bulk_done_refuses_them_all_when_one_needs_evidence(client, carla, engagement):
+    tasks = [task_of(engagement, "customer-avaliar-02"), task_of(engagement)]
+    client.force_login(carla)
+    response = client.post(
+        reverse("tasks-bulk", args=[engagement.pk]),
+        {"action": "done", "tasks": [task.pk for task in tasks]},
+        follow=True,
+    )
+    assert "Esta tarefa precisa de evidência" in response.content.decode()
+    assert not Task.objects.filter(pk__in=[task.pk for task in tasks], done=True).exists()
