@@ -11,7 +11,6 @@ from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from engagements.audit import engagement_state_problems
 from engagements.event_text import event_change_text
 from engagements.models import ActivityEvent, EventKind, Task, TaskComment, TaskEvidence
 from engagements.services.evidence import (
@@ -23,6 +22,7 @@ from engagements.services.evidence import (
 )
 from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_done
+from engagements.trail_state import engagement_state_problems
 from responsibilities.models import CatalogueEvent, Responsibility
 
 from .factories import make_engagement

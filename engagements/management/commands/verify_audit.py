@@ -1,11 +1,8 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from engagements.audit import (
-    engagement_chain_problems,
-    engagement_heads_problems,
-    engagement_state_problems,
-)
+from engagements.audit import engagement_chain_problems, engagement_heads_problems
 from engagements.models import Engagement
+from engagements.trail_state import engagement_state_problems
 from responsibilities.services import catalogue_chain_problems
 
 
