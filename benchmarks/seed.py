@@ -32,7 +32,7 @@ from engagements.services.engagements import engagement_create  # noqa: E402
 
 USERNAME = PASSWORD = "bench"
 # Raise when the seed changes, so databases seeded by an older version are seeded again.
-SEED_VERSION = "4"
+SEED_VERSION = "5"
 
 
 def already_seeded(count: int) -> bool:
@@ -82,9 +82,11 @@ def seed(count: int) -> None:
         # Their tasks: the template's snapshot, copied.
         """INSERT INTO engagements_task (engagement_id, responsibility_id, phase_id, party,
                section, depth, position, text_pt, text_en, catalogue_note_pt, catalogue_note_en,
-               done, note)
+               evidence_required, evidence_hint_pt, evidence_hint_en, done, note,
+               awaiting_confirmation)
            SELECT e.id, t.responsibility_id, t.phase_id, t.party, t.section, t.depth, t.position,
-               t.text_pt, t.text_en, t.catalogue_note_pt, t.catalogue_note_en, false, ''
+               t.text_pt, t.text_en, t.catalogue_note_pt, t.catalogue_note_en,
+               t.evidence_required, t.evidence_hint_pt, t.evidence_hint_en, false, '', false
            FROM engagements_engagement e CROSS JOIN engagements_task t
            WHERE t.engagement_id = %(template)s AND e.id <> %(template)s""",
         """UPDATE engagements_task child SET parent_id = parent.id
