@@ -33,12 +33,12 @@ import datetime
 
 from django.db import models
 from django.template.defaultfilters import filesizeformat
-from django.utils import formats, timezone
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fasttrack.bounds import without_bidi_controls
+from fasttrack.formatting import format_date, format_datetime, iso_timestamp
 from responsibilities.models import Party, Phase
 
 from .models import Checkpoint, CheckpointKind, Engagement, EventKind, Role, Task
@@ -65,15 +65,13 @@ class _Reader:
         if not value:
             return "–"
         day = datetime.date.fromisoformat(value)
-        return day.isoformat() if self.export else formats.date_format(day, "DATE_FORMAT")
+        return day.isoformat() if self.export else format_date(day)
 
     def moment(self, value) -> str:
         if not value:
             return "–"
-        local = timezone.localtime(datetime.datetime.fromisoformat(value))
-        if self.export:
-            return local.replace(microsecond=0).isoformat()
-        return formats.date_format(local, "DATETIME_FORMAT")
+        moment = datetime.datetime.fromisoformat(value)
+        return iso_timestamp(moment) if self.export else format_datetime(moment)
 
 
 def _label(choices, code) -> str:

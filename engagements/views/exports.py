@@ -68,11 +68,6 @@ _AUDIT_HEADER = [
 ]
 
 
-def _iso_moment(moment) -> str:
-    """ISO 8601 in the reader's time zone, to the second (what a spreadsheet reads)."""
-    return timezone.localtime(moment).replace(microsecond=0).isoformat()
-
-
 @login_required
 def audit_csv(request, pk):
     access = get_engagement_for_user(request.user, pk)
@@ -87,7 +82,7 @@ def audit_csv(request, pk):
             for event in events.iterator():
                 yield [
                     event.sequence,
-                    _iso_moment(event.created_at),
+                    iso_timestamp(event.created_at),
                     event.actor_name,
                     event.party,
                     event.on_behalf_of,
