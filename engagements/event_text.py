@@ -25,6 +25,8 @@ LogEntry, because the trail is read for years by people in other languages and t
   file's "name", "content_type", "size" (bytes) and "sha256", a link's "url", and "replaces":
   the earlier version's id when it replaces one |
 | comment_added | {"comment": id, "body": text} |
+| general_acknowledged | {"party": code, "acknowledgement": id, "language": code read in,
+  "tasks": [ids], "texts_hash": SHA-256 of engagements.gates.general_texts_hash} |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
@@ -33,6 +35,7 @@ import datetime
 
 from django.db import models
 from django.template.defaultfilters import filesizeformat
+from django.utils import translation
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
@@ -182,6 +185,19 @@ def _gate_reopened(changes: dict, reader: _Reader) -> str:
     }
 
 
+def _general_acknowledged(changes: dict, reader: _Reader) -> str:
+    count = len(changes["tasks"])
+    return ngettext(
+        "%(party)s, %(count)d general responsibility, read in %(language)s",
+        "%(party)s, %(count)d general responsibilities, read in %(language)s",
+        count,
+    ) % {
+        "party": _label(Party.choices, changes["party"]),
+        "count": count,
+        "language": translation.get_language_info(changes["language"])["name_translated"],
+    }
+
+
 def _evidence(changes: dict, reader: _Reader) -> str:
     if changes["kind"] == "link":
         shown = reader.text(changes["url"])
@@ -220,6 +236,7 @@ _TELLERS = {
     EventKind.EVIDENCE_ADDED: _evidence,
     EventKind.EVIDENCE_REPLACED: _evidence,
     EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
+    EventKind.GENERAL_ACKNOWLEDGED: _general_acknowledged,
 }
 
 # Old text events of these kinds held a count or nothing worth showing beside the kind.

@@ -75,16 +75,18 @@ class TaskFilter(django_filters.FilterSet):
             return queryset.filter(phase__isnull=True)
         return queryset.filter(phase__code=value)
 
+    # General responsibilities are standing commitments: never open, done or due.
     def filter_status(self, queryset, name, value):
-        return queryset.filter(done=value == "done")
+        return queryset.filter(done=value == "done", phase__isnull=False)
 
     def filter_due(self, queryset, name, value):
         if value == "none":
             return queryset.filter(due_date__isnull=True)
+        queryset = queryset.filter(done=False, phase__isnull=False)
         if value == "overdue":  # due today is not overdue
-            return queryset.filter(done=False, due_date__lt=self.today)
+            return queryset.filter(due_date__lt=self.today)
         horizon = self.today + datetime.timedelta(days=DUE_SOON_DAYS)
-        return queryset.filter(done=False, due_date__gte=self.today, due_date__lte=horizon)
+        return queryset.filter(due_date__gte=self.today, due_date__lte=horizon)
 
     def filter_owner(self, queryset, name, value):
         if value == ME:

@@ -41,6 +41,10 @@ class GateSignForm(forms.Form):
     )
 
 
+class AcknowledgeForm(forms.Form):
+    party = forms.ChoiceField(choices=Party.choices)
+
+
 class GateReopenForm(forms.Form):
     reason = forms.CharField(
         label=_("Why reopen it"),

@@ -225,10 +225,21 @@ class Task(models.Model):
     def evidence_hint(self) -> str:
         return in_active_language(self.evidence_hint_pt, self.evidence_hint_en)
 
+    @property
+    def is_standing(self) -> bool:
+        """A general responsibility: a commitment for the whole engagement, acknowledged at the
+        first phase's gate instead of ticked, and left out of progress and due dates."""
+        return self.phase_id is None
+
     def is_overdue(self, today=None) -> bool:
         """An open task whose due date has passed (in the portal's time zone)."""
         today = today or timezone.localdate()
-        return not self.done and self.due_date is not None and self.due_date < today
+        return (
+            not self.done
+            and not self.is_standing
+            and self.due_date is not None
+            and self.due_date < today
+        )
 
 
 class EventKind(models.TextChoices):
@@ -253,6 +264,7 @@ class EventKind(models.TextChoices):
     EVIDENCE_ADDED = "evidence_added", _("added evidence")
     EVIDENCE_REPLACED = "evidence_replaced", _("replaced evidence")
     COMMENT_ADDED = "comment_added", _("commented")
+    GENERAL_ACKNOWLEDGED = "general_acknowledged", _("acknowledged the general responsibilities")
 
 
 class ActivityEvent(models.Model):
@@ -417,6 +429,36 @@ class GateSignOff(models.Model):
         return f"{self.gate} · {self.get_party_display()}"
 
 
+class GeneralAcknowledgement(models.Model):
+    """A party's acknowledgement of its general responsibilities, made once by one of its
+    managers (or, while it has none, the other party's) before it signs off the first phase."""
+
+    engagement = models.ForeignKey(
+        Engagement, on_delete=models.CASCADE, related_name="acknowledgements"
+    )
+    party = models.CharField(_("party"), max_length=20, choices=Party.choices)
+    acknowledged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    on_behalf = models.BooleanField(_("on behalf"), default=False)
+    # The language the texts were read in, and the SHA-256 of those texts (gates.py).
+    language = models.CharField(_("language"), max_length=10)
+    texts_hash = models.CharField(max_length=64)
+    acknowledged_at = models.DateTimeField(_("acknowledged"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("acknowledgement of the general responsibilities")
+        verbose_name_plural = _("acknowledgements of the general responsibilities")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["engagement", "party"], name="one_acknowledgement_per_party"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.engagement} · {self.get_party_display()}"
+
+
 class CheckpointKind(models.TextChoices):
     KICKOFF = "kickoff", _("Kick-off")
     CHECKPOINT_CALL = "checkpoint_call", _("Checkpoint call")
@@ -493,6 +535,7 @@ class NotificationKind(models.TextChoices):
     TASK_ASSIGNED = "task_assigned", _("task assigned")
     GATE_SIGNED = "gate_signed", _("phase signed off")
     GATE_REOPENED = "gate_reopened", _("phase reopened")
+    GATE_READY = "gate_ready", _("phase ready for sign-off")
 
 
 class NotificationStatus(models.TextChoices):

@@ -47,10 +47,11 @@ class Tally:
 
 @dataclass
 class PhaseProgress:
-    """Done / applicable per party for one phase (`phase` is None for general items)."""
+    """Done / applicable per party for one phase."""
 
-    phase: Phase | None
+    phase: Phase
     by_party: dict[str, Tally] = field(default_factory=dict)
+    awaiting: int = 0  # ticks made on a party's behalf that it has not confirmed
 
     @property
     def overall(self) -> Tally:
@@ -68,11 +69,11 @@ class EngagementProgress:
     phases: list[PhaseProgress]
 
     def done_phases(self) -> set:
-        """The phases (not the general items) whose every task is done."""
+        """The phases whose every task is done and confirmed."""
         return {
             row.phase
             for row in self.phases
-            if row.phase and row.overall.total and row.overall.done == row.overall.total
+            if row.overall.total and row.overall.done == row.overall.total and not row.awaiting
         }
 
     @property
@@ -85,13 +86,14 @@ class EngagementProgress:
 
 @dataclass
 class Cell:
-    """The tasks of one phase (or the general ones) for one party."""
+    """The tasks of one phase for one party."""
 
     total: int = 0
     done: int = 0
     overdue: int = 0
     due_soon: int = 0
     last_done_at: datetime.datetime | None = None
+    awaiting: int = 0  # ticked on the party's behalf, not yet confirmed by it
 
 
 _EMPTY_CELL = Cell()
@@ -277,15 +279,18 @@ class EngagementStatus:
         ]
 
     def progress(self) -> EngagementProgress:
-        """The tasks as progress rows per phase and party (general items first)."""
+        """The phases' tasks as progress rows per phase and party."""
         rows = []
-        for phase in [None, *self.phases]:
-            phase_id = phase.pk if phase else None
+        for phase in self.phases:
             by_party = {
-                p: Tally(done=self.cell(phase_id, p).done, total=self.cell(phase_id, p).total)
+                p: Tally(done=self.cell(phase.pk, p).done, total=self.cell(phase.pk, p).total)
                 for p in PARTIES
             }
-            progress = PhaseProgress(phase=phase, by_party=by_party)
+            progress = PhaseProgress(
+                phase=phase,
+                by_party=by_party,
+                awaiting=sum(self.cell(phase.pk, p).awaiting for p in PARTIES),
+            )
             if progress.overall.total:
                 rows.append(progress)
         return EngagementProgress(phases=rows)

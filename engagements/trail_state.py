@@ -12,6 +12,7 @@ from .models import (
     EventKind,
     EvidenceKind,
     GateSignOff,
+    GeneralAcknowledgement,
     Membership,
     ShareLink,
     TaskComment,
@@ -44,6 +45,7 @@ class _TrailState:
         self.sign_offs: dict[int, dict] = {}  # sign-off id -> what its events said of it
         self.evidence: dict[int, dict] = {}  # evidence id -> what its event says
         self.comments: dict[int, str] = {}  # comment id -> its body
+        self.acknowledgements: dict[int, dict] = {}  # acknowledgement id -> its event's changes
         for event in events:
             try:
                 self._read(event)
@@ -92,6 +94,8 @@ class _TrailState:
             self.evidence[changes["evidence"]] = changes | {"task": event.task_id}
         elif kind == EventKind.COMMENT_ADDED:
             self.comments[changes["comment"]] = changes["body"]
+        elif kind == EventKind.GENERAL_ACKNOWLEDGED:
+            self.acknowledgements[changes["acknowledgement"]] = changes
 
 
 _TASK_START = {
@@ -285,12 +289,36 @@ def _evidence_problems(engagement, state: _TrailState, name: str) -> list[str]:
     return problems
 
 
+def _acknowledgement_problems(engagement, state: _TrailState, name: str) -> list[str]:
+    problems = []
+    rows = {row.pk: row for row in GeneralAcknowledgement.objects.filter(engagement=engagement)}
+    for pk, row in rows.items():
+        where = f"{name}, acknowledgement {pk} for {row.party}"
+        said = state.acknowledgements.get(pk)
+        if said is None:
+            problems.append(f"{where}: no event of the trail made it")
+            continue
+        problems += [
+            f"{where}: {field} is {_shown(getattr(row, field))}, but its event says "
+            f"{_shown(said[field])}"
+            for field in ("party", "language", "texts_hash")
+            if getattr(row, field) != said[field]
+        ]
+    problems += [
+        f"{name}, acknowledgement {pk}: missing (deleted?)"
+        for pk in state.acknowledgements
+        if pk not in rows
+    ]
+    return problems
+
+
 def engagement_state_problems(engagement: Engagement) -> list[str]:
     """Each row the trail explains whose current state is not what its last event says: a
     task's done state, note, due date, texts and confirmation, a member's party and role, a share
     link's label, expiry and revocation, a phase sign-off and the state of its phase, evidence's
-    hash, size and link (and each stored file's bytes), a comment's text (a change made in the
-    database or the store, bypassing the services)."""
+    hash, size and link (and each stored file's bytes), a comment's text, an acknowledgement of
+    the general responsibilities (a change made in the database or the store, bypassing the
+    services)."""
     name = f"engagement {engagement.pk} ({engagement.customer})"
     state = _TrailState(
         ActivityEvent.objects.filter(engagement=engagement)
@@ -303,4 +331,5 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
         + _link_problems(engagement, state, name)
         + _sign_off_problems(engagement, state, name)
         + _evidence_problems(engagement, state, name)
+        + _acknowledgement_problems(engagement, state, name)
     )

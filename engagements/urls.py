@@ -44,6 +44,11 @@ urlpatterns = [
         name="gate-reopen",
     ),
     path(
+        "engagements/<int:pk>/general/acknowledge/",
+        gates.general_acknowledge,
+        name="general-acknowledge",
+    ),
+    path(
         "engagements/<int:pk>/tasks/<int:task_pk>/evidence/",
         evidence.evidence_add,
         name="evidence-add",

@@ -18,7 +18,7 @@ from engagements.services.evidence import (
     evidence_add_link,
     evidence_replace,
 )
-from engagements.services.gates import gate_reopen, gate_sign
+from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
 from engagements.services.members import member_add, member_change, member_remove
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import (
@@ -123,7 +123,7 @@ def change_checkpoint(checkpoint, user, **changes):
 def record_every_kind(engagement, *, manager, admin):
     """One event of each kind, through the services as the portal writes them. The clock must
     stand before 2026-11-10 (the checkpoint is scheduled then); returns the share link."""
-    task = engagement.tasks.order_by("position").first()
+    task = engagement.tasks.exclude(phase=None).order_by("position").first()
     task_set_done(task=task, user=manager, done=True)
     task_set_done(task=task, user=manager, done=False, reason="Faltou evidência")
     task_set_note(task=task, user=manager, note="Aguardando o cliente")
@@ -187,9 +187,15 @@ def record_every_kind(engagement, *, manager, admin):
     return link
 
 
+def acknowledge_general(engagement, *managers):
+    """Each manager acknowledges their own party's general responsibilities."""
+    for manager in managers:
+        general_acknowledge(engagement=engagement, user=manager)
+
+
 def _sign_and_reopen_a_phase(engagement, manager):
-    """Iniciar finished (one Microsoft task ticked on its behalf, then confirmed), signed off by
-    both parties and reopened."""
+    """Iniciar finished (one Microsoft task ticked on its behalf, then confirmed), the general
+    responsibilities acknowledged, signed off by both parties and reopened."""
     iniciar = Phase.objects.get(code="iniciar")
     other = Membership.objects.get(
         engagement=engagement, role=Role.MANAGER, party=Party.MICROSOFT
@@ -201,6 +207,7 @@ def _sign_and_reopen_a_phase(engagement, manager):
     task_set_done(task=behalf, user=other, done=False)
     task_set_done(task=behalf, user=manager, done=True)
     task_confirm(task=behalf, user=other)
+    acknowledge_general(engagement, manager, other)
     gate_sign(engagement=engagement, phase=iniciar, user=manager, comment="Tudo certo")
     gate_sign(engagement=engagement, phase=iniciar, user=other)
     gate_reopen(engagement=engagement, phase=iniciar, user=manager, reason="Faltou a ata")

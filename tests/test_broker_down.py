@@ -24,7 +24,7 @@ def test_pages_ticks_and_checkpoints_work_while_the_broker_is_down(
     dead_broker, client, carla, engagement
 ):
     client.force_login(carla)
-    task = engagement.tasks.first()
+    task = engagement.tasks.exclude(phase=None).first()
     assert client.get(reverse("engagement-detail", args=[engagement.pk])).status_code == 200
     client.post(reverse("task-set-done", args=[engagement.pk, task.pk]), {"done": "1"})
     task.refresh_from_db()

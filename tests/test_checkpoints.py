@@ -20,7 +20,7 @@ from engagements.services.checkpoints import checkpoint_cancel, checkpoint_sched
 from engagements.services.gates import gate_sign
 from responsibilities.models import Phase
 
-from .factories import change_checkpoint
+from .factories import acknowledge_general, change_checkpoint
 
 NOW = datetime.datetime(2026, 11, 2, 12, 0, tzinfo=datetime.UTC)
 
@@ -342,6 +342,7 @@ def test_a_checkpoint_of_another_engagement_is_404(
 def test_the_new_checkpoint_form_starts_from_the_current_phase(client, carla, miguel, engagement):
     iniciar = Phase.objects.get(code="iniciar")
     Task.objects.filter(engagement=engagement, phase=iniciar).update(done=True)
+    acknowledge_general(engagement, carla, miguel)
     for manager in (carla, miguel):  # Iniciar is behind once its gate is closed
         gate_sign(engagement=engagement, phase=iniciar, user=manager)
     client.force_login(carla)

@@ -22,7 +22,7 @@ from engagements.services.share_links import share_link_create, share_link_revok
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
 from responsibilities.models import Party, Phase
 
-from .factories import make_checkpoint
+from .factories import acknowledge_general, make_checkpoint
 
 CLOCK_START = "2026-09-16 09:00"
 SCRIPT = "<script>alert(1)</script>"
@@ -107,6 +107,7 @@ def hostile(clock, engagement, carla, miguel, vera):
     iniciar = Phase.objects.get(code="iniciar")
     for task in engagement.tasks.filter(phase=iniciar):
         task_set_done(task=task, user=carla if task.party == Party.CUSTOMER else miguel, done=True)
+    acknowledge_general(engagement, carla)
     gate_sign(engagement=engagement, phase=iniciar, user=carla, comment=evil("SignComment"))
     gate_reopen(engagement=engagement, phase=iniciar, user=miguel, reason=evil("ReopenReason"))
     return {
@@ -118,6 +119,7 @@ def hostile(clock, engagement, carla, miguel, vera):
         "token": token,
         "revoked_token": revoked_token,
         "signed": engagement.events.get(kind="gate_signed"),
+        "finished": engagement.events.filter(kind="task_done").latest("sequence"),
         "reopened": engagement.events.get(kind="gate_reopened"),
     }
 
@@ -241,6 +243,14 @@ def notifications(h, carla, miguel):
                 recipient=user,
                 engagement=engagement,
                 event=h["signed"],
+                due_at=now,
+            ),
+            Notification(
+                key=f"gf{user.pk}",
+                kind=NotificationKind.GATE_READY,
+                recipient=user,
+                engagement=engagement,
+                event=h["finished"],
                 due_at=now,
             ),
             Notification(

@@ -264,7 +264,9 @@ def test_evidence_of_another_engagement_by_id_is_404(
     client, carla, otto, engagement, other_engagement
 ):
     theirs = evidence_add_file(
-        task=other_engagement.tasks.filter(party="customer").first(), user=otto, upload=upload()
+        task=other_engagement.tasks.filter(party="customer", phase__isnull=False).first(),
+        user=otto,
+        upload=upload(),
     )
     mine = task_of(engagement)
     client.force_login(carla)

@@ -2,10 +2,12 @@
 manager reopens it with a reason; sign-offs vouch for the phase's state by its SHA-256."""
 
 import contextlib
+import hashlib
 
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
@@ -20,12 +22,16 @@ from engagements.models import (
     NotificationKind,
     Role,
     Task,
+    TaskEvidence,
 )
-from engagements.services.gates import gate_reopen, gate_sign
-from engagements.services.tasks import task_set_done
+from engagements.services.evidence import evidence_add_file, evidence_add_link
+from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
+from engagements.services.tasks import task_confirm, task_set_done
+from engagements.trail_state import engagement_state_problems
 from responsibilities.models import Party, Phase
 
-from .factories import make_engagement
+from .factories import acknowledge_general, make_engagement
+from .test_evidence import PDF
 from .test_notifications import dispatch
 from .test_rules import snapshot
 
@@ -45,7 +51,10 @@ def iniciar(db):
 
 
 def finish(engagement, phase, carla, miguel):
-    """Tick every task of the phase, each by its own party's manager."""
+    """Tick every task of the phase, each by its own party's manager; before Iniciar's gate,
+    each acknowledges its party's general responsibilities."""
+    if phase.code == "iniciar":
+        acknowledge_general(engagement, carla, miguel)
     manager = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
     for task in engagement.tasks.filter(phase=phase, done=False).order_by("pk"):
         task_set_done(task=task, user=manager[task.party], done=True)
@@ -76,6 +85,8 @@ def test_a_phase_with_open_tasks_cannot_be_signed_off(clock, engagement, iniciar
 
 def test_both_parties_sign_and_the_phase_closes(clock, client, engagement, iniciar, carla, miguel):
     finish(engagement, iniciar, carla, miguel)
+    dispatch()  # the phase's tasks are done: its gate-ready notes go first
+    mail.outbox.clear()
     client.force_login(carla)
     response = client.post(sign_url(engagement, iniciar), {"party": "customer", "comment": "OK"})
     assert response.status_code == 302
@@ -233,6 +244,8 @@ def test_an_on_behalf_tick_must_be_confirmed_before_the_gate_closes(
     Membership.objects.create(engagement=solo, user=carla, party=Party.CUSTOMER, role=Role.MANAGER)
     for task in solo.tasks.filter(phase=iniciar).order_by("pk"):
         task_set_done(task=task, user=carla, done=True)  # Microsoft's on its behalf
+    for party in Party.values:
+        general_acknowledge(engagement=solo, user=carla, party=party)
     behalf = solo.tasks.filter(phase=iniciar, party=Party.MICROSOFT)
     assert all(task.awaiting_confirmation for task in behalf)
     Membership.objects.create(
@@ -263,6 +276,8 @@ def test_a_manager_signs_on_behalf_of_a_party_with_no_manager(
     Membership.objects.create(engagement=solo, user=carla, party=Party.CUSTOMER, role=Role.MANAGER)
     for task in solo.tasks.filter(phase=iniciar).order_by("pk"):
         task_set_done(task=task, user=carla, done=True)
+    for party in Party.values:
+        general_acknowledge(engagement=solo, user=carla, party=party)
     client.force_login(carla)
     assert client.post(sign_url(solo, iniciar), {"party": "microsoft"}).status_code == 302
     # The party still to sign is Carla's own: she is not emailed about her own sign-off.
@@ -334,3 +349,117 @@ def test_the_task_page_shows_each_gate_and_its_forms_without_javascript(
     page = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
     assert "Signed off for" in page or "Aprovada por" in page
     assert "/sign/" not in page and "/reopen/" not in page
+
+
+def test_the_last_tick_of_a_phase_asks_every_manager_for_a_sign_off_with_the_evidence(
+    clock, engagement, iniciar, carla, miguel, vera
+):
+    Profile.objects.create(user=miguel, language="en")
+    manager = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
+    *first, last = engagement.tasks.filter(phase=iniciar).order_by("pk")
+    evidence_add_file(
+        task=first[0],
+        user=manager[first[0].party],
+        upload=SimpleUploadedFile("ata.pdf", PDF),
+        caption="Ata do kick-off",
+    )
+    for task in first:
+        task_set_done(task=task, user=manager[task.party], done=True)
+    ready = Notification.objects.filter(kind=NotificationKind.GATE_READY)
+    assert not ready.exists()  # one task is still open
+    task_set_done(task=last, user=manager[last.party], done=True)
+    assert sorted(ready.values_list("recipient__username", flat=True)) == ["carla", "miguel"]
+    dispatch()
+    by_recipient = {message.to[0]: message for message in mail.outbox}
+    english = by_recipient["miguel@example.com"]
+    assert "every task of Initiate is done and awaits your sign-off" in english.subject
+    assert "Ata do kick-off" in english.body and hashlib.sha256(PDF).hexdigest() in english.body
+    assert last.text_en in english.body
+    assert "todas as tarefas de Iniciar" in by_recipient["carla@example.com"].subject
+    # Unticked and ticked again, the phase is finished anew: a new request, one per manager.
+    task_set_done(task=last, user=manager[last.party], done=False)
+    task_set_done(task=last, user=manager[last.party], done=True)
+    assert ready.count() == 4
+
+
+def test_evidence_of_a_signed_phase_cannot_change_until_it_is_reopened(
+    clock, client, engagement, iniciar, carla, miguel
+):
+    closed(engagement, iniciar, carla, miguel)
+    task = engagement.tasks.filter(phase=iniciar, party=Party.CUSTOMER).first()
+    before = snapshot(engagement)
+    with refused("signed off"):
+        evidence_add_link(task=task, user=carla, url="https://example.com/ata")
+    client.force_login(carla)
+    client.post(
+        reverse("evidence-add", args=[engagement.pk, task.pk]),
+        {"url": "https://example.com/ata", "caption": "Ata"},
+    )
+    assert snapshot(engagement) == before
+    gate_reopen(engagement=engagement, phase=iniciar, user=carla, reason="Falta a ata")
+    evidence_add_link(task=task, user=carla, url="https://example.com/ata")
+    assert task.evidence.count() == 1
+
+
+def test_the_signed_state_holds_the_evidence_and_verify_audit_names_an_altered_hash(
+    clock, engagement, iniciar, carla, miguel
+):
+    task = engagement.tasks.filter(phase=iniciar, party=Party.CUSTOMER).first()
+    evidence = evidence_add_file(task=task, user=carla, upload=SimpleUploadedFile("a.pdf", PDF))
+    closed(engagement, iniciar, carla, miguel)
+    assert phase_state(engagement, iniciar)["evidence"] == [[task.pk, evidence.sha256]]
+    assert engagement_state_problems(engagement) == []
+    TaskEvidence.objects.filter(pk=evidence.pk).update(sha256="0" * 64)
+    problems = " ".join(engagement_state_problems(engagement))
+    assert "the phase's state no longer matches the one signed off" in problems
+    assert f"evidence {evidence.pk}" in problems
+
+
+def test_a_link_slipped_into_a_signed_phase_breaks_its_sign_offs(
+    clock, engagement, iniciar, carla, miguel
+):
+    closed(engagement, iniciar, carla, miguel)
+    task = engagement.tasks.filter(phase=iniciar).first()
+    TaskEvidence.objects.create(
+        task=task, kind="link", url="https://example.com/x", uploaded_by=carla
+    )
+    problems = engagement_state_problems(engagement)
+    assert sum("no longer matches" in problem for problem in problems) == 2  # both parties'
+
+
+def test_the_gate_panel_shows_pending_confirmations_and_the_withdrawn_sign_offs(
+    clock, client, catalogue, carla, miguel, ada, iniciar
+):
+    Profile.objects.create(user=carla, language="en")
+    solo = make_engagement(created_by=ada, customer="Solo")
+    Membership.objects.create(engagement=solo, user=carla, party=Party.CUSTOMER, role=Role.MANAGER)
+    for task in solo.tasks.filter(phase=iniciar):
+        task_set_done(task=task, user=carla, done=True)  # Microsoft's on its behalf
+    awaiting = solo.tasks.filter(phase=iniciar, party=Party.MICROSOFT).count()
+    client.force_login(carla)
+    page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
+    assert f"{awaiting} task{'s were' if awaiting > 1 else ' was'} ticked on" in page
+    # The phase stays unfolded while a tick awaits confirmation.
+    assert 'id="phase-iniciar" class="phase-section" open' in page
+    Membership.objects.create(
+        engagement=solo, user=miguel, party=Party.MICROSOFT, role=Role.MANAGER
+    )
+    for task in solo.tasks.filter(phase=iniciar, party=Party.MICROSOFT):
+        task_confirm(task=task, user=miguel)
+    acknowledge_general(solo, carla, miguel)
+    gate_sign(engagement=solo, phase=iniciar, user=carla)
+    gate_sign(engagement=solo, phase=iniciar, user=miguel)
+    page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
+    assert "ticked on" not in page and "withdrawn" not in page
+    clock("2026-11-03 10:00")
+    gate_reopen(engagement=solo, phase=iniciar, user=miguel, reason="Faltou a ata")
+    client.force_login(carla)  # a day later: the 8-hour session has ended
+    page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
+    assert "Reopened on 3 Nov 2026, 10:00: “Faltou a ata”" in page
+    assert page.count("(withdrawn)") == 2
+    gate_sign(engagement=solo, phase=iniciar, user=carla)
+    page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
+    assert page.count("(withdrawn)") == 2  # still open: the last reopening stays in view
+    gate_sign(engagement=solo, phase=iniciar, user=miguel)
+    page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
+    assert "(withdrawn)" not in page

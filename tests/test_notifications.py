@@ -256,7 +256,11 @@ def test_the_email_follows_the_recipients_language_and_time_zone(clock, checkpoi
 
 @pytest.fixture
 def due_task(engagement, carla):
-    task = engagement.tasks.filter(party=Party.CUSTOMER).order_by("position").first()
+    task = (
+        engagement.tasks.filter(party=Party.CUSTOMER, phase__isnull=False)
+        .order_by("position")
+        .first()
+    )
     return task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 11, 10))
 
 

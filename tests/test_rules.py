@@ -19,6 +19,7 @@ from engagements.models import (
     ActivityEvent,
     Checkpoint,
     GateSignOff,
+    GeneralAcknowledgement,
     Membership,
     Notification,
     Role,
@@ -32,7 +33,7 @@ from engagements.services.gates import gate_sign
 from engagements.services.share_links import share_link_create
 from responsibilities.models import Party, Phase, Responsibility
 
-from .factories import make_engagement, make_user, tick_with_evidence
+from .factories import acknowledge_general, make_engagement, make_user, tick_with_evidence
 
 OK, FORBIDDEN, NOT_FOUND, TO_LOGIN = "ok", 403, 404, "login"
 
@@ -62,6 +63,7 @@ def snapshot(engagement):
         "events": rows(ActivityEvent.objects.filter(ours)),
         "evidence": rows(TaskEvidence.objects.filter(task__engagement=engagement)),
         "comments": rows(TaskComment.objects.filter(task__engagement=engagement)),
+        "acknowledgements": rows(GeneralAcknowledgement.objects.filter(ours)),
         "engagement": rows(type(engagement).objects.filter(pk=engagement.pk)),
         "catalogue": rows(Responsibility.objects.all()),
     }
@@ -82,7 +84,7 @@ def world(engagement, carla, miguel, vera, ada, otto, other_engagement):
     colleague = Membership.objects.create(
         engagement=engagement, user=customer_colleague, party=Party.CUSTOMER, role=Role.VIEWER
     )
-    customer_task = engagement.tasks.filter(party=Party.CUSTOMER).first()
+    customer_task = engagement.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
     evidence = evidence_add_file(
         task=customer_task,
         user=carla,
@@ -100,7 +102,9 @@ def world(engagement, carla, miguel, vera, ada, otto, other_engagement):
             "outsider": otto,
         },
         "customer_task": customer_task,
-        "microsoft_task": engagement.tasks.filter(party=Party.MICROSOFT).first(),
+        "microsoft_task": engagement.tasks.filter(
+            party=Party.MICROSOFT, phase__isnull=False
+        ).first(),
         "share_link": link,
         "colleague": colleague,
     }
@@ -136,7 +140,9 @@ def assign_owner(task_key, owner_of):
 
 def bulk_tick(task_key):
     def act(client, world):
-        tasks = world["engagement"].tasks.filter(party=world[task_key].party)[:3]
+        tasks = world["engagement"].tasks.filter(party=world[task_key].party, phase__isnull=False)[
+            :3
+        ]
         return client.post(
             url("tasks-bulk", world), {"action": "done", "tasks": [t.pk for t in tasks]}
         )
@@ -398,7 +404,7 @@ def test_a_manager_ticks_the_other_party_s_task_on_its_behalf_when_it_has_no_man
     other = OTHER[party]
     Membership.objects.create(engagement=solo, user=carla, party=party, role=Role.MANAGER)
     Membership.objects.create(engagement=solo, user=vera, party=other, role=Role.VIEWER)
-    task = solo.tasks.filter(party=other).first()
+    task = solo.tasks.filter(party=other, phase__isnull=False).first()
     client.force_login(carla)
     assert post_tick(client, solo, task).status_code == 302
     assert Task.objects.get(pk=task.pk).done
@@ -407,7 +413,7 @@ def test_a_manager_ticks_the_other_party_s_task_on_its_behalf_when_it_has_no_man
     assert post_tick(client, solo, task, done="0").status_code == 302
     reopened = solo.events.get(kind="task_reopened")
     assert (reopened.party, reopened.on_behalf_of) == (party, other)
-    own = solo.tasks.filter(party=party).first()
+    own = solo.tasks.filter(party=party, phase__isnull=False).first()
     assert post_tick(client, solo, own).status_code == 302
     assert solo.events.get(task=own, kind="task_done").on_behalf_of == ""
     page = client.get(reverse("engagement-audit", args=[solo.pk])).content.decode()
@@ -421,13 +427,18 @@ def test_once_the_other_party_has_a_manager_its_tasks_are_refused(
     other = OTHER[party]
     Membership.objects.create(engagement=solo, user=carla, party=party, role=Role.MANAGER)
     Membership.objects.create(engagement=solo, user=miguel, party=other, role=Role.MANAGER)
-    task = solo.tasks.filter(party=other).first()
+    task = solo.tasks.filter(party=other, phase__isnull=False).first()
     client.force_login(carla)
     before = snapshot(solo)
     assert post_tick(client, solo, task).status_code == 403
     assert snapshot(solo) == before
     # The same manager's own party's tasks are still theirs.
-    assert post_tick(client, solo, solo.tasks.filter(party=party).first()).status_code == 302
+    assert (
+        post_tick(
+            client, solo, solo.tasks.filter(party=party, phase__isnull=False).first()
+        ).status_code
+        == 302
+    )
 
 
 @pytest.mark.parametrize("party", [Party.CUSTOMER, Party.MICROSOFT])
@@ -436,7 +447,7 @@ def test_a_viewer_never_ticks_even_when_no_one_manages(client, solo, vera, party
     client.force_login(vera)
     before = snapshot(solo)
     for task_party in (party, OTHER[party]):
-        task = solo.tasks.filter(party=task_party).first()
+        task = solo.tasks.filter(party=task_party, phase__isnull=False).first()
         assert post_tick(client, solo, task).status_code == 403
     assert snapshot(solo) == before
     page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
@@ -487,6 +498,7 @@ def gates_world(world):
         Party.CUSTOMER: users["customer manager"],
         Party.MICROSOFT: users["microsoft manager"],
     }
+    acknowledge_general(engagement, *manager.values())
     for task in engagement.tasks.filter(phase__code__in=["iniciar", "avaliar"], done=False):
         tick_with_evidence(task, manager[task.party])
     gate_sign(
@@ -569,3 +581,41 @@ def test_the_gate_rules(client, gates_world, action, role):
             list(GateSignOff.objects.filter(gate__engagement=engagement).values())
             == sign_offs_before
         )
+
+
+def acknowledge(party):
+    def act(client, world):
+        return client.post(url("general-acknowledge", world), {"party": party})
+
+    return act
+
+
+ACKNOWLEDGEMENT_RULES = {
+    "acknowledge the customer's general responsibilities": (
+        acknowledge("customer"),
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "acknowledge Microsoft's general responsibilities": (
+        acknowledge("microsoft"),
+        [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(ACKNOWLEDGEMENT_RULES))
+def test_the_acknowledgement_rules(client, world, action, role):
+    """The README's rows for the general responsibilities; an allowed one writes one event."""
+    act, outcomes = ACKNOWLEDGEMENT_RULES[action]
+    expected = outcomes[ROLES.index(role)]
+    engagement = world["engagement"]
+    client.force_login(world["users"][role])
+    before = snapshot(engagement)
+    response = act(client, world)
+    if expected == OK:
+        assert response.status_code == 302
+        assert GeneralAcknowledgement.objects.filter(engagement=engagement).count() == 1
+        assert engagement.events.filter(kind="general_acknowledged").count() == 1
+    else:
+        assert response.status_code == expected
+        assert snapshot(engagement) == before, f"{action} by {role} changed something"

@@ -69,7 +69,7 @@ def targets(engagement, carla, vera):
         label="Diretoria",
         expires_on=timezone.localdate() + datetime.timedelta(days=5),
     )
-    task = engagement.tasks.filter(party=Party.CUSTOMER).first()
+    task = engagement.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
     return {
         "engagement": engagement,
         "task": task,
@@ -114,6 +114,7 @@ def engagement_urls(t):
         "task-confirm": ([e, task], {}),
         "gate-sign": ([e, "iniciar"], {"party": "customer"}),
         "gate-reopen": ([e, "iniciar"], {"reason": "hacked"}),
+        "general-acknowledge": ([e], {"party": "customer"}),
         "task-set-owner": ([e, task], {"owner": t["task"].engagement.memberships.first().user_id}),
         "checkpoint-new": ([e], checkpoint_form()),
         "checkpoint-detail": ([e, checkpoint], None),
@@ -532,7 +533,7 @@ def test_a_stored_name_with_a_bidi_override_does_not_reorder_the_page(
     """Names with bidi controls are refused now; one stored before must not display reordered."""
     miguel.first_name = "Miguel\u202egnp.exe"
     miguel.save()
-    task = engagement.tasks.filter(party=Party.MICROSOFT).first()
+    task = engagement.tasks.filter(party=Party.MICROSOFT, phase__isnull=False).first()
     task_set_note(task=task, user=miguel, note="ok")
     task_set_done(task=task, user=miguel, done=True)
     make_checkpoint(

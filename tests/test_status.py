@@ -76,7 +76,7 @@ def test_a_fresh_engagement_is_on_track(fresh):
 
 def test_due_today_is_not_overdue_due_yesterday_is(fresh, carla):
     today = timezone.localdate()
-    task = fresh.tasks.filter(party=Party.CUSTOMER).first()
+    task = fresh.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
     task_set_due_date(task=task, user=carla, due_date=today)
     assert reasons(fresh) == []
     task_set_due_date(task=task, user=carla, due_date=today - datetime.timedelta(days=1))
@@ -85,8 +85,8 @@ def test_due_today_is_not_overdue_due_yesterday_is(fresh, carla):
 
 def test_overdue_counts_only_open_tasks_and_names_each_party(fresh, carla, miguel):
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
-    customer = fresh.tasks.filter(party=Party.CUSTOMER).first()
-    microsoft = list(fresh.tasks.filter(party=Party.MICROSOFT)[:2])
+    customer = fresh.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
+    microsoft = list(fresh.tasks.filter(party=Party.MICROSOFT, phase__isnull=False)[:2])
     for task in [customer, *microsoft]:
         task_set_due_date(task=task, user=carla, due_date=yesterday)
     assert reasons(fresh) == ["3 tasks overdue (customer 1, Microsoft 2)"]
@@ -99,7 +99,7 @@ def test_overdue_counts_only_open_tasks_and_names_each_party(fresh, carla, migue
 
 def test_overdue_follows_the_portal_s_day_not_utc(fresh, carla, clock):
     """At 22:00 in São Paulo it is already tomorrow in UTC; a task due today is not overdue."""
-    task = fresh.tasks.first()
+    task = fresh.tasks.exclude(phase=None).first()
     clock("2026-09-20 22:00")
     task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 9, 20))
     assert reasons(fresh) == []
@@ -236,7 +236,7 @@ def test_quiet_for_exactly_14_days_is_a_risk_a_minute_less_is_not(fresh, clock):
 def test_any_event_restarts_the_quiet_count(fresh, carla, clock):
     created = fresh.events.get().created_at
     clock(created + datetime.timedelta(days=10))
-    task_set_done(task=fresh.tasks.first(), user=carla, done=True)
+    task_set_done(task=fresh.tasks.exclude(phase=None).first(), user=carla, done=True)
     clock(created + DAYS_14)
     assert reasons(fresh) == []
     clock(created + datetime.timedelta(days=10) + DAYS_14)
@@ -245,7 +245,9 @@ def test_any_event_restarts_the_quiet_count(fresh, carla, clock):
 
 def test_with_no_open_tasks_quiet_is_no_risk(fresh, clock):
     created = fresh.events.get().created_at
-    Task.objects.filter(engagement=fresh).exclude(pk=fresh.tasks.first().pk).update(done=True)
+    Task.objects.filter(engagement=fresh).exclude(
+        pk=fresh.tasks.exclude(phase=None).first().pk
+    ).update(done=True)
     clock(created + datetime.timedelta(days=40))
     assert reasons(fresh) == ["no activity for 40 days"]  # one task still open
     Task.objects.filter(engagement=fresh).update(done=True)
@@ -266,7 +268,7 @@ def test_without_any_event_the_quiet_count_starts_at_the_start_date(catalogue):
 def test_every_rule_at_once_gives_every_reason(fresh, carla, clock):
     created = fresh.events.get().created_at
     clock(created + datetime.timedelta(days=20))
-    task = fresh.tasks.filter(party=Party.MICROSOFT).first()
+    task = fresh.tasks.filter(party=Party.MICROSOFT, phase__isnull=False).first()
     # The due date is set through the ORM so that it leaves no event (the engagement stays quiet)
     Task.objects.filter(pk=task.pk).update(due_date=timezone.localdate() - datetime.timedelta(1))
     Checkpoint.objects.create(
@@ -293,7 +295,7 @@ def dashboard_risk(client, engagement, user):
 def test_the_dashboard_shows_each_rule_on_its_edge(client, fresh, carla, clock):
     Profile.objects.create(user=carla, language="en")
     created = fresh.events.get().created_at
-    task = fresh.tasks.filter(party=Party.CUSTOMER).first()
+    task = fresh.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
 
     clock(created + DAYS_14 - MINUTE)
     section = dashboard_risk(client, fresh, carla)
@@ -331,7 +333,7 @@ def test_the_dashboard_shows_each_rule_on_its_edge(client, fresh, carla, clock):
 )
 def test_due_soon_is_today_to_seven_days_ahead(fresh, carla, days_ahead, soon, overdue):
     today = timezone.localdate()
-    task = fresh.tasks.filter(party=Party.CUSTOMER).first()
+    task = fresh.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
     task_set_due_date(task=task, user=carla, due_date=today + datetime.timedelta(days=days_ahead))
     status = engagement_statuses([fresh], timezone.now())[fresh.pk]
     assert sum(cell.due_soon for cell in status.cells.values()) == int(soon)

@@ -68,10 +68,7 @@ def contoso_create(users, today: datetime.date) -> None:
         "Relatório de avaliação em revisão interna; envio previsto para esta semana.",
     )  # fmt: skip
 
-    # General responsibilities: about a third done along the way, one overdue.
     general = story.tasks(None)
-    story.tick(general[: len(general) // 3], days[2], days[-3])
-    story.due(planning, general[-1], today - datetime.timedelta(days=4))
     story.note(
         moment_at(days[-6], 10), general[-1], users["pm"],
         "Depende da aprovação do comitê de segurança.",
@@ -117,7 +114,6 @@ def fabrikam_create(users, today: datetime.date) -> None:
     for phase_code, (first, end) in spans.items():
         story.tick(story.tasks(phase_code), days[first], days[end])
         story.sign_off(phase_code, days[end])
-    story.tick(story.tasks(None), days[3], days[-1])
     story.meeting_held(
         days[-1], "habilitar", CheckpointKind.VERIFICATION, "Verificação conjunta",
         attendees, users["msft"], agenda="1. Verificação dos serviços habilitados\n2. Encerramento",
@@ -145,7 +141,6 @@ def northwind_create(users, today: datetime.date) -> None:
         story.tasks("avaliar", Party.CUSTOMER)[:3] + story.tasks("avaliar", Party.MICROSOFT)[:3]
     )
     story.tick(avaliar, days[8], days[-2])
-    story.tick(story.tasks(None)[:3], days[4], days[-3])
     late = story.tasks("avaliar", Party.CUSTOMER)[3:5]
     for task, days_late in zip(late, (10, 3), strict=True):
         story.due(moment_at(days[8], 15), task, today - datetime.timedelta(days=days_late))

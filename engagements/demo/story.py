@@ -15,7 +15,7 @@ from ..models import Engagement, Membership, Role, Task
 from ..services.checkpoints import checkpoint_schedule
 from ..services.engagements import engagement_create
 from ..services.evidence import evidence_add_link
-from ..services.gates import gate_sign
+from ..services.gates import first_phase, gate_sign, general_acknowledge
 from ..services.members import member_add
 from ..services.tasks import task_set_done, task_set_due_date, task_set_note, task_set_owner
 
@@ -108,8 +108,17 @@ class Story:
 
     def sign_off(self, phase_code: str, day: datetime.date) -> None:
         """Both parties' managers sign the phase off at the end of the day its last task was
-        done (ticks run until 17:00), which closes its gate."""
+        done (ticks run until 17:00), which closes its gate; before the first phase's, each
+        acknowledges its party's general responsibilities."""
         phase = Phase.objects.get(code=phase_code)
+        if phase == first_phase():
+            for minute, manager in zip((5, 10), self.managers.values(), strict=True):
+                self.at(
+                    moment_at(day, 17, minute),
+                    lambda manager=manager: general_acknowledge(
+                        engagement=self.engagement, user=manager
+                    ),
+                )
         for minute, (party, manager) in zip((15, 45), self.managers.items(), strict=True):
             self.at(
                 moment_at(day, 17, minute),

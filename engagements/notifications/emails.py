@@ -20,6 +20,7 @@ from ..calendar import checkpoint_ics
 from ..links import portal_link
 from ..models import Notification, NotificationKind
 from ..selectors.checkpoints import checkpoint_agenda
+from ..selectors.gates import phase_tasks_with_evidence
 from ..selectors.tasks import user_due_tasks
 
 
@@ -51,7 +52,11 @@ def _compose(notification: Notification, now: datetime.datetime):
         return _("Assigned to you: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
     if kind == NotificationKind.TASK_OVERDUE:
         return _("Overdue: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
-    if kind in (NotificationKind.GATE_SIGNED, NotificationKind.GATE_REOPENED):
+    if kind in (
+        NotificationKind.GATE_SIGNED,
+        NotificationKind.GATE_REOPENED,
+        NotificationKind.GATE_READY,
+    ):
         return _gate_note(notification)
     if kind == NotificationKind.INVITATION:
         user = notification.recipient
@@ -77,9 +82,10 @@ def _compose(notification: Notification, now: datetime.datetime):
 
 
 def _gate_note(notification: Notification):
-    """A sign-off or a reopening, told from its audit event: who, which phase, their words."""
+    """A finished phase, a sign-off or a reopening, told from its audit event: who, which phase,
+    their words; a phase waiting on a sign-off with its tasks and their evidence."""
     event = notification.event
-    phase = Phase.objects.get(code=event.changes["phase"])
+    phase = event.task.phase if event.task_id else Phase.objects.get(code=event.changes["phase"])
     context = {
         "event": event,
         "phase": phase,
@@ -88,7 +94,13 @@ def _gate_note(notification: Notification):
         "comment": event.changes.get("comment", ""),
     }
     values = {"customer": one_line(notification.engagement.customer), "phase": phase.name}
-    if notification.kind == NotificationKind.GATE_SIGNED:
+    if notification.kind != NotificationKind.GATE_REOPENED:
+        context["phase_tasks"] = phase_tasks_with_evidence(notification.engagement, phase)
+    if notification.kind == NotificationKind.GATE_READY:
+        subject = _("%(customer)s: every task of %(phase)s is done and awaits your sign-off") % (
+            values
+        )
+    elif notification.kind == NotificationKind.GATE_SIGNED:
         subject = _("%(customer)s: %(phase)s is signed off by %(party)s and awaits yours") % {
             **values,
             "party": context["signed_party"],

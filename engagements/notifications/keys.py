@@ -49,5 +49,10 @@ def gate_signed_key(*, event_id: int, user_id: int) -> str:
     return f"gate-signed:{event_id}:{user_id}"
 
 
+def gate_ready_key(*, event_id: int, user_id: int) -> str:
+    """One note per tick that finished a phase, to each manager of either party."""
+    return f"gate-ready:{event_id}:{user_id}"
+
+
 def gate_reopened_key(*, event_id: int, user_id: int) -> str:
     return f"gate-reopened:{event_id}:{user_id}"

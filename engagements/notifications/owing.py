@@ -144,12 +144,13 @@ def owe_assignment_note(*, task: Task, assigned_by, event_id: int, now) -> None:
 _GATE_KEYS = {
     NotificationKind.GATE_SIGNED: keys.gate_signed_key,
     NotificationKind.GATE_REOPENED: keys.gate_reopened_key,
+    NotificationKind.GATE_READY: keys.gate_ready_key,
 }
 
 
 def owe_gate_notes(*, event, kind: str, user_ids: list[int], now) -> None:
-    """The managers of the other party hear at once that a phase was signed off (and waits on
-    their sign-off) or reopened; the event says what was done."""
+    """Managers hear at once that a phase's tasks are done (and wait on their sign-off), that
+    the other party signed it off, or that it was reopened; the event says what was done."""
     Notification.objects.bulk_create(
         [
             Notification(
@@ -191,7 +192,7 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
     # Time zones run about a day either side of the portal's.
     window = [portal_today + datetime.timedelta(days=d) for d in (-2, -1, 0, 1, 2)]
     tasks = list(
-        Task.objects.filter(done=False, due_date__in=window)
+        Task.objects.filter(done=False, due_date__in=window, phase__isnull=False)
         .select_related("owner")
         .only("pk", "engagement_id", "party", "due_date", "owner__id", "owner__is_active")
     )

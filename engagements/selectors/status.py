@@ -23,7 +23,8 @@ def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date
     open_task = Q(done=False)
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     task_counts = (
-        Task.objects.filter(engagement_id__in=list(statuses))
+        # General responsibilities are standing commitments, not progress.
+        Task.objects.filter(engagement_id__in=list(statuses), phase__isnull=False)
         .values("engagement_id", "phase_id", "party")
         .annotate(
             total=Count("pk"),
@@ -31,6 +32,7 @@ def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date
             overdue=Count("pk", filter=open_task & Q(due_date__lt=today)),
             due_soon=Count("pk", filter=open_task & Q(due_date__gte=today, due_date__lte=soon)),
             last_done_at=Max("done_at"),
+            awaiting=Count("pk", filter=Q(awaiting_confirmation=True)),
         )
         .order_by()
     )
@@ -41,6 +43,7 @@ def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date
             overdue=row["overdue"],
             due_soon=row["due_soon"],
             last_done_at=row["last_done_at"],
+            awaiting=row["awaiting"],
         )
 
 

@@ -131,7 +131,9 @@ def engagement_due_tasks(engagement: Engagement, today: datetime.date) -> DueTas
     due = DueTasks(overdue={p: [] for p in PARTIES}, due_soon={p: [] for p in PARTIES})
     horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     for task in (
-        Task.objects.filter(engagement=engagement, done=False, due_date__lte=horizon)
+        Task.objects.filter(
+            engagement=engagement, done=False, due_date__lte=horizon, phase__isnull=False
+        )
         .select_related("owner")
         .order_by("due_date", "position")
     ):
@@ -152,7 +154,12 @@ def user_due_tasks(user, today: datetime.date) -> list[DigestEntry]:
     memberships = Membership.objects.filter(user=user).select_related("engagement")
     horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     tasks = (
-        Task.objects.filter(engagement__memberships__user=user, done=False, due_date__lte=horizon)
+        Task.objects.filter(
+            engagement__memberships__user=user,
+            done=False,
+            due_date__lte=horizon,
+            phase__isnull=False,
+        )
         .select_related("engagement", "owner")
         .order_by("due_date", "position")
     )

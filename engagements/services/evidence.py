@@ -21,7 +21,8 @@ from django.utils.translation import gettext as _
 from fasttrack import bounds
 
 from ..audit import event_record
-from ..models import EventKind, EvidenceKind, Task, TaskComment, TaskEvidence
+from ..models import Engagement, EventKind, EvidenceKind, Task, TaskComment, TaskEvidence
+from .gates import phase_is_signed
 
 # What each allowed type is called in EVIDENCE_ALLOWED_TYPES, its MIME type, and the type
 # `filetype` names when it reads such bytes. Text has no signature: see _is_plain_text.
@@ -173,6 +174,16 @@ def _store(
         evidence.kind, evidence.url = EvidenceKind.LINK, url
     with transaction.atomic():
         Task.objects.select_for_update().filter(pk=task.pk).first()
+        # Under the engagement lock a sign-off being written is waited for, then seen.
+        Engagement.objects.select_for_update().only("pk").get(pk=task.engagement_id)
+        if phase_is_signed(task):
+            raise ValidationError(
+                _(
+                    "%(phase)s has been signed off: reopen it, with a reason, to change its "
+                    "evidence."
+                )
+                % {"phase": task.phase.name}
+            )
         if upload is not None:
             # Written last, after every check, and removed again if the row is not saved.
             evidence.file.save(evidence.original_name, upload, save=False)

@@ -5,6 +5,9 @@ done; with both it is closed, and its tasks cannot be marked not done until a ma
 it, with a reason, which withdraws the sign-offs (kept, with when and why). Each sign-off keeps
 the SHA-256 of the phase's state it vouched for (engagements/gates.py).
 
+The general responsibilities are never ticked: each party acknowledges its own once, and the
+first phase's gate waits for that before the party signs it off.
+
 Locks: the engagement row first (as every audited write takes it), then the gate row, so two
 managers of one party signing at once are serialised and the second finds the first's
 sign-off; the partial unique constraint on active sign-offs backs that up in the database.
@@ -13,7 +16,7 @@ sign-off; the partial unique constraint on active sign-offs backs that up in the
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -21,11 +24,12 @@ from fasttrack import bounds
 from responsibilities.models import Party, Phase
 
 from ..audit import event_record
-from ..gates import phase_state_hash
+from ..gates import general_tasks, general_texts_hash, phase_state_hash
 from ..models import (
     Engagement,
     EventKind,
     GateSignOff,
+    GeneralAcknowledgement,
     Membership,
     NotificationKind,
     PhaseGate,
@@ -64,6 +68,39 @@ def _locked_gate(engagement: Engagement, phase: Phase) -> PhaseGate:
     return PhaseGate.objects.select_for_update().get(pk=gate.pk)
 
 
+def _party_to_act_for(engagement: Engagement, user, party: str | None) -> tuple[str, str]:
+    """The party a manager acts for (their own unless given) and their own party; the other
+    party's only while it has no manager."""
+    own_party = _manager_party(engagement, user)
+    party = party or own_party
+    if party != own_party and _managers(engagement)[party]:
+        raise ValidationError(
+            _("%(party)s has a manager on this engagement: only they may sign for it.")
+            % {"party": Party(party).label}
+        )
+    return party, own_party
+
+
+def owe_gate_ready(*, task: Task, event) -> None:
+    """When the tick `event` finished the task's phase, every manager is asked to sign it off."""
+    open_tasks = Task.objects.filter(
+        engagement_id=task.engagement_id, phase_id=task.phase_id, done=False
+    )
+    if open_tasks.exists():
+        return
+    managers = _managers(task.engagement)
+    owe_gate_notes(
+        event=event,
+        kind=NotificationKind.GATE_READY,
+        user_ids=[pk for party in PARTIES for pk in managers[party]],
+        now=event.created_at,
+    )
+
+
+def first_phase() -> Phase:
+    return Phase.objects.order_by("order").first()
+
+
 def active_sign_offs(gate: PhaseGate):
     return gate.sign_offs.filter(withdrawn_at__isnull=True)
 
@@ -94,13 +131,16 @@ def gate_sign(
     comment = comment.strip()
     bounds.validate_fields({"comment": (comment, bounds.single_line(bounds.REASON_MAX_LENGTH))})
     gate = _locked_gate(engagement, phase)
-    own_party = _manager_party(engagement, user)
-    party = party or own_party
+    party, own_party = _party_to_act_for(engagement, user, party)
     managers = _managers(engagement)
-    if party != own_party and managers[party]:
+    if (
+        phase == first_phase()
+        and general_tasks(engagement, party).exists()
+        and not GeneralAcknowledgement.objects.filter(engagement=engagement, party=party).exists()
+    ):
         raise ValidationError(
-            _("%(party)s has a manager on this engagement: only they may sign for it.")
-            % {"party": Party(party).label}
+            _("Acknowledge %(party)s's general responsibilities before signing off %(phase)s.")
+            % {"party": Party(party).label, "phase": phase.name}
         )
     tasks = Task.objects.filter(engagement=engagement, phase=phase)
     open_count = tasks.filter(done=False).count()
@@ -210,3 +250,49 @@ def gate_reopen(
         now=now,
     )
     return withdrawn
+
+
+@transaction.atomic
+def general_acknowledge(
+    *, engagement: Engagement, user: AbstractBaseUser, party: str | None = None
+) -> GeneralAcknowledgement:
+    """Record that the party (the manager's own by default) takes on its general
+    responsibilities, as read in the manager's language; a party acknowledges once."""
+    Engagement.objects.select_for_update().only("pk").get(pk=engagement.pk)
+    party, own_party = _party_to_act_for(engagement, user, party)
+    if GeneralAcknowledgement.objects.filter(engagement=engagement, party=party).exists():
+        raise ValidationError(
+            _("%(party)s has already acknowledged its general responsibilities.")
+            % {"party": Party(party).label}
+        )
+    task_ids = list(general_tasks(engagement, party).values_list("pk", flat=True))
+    if not task_ids:
+        raise ValidationError(
+            _("%(party)s has no general responsibilities in this engagement.")
+            % {"party": Party(party).label}
+        )
+    language = translation.get_language() or "pt-br"
+    acknowledgement = GeneralAcknowledgement.objects.create(
+        engagement=engagement,
+        party=party,
+        acknowledged_by=user,
+        on_behalf=party != own_party,
+        language=language,
+        texts_hash=general_texts_hash(engagement, party, language),
+        acknowledged_at=timezone.now(),
+    )
+    event_record(
+        engagement_id=engagement.pk,
+        actor=user,
+        party=own_party,
+        kind=EventKind.GENERAL_ACKNOWLEDGED,
+        on_behalf_of=party if acknowledgement.on_behalf else "",
+        changes={
+            "party": party,
+            "acknowledgement": acknowledgement.pk,
+            "language": language,
+            "tasks": task_ids,
+            "texts_hash": acknowledgement.texts_hash,
+        },
+    )
+    return acknowledgement

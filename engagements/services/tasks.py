@@ -14,7 +14,19 @@ from fasttrack.formatting import format_date
 from ..audit import event_record, membership_party
 from ..models import Engagement, EventKind, Membership, Role, Task
 from ..notifications.owing import owe_assignment_note
-from .gates import phase_is_signed
+from .gates import owe_gate_ready, phase_is_signed
+
+
+def _standing_refusal(what: str) -> ValidationError:
+    return ValidationError(
+        {
+            what: _(
+                "General responsibilities are standing commitments: they have no due date and "
+                "are not marked done, but acknowledged by each party's managers at the first "
+                "phase's gate."
+            )
+        }
+    )
 
 
 def _locked(task: Task) -> Task:
@@ -32,6 +44,8 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     task = _locked(task)
     if task.done == done:
         return task
+    if task.is_standing:
+        raise _standing_refusal("done")
     if done and task.evidence_required and not task.evidence.exists():
         raise ValidationError(
             {
@@ -57,7 +71,7 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     # A tick on the other party's behalf waits for that party's managers to confirm it.
     task.awaiting_confirmation = done and bool(on_behalf_of)
     task.save(update_fields=["done", "done_at", "done_by", "awaiting_confirmation"])
-    event_record(
+    event = event_record(
         engagement_id=task.engagement_id,
         task=task,
         actor=user,
@@ -66,6 +80,8 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
         reason=reason,
         on_behalf_of=on_behalf_of,
     )
+    if done:
+        owe_gate_ready(task=task, event=event)
     return task
 
 
@@ -115,6 +131,8 @@ def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
 def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | None) -> Task:
     """Set or clear the task's due date, logging the change."""
     task = _locked(task)
+    if due_date is not None and task.is_standing:
+        raise _standing_refusal("due_date")
     if due_date is not None:
         bounds.validate_fields({"due_date": (due_date, [bounds.validate_date_in_window])})
         purchase_date = task.engagement.purchase_date

@@ -55,6 +55,7 @@ def engagement_detail(request, pk):
             "filter": task_filter,
             "groups": groups,
             "sections": sections,
+            "first_phase": phases[0] if phases else None,
             "matching": sum(section.task_count for section in sections),
             # A phase whose tasks are all done folds away unless a filter asks for tasks.
             "folded": set() if task_filter.applied else progress.done_phases(),

@@ -1,4 +1,5 @@
-"""Signing off and reopening a phase's gate: plain form posts that redirect to the phase."""
+"""Signing off and reopening a phase's gate, and acknowledging the general responsibilities
+before the first one: plain form posts that redirect to the phase."""
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -11,7 +12,7 @@ from django.views.decorators.http import require_POST
 from responsibilities.models import Party, Phase
 
 from ..access import get_engagement_for_user
-from ..forms import GateReopenForm, GateSignForm
+from ..forms import AcknowledgeForm, GateReopenForm, GateSignForm
 from ..services import gates as gate_services
 from .common import first_error
 
@@ -69,5 +70,30 @@ def gate_reopen(request, pk, phase_code):
         return _back(pk, phase)
     messages.success(
         request, _("%(phase)s reopened: its sign-offs are withdrawn.") % {"phase": phase.name}
+    )
+    return _back(pk, phase)
+
+
+@login_required
+@require_POST
+def general_acknowledge(request, pk):
+    access = get_engagement_for_user(request.user, pk, write=True)
+    form = AcknowledgeForm(request.POST)
+    phase = gate_services.first_phase()
+    if not form.is_valid():
+        messages.error(request, first_error(form))
+        return _back(pk, phase)
+    party = form.cleaned_data["party"]
+    access.require(party in access.signable_parties)
+    try:
+        gate_services.general_acknowledge(
+            engagement=access.engagement, user=request.user, party=party
+        )
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+        return _back(pk, phase)
+    messages.success(
+        request,
+        _("%(party)s's general responsibilities are acknowledged.") % {"party": Party(party).label},
     )
     return _back(pk, phase)
