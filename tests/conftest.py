@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import storages
 
-from engagements.models import Membership, Role, TaskEvidence
+from engagements.demo import demo_data_create
+from engagements.models import Engagement, Membership, Role, TaskEvidence
 from responsibilities.models import Party, Responsibility
 from responsibilities.services import catalogue_load
 
@@ -102,6 +103,13 @@ def engagement(catalogue, carla, miguel, vera, ada):
         engagement=engagement, user=vera, party=Party.CUSTOMER, role=Role.VIEWER
     )
     return engagement
+
+
+@pytest.fixture
+def demo(transactional_db, catalogue):
+    """The demo data `make run` creates; returns its Contoso engagement (the browser journeys')."""
+    demo_data_create()
+    return Engagement.objects.get(customer="Contoso")
 
 
 @pytest.fixture
