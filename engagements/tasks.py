@@ -6,6 +6,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from .notifications import owing, sending
+from .services import reports
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +31,12 @@ def queue_daily_notifications() -> None:
     now = timezone.now()
     owing.queue_task_due_notes(now=now)
     owing.queue_digests(now=now)
+
+
+@shared_task
+def file_checkpoint_reports() -> None:
+    # Each filing locks its checkpoint and files only what is missing, so two beats (or a
+    # retried task) running this at once file and owe each report once.
+    now = timezone.now()
+    for checkpoint_id in reports.checkpoints_awaiting_report(now=now):
+        reports.checkpoint_report_file(checkpoint_id=checkpoint_id, now=now)

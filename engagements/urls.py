@@ -9,6 +9,7 @@ from .views import (
     gates,
     members,
     portfolio,
+    reports,
     share_links,
     shared,
     tasks,
@@ -102,6 +103,11 @@ urlpatterns = [
         "engagements/<int:pk>/dashboard/",
         engagements.engagement_dashboard,
         name="engagement-dashboard",
+    ),
+    path(
+        "engagements/<int:pk>/status-report.pdf",
+        reports.status_report_download,
+        name="engagement-status-report",
     ),
     path("engagements/<int:pk>/members/", members.members, name="engagement-members"),
     path(

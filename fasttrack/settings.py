@@ -274,6 +274,12 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagements.tasks.queue_daily_notifications",
         "schedule": 300.0,
     },
+    # A meeting's status report goes out within a minute of its end; a run that finds no
+    # meeting just ended costs one indexed query.
+    "file-checkpoint-reports": {
+        "task": "engagements.tasks.file_checkpoint_reports",
+        "schedule": 60.0,
+    },
 }
 
 LOGGING = {
@@ -282,5 +288,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Axes logs every successful login at INFO; lockouts, which matter, are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools logs each glyph it keeps when fpdf2 embeds a font in a report.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }
