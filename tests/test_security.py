@@ -142,6 +142,9 @@ GLOBAL_URLS = {
     "portfolio-summary",
     "portfolio-csv",
     "shared-dashboard",
+    "calendar-feed",
+    "calendar-feed-renew",
+    "calendar-feed-revoke",
 }
 
 
