@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from .notifications import owing, sending
 from .services import reports
+from .webhooks import sending as webhook_sending
 
 logger = logging.getLogger(__name__)
 
@@ -40,3 +41,18 @@ def file_checkpoint_reports() -> None:
     now = timezone.now()
     for checkpoint_id in reports.checkpoints_awaiting_report(now=now):
         reports.checkpoint_report_file(checkpoint_id=checkpoint_id, now=now)
+
+
+@shared_task(acks_late=True)
+def send_webhook(delivery_id: int) -> None:
+    # acks_late is safe: a redelivered message finds the row already claimed or delivered.
+    webhook_sending.webhook_delivery_send(delivery_id=delivery_id)
+
+
+@shared_task
+def dispatch_webhooks() -> None:
+    due = webhook_sending.webhook_deliveries_due(now=timezone.now())
+    for delivery_id in due:
+        send_webhook.delay(delivery_id)
+    if due:
+        logger.info("Dispatched %d webhook deliveries", len(due))

@@ -14,6 +14,7 @@ from .views import (
     share_links,
     shared,
     tasks,
+    webhooks,
 )
 
 urlpatterns = [
@@ -128,6 +129,9 @@ urlpatterns = [
     path("engagements/<int:pk>/audit.csv", exports.audit_csv, name="engagement-audit-csv"),
     path("share/<str:token>/", shared.shared_dashboard, name="shared-dashboard"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path("webhooks/<int:webhook_pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("webhooks/<int:webhook_pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),
     path("portfolio/matrix/", portfolio.portfolio, {"view": "matrix"}, name="portfolio-matrix"),
     path("portfolio/summary/", portfolio.portfolio_summary_view, name="portfolio-summary"),

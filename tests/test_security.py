@@ -145,6 +145,9 @@ GLOBAL_URLS = {
     "calendar-feed",
     "calendar-feed-renew",
     "calendar-feed-revoke",
+    "webhooks",
+    "webhook-detail",
+    "webhook-delete",
 }
 
 
