@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers that take ids and call engagements.notifications."""
+"""Celery tasks: thin wrappers that take ids and call the notification, report and webhook
+services."""
 
 import logging
 

@@ -293,11 +293,11 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagements.tasks.queue_daily_notifications",
         "schedule": 300.0,
     },
-    # A meeting's status report goes out within a minute of its end; a run that finds no
-    # meeting just ended costs one indexed query.
+    # A meeting's status report is filed as soon after its end as a reminder would be sent;
+    # a run that finds no meeting just ended costs one indexed query.
     "file-checkpoint-reports": {
         "task": "engagements.tasks.file_checkpoint_reports",
-        "schedule": 60.0,
+        "schedule": NOTIFICATION_DISPATCH_SECONDS,
     },
     # Webhook deliveries are picked up like notifications, and as often: a receiver hears of
     # a change within that period.
