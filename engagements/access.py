@@ -231,7 +231,7 @@ def get_engagement_for_webhook(user, pk) -> Engagement:
 def get_webhook_for_user(user, pk) -> Webhook:
     """One of the user's own webhooks; 404 for anyone else's."""
     webhook = Webhook.objects.filter(pk=pk, owner=user).select_related("engagement").first()
-    if webhook is None or not user.is_authenticated:
+    if webhook is None:
         raise Http404(_("Webhook not found."))
     return webhook
 

@@ -1,7 +1,6 @@
 """The form that registers a webhook; the service checks the same bounds again."""
 
 from django import forms
-from django.core.validators import MaxLengthValidator
 from django.utils.translation import gettext_lazy as _
 
 from fasttrack import bounds
@@ -17,10 +16,7 @@ class WebhookForm(forms.Form):
         label=_("Secret"),
         min_length=bounds.WEBHOOK_SECRET_MIN_LENGTH,
         max_length=bounds.WEBHOOK_SECRET_MAX_LENGTH,
-        validators=[
-            bounds.validate_single_line,
-            MaxLengthValidator(bounds.WEBHOOK_SECRET_MAX_LENGTH),
-        ],
+        validators=[bounds.validate_single_line],
         widget=forms.PasswordInput,
         help_text=_(
             "Your receiver checks each request's signature with it. It is not shown again."
