@@ -1,10 +1,15 @@
-"""Writes to a person's preferences."""
+"""Writes to a person's preferences and their calendar feed."""
+
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Profile
+from .models import CalendarFeed, Profile
+from .selectors import feed_token_hash
 from .zones import is_offered
 
 
@@ -26,3 +31,19 @@ def profile_set_language(*, user, language: str) -> Profile:
         raise ValidationError(_("Choose one of the portal's languages."))
     profile, _created = Profile.objects.update_or_create(user=user, defaults={"language": language})
     return profile
+
+
+@transaction.atomic
+def calendar_feed_renew(*, user) -> str:
+    """Give the user a new private calendar address, retiring any old one; returns its token,
+    which is never stored."""
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(
+        user=user, defaults={"token_hash": feed_token_hash(token), "created_at": timezone.now()}
+    )
+    return token
+
+
+def calendar_feed_revoke(*, user) -> None:
+    """Turn the user's calendar feed off: its address opens nothing any more."""
+    CalendarFeed.objects.filter(user=user).delete()

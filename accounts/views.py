@@ -2,6 +2,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -9,7 +10,9 @@ from django.views.i18n import set_language
 
 from . import services
 from .forms import ProfileForm
-from .selectors import user_profile
+from .selectors import user_calendar_feed, user_profile
+
+NEW_FEED_SESSION_KEY = "new_calendar_feed"
 
 
 @login_required
@@ -21,7 +24,36 @@ def profile(request):
         with translation.override(profile.language):
             messages.success(request, _("Preferences saved."))
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form})
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "calendar_feed": user_calendar_feed(request.user),
+            "new_feed_url": request.session.pop(NEW_FEED_SESSION_KEY, None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_feed_renew(request):
+    token = services.calendar_feed_renew(user=request.user)
+    # Only the token's hash is stored; the session holds the address just until the profile
+    # page shows it, once.
+    request.session[NEW_FEED_SESSION_KEY] = request.build_absolute_uri(
+        reverse("calendar-feed", args=[token])
+    )
+    messages.success(request, _("New calendar address made. Copy it now: it is not shown again."))
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def calendar_feed_revoke(request):
+    services.calendar_feed_revoke(user=request.user)
+    messages.success(request, _("Calendar feed turned off: its address opens nothing any more."))
+    return redirect("profile")
 
 
 @require_POST

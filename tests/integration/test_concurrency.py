@@ -14,9 +14,10 @@ from django.urls import reverse
 
 from engagements.audit import engagement_chain_problems
 from engagements.models import GateSignOff, Membership, Role, Task
-from engagements.services.gates import general_acknowledge
 from engagements.services.tasks import task_set_done
 from responsibilities.models import Party, Phase
+
+from ..factories import acknowledge_general
 
 ROUNDS = 5
 
@@ -104,8 +105,8 @@ def test_ticks_of_different_tasks_at_once_each_take_their_own_place_in_the_chain
     engagement, postgres_db, carla, miguel
 ):
     """The engagement lock: without it two appends read the same head and collide."""
-    # Tasks that need evidence would be refused done without it, and the general
-    # responsibilities are never ticked: tick the others.
+    # Tasks that need evidence would be refused done without it, and general responsibilities
+    # are never ticked: tick the others.
     tickable = engagement.tasks.filter(evidence_required=False, phase__isnull=False).order_by(
         "position"
     )
@@ -140,7 +141,9 @@ def test_two_managers_of_one_party_signing_at_once_leave_one_sign_off(
     managers = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
     for task in engagement.tasks.filter(phase=iniciar):
         task_set_done(task=task, user=managers[task.party], done=True)
-    general_acknowledge(engagement=engagement, user=carla)
+    # The first phase's sign-off waits for each party's acknowledgement of its general
+    # responsibilities.
+    acknowledge_general(engagement, carla, miguel)
     url = reverse("gate-sign", args=[engagement.pk, "iniciar"])
     statuses = at_once(
         (carla, url, {"party": "customer", "comment": "Carla"}),
