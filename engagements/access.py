@@ -69,7 +69,8 @@ class EngagementAccess:
         )
 
     def can_change_task(self, task: Task) -> bool:
-        return task.party in self.tickable_parties
+        """Whoever may tick the task's party's tasks, while it is in force."""
+        return task.party in self.tickable_parties and not task.is_withdrawn
 
     # A phase is signed off for a party by whoever may tick its tasks: its own managers, or the
     # other party's while it has none (on its behalf, as with ticks).

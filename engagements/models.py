@@ -312,6 +312,12 @@ class EventKind(models.TextChoices):
     EVIDENCE_ADDED = "evidence_added", _("added evidence")
     EVIDENCE_REPLACED = "evidence_replaced", _("replaced evidence")
     COMMENT_ADDED = "comment_added", _("commented")
+    TASK_ADDED = "task_added", _("added a task from the catalogue")
+    TASK_UPDATED = "task_updated", _("updated a task from the catalogue")
+    TASK_WORDING_KEPT = "task_wording_kept", _("kept the wording a task was done under")
+    TASK_WITHDRAWN = "task_withdrawn", _("withdrew a task")
+    TASK_RESTORED = "task_restored", _("brought a withdrawn task back")
+    CATALOGUE_APPLIED = "catalogue_applied", _("brought in a catalogue version")
 
 
 class ActivityEvent(models.Model):

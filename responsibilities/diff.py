@@ -87,7 +87,7 @@ class ItemChange:
         return [str(ChangeKind(kind).label) for kind in self.kinds]
 
 
-def _shown(name: str, value, phase_names: dict[str, str]) -> str:
+def shown_value(name: str, value, phase_names: dict[str, str]) -> str:
     """A frozen value in words: phase names, service and condition labels, yes or no."""
     if name == "phase_code":
         return phase_names.get(value, value) if value else _("general (no phase)")
@@ -104,7 +104,8 @@ def _shown(name: str, value, phase_names: dict[str, str]) -> str:
     return str(value) if value != "" else "–"
 
 
-def _label(name: str) -> str:
+def field_label(name: str) -> str:
+    """A frozen field's name for people (the draft item's field it froze)."""
     return str(Responsibility._meta.get_field(_MODEL_FIELD.get(name, name)).verbose_name)
 
 
@@ -139,9 +140,9 @@ def catalogue_changes(before: dict[str, dict], after: dict[str, dict]) -> list[I
         kinds = _kinds(old, new)
         fields = [
             FieldChange(
-                label=_label(name),
-                old=_shown(name, old[name], names),
-                new=_shown(name, new[name], names),
+                label=field_label(name),
+                old=shown_value(name, old[name], names),
+                new=shown_value(name, new[name], names),
             )
             for name in KIND_OF_FIELD
             if old and new and old[name] != new[name] and KIND_OF_FIELD[name] in kinds

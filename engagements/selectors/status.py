@@ -23,7 +23,8 @@ def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date
     open_task = Q(done=False)
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     task_counts = (
-        Task.objects.filter(engagement_id__in=list(statuses))
+        Task.objects.in_force()
+        .filter(engagement_id__in=list(statuses))
         .values("engagement_id", "phase_id", "party")
         .annotate(
             total=Count("pk"),

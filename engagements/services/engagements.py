@@ -118,13 +118,13 @@ def engagement_update(
             actor=changed_by,
             kind=EventKind.ENGAGEMENT_CHANGED,
             changes={
-                name: [_as_data(getattr(before, name)), _as_data(getattr(engagement, name))]
+                name: [as_data(getattr(before, name)), as_data(getattr(engagement, name))]
                 for name in changed_fields
             },
         )
     return engagement
 
 
-def _as_data(value):
+def as_data(value):
     """A detail as JSON holds it: dates as ISO dates, the rest (text, numbers, yes/no) as is."""
     return value.isoformat() if isinstance(value, datetime.date) else value

@@ -102,7 +102,7 @@ def gate_sign(
             _("%(party)s has a manager on this engagement: only they may sign for it.")
             % {"party": Party(party).label}
         )
-    tasks = Task.objects.filter(engagement=engagement, phase=phase)
+    tasks = Task.objects.in_force().filter(engagement=engagement, phase=phase)
     open_count = tasks.filter(done=False).count()
     if open_count:
         raise ValidationError(

@@ -138,7 +138,8 @@ def tasks_bulk(request, pk):
         task_filter = TaskFilter(
             filters, user=request.user, members=members, phases=Phase.objects.order_by("order")
         )
-        tasks = list(task_filter.tasks_of(engagement))
+        # Withdrawn tasks match no change: they are out of the engagement's work.
+        tasks = list(task_filter.tasks_of(engagement).in_force())
         # A page ignores a filter that no longer holds; a change to "all matching" must not,
         # or it would reach every task the dropped filter kept out.
         if not task_filter.form.is_valid():
