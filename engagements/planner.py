@@ -55,6 +55,7 @@ class TaskState:
 
     pk: int
     key: str
+    party: str
     done: bool
     withdrawn: bool
     phase_code: str

@@ -11,6 +11,7 @@ from .views import (
     portfolio,
     share_links,
     shared,
+    sync,
     tasks,
 )
 
@@ -113,6 +114,7 @@ urlpatterns = [
         name="share-link-revoke",
     ),
     path("engagements/<int:pk>/audit/", audit.audit_trail, name="engagement-audit"),
+    path("engagements/<int:pk>/catalogue/", sync.catalogue_update, name="engagement-catalogue"),
     path("engagements/<int:pk>/audit.csv", exports.audit_csv, name="engagement-audit-csv"),
     path("share/<str:token>/", shared.shared_dashboard, name="shared-dashboard"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),

@@ -18,6 +18,7 @@ from engagements.access import visible_engagements
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
+    Engagement,
     GateSignOff,
     Membership,
     Notification,
@@ -30,7 +31,9 @@ from engagements.models import (
 from engagements.services.evidence import evidence_add_file
 from engagements.services.gates import gate_sign
 from engagements.services.share_links import share_link_create
+from engagements.services.sync import version_preview
 from responsibilities.models import Party, Phase, Responsibility
+from responsibilities.publishing import catalogue_publish
 
 from .factories import make_engagement, make_user, tick_with_evidence
 
@@ -569,3 +572,66 @@ def test_the_gate_rules(client, gates_world, action, role):
             list(GateSignOff.objects.filter(gate__engagement=engagement).values())
             == sign_offs_before
         )
+
+
+@pytest.fixture
+def versions_world(world):
+    """Version 2 of the catalogue adds a customer item to Avaliar."""
+    Responsibility.objects.create(
+        key="customer-avaliar-07",
+        party=Party.CUSTOMER,
+        phase=Phase.objects.get(code="avaliar"),
+        position=26,
+        text_pt="Revise o plano de migração com a Microsoft.",
+        text_en="Review the migration plan with Microsoft.",
+    )
+    return {**world, "version": catalogue_publish(note="Avaliar", actor=world["users"]["admin"])}
+
+
+def bring_in_the_update(client, world):
+    preview = version_preview(Engagement.objects.get(pk=world["engagement"].pk), world["version"])
+    return client.post(
+        url("engagement-catalogue", world),
+        {
+            "version": world["version"].number,
+            "plan": preview.plan.fingerprint,
+            "items": [entry.key for entry in preview.plan.actionable],
+        },
+    )
+
+
+PLANNER_RULES = {
+    "preview a catalogue update": (
+        get("engagement-catalogue"),
+        0,
+        [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND],
+    ),
+    # One event for the task it adds, one for the engagement's new version.
+    "bring a catalogue update in": (
+        bring_in_the_update,
+        2,
+        [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND],
+    ),
+}
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(PLANNER_RULES))
+def test_the_planner_rules(client, versions_world, action, role):
+    """The README's rows for catalogue updates and scope changes: managers of either party and
+    staff; a refusal or a preview changes nothing, and an apply writes its events."""
+    act, writes, outcomes = PLANNER_RULES[action]
+    expected = outcomes[ROLES.index(role)]
+    engagement = versions_world["engagement"]
+    client.force_login(versions_world["users"][role])
+    before = snapshot(engagement)
+    events_before = ActivityEvent.objects.filter(engagement=engagement).count()
+    response = act(client, versions_world)
+    if expected == OK:
+        assert response.status_code in (200, 302), response.status_code
+        events = ActivityEvent.objects.filter(engagement=engagement).count()
+        assert events == events_before + writes
+    else:
+        assert response.status_code == expected
+    if expected != OK or not writes:
+        assert snapshot(engagement) == before, f"{action} by {role} changed something"

@@ -123,6 +123,7 @@ def engagement_urls(t):
         "evidence-add": ([e, task], {"url": "https://example.com/other"}),
         "evidence-download": ([e, task, t["evidence"].pk], None),
         "comment-add": ([e, task], {"body": "olá"}),
+        "engagement-catalogue": ([e], {"version": 1, "plan": "0" * 64, "items": []}),
     }
 
 
@@ -227,6 +228,7 @@ def test_html_in_every_free_text_field_is_shown_escaped(client, carla, miguel, t
         reverse("engagement-members", args=[e]),
         reverse("engagement-audit", args=[e]),
         reverse("engagement-share-links", args=[e]),
+        reverse("engagement-catalogue", args=[e]),
         reverse("checkpoint-detail", args=[e, checkpoint.pk]),
         reverse("portfolio"),
         reverse("portfolio-matrix"),

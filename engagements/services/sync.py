@@ -82,6 +82,7 @@ def task_states(engagement: Engagement) -> list[TaskState]:
         TaskState(
             pk=row.pk,
             key=key_of[row.pk],
+            party=row.party,
             done=row.done,
             withdrawn=row.is_withdrawn,
             phase_code=row.phase.code if row.phase_id else "",
