@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -75,7 +75,8 @@ class Engagement(models.Model):
             MinValueValidator(
                 MIN_ELIGIBLE_LICENCES,
                 _("The programme needs at least %(limit_value)s eligible licences."),
-            )
+            ),
+            MaxValueValidator(bounds.LICENCE_MAX_COUNT),
         ],
     )
     purchase_date = models.DateField(

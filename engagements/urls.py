@@ -115,6 +115,7 @@ urlpatterns = [
     ),
     path("engagements/<int:pk>/audit/", audit.audit_trail, name="engagement-audit"),
     path("engagements/<int:pk>/catalogue/", sync.catalogue_update, name="engagement-catalogue"),
+    path("engagements/<int:pk>/scope/", sync.scope_change, name="engagement-scope"),
     path("engagements/<int:pk>/audit.csv", exports.audit_csv, name="engagement-audit-csv"),
     path("share/<str:token>/", shared.shared_dashboard, name="shared-dashboard"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),

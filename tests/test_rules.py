@@ -31,7 +31,7 @@ from engagements.models import (
 from engagements.services.evidence import evidence_add_file
 from engagements.services.gates import gate_sign
 from engagements.services.share_links import share_link_create
-from engagements.services.sync import version_preview
+from engagements.services.sync import SCOPE_FIELDS, scope_preview, version_preview
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 
@@ -600,6 +600,30 @@ def bring_in_the_update(client, world):
     )
 
 
+def scope_with_mam(engagement):
+    scope = {name: getattr(engagement, name) for name in SCOPE_FIELDS} | {"mam": True}
+    return {name: "on" for name, value in scope.items() if value is True} | {
+        "licence_count": scope["licence_count"]
+    }
+
+
+def preview_a_scope_change(client, world):
+    return client.get(
+        url("engagement-scope", world), scope_with_mam(world["engagement"]) | {"preview": "1"}
+    )
+
+
+def change_the_scope(client, world):
+    engagement = Engagement.objects.get(pk=world["engagement"].pk)
+    preview = scope_preview(
+        engagement, {name: getattr(engagement, name) for name in SCOPE_FIELDS} | {"mam": True}
+    )
+    return client.post(
+        url("engagement-scope", world),
+        scope_with_mam(engagement) | {"plan": preview.plan.fingerprint},
+    )
+
+
 PLANNER_RULES = {
     "preview a catalogue update": (
         get("engagement-catalogue"),
@@ -612,6 +636,13 @@ PLANNER_RULES = {
         2,
         [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND],
     ),
+    "preview a scope change": (
+        preview_a_scope_change,
+        0,
+        [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND],
+    ),
+    # The engagement's change, and one event for each of the 5 MAM tasks it adds.
+    "change the scope": (change_the_scope, 6, [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND]),
 }
 
 

@@ -20,7 +20,7 @@ from responsibilities.publishing import latest_version
 from ..access import get_engagement_for_user
 from ..planner import Effect, Entry
 from ..services import sync
-from ..sync_forms import CatalogueApplyForm
+from ..sync_forms import CatalogueApplyForm, ScopeForm
 from .common import first_error
 
 
@@ -35,7 +35,9 @@ class Row:
     waits: str
 
 
-def _rows(preview: sync.Preview) -> list[Row]:
+def _rows(preview: sync.Preview, *, scope: bool = False) -> list[Row]:
+    """Each entry in words; `scope`: the plan of a scope change, whose entries are there
+    because the item now applies or no longer does."""
     phases = {phase.code: phase.name for phase in Phase.objects.all()}
 
     def phase_name(code: str) -> str:
@@ -54,9 +56,17 @@ def _rows(preview: sync.Preview) -> list[Row]:
                 if entry.reworded
                 else _("the open task moves to %(phase)s") % moved_to
             )
-        changes = ", ".join(str(ChangeKind(kind).label) for kind in entry.kinds) or _(
-            "differs from the catalogue (not brought in before)"
-        )
+        if scope:
+            changes = (
+                _("applies with the new scope")
+                if entry.effect in (Effect.ADD, Effect.RESTORE)
+                else _("no longer applies with the new scope")
+            )
+        else:
+            changes = _("in the catalogue: %(changes)s") % {
+                "changes": ", ".join(str(ChangeKind(kind).label) for kind in entry.kinds)
+                or _("differs from the catalogue (not brought in before)")
+            }
         rows.append(
             Row(
                 entry=entry,
@@ -155,5 +165,53 @@ def catalogue_update(request, pk):
             "form": CatalogueApplyForm(
                 initial={"version": version.number, "plan": preview.plan.fingerprint}
             ),
+        },
+    )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def scope_change(request, pk):
+    """GET: the engagement's scope as a form; with `preview`, what the scope asked for would do
+    to the tasks. POST: apply it (checked against the preview it was asked from)."""
+    access = get_engagement_for_user(request.user, pk)
+    access.require(access.can_plan)
+    engagement = access.engagement
+    current = {name: getattr(engagement, name) for name in sync.SCOPE_FIELDS}
+    if request.method == "POST":
+        form = ScopeForm(request.POST)
+        if not form.is_valid() or not form.cleaned_data["plan"]:
+            messages.error(request, first_error(form) if form.errors else _("Preview it first."))
+            return redirect(request.path)
+        try:
+            result = sync.scope_apply(
+                engagement=engagement,
+                scope=form.scope,
+                user=request.user,
+                expected=form.cleaned_data["plan"],
+            )
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(request.path)
+        messages.success(request, _("The scope is changed.") + " " + applied_message(result))
+        return redirect(reverse("engagement-detail", args=[pk]))
+    form = ScopeForm(request.GET if "preview" in request.GET else None, initial=current)
+    preview, unchanged = None, False
+    if form.is_bound and form.is_valid():
+        scope, unchanged = form.scope, form.scope == current
+        preview = sync.scope_preview(engagement, scope)
+        # The same values, and the fingerprint of what they would do, for the apply.
+        form = ScopeForm(initial={**scope, "plan": preview.plan.fingerprint})
+    return render(
+        request,
+        "engagements/scope.html",
+        {
+            "access": access,
+            "engagement": engagement,
+            "form": form,
+            "preview": preview,
+            "unchanged": unchanged,
+            "rows": _rows(preview, scope=True) if preview else [],
+            "summary": _summary(preview.plan.counts()) if preview else [],
         },
     )
