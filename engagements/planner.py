@@ -124,7 +124,7 @@ class Plan:
 
     def counts(self) -> dict[str, int]:
         """How many tasks each effect reaches (blocked ones not counted)."""
-        counts = dict.fromkeys(CHANGING, 0)
+        counts = {effect: 0 for effect in Effect if effect in CHANGING}  # in Effect's order
         for entry in self.actionable:
             counts[entry.effect] += 1
         return counts

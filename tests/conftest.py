@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 from django.core.files.storage import storages
 
-from engagements.models import Membership, Role, TaskEvidence
+from engagements.demo import demo_data_create
+from engagements.models import Engagement, Membership, Role, TaskEvidence
 from responsibilities.models import Party, Responsibility
 from responsibilities.services import catalogue_load
 
@@ -51,6 +52,13 @@ def catalogue(db):
     """The shipped catalogue (transactional tests flush it, so load it again when it is gone)."""
     if not Responsibility.objects.exists():
         catalogue_load()
+
+
+@pytest.fixture
+def demo(transactional_db, catalogue):
+    """The demo data set, as `make run` makes it; its Contoso engagement."""
+    demo_data_create()
+    return Engagement.objects.get(customer="Contoso")
 
 
 @pytest.fixture

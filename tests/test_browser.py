@@ -13,7 +13,7 @@ from django.utils import timezone
 from django.utils.text import Truncator
 from playwright.sync_api import expect
 
-from engagements.demo import DEMO_PASSWORD, demo_data_create
+from engagements.demo import DEMO_PASSWORD
 from engagements.models import Engagement, Notification, Task
 from engagements.tasks import dispatch_notifications
 from responsibilities.models import Responsibility
@@ -21,12 +21,6 @@ from responsibilities.models import Responsibility
 from .conftest import AXE
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo(transactional_db, catalogue):
-    demo_data_create()
-    return Engagement.objects.get(customer="Contoso")
 
 
 def log_in(page, base_url, username):
