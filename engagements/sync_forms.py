@@ -20,12 +20,9 @@ def _is_item_key(value) -> bool:
     return bool(_ITEM_KEY.fullmatch(str(value)))
 
 
-class _PlanForm(forms.Form):
+class CatalogueApplyForm(forms.Form):
     # The fingerprint of the preview the user read (engagements/planner.py: Plan.fingerprint).
     plan = forms.RegexField(regex=_FINGERPRINT, widget=forms.HiddenInput)
-
-
-class CatalogueApplyForm(_PlanForm):
     version = forms.IntegerField(min_value=1, max_value=2**31 - 1, widget=forms.HiddenInput)
     items = forms.MultipleChoiceField(required=False)
 
@@ -44,6 +41,7 @@ class CatalogueApplyForm(_PlanForm):
 class ScopeForm(forms.Form):
     """An engagement's services, options and licence count, as the admin's form has them."""
 
+    # Empty while the form asks for a preview; the preview's fingerprint when it applies it.
     plan = forms.RegexField(regex=_FINGERPRINT, required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, **kwargs):
