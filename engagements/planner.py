@@ -175,7 +175,16 @@ def plan(
     for key in target.keys() | by_key.keys():
         if scope_only and (key in applicable) == (key in was_applicable):
             continue
-        entry = _entry(key, target.get(key), by_key.get(key), key in applicable, kinds.get(key))
+        entry = _entry(
+            key,
+            target.get(key),
+            by_key.get(key),
+            applies=key in applicable,
+            kinds=kinds.get(key, []),
+            # A changed item, or one the new scope takes in or out, is listed even where its
+            # task stays as it is.
+            listed=bool(kinds.get(key)) or scope_only,
+        )
         if entry is None or (scope_only and entry.effect in (Effect.UPDATE, Effect.KEEP)):
             continue
         blocked = sorted(entry.phases & signed_phases)
@@ -185,28 +194,28 @@ def plan(
     return Plan(entries=entries)
 
 
-def _entry(key, item, task, applies: bool, kinds: list[str] | None) -> Entry | None:
-    kinds = kinds or []
-    listed = Entry(key=key, effect=Effect.NOTHING, item=item, task=task, kinds=kinds)
+def _entry(key, item, task, *, applies: bool, kinds: list[str], listed: bool) -> Entry | None:
+    """What the plan does to the task of one item (None: nothing worth listing)."""
+    entry = Entry(key=key, effect=Effect.NOTHING, item=item, task=task, kinds=kinds)
     if task is None or task.withdrawn:
         if not applies:
-            return listed if kinds else None
-        listed.effect = Effect.ADD if task is None else Effect.RESTORE
+            return entry if listed else None
+        entry.effect = Effect.ADD if task is None else Effect.RESTORE
         if task is not None:
-            listed.reworded, listed.moved = _differences(task, item)
-        return listed
+            entry.reworded, entry.moved = _differences(task, item)
+        return entry
     if not applies:
-        listed.effect = Effect.STAYS_DONE if task.done else Effect.WITHDRAW
-        return listed if listed.effect == Effect.WITHDRAW or kinds else None
-    listed.reworded, listed.moved = _differences(task, item)
+        entry.effect = Effect.STAYS_DONE if task.done else Effect.WITHDRAW
+        return entry if entry.effect == Effect.WITHDRAW or listed else None
+    entry.reworded, entry.moved = _differences(task, item)
     if task.done:
         wording = {name: getattr(item, name) for name in COPIED}
-        if listed.reworded and task.newer != wording:
-            listed.effect = Effect.KEEP
-        elif listed.reworded or listed.moved:
-            listed.effect = Effect.STAYS_DONE
-    elif listed.reworded or listed.moved:
-        listed.effect = Effect.UPDATE
-    if listed.effect in (Effect.NOTHING, Effect.STAYS_DONE) and not kinds:
+        if entry.reworded and task.newer != wording:
+            entry.effect = Effect.KEEP
+        elif entry.reworded or entry.moved:
+            entry.effect = Effect.STAYS_DONE
+    elif entry.reworded or entry.moved:
+        entry.effect = Effect.UPDATE
+    if entry.effect in (Effect.NOTHING, Effect.STAYS_DONE) and not listed:
         return None
-    return listed
+    return entry

@@ -59,6 +59,11 @@ def test_the_scope_there_and_back_keeps_the_same_tasks_and_their_history(engagem
     done = Task.objects.get(pk=first["microsoft-habilitar-intune-06-a"])
     task_set_done(task=done, user=miguel, done=True)
 
+    preview = scope_preview(engagement, scope_of(engagement, mam=False))
+    effects = {entry.key: entry.effect for entry in preview.plan.entries}
+    assert effects == dict.fromkeys(MAM, Effect.WITHDRAW) | {
+        done.responsibility.key: Effect.STAYS_DONE
+    }
     scope_apply(engagement=engagement, scope=scope_of(engagement, mam=False), user=carla)
     assert keys(engagement, withdrawn_at__isnull=False) == set(MAM) - {done.responsibility.key}
     done.refresh_from_db()

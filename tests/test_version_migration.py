@@ -22,7 +22,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
-def test_an_existing_catalogue_becomes_version_1(transactional_db):
+def test_an_existing_catalogue_becomes_version_1(transactional_db, catalogue):
     apps = migrate(BEFORE)
     Responsibility = apps.get_model("responsibilities", "Responsibility")
     Engagement = apps.get_model("engagements", "Engagement")

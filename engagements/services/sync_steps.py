@@ -13,6 +13,17 @@ from ..models import Engagement, EventKind, Task
 from ..planner import COPIED, PLACE, Effect, Entry
 from .engagements import new_task
 
+# What taking an item's wording and place, or coming back, may change of a task.
+_TAKEN = [
+    *COPIED.values(),
+    "phase",
+    "section",
+    "parent",
+    "item_version",
+    "newer_wording",
+    "withdrawn_at",
+]
+
 
 class Cause(models.TextChoices):
     """Why a task was added, brought back or withdrawn (kept in its event)."""
@@ -40,7 +51,11 @@ def _take(task: Task, item: ResponsibilityVersion, *, phases, in_force: dict) ->
     old_place = {
         "phase_code": task.phase.code if task.phase_id else "",
         "section": task.section,
-        "parent_key": task.parent.responsibility.key if task.parent_id else "",
+        "parent_key": (
+            task.parent.responsibility.key
+            if task.parent_id and task.parent.responsibility_id
+            else ""
+        ),
     }
     for name in PLACE:
         if old_place[name] != getattr(item, name):
@@ -55,8 +70,8 @@ def _take(task: Task, item: ResponsibilityVersion, *, phases, in_force: dict) ->
 class _Run:
     """One apply's working state: the engagement's tasks, and those in force by item key."""
 
-    def __init__(self, engagement: Engagement, version: CatalogueVersion, cause: str):
-        self.engagement, self.version, self.cause = engagement, version, cause
+    def __init__(self, engagement: Engagement, cause: str):
+        self.engagement, self.cause = engagement, cause
         self.now = timezone.now()
         self.phases = {phase.code: phase for phase in Phase.objects.all()}
         self.tasks = {
@@ -90,13 +105,13 @@ class _Run:
         task = self.tasks[entry.task.pk]
         task.withdrawn_at = None
         fields = _take(task, entry.item, phases=self.phases, in_force=self.in_force)
-        task.save()
+        task.save(update_fields=_TAKEN)
         self.in_force[entry.key] = task
-        if entry.effect == Effect.RESTORE:
-            self.placed.append(task.pk)
-            return task, EventKind.TASK_RESTORED, {"fields": fields, "cause": self.cause}
+        # A withdrawn task kept its place; only a new one in the catalogue moves it.
         if set(PLACE) & set(fields):
             self.placed.append(task.pk)
+        if entry.effect == Effect.RESTORE:
+            return task, EventKind.TASK_RESTORED, {"fields": fields, "cause": self.cause}
         return task, EventKind.TASK_UPDATED, {"fields": fields}
 
     def keep(self, entry: Entry) -> tuple[Task, str, dict]:
@@ -127,7 +142,7 @@ def carry_out(
 ) -> int:
     """Apply the entries in catalogue order (parents before their sub-items), each task with
     its event; return how many tasks changed."""
-    run = _Run(engagement, version, cause)
+    run = _Run(engagement, cause)
     steps = {
         Effect.ADD: run.add,
         Effect.RESTORE: run.update,
