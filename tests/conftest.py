@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.storage import storages
+from django.utils import translation
 
 from engagements.demo import demo_data_create
 from engagements.models import Engagement, Membership, Role, TaskEvidence
@@ -29,6 +30,14 @@ AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         catalogue_load()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request by a user who reads English leaves English active in the test's thread (the
+    middleware activates it and nothing deactivates it): each test starts from the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)

@@ -3,7 +3,6 @@ added or withdrawn, an audited apply, and back again with the same tasks and the
 
 import pytest
 from django.urls import reverse
-from django.utils import translation
 
 from engagements.models import Engagement, EventKind, Task
 from engagements.planner import Effect
@@ -15,12 +14,6 @@ MAM = [
     "microsoft-habilitar-intune-06",
     *(f"microsoft-habilitar-intune-06-{x}" for x in "abcd"),
 ]
-
-
-@pytest.fixture(autouse=True)
-def portuguese():
-    with translation.override("pt-br"):
-        yield
 
 
 def scope_of(engagement, **changes):

@@ -29,14 +29,6 @@ from responsibilities.services import responsibility_save
 
 from .factories import make_engagement, tick_with_evidence
 
-
-@pytest.fixture(autouse=True)
-def portuguese():
-    """The portal's default language, whatever a test before left active."""
-    with translation.override("pt-br"):
-        yield
-
-
 NEW_KEY = "customer-avaliar-07"
 
 

@@ -3,7 +3,6 @@
 import pytest
 from django.db import DatabaseError
 from django.urls import reverse
-from django.utils import translation
 
 from engagements.models import Engagement, Task
 from engagements.services import sync
@@ -12,12 +11,6 @@ from responsibilities.publishing import catalogue_publish
 
 CHANGELIST = reverse("admin:engagements_engagement_changelist")
 NEW_KEY = "customer-avaliar-07"
-
-
-@pytest.fixture(autouse=True)
-def portuguese():
-    with translation.override("pt-br"):
-        yield
 
 
 @pytest.fixture

@@ -3,7 +3,6 @@
 import pytest
 from django.contrib.auth.models import Permission
 from django.urls import reverse
-from django.utils import translation
 
 from engagements.models import Engagement, EventKind, Task
 from engagements.services.sync import catalogue_apply, version_preview
@@ -15,12 +14,6 @@ from responsibilities.services import responsibility_save
 from .factories import make_user
 
 NEW_KEY = "customer-avaliar-07"
-
-
-@pytest.fixture(autouse=True)
-def portuguese():
-    with translation.override("pt-br"):
-        yield
 
 
 @pytest.fixture

@@ -19,14 +19,6 @@ from responsibilities.trail import version_problems
 
 from .test_admin import change_url, item_form_data
 
-
-@pytest.fixture(autouse=True)
-def portuguese():
-    """The portal's default language, whatever a test before left active."""
-    with translation.override("pt-br"):
-        yield
-
-
 PUBLISH = reverse("admin:responsibilities_catalogueversion_add")
 
 
