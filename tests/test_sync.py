@@ -1,6 +1,8 @@
 """Bringing a newer catalogue version into a running engagement: the preview is what the apply
 does, done tasks keep their tick, wording and evidence, and applying twice changes nothing."""
 
+import datetime
+
 import pytest
 from django.core.exceptions import ValidationError
 from django.db import DatabaseError
@@ -8,9 +10,12 @@ from django.utils import timezone, translation
 
 from engagements.audit import engagement_chain_problems
 from engagements.event_text import event_change_text
-from engagements.models import ActivityEvent, EventKind, Task
+from engagements.models import ActivityEvent, EventKind, Notification, Task
+from engagements.notifications.owing import queue_task_due_notes
 from engagements.planner import Effect
-from engagements.selectors.status import engagement_progress
+from engagements.selectors.checkpoints import checkpoint_agenda
+from engagements.selectors.status import engagement_progress, engagement_statuses
+from engagements.selectors.tasks import engagement_due_tasks, user_due_tasks
 from engagements.services import sync
 from engagements.services.evidence import evidence_add_link
 from engagements.services.gates import gate_sign
@@ -27,7 +32,7 @@ from responsibilities.models import CatalogueVersion, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 from responsibilities.services import responsibility_save
 
-from .factories import make_engagement, tick_with_evidence
+from .factories import make_checkpoint, make_engagement, tick_with_evidence
 
 NEW_KEY = "customer-avaliar-07"
 
@@ -340,3 +345,34 @@ def test_the_trail_tells_the_apply_in_the_readers_language(
     assert told[EventKind.TASK_ADDED] == added
     assert told[EventKind.TASK_WITHDRAWN] == withdrawn
     assert told[EventKind.CATALOGUE_APPLIED] == applied
+
+
+def test_a_withdrawn_task_is_out_of_every_count_list_and_check(
+    engagement, version_2, carla, miguel
+):
+    """Status and at-risk, the due lists and digests, reminder agendas, due notes and the
+    sign-off's open-task check: none of them sees a withdrawn task."""
+    withdrawn = task_of(engagement, "microsoft-avaliar-01")
+    yesterday = timezone.localdate() - datetime.timedelta(days=1)
+    task_set_due_date(task=withdrawn, user=miguel, due_date=yesterday)
+    before = engagement_statuses([engagement], timezone.now())[engagement.pk]
+    assert before.overdue == 1
+    catalogue_apply(engagement=engagement, version=version_2, user=carla)
+    now = timezone.now()
+    status = engagement_statuses([engagement], now)[engagement.pk]
+    assert status.overdue == 0 and not status.risk_reasons(now)
+    assert engagement_due_tasks(engagement, timezone.localdate()).overdue["microsoft"] == []
+    assert user_due_tasks(miguel, timezone.localdate()) == []
+    checkpoint = make_checkpoint(
+        engagement, miguel, starts_at=now + datetime.timedelta(days=5), attendees=[miguel]
+    )
+    agenda = checkpoint_agenda(checkpoint, now)
+    assert withdrawn not in agenda.overdue
+    assert withdrawn not in [task for _party, tasks in agenda.open_by_party for task in tasks]
+    queue_task_due_notes(now=now)
+    assert not Notification.objects.filter(task=withdrawn).exists()
+    # Avaliar's other tasks done, its gate signs with the withdrawn task still open.
+    for task in engagement.tasks.in_force().filter(phase__code="avaliar", done=False):
+        tick_with_evidence(task, carla if task.party == "customer" else miguel)
+    gate_sign(engagement=engagement, phase=Phase.objects.get(code="avaliar"), user=miguel)
+    assert_trail_clean(engagement)
