@@ -32,7 +32,7 @@ from engagements.services.engagements import engagement_create  # noqa: E402
 
 USERNAME = PASSWORD = "bench"
 # Raise when the seed changes, so databases seeded by an older version are seeded again.
-SEED_VERSION = "5"
+SEED_VERSION = "6"
 
 
 def already_seeded(count: int) -> bool:
@@ -73,20 +73,22 @@ def seed(count: int) -> None:
         # The other engagements, started over the last 150 days.
         """INSERT INTO engagements_engagement (customer, aad_premium, intune, azure_rms, mdm, mam,
                pc_management, federation, multiple_forests, licence_count, purchase_date,
-               start_date, created_at, audit_length, audit_head)
+               start_date, created_at, audit_length, audit_head, catalogue_version_id)
            SELECT 'Customer ' || lpad(g::text, 5, '0'), true, true, true, true, true, true,
                true, false, 150 + g %% 5000, current_date - (40 + g %% 150),
                current_date - (10 + g %% 150), now() - ((10 + g %% 150) || ' days')::interval,
-               0, ''
+               0, '', (SELECT catalogue_version_id FROM engagements_engagement
+                       WHERE id = %(template)s)
            FROM generate_series(1, %(count)s - 1) g""",
         # Their tasks: the template's snapshot, copied.
-        """INSERT INTO engagements_task (engagement_id, responsibility_id, phase_id, party,
-               section, depth, position, text_pt, text_en, catalogue_note_pt, catalogue_note_en,
-               evidence_required, evidence_hint_pt, evidence_hint_en, done, note,
-               awaiting_confirmation)
-           SELECT e.id, t.responsibility_id, t.phase_id, t.party, t.section, t.depth, t.position,
-               t.text_pt, t.text_en, t.catalogue_note_pt, t.catalogue_note_en,
-               t.evidence_required, t.evidence_hint_pt, t.evidence_hint_en, false, '', false
+        """INSERT INTO engagements_task (engagement_id, responsibility_id, item_version_id,
+               phase_id, party, section, depth, position, text_pt, text_en, catalogue_note_pt,
+               catalogue_note_en, evidence_required, evidence_hint_pt, evidence_hint_en, done,
+               note, awaiting_confirmation)
+           SELECT e.id, t.responsibility_id, t.item_version_id, t.phase_id, t.party, t.section,
+               t.depth, t.position, t.text_pt, t.text_en, t.catalogue_note_pt,
+               t.catalogue_note_en, t.evidence_required, t.evidence_hint_pt, t.evidence_hint_en,
+               false, '', false
            FROM engagements_engagement e CROSS JOIN engagements_task t
            WHERE t.engagement_id = %(template)s AND e.id <> %(template)s""",
         """UPDATE engagements_task child SET parent_id = parent.id

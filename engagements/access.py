@@ -5,7 +5,8 @@ tasks, and the other party's too while that party has no manager (the event then
 done on that party's behalf, and that party's managers, once it has some, confirm the tick);
 they sign off a finished phase for the same parties and reopen a signed one with a reason; they
 add notes and due dates on any task, schedule checkpoints, invite members of their own party,
-make share links and download the audit trail. Viewers
+make share links and download the audit trail; with staff, they bring a newer catalogue version
+into the engagement and change its scope (services and options), through a preview. Viewers
 read. Staff (admins) and FastTrack Center leads read every engagement without being members.
 Anyone else gets 404 for every address of the engagement, so its existence is not revealed.
 A share link opens the engagement's dashboard read-only, for as long as it is usable.
@@ -49,6 +50,7 @@ class EngagementAccess:
     memberships: tuple[Membership, ...] = ()
     # Set when the engagement is seen through a share link, by someone without an account.
     share_link: ShareLink | None = None
+    is_staff: bool = False
 
     @property
     def is_manager(self) -> bool:
@@ -70,7 +72,8 @@ class EngagementAccess:
         )
 
     def can_change_task(self, task: Task) -> bool:
-        return task.party in self.tickable_parties
+        """Whoever may tick the task's party's tasks, while it is in force."""
+        return task.party in self.tickable_parties and not task.is_withdrawn
 
     # A phase is signed off for a party by whoever may tick its tasks: its own managers, or the
     # other party's while it has none (on its behalf, as with ticks).
@@ -95,6 +98,12 @@ class EngagementAccess:
     can_manage_share_links = is_manager
     can_download_audit = is_manager
     can_reopen_gate = is_manager
+
+    @property
+    def can_plan(self) -> bool:
+        """Bring a newer catalogue version in, or change the scope: a manager of either party,
+        or staff (who look after the catalogue), never a viewer or a lead, who only read."""
+        return self.is_manager or self.is_staff
 
     def can_invite(self, party: str) -> bool:
         return self.is_manager and party == self.party
@@ -126,7 +135,11 @@ def get_engagement_for_user(user, pk, *, write=False) -> EngagementAccess:
 
     Raises 404 when the user may not see it and, with `write`, 403 unless the user manages it.
     """
-    engagement = Engagement.objects.filter(pk=pk).first() if user.is_authenticated else None
+    engagement = (
+        Engagement.objects.with_catalogue_news().filter(pk=pk).first()
+        if user.is_authenticated
+        else None
+    )
     if engagement is None:
         raise Http404(_("Engagement not found."))
     memberships = list(Membership.objects.filter(engagement=engagement).select_related("user"))
@@ -138,6 +151,7 @@ def get_engagement_for_user(user, pk, *, write=False) -> EngagementAccess:
         membership=mine,
         parties_with_manager=frozenset(m.party for m in memberships if m.role == Role.MANAGER),
         memberships=tuple(memberships),
+        is_staff=user.is_staff,
     )
     if write:
         access.require(access.is_manager)

@@ -1,13 +1,16 @@
 from django.contrib import admin, messages
+from django.template.response import TemplateResponse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
-from responsibilities.models import Service
+from responsibilities.models import CatalogueVersion, Service
+from responsibilities.publishing import latest_version
 
 from .models import Engagement, Membership, Notification, Option
 from .notifications.sending import notifications_retry
 from .services.engagements import engagement_create, engagement_update
 from .services.members import member_add, member_change, member_remove
+from .services.sync import catalogue_apply_many, version_preview
 
 SCOPE_FIELDS = [*Service.values, *Option.values]
 
@@ -20,8 +23,17 @@ class MembershipInline(admin.TabularInline):
 
 @admin.register(Engagement)
 class EngagementAdmin(admin.ModelAdmin):
-    list_display = ["customer", "services_in_scope", "licence_count", "start_date", "created_at"]
-    list_filter = ["aad_premium", "intune", "azure_rms", "start_date"]
+    list_display = [
+        "customer",
+        "services_in_scope",
+        "licence_count",
+        "start_date",
+        "catalogue_version",
+        "created_at",
+    ]
+    list_filter = ["aad_premium", "intune", "azure_rms", "catalogue_version", "start_date"]
+    list_select_related = ["catalogue_version"]
+    actions = ["bring_in_the_latest_catalogue"]
     search_fields = ["customer"]
     date_hierarchy = "start_date"
     inlines = [MembershipInline]
@@ -39,8 +51,8 @@ class EngagementAdmin(admin.ModelAdmin):
         return ", ".join(engagement.service_labels())
 
     def get_readonly_fields(self, request, obj=None):
-        # Scope decided which catalogue items were copied; changing it later would leave the
-        # task list describing a different engagement.
+        # Scope decides which catalogue items apply: a change goes through the planner on the
+        # engagement's page, which previews and applies the tasks it adds or withdraws.
         if obj is not None:
             return [*SCOPE_FIELDS]
         return []
@@ -66,6 +78,65 @@ class EngagementAdmin(admin.ModelAdmin):
                 member_change(membership=membership, changed_by=request.user)
         for membership in formset.deleted_objects:
             member_remove(membership=membership, removed_by=request.user)
+
+    @admin.action(
+        description=_("Bring the latest catalogue version into the selected engagements"),
+        permissions=["change"],
+    )
+    def bring_in_the_latest_catalogue(self, request, queryset):
+        """First a preview (per engagement, what would change), then, confirmed, the apply:
+        each engagement in a transaction of its own, so one that fails leaves the others."""
+        version = latest_version()
+        if request.POST.get("confirmed"):
+            posted = CatalogueVersion.objects.filter(number=request.POST.get("version")).first()
+            if posted is not None and posted != version:
+                self.message_user(
+                    request,
+                    gettext("A newer version was published meanwhile: look at its preview."),
+                    messages.WARNING,
+                )
+            else:
+                self._apply(request, queryset.order_by("pk"), version)
+                return None
+        previews = [
+            version_preview(engagement, version)
+            for engagement in queryset.select_related("catalogue_version").order_by("customer")
+        ]
+        return TemplateResponse(
+            request,
+            "admin/engagements/engagement/catalogue_apply.html",
+            {
+                **self.admin_site.each_context(request),
+                "opts": self.opts,
+                "title": gettext("Bring in catalogue version %(number)d")
+                % {"number": version.number},
+                "version": version,
+                "previews": previews,
+                "selected": [preview.engagement.pk for preview in previews],
+                "action": "bring_in_the_latest_catalogue",
+            },
+        )
+
+    def _apply(self, request, engagements, version) -> None:
+        result = catalogue_apply_many(engagements=engagements, version=version, user=request.user)
+        changed = sum(each.changed for each in result.applied.values())
+        self.message_user(
+            request,
+            ngettext(
+                "Version %(number)d brought into %(count)d engagement (%(tasks)d tasks changed).",
+                "Version %(number)d brought into %(count)d engagements (%(tasks)d tasks changed).",
+                len(result.applied),
+            )
+            % {"number": version.number, "count": len(result.applied), "tasks": changed},
+            messages.SUCCESS,
+        )
+        for engagement, why in result.failed.items():
+            self.message_user(
+                request,
+                gettext("%(customer)s was left as it was: %(why)s")
+                % {"customer": engagement.customer, "why": why},
+                messages.ERROR,
+            )
 
 
 @admin.register(Notification)

@@ -29,6 +29,16 @@ LogEntry, because the trail is read for years by people in other languages and t
   "tasks": [ids], "texts_hash": SHA-256 of engagements.gates.general_texts_hash} |
 | checkpoint_report_filed | {"report": id, "language": code, "time_zone": name, "as_of": ISO
   UTC, "size": bytes, "sha256": of the stored PDF, "recipients": [{"id", "name"}]} |
+| task_added, task_restored | {"version": catalogue version number, "item": key, "cause":
+  "catalogue" or "scope", "text_hash": SHA-256 of the task's texts}; a restored one's "fields"
+  as below |
+| task_updated | {"version", "item", "fields": {item field: [old, new]} (phases as codes, parents
+  by key), "text_hash"} |
+| task_wording_kept | {"version", "item", "fields": the wording the done task did not take} |
+| task_withdrawn | {"version", "item", "cause": "retired", "removed", "not_applicable" (its
+  conditions) or "out_of_scope"} |
+| catalogue_applied | {"from": version number or null, "to": number, "tasks": count,
+  "not_applied": [item keys left as they were]} |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
@@ -44,6 +54,7 @@ from django.utils.translation import ngettext
 
 from fasttrack.bounds import without_bidi_controls
 from fasttrack.formatting import format_date, format_datetime, iso_timestamp
+from responsibilities.diff import field_label, shown_value
 from responsibilities.models import Party, Phase
 
 from .models import Checkpoint, CheckpointKind, Engagement, EventKind, Role, Task
@@ -225,6 +236,82 @@ def _report_filed(changes: dict, reader: _Reader) -> str:
     }
 
 
+def _item_fields(fields: dict, reader: _Reader) -> str:
+    """A task's copied fields, from and to: texts cut on a page, the rest in words."""
+    phases = Phase.objects.all() if "phase_code" in fields else []
+    names = {phase.code: phase.name for phase in phases}
+
+    def value(name, raw) -> str:
+        if name.startswith(("text_", "note_", "evidence_hint_")):
+            return reader.text(raw)
+        return shown_value(name, raw, names)
+
+    return "; ".join(
+        _change(field_label(name), value(name, old), value(name, new))
+        for name, (old, new) in sorted(fields.items())
+    )
+
+
+_WITHDRAWN_BECAUSE = {
+    "retired": lambda version: (
+        _("its item was retired in catalogue version %(version)d") % {"version": version}
+    ),
+    "removed": lambda version: (
+        _("its item was deleted from catalogue version %(version)d") % {"version": version}
+    ),
+    "not_applicable": lambda version: (
+        _("its item no longer applies to this engagement in catalogue version %(version)d")
+        % {"version": version}
+    ),
+    "out_of_scope": lambda version: _("no longer in the engagement's scope"),
+}
+
+
+def _task_added(changes: dict, reader: _Reader) -> str:
+    if changes["cause"] == "scope":
+        return _("the engagement's scope now includes it")
+    return _("new in catalogue version %(version)d") % {"version": changes["version"]}
+
+
+def _task_restored(changes: dict, reader: _Reader) -> str:
+    if changes["cause"] == "scope":
+        told = _("back in the engagement's scope")
+    else:
+        told = _("its item applies again in catalogue version %(version)d") % {
+            "version": changes["version"]
+        }
+    fields = changes.get("fields")
+    return f"{told}: {_item_fields(fields, reader)}" if fields else told
+
+
+def _task_updated(changes: dict, reader: _Reader) -> str:
+    return _("catalogue version %(version)d: %(fields)s") % {
+        "version": changes["version"],
+        "fields": _item_fields(changes["fields"], reader),
+    }
+
+
+def _task_wording_kept(changes: dict, reader: _Reader) -> str:
+    return _(
+        "done under the earlier wording, which it keeps; catalogue version %(version)d reads: "
+        "%(fields)s"
+    ) % {"version": changes["version"], "fields": _item_fields(changes["fields"], reader)}
+
+
+def _catalogue_applied(changes: dict, reader: _Reader) -> str:
+    told = ngettext(
+        "version %(old)s → %(new)d: %(count)d task changed",
+        "version %(old)s → %(new)d: %(count)d tasks changed",
+        changes["tasks"],
+    ) % {"old": changes["from"] or "–", "new": changes["to"], "count": changes["tasks"]}
+    left = len(changes["not_applied"])
+    if left:
+        told += "; " + ngettext(
+            "%(count)d change not applied", "%(count)d changes not applied", left
+        ) % {"count": left}
+    return told
+
+
 _TELLERS = {
     EventKind.ENGAGEMENT_CREATED: lambda changes, reader: (
         ngettext("%(count)d task", "%(count)d tasks", changes["tasks"])
@@ -251,6 +338,14 @@ _TELLERS = {
     EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
     EventKind.GENERAL_ACKNOWLEDGED: _general_acknowledged,
     EventKind.CHECKPOINT_REPORT_FILED: _report_filed,
+    EventKind.TASK_ADDED: _task_added,
+    EventKind.TASK_UPDATED: _task_updated,
+    EventKind.TASK_WORDING_KEPT: _task_wording_kept,
+    EventKind.TASK_WITHDRAWN: lambda changes, reader: _WITHDRAWN_BECAUSE[changes["cause"]](
+        changes["version"]
+    ),
+    EventKind.TASK_RESTORED: _task_restored,
+    EventKind.CATALOGUE_APPLIED: _catalogue_applied,
 }
 
 # Old text events of these kinds held a count or nothing worth showing beside the kind.

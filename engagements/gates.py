@@ -38,7 +38,12 @@ def phase_state_hash(engagement: Engagement, phase) -> str:
 
 
 def general_tasks(engagement: Engagement, party: str):
-    return Task.objects.filter(engagement=engagement, phase=None, party=party).order_by("position")
+    """The party's general responsibilities in force (a withdrawn one is no commitment)."""
+    return (
+        Task.objects.in_force()
+        .filter(engagement=engagement, phase=None, party=party)
+        .order_by("position")
+    )
 
 
 def general_texts_hash(engagement: Engagement, party: str, language: str) -> str:

@@ -5,7 +5,7 @@ import uuid
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
-from django.core.validators import MinValueValidator
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -14,10 +14,12 @@ from django.utils.translation import ngettext
 
 from fasttrack import bounds
 from responsibilities.models import (
+    CatalogueVersion,
     Condition,
     Party,
     Phase,
     Responsibility,
+    ResponsibilityVersion,
     Service,
     in_active_language,
 )
@@ -37,10 +39,19 @@ class Option(models.TextChoices):
 
 class EngagementQuerySet(models.QuerySet):
     def with_task_counts(self):
-        """Annotate `tasks_done` and `tasks_total`."""
+        """Annotate `tasks_done` and `tasks_total` (withdrawn tasks count for neither)."""
+        in_force = Q(tasks__withdrawn_at__isnull=True)
         return self.annotate(
-            tasks_total=Count("tasks"),
-            tasks_done=Count("tasks", filter=Q(tasks__done=True)),
+            tasks_total=Count("tasks", filter=in_force),
+            tasks_done=Count("tasks", filter=in_force & Q(tasks__done=True)),
+        )
+
+    def with_catalogue_news(self):
+        """Join the catalogue version the engagement is on and annotate `latest_version_number`
+        (the newest published), so a page tells of an update without a query of its own."""
+        latest = CatalogueVersion.objects.latest_first().values("number")[:1]
+        return self.select_related("catalogue_version").annotate(
+            latest_version_number=models.Subquery(latest)
         )
 
 
@@ -64,7 +75,8 @@ class Engagement(models.Model):
             MinValueValidator(
                 MIN_ELIGIBLE_LICENCES,
                 _("The programme needs at least %(limit_value)s eligible licences."),
-            )
+            ),
+            MaxValueValidator(bounds.LICENCE_MAX_COUNT),
         ],
     )
     purchase_date = models.DateField(
@@ -75,6 +87,16 @@ class Engagement(models.Model):
     # The head of the engagement's audit chain: how many events, and the last one's hash.
     audit_length = models.PositiveIntegerField(default=0, editable=False)
     audit_head = models.CharField(max_length=64, blank=True, editable=False)
+    # The catalogue version its tasks were brought up to (made from, or applied since).
+    catalogue_version = models.ForeignKey(
+        CatalogueVersion,
+        verbose_name=_("catalogue version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
 
     objects = EngagementQuerySet.as_manager()
 
@@ -113,6 +135,14 @@ class Engagement(models.Model):
                 holding.add(Condition.SINGLE_FOREST_FEDERATED)
         return {str(code) for code in holding}
 
+    @property
+    def catalogue_update_available(self) -> bool:
+        """A newer catalogue version is published than the one the engagement is on (needs
+        `with_catalogue_news`)."""
+        number = getattr(self, "latest_version_number", None)
+        on = self.catalogue_version.number if self.catalogue_version_id else 0
+        return number is not None and number > on
+
     def clean(self):
         errors = {}
         if not self.services():
@@ -147,8 +177,15 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.get_party_display()})"
 
 
+class TaskQuerySet(models.QuerySet):
+    def in_force(self):
+        """Tasks that count: not withdrawn (by a retired item or a scope change)."""
+        return self.filter(withdrawn_at__isnull=True)
+
+
 class Task(models.Model):
-    """One catalogue item as it stood when the engagement was created, and its state."""
+    """One catalogue item as it stood when the engagement was created (or a catalogue version
+    was brought in), and its state."""
 
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="tasks")
     responsibility = models.ForeignKey(
@@ -158,6 +195,15 @@ class Task(models.Model):
         blank=True,
         related_name="tasks",
         help_text=_("The catalogue item this task was copied from."),
+    )
+    # The published item version whose texts the task holds.
+    item_version = models.ForeignKey(
+        ResponsibilityVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    # A later wording the task did not take because it was done under the one it holds: shown
+    # beside it, never applied (a done task keeps what it was done under).
+    newer_wording = models.ForeignKey(
+        ResponsibilityVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
     parent = models.ForeignKey(
         "self", on_delete=models.CASCADE, null=True, blank=True, related_name="children"
@@ -203,6 +249,11 @@ class Task(models.Model):
     note = models.TextField(
         _("note"), blank=True, validators=bounds.multi_line(bounds.NOTE_MAX_LENGTH)
     )
+    # Withdrawn by a catalogue version that retired its item, or a scope change that left it
+    # out: kept with its history, out of every count, and back if the scope returns.
+    withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
+
+    objects = TaskQuerySet.as_manager()
 
     class Meta:
         ordering = ["engagement", "position"]
@@ -231,12 +282,17 @@ class Task(models.Model):
         first phase's gate instead of ticked, and left out of progress and due dates."""
         return self.phase_id is None
 
+    @property
+    def is_withdrawn(self) -> bool:
+        return self.withdrawn_at is not None
+
     def is_overdue(self, today=None) -> bool:
-        """An open task whose due date has passed (in the portal's time zone)."""
+        """An open task in force whose due date has passed (in the portal's time zone)."""
         today = today or timezone.localdate()
         return (
             not self.done
             and not self.is_standing
+            and not self.is_withdrawn
             and self.due_date is not None
             and self.due_date < today
         )
@@ -266,6 +322,12 @@ class EventKind(models.TextChoices):
     COMMENT_ADDED = "comment_added", _("commented")
     GENERAL_ACKNOWLEDGED = "general_acknowledged", _("acknowledged the general responsibilities")
     CHECKPOINT_REPORT_FILED = "checkpoint_report_filed", _("filed a checkpoint's status report")
+    TASK_ADDED = "task_added", _("added a task from the catalogue")
+    TASK_UPDATED = "task_updated", _("updated a task from the catalogue")
+    TASK_WORDING_KEPT = "task_wording_kept", _("kept the wording a task was done under")
+    TASK_WITHDRAWN = "task_withdrawn", _("withdrew a task")
+    TASK_RESTORED = "task_restored", _("brought a withdrawn task back")
+    CATALOGUE_APPLIED = "catalogue_applied", _("brought in a catalogue version")
 
 
 class ActivityEvent(models.Model):

@@ -47,6 +47,7 @@ class _TrailState:
         self.comments: dict[int, str] = {}  # comment id -> its body
         self.acknowledgements: dict[int, dict] = {}  # acknowledgement id -> its event's changes
         self.reports: dict[int, dict] = {}  # checkpoint report id -> what its event says
+        self.version = None  # the catalogue version number the engagement is on
         for event in events:
             try:
                 self._read(event)
@@ -61,6 +62,11 @@ class _TrailState:
         changes, kind = event.changes, event.kind
         if kind == EventKind.ENGAGEMENT_CREATED and "texts" in changes:
             self.texts = changes["texts"]
+            self.version = changes.get("version")
+        elif kind in _FROM_THE_CATALOGUE:
+            self._read_sync(event)
+        elif kind == EventKind.CATALOGUE_APPLIED:
+            self.version = changes["to"]
         elif kind in (EventKind.TASK_DONE, EventKind.TASK_REOPENED):
             task = self._task(event)
             task["done"] = kind == EventKind.TASK_DONE
@@ -100,6 +106,23 @@ class _TrailState:
         elif kind == EventKind.CHECKPOINT_REPORT_FILED:
             self.reports[changes["report"]] = changes | {"checkpoint": event.checkpoint_id}
 
+    def _read_sync(self, event):
+        """A task added, updated, withdrawn or brought back by a catalogue version or a scope
+        change: its texts' new hash, and whether it is withdrawn."""
+        changes = event.changes
+        if "text_hash" in changes and self.texts is not None:
+            self.texts[str(event.task_id)] = changes["text_hash"]
+        if event.kind in (EventKind.TASK_WITHDRAWN, EventKind.TASK_RESTORED):
+            self._task(event)["is_withdrawn"] = event.kind == EventKind.TASK_WITHDRAWN
+
+
+_FROM_THE_CATALOGUE = {
+    EventKind.TASK_ADDED,
+    EventKind.TASK_UPDATED,
+    EventKind.TASK_WITHDRAWN,
+    EventKind.TASK_RESTORED,
+}
+
 
 _TASK_START = {
     "done": False,
@@ -107,6 +130,7 @@ _TASK_START = {
     "due_date": None,
     "owner_id": None,
     "awaiting_confirmation": False,
+    "is_withdrawn": False,
 }
 _TASK_LABELS = {
     "done": "done",
@@ -114,6 +138,7 @@ _TASK_LABELS = {
     "due_date": "due date",
     "owner_id": "owner",
     "awaiting_confirmation": "awaiting confirmation",
+    "is_withdrawn": "withdrawn",
 }
 
 
@@ -139,6 +164,14 @@ def _task_problems(engagement, state: _TrailState, name: str) -> list[str]:
             problems.append(f"{where}: text differs from the one it was created with")
     problems += [f"{name}, task {pk}: missing (deleted?)" for pk in texts]
     return problems
+
+
+def _version_problems(engagement, state: _TrailState, name: str) -> list[str]:
+    """The catalogue version the engagement says it is on, against its trail's last word."""
+    on = engagement.catalogue_version.number if engagement.catalogue_version_id else None
+    if state.version is None or on == state.version:
+        return []
+    return [f"{name}: is on catalogue version {on}, but the trail says {state.version}"]
 
 
 def _member_problems(engagement, state: _TrailState, name: str) -> list[str]:
@@ -305,7 +338,8 @@ def _acknowledgement_problems(engagement, state: _TrailState, name: str) -> list
 
 def engagement_state_problems(engagement: Engagement) -> list[str]:
     """Each row the trail explains whose current state is not what its last event says: a
-    task's done state, note, due date, texts and confirmation, a member's party and role, a share
+    task's done state, note, due date, texts, confirmation and withdrawal, the catalogue version
+    the engagement is on, a member's party and role, a share
     link's label, expiry and revocation, a phase sign-off and the state of its phase, evidence's
     hash, size and link (and each stored file's bytes), a comment's text, an acknowledgement of
     the general responsibilities, a checkpoint's filed reports and their bytes (a change made
@@ -318,6 +352,7 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
     )
     return (
         _task_problems(engagement, state, name)
+        + _version_problems(engagement, state, name)
         + _member_problems(engagement, state, name)
         + _link_problems(engagement, state, name)
         + _sign_off_problems(engagement, state, name)

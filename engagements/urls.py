@@ -13,6 +13,7 @@ from .views import (
     reports,
     share_links,
     shared,
+    sync,
     tasks,
     webhooks,
 )
@@ -126,6 +127,8 @@ urlpatterns = [
         name="share-link-revoke",
     ),
     path("engagements/<int:pk>/audit/", audit.audit_trail, name="engagement-audit"),
+    path("engagements/<int:pk>/catalogue/", sync.catalogue_update, name="engagement-catalogue"),
+    path("engagements/<int:pk>/scope/", sync.scope_change, name="engagement-scope"),
     path("engagements/<int:pk>/audit.csv", exports.audit_csv, name="engagement-audit-csv"),
     path("share/<str:token>/", shared.shared_dashboard, name="shared-dashboard"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),

@@ -37,6 +37,8 @@ FILE_NAME_MAX_LENGTH = 150
 # A webhook's secret: long enough not to be guessed, short enough to type or paste.
 WEBHOOK_SECRET_MIN_LENGTH = 16
 WEBHOOK_SECRET_MAX_LENGTH = 200
+# More seats than any one tenant buys; it keeps a typo's extra digits out of the trail.
+LICENCE_MAX_COUNT = 10_000_000
 
 # Bidi embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069) reorder the text
 # around them, so a name could display as something it is not.

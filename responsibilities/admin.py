@@ -1,10 +1,20 @@
+from django import forms
 from django.contrib import admin, messages
-from django.db.models import Q
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count, Q
+from django.http import Http404
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
+
+from fasttrack import bounds
 
 from . import services
-from .models import CatalogueEvent, Phase, Responsibility
+from .diff import change_counts, draft_changes, previous_version, version_changes
+from .models import CatalogueEvent, CatalogueVersion, Phase, Responsibility
+from .publishing import catalogue_publish, latest_version
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -132,3 +142,91 @@ class CatalogueEventAdmin(ReadOnlyAdmin):
     list_display = ["sequence", "created_at", "actor_name", "kind", "item_key"]
     list_filter = ["kind"]
     search_fields = ["item_key", "actor_name", "old_value", "new_value"]
+
+
+class PublishForm(forms.Form):
+    note = forms.CharField(
+        label=_("Change note"),
+        help_text=_("What changed and why, for the managers who will be offered this version."),
+        max_length=bounds.NOTE_MAX_LENGTH,
+        validators=[bounds.validate_multi_line],
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+    )
+
+
+@admin.register(CatalogueVersion)
+class CatalogueVersionAdmin(admin.ModelAdmin):
+    """Published versions: listed, each read with what it changed, and made by publishing the
+    draft (the add page). A published version is never edited or deleted."""
+
+    list_display = ["number", "published_at", "published_by", "description", "item_count"]
+    list_select_related = ["published_by"]
+    ordering = ["-number"]
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).annotate(item_count=Count("items"))
+
+    @admin.display(description=_("items"), ordering="item_count")
+    def item_count(self, version):
+        return version.item_count
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def _page(self, request, template: str, title: str, **context) -> TemplateResponse:
+        return TemplateResponse(
+            request,
+            f"admin/responsibilities/catalogueversion/{template}",
+            {**self.admin_site.each_context(request), "opts": self.opts, "title": title, **context},
+        )
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """Publish: the draft's changes against the last version, and a change note."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        form = PublishForm(request.POST or None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                version = catalogue_publish(note=form.cleaned_data["note"], actor=request.user)
+            except ValidationError as error:
+                form.add_error(None, error)
+            else:
+                self.message_user(
+                    request,
+                    gettext("Version %(number)d is published.") % {"number": version.number},
+                    messages.SUCCESS,
+                )
+                return redirect(
+                    reverse("admin:responsibilities_catalogueversion_change", args=[version.pk])
+                )
+        changes = draft_changes()
+        return self._page(
+            request,
+            "publish.html",
+            gettext("Publish the catalogue"),
+            form=form,
+            changes=changes,
+            counts=change_counts(changes),
+            latest=latest_version(),
+        )
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """A version, read: its note and what it changed against the one before."""
+        version = self.get_object(request, object_id)
+        if version is None:
+            raise Http404(gettext("No such catalogue version."))
+        if not self.has_view_permission(request, version):
+            raise PermissionDenied
+        changes = version_changes(version)
+        return self._page(
+            request,
+            "version.html",
+            str(version),
+            version=version,
+            previous=previous_version(version),
+            changes=changes,
+            counts=change_counts(changes),
+        )

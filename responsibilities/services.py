@@ -1,4 +1,5 @@
-"""Loading the shipped catalogue: all of it or nothing, with errors that name the item."""
+"""Loading the shipped catalogue (all of it or nothing, with errors that name the item, and
+published as a version), and an admin's edits of the draft, each recorded."""
 
 import json
 from dataclasses import dataclass
@@ -8,17 +9,10 @@ from django.conf import settings
 from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.utils import timezone
 
-from .audit import actor_name, chain_append, chain_check, head_problems
-from .models import (
-    AuditChainHead,
-    CatalogueAuditHead,
-    CatalogueEvent,
-    CatalogueEventKind,
-    Phase,
-    Responsibility,
-)
+from .models import CatalogueEventKind, CatalogueVersion, Phase, Responsibility, VersionSource
+from .publishing import catalogue_publish, draft_has_changes
+from .trail import as_text, catalogue_event_record
 
 FIXTURE_DIR = settings.BASE_DIR / "fixtures"
 FIXTURE_FILES = [
@@ -38,6 +32,8 @@ class CatalogueError(Exception):
 class LoadResult:
     created: int = 0
     updated: int = 0
+    # The version the load published; None when the catalogue was already that version.
+    version: CatalogueVersion | None = None
 
 
 def _required_fields(model) -> set[str]:
@@ -78,7 +74,9 @@ def _load_object(raw: dict, where: str, seen: set, result: LoadResult) -> None:
 
 @transaction.atomic
 def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR, actor=None) -> LoadResult:
-    """Create or overwrite (by natural key) every phase and item the fixtures hold."""
+    """Create or overwrite (by natural key) every phase and item the fixtures hold, and publish
+    the result as a new version when it differs from the last one (the rows that running
+    engagements came from stay frozen in the versions they were copied from)."""
     result, seen = LoadResult(), set()
     for file_name in FIXTURE_FILES:
         path = Path(fixture_dir) / file_name
@@ -93,53 +91,11 @@ def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR, actor=None) -> LoadResult
     catalogue_event_record(
         actor=actor,
         kind=CatalogueEventKind.LOADED,
-        new_value=_as_text({"created": result.created, "updated": result.updated}),
+        new_value=as_text({"created": result.created, "updated": result.updated}),
     )
+    if draft_has_changes():
+        result.version = catalogue_publish(note="", actor=actor, source=VersionSource.LOADED)
     return result
-
-
-@transaction.atomic
-def catalogue_event_record(
-    *, actor, kind: str, item_key: str = "", old_value: str = "", new_value: str = ""
-) -> CatalogueEvent:
-    """Append one event to the catalogue's chain (the head row's lock serialises appends)."""
-    head, _created = CatalogueAuditHead.objects.select_for_update().get_or_create(pk=1)
-    event = CatalogueEvent(
-        actor=actor,
-        actor_name=actor_name(actor),
-        kind=kind,
-        item_key=item_key,
-        old_value=old_value,
-        new_value=new_value,
-        created_at=timezone.now(),
-    )
-    return chain_append(
-        event,
-        owner=head,
-        length_field="length",
-        head_field="head",
-        chain=AuditChainHead.Chain.CATALOGUE,
-        owner_id=0,
-    )
-
-
-def catalogue_chain_problems() -> list[str]:
-    """Each altered, removed or inserted catalogue event, named, and a head that disagrees
-    with the chain heads table (or is missing there though the catalogue has items)."""
-    head = CatalogueAuditHead.objects.filter(pk=1).first() or CatalogueAuditHead()
-    problems = chain_check(
-        CatalogueEvent.objects.order_by("sequence", "pk"),
-        name=lambda event: f"catalogue event {event.sequence} (id {event.pk})",
-        length=head.length,
-        head=head.head,
-    )
-    kept = AuditChainHead.objects.filter(chain=AuditChainHead.Chain.CATALOGUE, owner=0).first()
-    if kept is None and not (Phase.objects.exists() or Responsibility.objects.exists()):
-        return problems  # nothing loaded yet: no chain to have lost
-    if kept is None:
-        # Every way into the catalogue (loading it, the admin) appends an event.
-        return [*problems, "the catalogue has items but no chain head in the chain heads table"]
-    return problems + head_problems("the catalogue", length=head.length, head=head.head, kept=kept)
 
 
 _AUDITED_FIELDS = [
@@ -174,10 +130,6 @@ def _snapshot(item: Responsibility) -> dict:
     return values
 
 
-def _as_text(values: dict) -> str:
-    return json.dumps(values, ensure_ascii=False, sort_keys=True) if values else ""
-
-
 @transaction.atomic
 def responsibility_save(*, item: Responsibility, actor) -> Responsibility:
     """Save an admin's edit of a catalogue item and record what changed from what to what."""
@@ -195,8 +147,8 @@ def responsibility_save(*, item: Responsibility, actor) -> Responsibility:
         actor=actor,
         kind=CatalogueEventKind.CHANGED if before else CatalogueEventKind.CREATED,
         item_key=item.key,
-        old_value=_as_text({name: before[name] for name in changed if before}),
-        new_value=_as_text({name: after[name] for name in changed}),
+        old_value=as_text({name: before[name] for name in changed if before}),
+        new_value=as_text({name: after[name] for name in changed}),
     )
     return item
 
@@ -216,7 +168,7 @@ def responsibility_delete(*, item: Responsibility, actor) -> None:
             actor=actor,
             kind=CatalogueEventKind.DELETED,
             item_key=snapshot["key"],
-            old_value=_as_text(snapshot),
+            old_value=as_text(snapshot),
         )
 
 
@@ -234,8 +186,8 @@ def responsibilities_set_active(*, items, actor, active: bool) -> int:
             actor=actor,
             kind=CatalogueEventKind.REACTIVATED if active else CatalogueEventKind.RETIRED,
             item_key=item.key,
-            old_value=_as_text({"is_active": not active}),
-            new_value=_as_text({"is_active": active}),
+            old_value=as_text({"is_active": not active}),
+            new_value=as_text({"is_active": active}),
         )
         changed += 1
     return changed

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core.files.storage import storages
+from django.utils import translation
 
 from engagements.demo import demo_data_create
 from engagements.models import CheckpointReport, Engagement, Membership, Role, TaskEvidence
@@ -29,6 +30,14 @@ AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-
 def django_db_setup(django_db_setup, django_db_blocker):
     with django_db_blocker.unblock():
         catalogue_load()
+
+
+@pytest.fixture(autouse=True)
+def default_language():
+    """A request by a user who reads English leaves English active in the test's thread (the
+    middleware activates it and nothing deactivates it): each test starts from the default."""
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture(autouse=True)
@@ -53,6 +62,13 @@ def catalogue(db):
     """The shipped catalogue (transactional tests flush it, so load it again when it is gone)."""
     if not Responsibility.objects.exists():
         catalogue_load()
+
+
+@pytest.fixture
+def demo(transactional_db, catalogue):
+    """The demo data set, as `make run` makes it; its Contoso engagement."""
+    demo_data_create()
+    return Engagement.objects.get(customer="Contoso")
 
 
 @pytest.fixture
@@ -104,13 +120,6 @@ def engagement(catalogue, carla, miguel, vera, ada):
         engagement=engagement, user=vera, party=Party.CUSTOMER, role=Role.VIEWER
     )
     return engagement
-
-
-@pytest.fixture
-def demo(transactional_db, catalogue):
-    """The demo data `make run` creates; returns its Contoso engagement (the browser journeys')."""
-    demo_data_create()
-    return Engagement.objects.get(customer="Contoso")
 
 
 @pytest.fixture

@@ -22,6 +22,7 @@ from engagements.services.gates import gate_reopen, gate_sign, general_acknowled
 from engagements.services.members import member_add, member_change, member_remove
 from engagements.services.reports import checkpoint_report_file
 from engagements.services.share_links import share_link_create, share_link_revoke
+from engagements.services.sync import SCOPE_FIELDS, catalogue_apply, scope_apply
 from engagements.services.tasks import (
     task_confirm,
     task_set_done,
@@ -29,7 +30,8 @@ from engagements.services.tasks import (
     task_set_note,
     task_set_owner,
 )
-from responsibilities.models import Party, Phase
+from responsibilities.models import Party, Phase, Responsibility
+from responsibilities.publishing import catalogue_publish
 
 PASSWORD = "secret-pass"
 SAO_PAULO = datetime.timezone(datetime.timedelta(hours=-3))  # no daylight saving since 2019
@@ -137,6 +139,7 @@ def record_every_kind(engagement, *, manager, admin):
     )
     evidence_replace(evidence=evidence, user=manager, url="https://docs.example.com/plano-v2")
     comment_add(task=task, user=manager, body="Enviado ao cliente")
+    _bring_in_a_version_and_change_the_scope(engagement, manager, admin)
     checkpoint = checkpoint_schedule(
         engagement=engagement,
         user=manager,
@@ -204,6 +207,33 @@ def acknowledge_general(engagement, *managers):
     """Each manager acknowledges their own party's general responsibilities."""
     for manager in managers:
         general_acknowledge(engagement=engagement, user=manager)
+
+
+def _bring_in_a_version_and_change_the_scope(engagement, manager, admin):
+    """Version 2 (a new item, new wordings for an open and a done task, a retired item) brought
+    in; then MAM into the scope, out and back (tasks added, withdrawn and restored)."""
+    task_set_done(
+        task=engagement.tasks.get(responsibility__key="customer-avaliar-04"),
+        user=manager,
+        done=True,
+    )
+    Responsibility.objects.create(
+        key="customer-avaliar-07",
+        party=Party.CUSTOMER,
+        phase=Phase.objects.get(code="avaliar"),
+        position=26,
+        text_pt="Revise o plano de migração com a Microsoft.",
+        text_en="Review the migration plan with Microsoft.",
+    )
+    items = Responsibility.objects.filter
+    items(key="customer-avaliar-04").update(text_en="Attend the meetings on user provisioning.")
+    items(key="customer-avaliar-05").update(text_en="Attend the meetings on the online services.")
+    items(key="customer-avaliar-06").update(is_active=False)
+    version = catalogue_publish(note="Avaliar revisto", actor=admin)
+    catalogue_apply(engagement=engagement, version=version, user=manager)
+    scope = {name: getattr(engagement, name) for name in SCOPE_FIELDS}
+    for mam in (True, False, True):
+        scope_apply(engagement=engagement, scope=scope | {"mam": mam}, user=manager)
 
 
 def _sign_and_reopen_a_phase(engagement, manager):

@@ -28,7 +28,7 @@ from responsibilities.models import (
     Phase,
     Responsibility,
 )
-from responsibilities.services import catalogue_chain_problems
+from responsibilities.trail import catalogue_chain_problems
 
 from .factories import make_user, record_every_kind
 

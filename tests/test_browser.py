@@ -126,6 +126,11 @@ def test_4_an_admin_edits_the_catalogue_and_only_new_engagements_follow(
     page.fill("#id_text_pt", "Crie um plano de suporte revisado para a migração.")
     page.locator("input[name=_save]").click()
     expect(page.locator(".messagelist")).to_be_visible()
+    # The edit is a draft until it is published; new engagements copy the published version.
+    page.goto(f"{live_server.url}/admin/responsibilities/catalogueversion/add/")
+    page.fill("#id_note", "Plano de suporte revisado")
+    page.locator("input[name=_publish]").click()
+    expect(page.locator(".messagelist")).to_contain_text("A versão 2 foi publicada.")
 
     page.goto(f"{live_server.url}/admin/engagements/engagement/add/")
     page.fill("#id_customer", "Woodgrove")

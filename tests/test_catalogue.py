@@ -10,8 +10,18 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.db.models import F
 
-from responsibilities.models import Party, Phase, Responsibility, Section
+from responsibilities.models import (
+    CatalogueVersion,
+    Party,
+    Phase,
+    Responsibility,
+    ResponsibilityVersion,
+    Section,
+    VersionSource,
+)
+from responsibilities.publishing import catalogue_publish
 from responsibilities.services import FIXTURE_DIR, FIXTURE_FILES
+from responsibilities.trail import version_problems
 
 SOURCE = settings.BASE_DIR / "fixtures" / "sources" / "responsabilidades-do-cliente.pt-BR.md"
 HEADING_TO_PHASE = {
@@ -111,6 +121,37 @@ def test_loading_again_creates_no_duplicates(catalogue):
     call_command("load_catalogue", "--reload")
     assert Responsibility.objects.count() == 122
     assert Phase.objects.count() == 4
+
+
+def test_the_shipped_catalogue_is_version_1(catalogue):
+    version = CatalogueVersion.objects.get()
+    assert (version.number, version.source) == (1, VersionSource.LOADED)
+    assert version.items.count() == 122
+    assert version_problems() == []
+
+
+def test_reload_publishes_a_new_version_and_keeps_the_old_one(catalogue, capsys):
+    item = Responsibility.objects.get(key="customer-general-01")
+    shipped = item.text_en
+    Responsibility.objects.filter(pk=item.pk).update(text_en="Edited by an admin")
+    catalogue_publish(note="An admin's edit", actor=None)
+    call_command("load_catalogue", "--reload")
+    assert "published as version 3" in capsys.readouterr().out
+    first, edited, reloaded = (
+        version.items.get(key=item.key).text_en
+        for version in CatalogueVersion.objects.order_by("number")
+    )
+    assert (first, edited, reloaded) == (shipped, "Edited by an admin", shipped)
+    # Only the item that changed is frozen anew; the others are the same records.
+    assert CatalogueVersion.objects.get(number=3).items.count() == 122
+    assert ResponsibilityVersion.objects.filter(key=item.key).count() == 3
+    assert version_problems() == []
+
+
+def test_reloading_an_unchanged_catalogue_publishes_nothing(catalogue, capsys):
+    call_command("load_catalogue", "--reload")
+    assert "no change, still version 1" in capsys.readouterr().out
+    assert CatalogueVersion.objects.count() == 1
 
 
 def test_plain_load_leaves_an_admins_edit_alone(catalogue, capsys):

@@ -7,7 +7,8 @@ from django.core.exceptions import ValidationError
 
 from engagements.models import ActivityEvent, Engagement, EventKind, Task
 from engagements.services.engagements import engagement_create
-from responsibilities.models import Party, Responsibility
+from responsibilities.models import CatalogueVersion, Party, Responsibility
+from responsibilities.publishing import catalogue_publish
 
 from .factories import make_engagement
 
@@ -84,12 +85,18 @@ def test_a_later_catalogue_edit_leaves_the_engagement_alone(catalogue, ada):
     item.text_pt = "Texto novo"
     item.save()
     assert engagement.tasks.get(responsibility=item).text_pt == original
+    # The edit is a draft: new engagements take it once it is published.
+    draft = make_engagement(created_by=ada, customer="Contoso")
+    assert draft.tasks.get(responsibility=item).text_pt == original
+    catalogue_publish(note="Novo texto", actor=ada)
     newer = make_engagement(created_by=ada, customer="Litware")
     assert newer.tasks.get(responsibility=item).text_pt == "Texto novo"
+    assert (newer.catalogue_version.number, draft.catalogue_version.number) == (2, 1)
 
 
 def test_retired_items_are_left_out_of_new_engagements(catalogue, ada):
     Responsibility.objects.filter(key="microsoft-avaliar-02").update(is_active=False)
+    catalogue_publish(note="Aposentado", actor=ada)
     copied = keys(make_engagement(created_by=ada))
     assert "microsoft-avaliar-02" not in copied
     assert "microsoft-avaliar-02-a" not in copied  # its sub-items go with it
@@ -99,11 +106,27 @@ def test_retired_items_are_left_out_of_new_engagements(catalogue, ada):
 def test_creation_is_logged(catalogue, ada):
     engagement = make_engagement(created_by=ada)
     event = ActivityEvent.objects.get(engagement=engagement)
-    assert (event.kind, event.actor, event.changes["tasks"]) == (
+    assert (event.kind, event.actor, event.changes["tasks"], event.changes["version"]) == (
         EventKind.ENGAGEMENT_CREATED,
         ada,
         engagement.tasks.count(),
+        1,
     )
+
+
+def test_each_task_records_the_item_version_it_was_copied_from(catalogue, ada):
+    engagement = make_engagement(created_by=ada)
+    task = engagement.tasks.get(responsibility__key="microsoft-habilitar-intune-05-b")
+    assert task.item_version.key == "microsoft-habilitar-intune-05-b"
+    assert task.item_version.versions.get() == engagement.catalogue_version
+    assert not engagement.tasks.filter(item_version=None).exists()
+
+
+def test_without_a_published_version_no_engagement_is_made(transactional_db, ada):
+    CatalogueVersion.objects.all().delete()
+    with pytest.raises(ValidationError, match="load_catalogue"):
+        make_engagement(created_by=ada)
+    assert not Engagement.objects.exists()
 
 
 @pytest.mark.parametrize(

@@ -49,6 +49,20 @@ EXPECTED = {
         EventKind.SHARE_LINK_REVOKED: "Diretoria, until 1 Dec 2026",
         EventKind.EVIDENCE_REPLACED: "Plano: https://docs.example.com/plano-v2",
         EventKind.COMMENT_ADDED: "Enviado ao cliente",
+        EventKind.CATALOGUE_APPLIED: "version 1 → 2: 4 tasks changed",
+        EventKind.TASK_UPDATED: (
+            "catalogue version 2: text (English): Attend meetings to plan the online service "
+            "configuration. → Attend the meetings on the online services."
+        ),
+        EventKind.TASK_WORDING_KEPT: (
+            "done under the earlier wording, which it keeps; catalogue version 2 reads: "
+            "text (English): Attend meetings to map out the user provisioning approach. → "
+            "Attend the meetings on user provisioning."
+        ),
+        # The last of each kind: MAM into the scope, out and back.
+        EventKind.TASK_ADDED: "the engagement's scope now includes it",
+        EventKind.TASK_WITHDRAWN: "no longer in the engagement's scope",
+        EventKind.TASK_RESTORED: "back in the engagement's scope",
     },
     "pt-br": {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tarefas",
@@ -76,6 +90,19 @@ EXPECTED = {
         EventKind.SHARE_LINK_REVOKED: "Diretoria, até 01/12/2026",
         EventKind.EVIDENCE_REPLACED: "Plano: https://docs.example.com/plano-v2",
         EventKind.COMMENT_ADDED: "Enviado ao cliente",
+        EventKind.CATALOGUE_APPLIED: "versão 1 → 2: 4 tarefas alteradas",
+        EventKind.TASK_UPDATED: (
+            "versão 2 do catálogo: texto (inglês): Attend meetings to plan the online service "
+            "configuration. → Attend the meetings on the online services."
+        ),
+        EventKind.TASK_WORDING_KEPT: (
+            "concluída com a redação anterior, que ela mantém; a versão 2 do catálogo diz: "
+            "texto (inglês): Attend meetings to map out the user provisioning approach. → "
+            "Attend the meetings on user provisioning."
+        ),
+        EventKind.TASK_ADDED: "agora no escopo do engajamento",
+        EventKind.TASK_WITHDRAWN: "fora do escopo do engajamento",
+        EventKind.TASK_RESTORED: "de volta ao escopo do engajamento",
     },
 }
 
@@ -122,7 +149,8 @@ def test_new_events_keep_data_not_text(every_kind):
 @pytest.mark.parametrize("language", ["en", "pt-br"])
 def test_every_kind_reads_in_the_readers_language_and_time(every_kind, language):
     texts = told(every_kind, language)
-    tasks = every_kind.tasks.count()
+    # As many as it was created with: a catalogue version and a scope change added some since.
+    tasks = every_kind.events.get(kind=EventKind.ENGAGEMENT_CREATED).changes["tasks"]
     expected = {kind: text.format(tasks=tasks) for kind, text in EXPECTED[language].items()}
     assert {kind: texts[kind] for kind in expected} == expected
     assert texts[EventKind.TASK_DONE] == texts[EventKind.TASK_REOPENED] == ""

@@ -24,6 +24,7 @@ from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_done
 from engagements.trail_state import engagement_state_problems
 from responsibilities.models import CatalogueEvent, Responsibility
+from responsibilities.publishing import catalogue_publish
 
 from .factories import make_engagement
 from .test_admin import change_url, item_form_data
@@ -73,6 +74,7 @@ def test_a_later_catalogue_edit_leaves_running_engagements_alone(client, ada, en
     event = CatalogueEvent.objects.order_by("-sequence").first()
     assert '"evidence_required": true' in event.new_value
     assert not engagement.tasks.get(responsibility=item).evidence_required
+    catalogue_publish(note="Ata exigida", actor=ada)
     fresh = make_engagement(created_by=ada, customer="Later")
     task = Task.objects.get(engagement=fresh, responsibility=item)
     assert task.evidence_required and task.evidence_hint_en == "Minutes"

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 
 from accounts.models import Profile
 from engagements.gates import phase_state, phase_state_hash
@@ -463,3 +463,14 @@ def test_the_gate_panel_shows_pending_confirmations_and_the_withdrawn_sign_offs(
     gate_sign(engagement=solo, phase=iniciar, user=miguel)
     page = client.get(reverse("engagement-detail", args=[solo.pk])).content.decode()
     assert "(withdrawn)" not in page
+
+
+def test_a_withdrawn_task_does_not_hold_the_sign_off_request_back(
+    clock, engagement, iniciar, carla, miguel
+):
+    manager = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
+    *first, withdrawn = engagement.tasks.filter(phase=iniciar).order_by("pk")
+    Task.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now())
+    for task in first:
+        task_set_done(task=task, user=manager[task.party], done=True)
+    assert Notification.objects.filter(kind=NotificationKind.GATE_READY).count() == 2

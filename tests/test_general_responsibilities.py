@@ -285,3 +285,26 @@ def test_the_task_page_filters_never_count_them_open_done_or_due(clock, client, 
     html = page(client, carla, engagement)
     row = html[html.index(f'id="task-{task.pk}"') :]
     assert "(overdue)" not in row[: row.index("</li>")]
+
+
+def test_a_withdrawn_general_responsibility_is_no_longer_acknowledged(clock, engagement, carla):
+    withdrawn = general(engagement).first()
+    Task.objects.filter(pk=withdrawn.pk).update(withdrawn_at=timezone.now())
+    general_acknowledge(engagement=engagement, user=carla)
+    event = engagement.events.get(kind="general_acknowledged")
+    assert withdrawn.pk not in event.changes["tasks"]
+    assert len(event.changes["tasks"]) == general(engagement).count() - 1
+
+
+def test_all_matching_ticks_and_dates_the_phases_tasks_and_leaves_the_commitments(
+    clock, client, engagement, carla
+):
+    client.force_login(carla)
+    url = reverse("tasks-bulk", args=[engagement.pk])
+    form = {"due_date": "2026-12-20", "all_matching": "on", "filters": "party=customer"}
+    assert client.post(url, form | {"action": "due_date"}).status_code == 302
+    customer = engagement.tasks.filter(party=Party.CUSTOMER)
+    assert not customer.filter(phase=None).exclude(due_date=None).exists()
+    assert not customer.exclude(phase=None).filter(due_date=None).exists()
+    client.post(url, form | {"action": "owner", "owner": carla.pk})
+    assert not customer.filter(owner=None).exists()  # owners reach the commitments too

@@ -18,6 +18,7 @@ from engagements.access import visible_engagements
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
+    Engagement,
     GateSignOff,
     GeneralAcknowledgement,
     Membership,
@@ -32,7 +33,9 @@ from engagements.models import (
 from engagements.services.evidence import evidence_add_file
 from engagements.services.gates import gate_sign
 from engagements.services.share_links import share_link_create
+from engagements.services.sync import SCOPE_FIELDS, scope_preview, version_preview
 from responsibilities.models import Party, Phase, Responsibility
+from responsibilities.publishing import catalogue_publish
 
 from .factories import acknowledge_general, make_engagement, make_user, tick_with_evidence
 
@@ -603,6 +606,78 @@ ACKNOWLEDGEMENT_RULES = {
 }
 
 
+@pytest.fixture
+def versions_world(world):
+    """Version 2 of the catalogue adds a customer item to Avaliar."""
+    Responsibility.objects.create(
+        key="customer-avaliar-07",
+        party=Party.CUSTOMER,
+        phase=Phase.objects.get(code="avaliar"),
+        position=26,
+        text_pt="Revise o plano de migração com a Microsoft.",
+        text_en="Review the migration plan with Microsoft.",
+    )
+    return {**world, "version": catalogue_publish(note="Avaliar", actor=world["users"]["admin"])}
+
+
+def bring_in_the_update(client, world):
+    preview = version_preview(Engagement.objects.get(pk=world["engagement"].pk), world["version"])
+    return client.post(
+        url("engagement-catalogue", world),
+        {
+            "version": world["version"].number,
+            "plan": preview.plan.fingerprint,
+            "items": [entry.key for entry in preview.plan.actionable],
+        },
+    )
+
+
+def scope_with_mam(engagement):
+    scope = {name: getattr(engagement, name) for name in SCOPE_FIELDS} | {"mam": True}
+    return {name: "on" for name, value in scope.items() if value is True} | {
+        "licence_count": scope["licence_count"]
+    }
+
+
+def preview_a_scope_change(client, world):
+    return client.get(
+        url("engagement-scope", world), scope_with_mam(world["engagement"]) | {"preview": "1"}
+    )
+
+
+def change_the_scope(client, world):
+    engagement = Engagement.objects.get(pk=world["engagement"].pk)
+    preview = scope_preview(
+        engagement, {name: getattr(engagement, name) for name in SCOPE_FIELDS} | {"mam": True}
+    )
+    return client.post(
+        url("engagement-scope", world),
+        scope_with_mam(engagement) | {"plan": preview.plan.fingerprint},
+    )
+
+
+PLANNER_RULES = {
+    "preview a catalogue update": (
+        get("engagement-catalogue"),
+        0,
+        [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND],
+    ),
+    # One event for the task it adds, one for the engagement's new version.
+    "bring a catalogue update in": (
+        bring_in_the_update,
+        2,
+        [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND],
+    ),
+    "preview a scope change": (
+        preview_a_scope_change,
+        0,
+        [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND],
+    ),
+    # The engagement's change, and one event for each of the 5 MAM tasks it adds.
+    "change the scope": (change_the_scope, 6, [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND]),
+}
+
+
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize("action", list(ACKNOWLEDGEMENT_RULES))
 def test_the_acknowledgement_rules(client, world, action, role):
@@ -640,3 +715,25 @@ def test_the_webhook_rule(client, world, role, settings):
     else:
         assert response.status_code == expected
         assert not Webhook.objects.exists()
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("action", list(PLANNER_RULES))
+def test_the_planner_rules(client, versions_world, action, role):
+    """The README's rows for catalogue updates and scope changes: managers of either party and
+    staff; a refusal or a preview changes nothing, and an apply writes its events."""
+    act, writes, outcomes = PLANNER_RULES[action]
+    expected = outcomes[ROLES.index(role)]
+    engagement = versions_world["engagement"]
+    client.force_login(versions_world["users"][role])
+    before = snapshot(engagement)
+    events_before = ActivityEvent.objects.filter(engagement=engagement).count()
+    response = act(client, versions_world)
+    if expected == OK:
+        assert response.status_code in (200, 302), response.status_code
+        events = ActivityEvent.objects.filter(engagement=engagement).count()
+        assert events == events_before + writes
+    else:
+        assert response.status_code == expected
+    if expected != OK or not writes:
+        assert snapshot(engagement) == before, f"{action} by {role} changed something"

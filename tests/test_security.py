@@ -125,6 +125,8 @@ def engagement_urls(t):
         "evidence-add": ([e, task], {"url": "https://example.com/other"}),
         "evidence-download": ([e, task, t["evidence"].pk], None),
         "comment-add": ([e, task], {"body": "olá"}),
+        "engagement-catalogue": ([e], {"version": 1, "plan": "0" * 64, "items": []}),
+        "engagement-scope": ([e], {"intune": "on", "licence_count": 900, "plan": "0" * 64}),
     }
 
 
@@ -235,6 +237,8 @@ def test_html_in_every_free_text_field_is_shown_escaped(client, carla, miguel, t
         reverse("engagement-members", args=[e]),
         reverse("engagement-audit", args=[e]),
         reverse("engagement-share-links", args=[e]),
+        reverse("engagement-catalogue", args=[e]),
+        reverse("engagement-scope", args=[e]),
         reverse("checkpoint-detail", args=[e, checkpoint.pk]),
         reverse("portfolio"),
         reverse("portfolio-matrix"),

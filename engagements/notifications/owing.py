@@ -211,7 +211,8 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
     # Time zones run about a day either side of the portal's.
     window = [portal_today + datetime.timedelta(days=d) for d in (-2, -1, 0, 1, 2)]
     tasks = list(
-        Task.objects.filter(done=False, due_date__in=window, phase__isnull=False)
+        Task.objects.in_force()
+        .filter(done=False, due_date__in=window, phase__isnull=False)
         .select_related("owner")
         .only("pk", "engagement_id", "party", "due_date", "owner__id", "owner__is_active")
     )

@@ -108,6 +108,8 @@ def _stale_reason(notification: Notification, now) -> tuple[str, str]:
             return NotificationStatus.DROPPED, "the checkpoint had already started"
     if notification.task is not None and notification.task.done:
         return NotificationStatus.DROPPED, "the task was done"
+    if notification.task is not None and notification.task.is_withdrawn:
+        return NotificationStatus.WITHDRAWN, "the task was withdrawn"
     if (
         notification.kind == NotificationKind.TASK_ASSIGNED
         and notification.task.owner_id != notification.recipient_id

@@ -65,7 +65,8 @@ def checkpoint_agenda(checkpoint: Checkpoint, now: datetime.datetime) -> Checkpo
     """The phase's open tasks by party, what is overdue and what was done since the last
     meeting (four queries)."""
     tasks = (
-        Task.objects.filter(engagement_id=checkpoint.engagement_id)
+        Task.objects.in_force()
+        .filter(engagement_id=checkpoint.engagement_id)
         .select_related("owner")
         .order_by("position")
     )

@@ -83,7 +83,8 @@ def gate_panels(
 def acknowledgement_rows(access: EngagementAccess) -> list[AcknowledgementRow]:
     """Each party with general responsibilities, with its acknowledgement (two queries)."""
     counts = dict(
-        Task.objects.filter(engagement=access.engagement, phase=None)
+        Task.objects.in_force()
+        .filter(engagement=access.engagement, phase=None)
         .values_list("party")
         .annotate(count=Count("pk"))
         .order_by()

@@ -24,7 +24,8 @@ def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date
     soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     task_counts = (
         # General responsibilities are standing commitments, not progress.
-        Task.objects.filter(engagement_id__in=list(statuses), phase__isnull=False)
+        Task.objects.in_force()
+        .filter(engagement_id__in=list(statuses), phase__isnull=False)
         .values("engagement_id", "phase_id", "party")
         .annotate(
             total=Count("pk"),

@@ -57,18 +57,23 @@ def attach_threads(engagement: Engagement, tasks: list[Task]) -> list[Task]:
     return tasks
 
 
-def engagement_task_groups(engagement: Engagement, tasks=None) -> list[TaskGroup]:
-    """Tasks by phase, then party, then section, each parent followed by its sub-items, with
-    their evidence and comments (three queries). `tasks` narrows them (a filtered queryset); a
-    sub-item whose parent is filtered out stands on its own."""
-    tasks = attach_threads(
+def engagement_tasks(engagement: Engagement, tasks=None) -> list[Task]:
+    """The engagement's tasks in order, with their people, a done task's newer wording, and
+    their evidence and comments (three queries). `tasks` narrows them (a filtered queryset)."""
+    return attach_threads(
         engagement,
         list(
             (Task.objects.filter(engagement=engagement) if tasks is None else tasks)
-            .select_related("phase", "done_by", "owner")
+            .select_related("phase", "done_by", "owner", "newer_wording")
             .order_by("position")
         ),
     )
+
+
+def task_groups(tasks: list[Task]) -> list[TaskGroup]:
+    """Tasks by phase, then party, then section, each parent followed by its sub-items; a
+    sub-item whose parent is not among `tasks` (filtered out, or withdrawn) stands on its
+    own."""
     shown = {task.pk for task in tasks}
     children: dict[int | None, list[Task]] = {}
     for task in tasks:
@@ -131,9 +136,8 @@ def engagement_due_tasks(engagement: Engagement, today: datetime.date) -> DueTas
     due = DueTasks(overdue={p: [] for p in PARTIES}, due_soon={p: [] for p in PARTIES})
     horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     for task in (
-        Task.objects.filter(
-            engagement=engagement, done=False, due_date__lte=horizon, phase__isnull=False
-        )
+        Task.objects.in_force()
+        .filter(engagement=engagement, done=False, due_date__lte=horizon, phase__isnull=False)
         .select_related("owner")
         .order_by("due_date", "position")
     ):
@@ -154,7 +158,8 @@ def user_due_tasks(user, today: datetime.date) -> list[DigestEntry]:
     memberships = Membership.objects.filter(user=user).select_related("engagement")
     horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     tasks = (
-        Task.objects.filter(
+        Task.objects.in_force()
+        .filter(
             engagement__memberships__user=user,
             done=False,
             due_date__lte=horizon,

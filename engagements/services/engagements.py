@@ -1,62 +1,68 @@
-"""Creating an engagement (a snapshot of the catalogue) and editing its details."""
+"""Creating an engagement (a snapshot of the latest catalogue version) and editing its details."""
 
 import datetime
 
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from responsibilities.models import Responsibility
+from responsibilities.models import CatalogueVersion, Phase, ResponsibilityVersion
+from responsibilities.publishing import applicable_items, latest_version, version_items
 
 from ..audit import event_record, task_text_hash
 from ..models import Engagement, EventKind, Task
 
 
-def _applicable_items(engagement: Engagement) -> list[Responsibility]:
-    """Active catalogue items that apply, less any whose ancestor does not apply."""
-    items = list(
-        Responsibility.objects.applicable(
-            services=engagement.services(), conditions=engagement.conditions()
-        ).in_catalogue_order()
+def new_task(
+    engagement: Engagement,
+    item: ResponsibilityVersion,
+    *,
+    parent: Task | None,
+    position: int,
+    phases: dict[str, Phase],
+) -> Task:
+    """A task copied from a published item, unsaved (the planner adds tasks this way too);
+    `phases` by code."""
+    return Task(
+        engagement=engagement,
+        responsibility_id=item.responsibility_id,
+        item_version=item,
+        parent=parent,
+        phase=phases.get(item.phase_code),
+        party=item.party,
+        section=item.section,
+        depth=parent.depth + 1 if parent else 1,
+        position=position,
+        text_pt=item.text_pt,
+        text_en=item.text_en,
+        catalogue_note_pt=item.note_pt,
+        catalogue_note_en=item.note_en,
+        evidence_required=item.evidence_required,
+        evidence_hint_pt=item.evidence_hint_pt,
+        evidence_hint_en=item.evidence_hint_en,
     )
-    included = {item.pk for item in items}
-    parent_of = {item.pk: item.parent_id for item in items}
-
-    def ancestors_included(item):
-        parent_id = item.parent_id
-        while parent_id is not None:
-            if parent_id not in included:
-                return False
-            parent_id = parent_of[parent_id]
-        return True
-
-    return [item for item in items if ancestors_included(item)]
 
 
-def _snapshot_catalogue(engagement: Engagement) -> int:
-    """Copy the applicable catalogue into tasks; return how many were created."""
-    items = _applicable_items(engagement)
-    task_for_item: dict[int, Task] = {}
+def _snapshot_catalogue(engagement: Engagement, version: CatalogueVersion) -> int:
+    """Copy the version's items that apply into tasks; return how many were created."""
+    items = applicable_items(
+        version_items(version),
+        services=engagement.services(),
+        conditions=engagement.conditions(),
+    )
+    phases = {phase.code: phase for phase in Phase.objects.all()}
+    task_for_key: dict[str, Task] = {}
     tasks_by_depth: dict[int, list[Task]] = {}
     for position, item in enumerate(items, start=1):
-        parent_task = task_for_item.get(item.parent_id)
-        task = Task(
-            engagement=engagement,
-            responsibility=item,
-            parent=parent_task,
-            phase=item.phase,
-            party=item.party,
-            section=item.section,
-            depth=parent_task.depth + 1 if parent_task else 1,
+        task = new_task(
+            engagement,
+            item,
+            parent=task_for_key.get(item.parent_key),
             position=position,
-            text_pt=item.text_pt,
-            text_en=item.text_en,
-            catalogue_note_pt=item.note_pt,
-            catalogue_note_en=item.note_en,
-            evidence_required=item.evidence_required,
-            evidence_hint_pt=item.evidence_hint_pt,
-            evidence_hint_en=item.evidence_hint_en,
+            phases=phases,
         )
-        task_for_item[item.pk] = task
+        task_for_key[item.key] = task
         tasks_by_depth.setdefault(task.depth, []).append(task)
     # A level at a time, so each child's parent already has its primary key.
     for depth in sorted(tasks_by_depth):
@@ -71,15 +77,28 @@ def task_text_hashes(tasks) -> dict[str, str]:
 
 @transaction.atomic
 def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -> Engagement:
-    """Save a new engagement and snapshot the catalogue items that apply to it into tasks."""
+    """Save a new engagement and snapshot the items of the latest published catalogue version
+    that apply to it into tasks (an admin's unpublished edits wait for their version)."""
+    engagement.catalogue_version = latest_version()
+    if engagement.catalogue_version is None:
+        raise ValidationError(
+            _(
+                "The catalogue has no published version yet: load it (load_catalogue) or "
+                "publish it in the admin first."
+            )
+        )
     engagement.full_clean()
     engagement.save()
-    task_count = _snapshot_catalogue(engagement)
+    task_count = _snapshot_catalogue(engagement, engagement.catalogue_version)
     event_record(
         engagement_id=engagement.pk,
         actor=created_by,
         kind=EventKind.ENGAGEMENT_CREATED,
-        changes={"tasks": task_count, "texts": task_text_hashes(engagement.tasks.all())},
+        changes={
+            "tasks": task_count,
+            "texts": task_text_hashes(engagement.tasks.all()),
+            "version": engagement.catalogue_version.number,
+        },
     )
     engagement.refresh_from_db(fields=["audit_length", "audit_head"])
     return engagement
@@ -99,13 +118,13 @@ def engagement_update(
             actor=changed_by,
             kind=EventKind.ENGAGEMENT_CHANGED,
             changes={
-                name: [_as_data(getattr(before, name)), _as_data(getattr(engagement, name))]
+                name: [as_data(getattr(before, name)), as_data(getattr(engagement, name))]
                 for name in changed_fields
             },
         )
     return engagement
 
 
-def _as_data(value):
+def as_data(value):
     """A detail as JSON holds it: dates as ISO dates, the rest (text, numbers, yes/no) as is."""
     return value.isoformat() if isinstance(value, datetime.date) else value

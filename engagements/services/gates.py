@@ -83,7 +83,7 @@ def _party_to_act_for(engagement: Engagement, user, party: str | None) -> tuple[
 
 def owe_gate_ready(*, task: Task, event) -> None:
     """When the tick `event` finished the task's phase, every manager is asked to sign it off."""
-    open_tasks = Task.objects.filter(
+    open_tasks = Task.objects.in_force().filter(
         engagement_id=task.engagement_id, phase_id=task.phase_id, done=False
     )
     if open_tasks.exists():
@@ -142,7 +142,7 @@ def gate_sign(
             _("Acknowledge %(party)s's general responsibilities before signing off %(phase)s.")
             % {"party": Party(party).label, "phase": phase.name}
         )
-    tasks = Task.objects.filter(engagement=engagement, phase=phase)
+    tasks = Task.objects.in_force().filter(engagement=engagement, phase=phase)
     open_count = tasks.filter(done=False).count()
     if open_count:
         raise ValidationError(

@@ -42,6 +42,10 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     """
     bounds.validate_fields({"reason": (reason, bounds.single_line(bounds.REASON_MAX_LENGTH))})
     task = _locked(task)
+    if task.is_withdrawn:
+        raise ValidationError(
+            _("This task was withdrawn from the engagement: it can no longer be ticked.")
+        )
     if task.done == done:
         return task
     if task.is_standing:

@@ -16,7 +16,7 @@ from ..selectors.checkpoints import engagement_checkpoints
 from ..selectors.engagements import engagement_list_for
 from ..selectors.gates import gate_panels
 from ..selectors.status import engagement_progress, engagement_statuses
-from ..selectors.tasks import engagement_due_tasks, engagement_task_groups, phase_sections
+from ..selectors.tasks import engagement_due_tasks, engagement_tasks, phase_sections, task_groups
 
 
 @login_required
@@ -40,7 +40,9 @@ def engagement_detail(request, pk):
         members=[user for users in owner_choices.values() for user in users],
         phases=phases,
     )
-    groups = engagement_task_groups(engagement, task_filter.tasks_of(engagement))
+    tasks = engagement_tasks(engagement, task_filter.tasks_of(engagement))
+    # Withdrawn tasks are out of the work: they fold into a group of their own, below.
+    groups = task_groups([task for task in tasks if not task.is_withdrawn])
     sections = phase_sections(groups)
     progress = engagement_progress(engagement, timezone.now(), phases)
     panels = gate_panels(access, phases, progress)
@@ -56,6 +58,7 @@ def engagement_detail(request, pk):
             "groups": groups,
             "sections": sections,
             "first_phase": phases[0] if phases else None,
+            "withdrawn": [task for task in tasks if task.is_withdrawn],
             "matching": sum(section.task_count for section in sections),
             # A phase whose tasks are all done folds away unless a filter asks for tasks.
             "folded": set() if task_filter.applied else progress.done_phases(),

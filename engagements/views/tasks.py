@@ -138,7 +138,12 @@ def tasks_bulk(request, pk):
         task_filter = TaskFilter(
             filters, user=request.user, members=members, phases=Phase.objects.order_by("order")
         )
-        tasks = list(task_filter.tasks_of(engagement))
+        # Withdrawn tasks match no change: they are out of the engagement's work. General
+        # responsibilities are never ticked nor due, so "all" means all the phases' tasks.
+        matching = task_filter.tasks_of(engagement).in_force()
+        if data["action"] in ("done", "not_done", "due_date"):
+            matching = matching.exclude(phase=None)
+        tasks = list(matching)
         # A page ignores a filter that no longer holds; a change to "all matching" must not,
         # or it would reach every task the dropped filter kept out.
         if not task_filter.form.is_valid():

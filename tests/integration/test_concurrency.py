@@ -155,3 +155,83 @@ def test_two_managers_of_one_party_signing_at_once_leave_one_sign_off(
     assert engagement.events.filter(kind="gate_signed").count() == 1
     engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []
+
+
+def _version_with_a_new_item_and_a_new_wording(ada):
+    """Version 2: a new Avaliar item for the customer and a new wording for one that is open."""
+    from responsibilities.models import Responsibility
+    from responsibilities.publishing import catalogue_publish
+
+    Responsibility.objects.create(
+        key="customer-avaliar-07",
+        party=Party.CUSTOMER,
+        phase=Phase.objects.get(code="avaliar"),
+        position=26,
+        text_pt="Revise o plano de migração com a Microsoft.",
+        text_en="Review the migration plan with Microsoft.",
+    )
+    Responsibility.objects.filter(key="customer-avaliar-02").update(text_en="Share your screen.")
+    return catalogue_publish(note="Avaliar", actor=ada)
+
+
+def test_two_applies_of_one_version_at_once_give_one_result(
+    engagement, postgres_db, carla, miguel, ada
+):
+    """The tasks' and the engagement's locks: the second apply works its plan out again after
+    the first and finds nothing left, so no task is added twice and no event repeats."""
+    from engagements.services.sync import version_preview
+
+    version = _version_with_a_new_item_and_a_new_wording(ada)
+    preview = version_preview(engagement, version)
+    data = {
+        "version": version.number,
+        "plan": preview.plan.fingerprint,
+        "items": [entry.key for entry in preview.plan.actionable],
+    }
+    url = reverse("engagement-catalogue", args=[engagement.pk])
+    assert at_once((carla, url, data), (miguel, url, data)) == [302, 302]
+    assert engagement.tasks.filter(responsibility__key="customer-avaliar-07").count() == 1
+    kinds = list(engagement.events.values_list("kind", flat=True))
+    assert kinds.count("task_added") == kinds.count("task_updated") == 1
+    assert kinds.count("catalogue_applied") == 1
+    engagement.refresh_from_db()
+    assert engagement.catalogue_version == version
+    assert engagement_chain_problems(engagement) == []
+
+
+def test_a_tick_during_an_apply_neither_deadlocks_nor_is_lost(
+    engagement, postgres_db, carla, miguel, ada
+):
+    """An apply locks the tasks before the engagement, as a tick does: the two wait for each
+    other instead of deadlocking, and the apply plans around the tick it waited for."""
+    from engagements.services.sync import catalogue_apply
+
+    version = _version_with_a_new_item_and_a_new_wording(ada)
+    task = engagement.tasks.get(responsibility__key="customer-avaliar-02")
+    barrier, outcomes = threading.Barrier(2), []
+
+    def apply():
+        barrier.wait()
+        try:
+            outcomes.append(catalogue_apply(engagement=engagement, version=version, user=miguel))
+        except Exception as error:  # reported by the assertion below, not lost in the thread
+            outcomes.append(repr(error))
+        finally:
+            connection.close()
+
+    thread = threading.Thread(target=apply)
+    thread.start()
+    client = Client()
+    client.force_login(carla)
+    barrier.wait()
+    url = reverse("task-set-done", args=[engagement.pk, task.pk])
+    assert client.post(url, {"done": "1"}).status_code == 302
+    thread.join()
+    assert not isinstance(outcomes[0], str), outcomes[0]
+    task.refresh_from_db()
+    assert task.done
+    # Ticked first, it kept its wording; applied first, it took the new one before the tick.
+    kept = engagement.events.filter(kind="task_wording_kept", task=task).exists()
+    assert kept == (task.text_en != "Share your screen.")
+    engagement.refresh_from_db()
+    assert engagement_chain_problems(engagement) == []

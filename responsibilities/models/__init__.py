@@ -1,0 +1,54 @@
+"""The catalogue's models: the items (the draft), their published versions, and the audit
+chain."""
+
+from .audit import (
+    AuditChainHead,
+    CatalogueAuditHead,
+    CatalogueEvent,
+    CatalogueEventKind,
+)
+from .items import (
+    MAX_DEPTH,
+    SECTION_ORDER,
+    Condition,
+    Party,
+    Phase,
+    PhaseManager,
+    Responsibility,
+    ResponsibilityManager,
+    ResponsibilityQuerySet,
+    Section,
+    Service,
+    in_active_language,
+)
+from .versions import (
+    FROZEN_FIELDS,
+    CatalogueVersion,
+    ResponsibilityVersion,
+    VersionSource,
+    frozen_values,
+)
+
+__all__ = [
+    "FROZEN_FIELDS",
+    "MAX_DEPTH",
+    "SECTION_ORDER",
+    "AuditChainHead",
+    "CatalogueAuditHead",
+    "CatalogueEvent",
+    "CatalogueEventKind",
+    "CatalogueVersion",
+    "Condition",
+    "Party",
+    "Phase",
+    "PhaseManager",
+    "Responsibility",
+    "ResponsibilityManager",
+    "ResponsibilityQuerySet",
+    "ResponsibilityVersion",
+    "Section",
+    "Service",
+    "VersionSource",
+    "frozen_values",
+    "in_active_language",
+]
