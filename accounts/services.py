@@ -1,10 +1,17 @@
-"""Writes to a person's preferences."""
+"""Writes to a person's preferences and API tokens."""
+
+import datetime
+import secrets
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Profile
+from fasttrack import bounds
+
+from .models import AccessToken, Profile, access_token_hash
 from .zones import is_offered
 
 
@@ -26,3 +33,55 @@ def profile_set_language(*, user, language: str) -> Profile:
         raise ValidationError(_("Choose one of the portal's languages."))
     profile, _created = Profile.objects.update_or_create(user=user, defaults={"language": language})
     return profile
+
+
+# Tokens say what they are, so a scanner (or a person) that finds one in a file knows.
+ACCESS_TOKEN_PREFIX = "ftp_"
+# How stale `last_used_at` may get: refreshing it once a minute shows when a token was last
+# used without writing its row on every request.
+LAST_USE_PRECISION = datetime.timedelta(minutes=1)
+
+
+@transaction.atomic
+def access_token_create(
+    *, user, name: str, access: str, expires_on: datetime.date
+) -> tuple[AccessToken, str]:
+    """Make a personal API token; returns it with the token itself, which is never stored."""
+    bounds.validate_fields(
+        {
+            "name": (name, bounds.single_line(bounds.LABEL_MAX_LENGTH)),
+            "expires_on": (expires_on, [bounds.validate_access_token_expiry]),
+        }
+    )
+    token = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    access_token = AccessToken(
+        user=user,
+        name=name.strip(),
+        access=access,
+        token_hash=access_token_hash(token),
+        prefix=token[:8],
+        # It works through the whole of its last day, as share links do.
+        expires_at=timezone.make_aware(
+            datetime.datetime.combine(expires_on + datetime.timedelta(days=1), datetime.time())
+        ),
+    )
+    access_token.full_clean()
+    access_token.save()
+    return access_token, token
+
+
+def access_token_revoke(*, access_token: AccessToken) -> AccessToken:
+    """Stop a token from opening anything; revoking twice changes nothing."""
+    AccessToken.objects.filter(pk=access_token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    access_token.refresh_from_db(fields=["revoked_at"])
+    return access_token
+
+
+def access_token_record_use(*, access_token: AccessToken, now: datetime.datetime) -> None:
+    """Note that the token was just used (to the minute)."""
+    if access_token.last_used_at and now - access_token.last_used_at < LAST_USE_PRECISION:
+        return
+    AccessToken.objects.filter(pk=access_token.pk).update(last_used_at=now)
+    access_token.last_used_at = now

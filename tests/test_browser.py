@@ -385,9 +385,7 @@ def test_8_filtering_to_my_party_due_this_week(live_server, page, demo, screensh
 def test_9_a_manager_gives_a_task_an_owner_and_the_dashboard_names_them(live_server, page, demo):
     from engagements.services.tasks import task_set_due_date
 
-    task = demo.tasks.filter(
-        party="customer", done=False, owner=None, phase__isnull=False
-    ).first()
+    task = demo.tasks.filter(party="customer", done=False, owner=None, phase__isnull=False).first()
     pm = demo.memberships.get(user__username="pm").user
     task_set_due_date(task=task, user=pm, due_date=timezone.localdate())
     log_in(page, live_server.url, "pm")

@@ -1,0 +1,21 @@
+"""The OpenAPI schema and its two readers, Swagger UI and Redoc, served from the installed
+drf-spectacular-sidecar package (nothing from a CDN) under the portal's Content-Security-Policy:
+our templates load every script from a file, never inline."""
+
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+schema = SpectacularAPIView.as_view()
+swagger_ui = SpectacularSwaggerSplitView.as_view(
+    url_name="api-schema", template_name="api/swagger_ui.html"
+)
+# Redoc styles its page by adding <style> elements as it renders, and searches in a worker
+# it starts from a blob; only this page allows those.
+redoc = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})(
+    SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")
+)
