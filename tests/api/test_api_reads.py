@@ -8,6 +8,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from api.views.portfolio import SORTS
 from engagements.models import Task
 from engagements.selectors.portfolio import portfolio_rows
 from engagements.services.tasks import task_set_done, task_set_note
@@ -140,3 +141,57 @@ def test_a_list_costs_the_same_queries_at_two_page_sizes(
         with django_assert_num_queries(queries):
             response = client.get(url, {"page_size": size})
         assert len(response.json()["results"]) == size
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"party": "customer"},
+        {"phase": "general"},
+        {"phase": "avaliar", "status": "open"},
+        {"status": "done"},
+        {"due": "overdue"},
+        {"due": "none", "party": "microsoft"},
+        {"owner": "me"},
+        {"owner": "nobody", "q": "Intune"},
+    ],
+)
+def test_the_task_filters_match_the_task_page(api, client, engagement, carla, params):
+    tasks = list(engagement.tasks.filter(phase__isnull=False).order_by("position")[:9])
+    for task in tasks[:3]:
+        task_set_done(task=task, user=carla, done=True)
+    Task.objects.filter(pk__in=[t.pk for t in tasks[3:6]]).update(
+        due_date=timezone.localdate() - datetime.timedelta(days=2)
+    )
+    Task.objects.filter(pk__in=[t.pk for t in tasks[6:]]).update(owner=carla)
+    client.force_login(carla)
+    page = client.get(reverse("engagement-detail", args=[engagement.pk]), params)
+    on_the_page = {task.pk for group in page.context["groups"] for task in group.tasks}
+    listed = every_page(api(carla), reverse("api-task-list", args=[engagement.pk]), **params)
+    assert {pk for ids in listed for pk in ids} == on_the_page
+    assert on_the_page  # each combination finds something
+
+
+@pytest.mark.parametrize("sort", SORTS)
+def test_the_portfolio_sorts_as_the_page_does_page_after_page(api, engagement, carla, sort):
+    """Several engagements, some at risk, some ahead, two sharing a name but for its case."""
+    for number, customer in enumerate(["Acme", "acme", "Bravo", "Zulu", "Delta"]):
+        other = make_engagement(
+            created_by=carla, customer=customer, intune=True, aad_premium=bool(number % 2)
+        )
+        other.memberships.create(user=carla, party="customer", role="manager")
+        for task in other.tasks.filter(party="customer", phase__isnull=False)[:number]:
+            task_set_done(task=task, user=carla, done=True)
+        if number % 2:
+            Task.objects.filter(engagement=other, party="microsoft").update(
+                due_date=timezone.localdate() - datetime.timedelta(days=number)
+            )
+    expected = [row.engagement.pk for row in portfolio_rows(carla, {"sort": sort}, timezone.now())]
+    pages = every_page(api(carla), reverse("api-portfolio"), sort=sort, page_size=2)
+    assert [pk for ids in pages for pk in ids] == expected
+    assert all(len(ids) == 2 for ids in pages[:-1])
+    filtered = every_page(api(carla), reverse("api-portfolio"), sort=sort, at_risk="yes")
+    assert [pk for ids in filtered for pk in ids] == [
+        row.engagement.pk
+        for row in portfolio_rows(carla, {"sort": sort, "at_risk": "yes"}, timezone.now())
+    ]
