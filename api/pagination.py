@@ -28,6 +28,20 @@ class Cursor(pagination.CursorPagination):
     def get_ordering(self, request, queryset, view):
         return view.cursor_ordering
 
+    def get_page_size(self, request):
+        # DRF falls back to the default on a size it cannot read; a program is told instead.
+        size = request.query_params.get(self.page_size_query_param)
+        if size is None:
+            return self.page_size
+        if not size.isdigit() or not 1 <= int(size) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: _("Give a whole number of rows from 1 to %(most)d.")
+                    % {"most": self.max_page_size}
+                }
+            )
+        return int(size)
+
 
 def _plain(value):
     """A sort value as JSON keeps it, in the same order: a moment as its timestamp."""

@@ -1,6 +1,6 @@
 """The API under /api/v1/: every read answers with an ETag and 304 when it still holds."""
 
-from django.urls import path
+from django.urls import path, re_path
 from django.views.decorators.http import conditional_page
 
 from .views import checkpoints, docs, engagements, portfolio, tasks
@@ -42,4 +42,6 @@ urlpatterns = [
         name="api-checkpoint-cancel",
     ),
     path("portfolio/", conditional(portfolio.Portfolio), name="api-portfolio"),
+    # Last: any other address under /api/v1/ answers a JSON 404, not the pages' HTML one.
+    re_path(r"", docs.not_found),
 ]

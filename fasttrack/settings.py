@@ -282,7 +282,7 @@ CELERY_BEAT_SCHEDULE = {
 
 # The cache holds the API's throttle counts. The default, local memory, counts per process:
 # with several web processes, point CACHE_URL at Redis (e.g. redis://127.0.0.1:6379/1).
-CACHES = {"default": env.cache_url("CACHE_URL", default="locmemcache://")}
+CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
 
 # The REST API (api/): see the README's "API" section.
 REST_FRAMEWORK = {

@@ -162,3 +162,13 @@ def test_past_the_rate_each_token_gets_a_429_in_its_own_count(api, engagement, c
     task = engagement.tasks.filter(party="customer", phase__isnull=False).first()
     assert first.patch(task_url(engagement, task), {"note": "x"}, "json").status_code == 429
     assert ActivityEvent.objects.count() == events and not Task.objects.get(pk=task.pk).note
+
+
+@pytest.mark.parametrize("size", ["0", "101", "abc", "-1", "2.5"])
+def test_a_page_size_out_of_bounds_is_refused(api, engagement, carla, size):
+    for url in (reverse("api-task-list", args=[engagement.pk]), reverse("api-portfolio")):
+        response = api(carla).get(url, {"page_size": size})
+        assert response.status_code == 400
+        assert response.json()["errors"] == {
+            "page_size": ["Informe um número inteiro de linhas de 1 a 100."]
+        }
