@@ -14,6 +14,9 @@ class CheckpointSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=CheckpointKind.choices)
     attendees = PersonSerializer(many=True)
     is_cancelled = serializers.BooleanField()
+    # Declared, not taken from the model: the model's bounds depend on the database, and the
+    # schema must not.
+    sequence = serializers.IntegerField()
 
     class Meta:
         model = Checkpoint

@@ -102,6 +102,7 @@ class EventSerializer(serializers.ModelSerializer):
     party = serializers.ChoiceField(choices=Party.choices, allow_blank=True)
     on_behalf_of = serializers.ChoiceField(choices=Party.choices, allow_blank=True)
     changes = serializers.DictField()
+    sequence = serializers.IntegerField()  # the model's bounds depend on the database
 
     class Meta:
         model = ActivityEvent

@@ -22,6 +22,7 @@ class TaskSerializer(serializers.ModelSerializer):
     evidence_hint = serializers.CharField()
     is_standing = serializers.BooleanField()
     is_overdue = serializers.BooleanField()
+    position = serializers.IntegerField()  # the model's bounds depend on the database
     done_by = PersonSerializer(allow_null=True)
     owner = PersonSerializer(allow_null=True)
 

@@ -9,6 +9,8 @@ import schemathesis
 from django.conf import settings
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.management import call_command
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck
 from hypothesis import settings as hypothesis_settings
@@ -48,7 +50,19 @@ schema = schemathesis.openapi.from_wsgi("/api/v1/schema/?format=json", WSGIHandl
 
 
 @pytest.fixture
-def targets(db, engagement, carla, vera):
+def open_connection():
+    """Django closes the database connection as a request through WSGIHandler starts and
+    finishes; the test's transaction lives on it (Django's test client stops that the same
+    way)."""
+    for signal in (request_started, request_finished):
+        signal.disconnect(close_old_connections)
+    yield
+    for signal in (request_started, request_finished):
+        signal.connect(close_old_connections)
+
+
+@pytest.fixture
+def targets(db, open_connection, engagement, carla, vera):
     """Real ids to aim at, and a token per role."""
     task = engagement.tasks.filter(party="customer", phase__isnull=False).first()
     checkpoint = make_checkpoint(
