@@ -42,6 +42,14 @@ class Cursor(pagination.CursorPagination):
             )
         return int(size)
 
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = f"Rows per page (default {self.page_size})."
+        return parameters
+
 
 def _plain(value):
     """A sort value as JSON keeps it, in the same order: a moment as its timestamp."""
