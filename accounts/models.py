@@ -1,5 +1,5 @@
 """People's own settings: the language and time zone of their pages and emails, what they
-want to receive, and their tokens for the API."""
+want to receive, their calendar feed and their tokens for the API."""
 
 import datetime
 import hashlib
@@ -31,6 +31,25 @@ class Profile(models.Model):
     class Meta:
         verbose_name = _("profile")
         verbose_name_plural = _("profiles")
+
+    def __str__(self):
+        return str(self.user)
+
+
+class CalendarFeed(models.Model):
+    """A person's private calendar address (their meetings and due dates, for a calendar
+    program to subscribe to). The token in it is the only credential, so only its SHA-256 is
+    stored: the address is shown once, and making a new one retires the old."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_at = models.DateTimeField(_("made"), default=timezone.now, editable=False)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
 
     def __str__(self):
         return str(self.user)

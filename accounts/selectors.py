@@ -1,10 +1,11 @@
-"""Reads of a person's preferences and API tokens."""
+"""Reads of a person's preferences, their calendar feed and their API tokens."""
 
+import hashlib
 import zoneinfo
 
 from django.conf import settings
 
-from .models import AccessToken, Profile, access_token_hash
+from .models import AccessToken, CalendarFeed, Profile, access_token_hash
 
 
 def user_profile(user) -> Profile | None:
@@ -17,6 +18,24 @@ def user_preferences(user) -> tuple[str, zoneinfo.ZoneInfo]:
     if profile is None:
         return settings.LANGUAGE_CODE, zoneinfo.ZoneInfo(settings.TIME_ZONE)
     return profile.language, zoneinfo.ZoneInfo(profile.time_zone)
+
+
+def feed_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def user_calendar_feed(user) -> CalendarFeed | None:
+    return CalendarFeed.objects.filter(user=user).first()
+
+
+def calendar_feed_owner(token: str):
+    """The active account whose calendar feed the token opens, with its profile, or None."""
+    feed = (
+        CalendarFeed.objects.filter(token_hash=feed_token_hash(token), user__is_active=True)
+        .select_related("user__profile")
+        .first()
+    )
+    return feed.user if feed else None
 
 
 def user_access_tokens(user):

@@ -1,4 +1,4 @@
-"""Writes to a person's preferences and API tokens."""
+"""Writes to a person's preferences, their calendar feed and their API tokens."""
 
 import datetime
 import secrets
@@ -11,7 +11,8 @@ from django.utils.translation import gettext as _
 
 from fasttrack import bounds
 
-from .models import AccessToken, Profile, access_token_hash
+from .models import AccessToken, CalendarFeed, Profile, access_token_hash
+from .selectors import feed_token_hash
 from .zones import is_offered
 
 
@@ -33,6 +34,22 @@ def profile_set_language(*, user, language: str) -> Profile:
         raise ValidationError(_("Choose one of the portal's languages."))
     profile, _created = Profile.objects.update_or_create(user=user, defaults={"language": language})
     return profile
+
+
+@transaction.atomic
+def calendar_feed_renew(*, user) -> str:
+    """Give the user a new private calendar address, retiring any old one; returns its token,
+    which is never stored."""
+    token = secrets.token_urlsafe(32)
+    CalendarFeed.objects.update_or_create(
+        user=user, defaults={"token_hash": feed_token_hash(token), "created_at": timezone.now()}
+    )
+    return token
+
+
+def calendar_feed_revoke(*, user) -> None:
+    """Turn the user's calendar feed off: its address opens nothing any more."""
+    CalendarFeed.objects.filter(user=user).delete()
 
 
 # Tokens say what they are, so a scanner (or a person) that finds one in a file knows.

@@ -3,6 +3,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -10,8 +11,9 @@ from django.views.i18n import set_language
 
 from . import services
 from .forms import AccessTokenForm, ProfileForm
-from .selectors import user_access_tokens, user_profile
+from .selectors import user_access_tokens, user_calendar_feed, user_profile
 
+NEW_FEED_SESSION_KEY = "new_calendar_feed"
 NEW_TOKEN_SESSION_KEY = "new_access_token"
 
 
@@ -24,18 +26,46 @@ def profile(request):
         with translation.override(profile.language):
             messages.success(request, _("Preferences saved."))
         return redirect("profile")
-    return render(request, "accounts/profile.html", {"form": form, **_tokens_context(request)})
+    return _profile_page(request, form)
 
 
-def _tokens_context(request, token_form=None) -> dict:
-    return {
-        "access_tokens": user_access_tokens(request.user),
-        "token_form": token_form or AccessTokenForm(),
-        "now": timezone.now(),
-        # The database keeps only the token's hash; the session holds the token just until
-        # the next page shows it, beside a copy button.
-        "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
-    }
+def _profile_page(request, form, token_form=None):
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "form": form,
+            "calendar_feed": user_calendar_feed(request.user),
+            "new_feed_url": request.session.pop(NEW_FEED_SESSION_KEY, None),
+            "access_tokens": user_access_tokens(request.user),
+            "token_form": token_form or AccessTokenForm(),
+            "now": timezone.now(),
+            # The database keeps only the token's hash; the session holds the token just until
+            # the next page shows it, beside a copy button.
+            "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+        },
+    )
+
+
+@login_required
+@require_POST
+def calendar_feed_renew(request):
+    token = services.calendar_feed_renew(user=request.user)
+    # Only the token's hash is stored; the session holds the address just until the profile
+    # page shows it, once.
+    request.session[NEW_FEED_SESSION_KEY] = request.build_absolute_uri(
+        reverse("calendar-feed", args=[token])
+    )
+    messages.success(request, _("New calendar address made. Copy it now: it is not shown again."))
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def calendar_feed_revoke(request):
+    services.calendar_feed_revoke(user=request.user)
+    messages.success(request, _("Calendar feed turned off: its address opens nothing any more."))
+    return redirect("profile")
 
 
 @login_required
@@ -53,12 +83,7 @@ def access_token_create(request):
             messages.success(request, _("Token made. Copy it now: it is not shown again."))
             request.session[NEW_TOKEN_SESSION_KEY] = token
             return redirect("profile")
-    form = ProfileForm(instance=user_profile(request.user))
-    return render(
-        request,
-        "accounts/profile.html",
-        {"form": form, **_tokens_context(request, token_form)},
-    )
+    return _profile_page(request, ProfileForm(instance=user_profile(request.user)), token_form)
 
 
 @login_required

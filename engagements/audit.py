@@ -14,6 +14,7 @@ from .models import (
     Engagement,
     Membership,
 )
+from .webhooks.owing import webhook_deliveries_owe
 
 
 def task_text_hash(task) -> str:
@@ -59,6 +60,8 @@ def event_record(
 
     Locking the engagement row serialises appends, so two requests at once cannot take the
     same place in the chain. Callers that also lock a task or checkpoint lock that first.
+    Every event passes here, so this is where the webhooks watching the engagement are owed
+    it, in the same transaction.
     """
     engagement = (
         Engagement.objects.select_for_update()
@@ -80,7 +83,7 @@ def event_record(
         reason=reason,
         created_at=timezone.now(),
     )
-    return chain_append(
+    event = chain_append(
         event,
         owner=engagement,
         length_field="audit_length",
@@ -88,6 +91,8 @@ def event_record(
         chain=AuditChainHead.Chain.ENGAGEMENT,
         owner_id=engagement_id,
     )
+    webhook_deliveries_owe(event)
+    return event
 
 
 def engagement_chain_problems(engagement: Engagement) -> list[str]:

@@ -14,13 +14,9 @@ def checkpoint_uid(checkpoint) -> str:
     return f"{checkpoint.uid}@fasttrack-portal"
 
 
-def checkpoint_ics(checkpoint) -> bytes:
-    """A REQUEST for a scheduled checkpoint, a CANCEL for a cancelled one."""
-    calendar = Calendar()
-    calendar.add("prodid", PRODUCT_ID)
-    calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if checkpoint.is_cancelled else "REQUEST")
-
+def checkpoint_event(checkpoint, *, invitation: bool = True) -> Event:
+    """The meeting as a VEVENT; an `invitation` (an email's .ics) also names its organizer and
+    attendees, which a subscribed feed leaves out so calendars do not ask for replies."""
     event = Event()
     event.add("uid", checkpoint_uid(checkpoint))
     event.add("sequence", checkpoint.sequence)
@@ -35,6 +31,12 @@ def checkpoint_ics(checkpoint) -> bytes:
     link = portal_link("engagement-detail", checkpoint.engagement_id)
     event.add("description", f"{description}\n\n{link}".strip())
     event.add("url", link)
+    if invitation:
+        _add_people(event, checkpoint)
+    return event
+
+
+def _add_people(event: Event, checkpoint) -> None:
     organizer = vCalAddress(f"mailto:{settings.DEFAULT_FROM_EMAIL_ADDRESS}")
     organizer.params["cn"] = vText("FastTrack Portal")
     event.add("organizer", organizer)
@@ -44,5 +46,13 @@ def checkpoint_ics(checkpoint) -> bytes:
             attendee.params["cn"] = vText(user.get_full_name() or user.username)
             attendee.params["role"] = vText("REQ-PARTICIPANT")
             event.add("attendee", attendee, encode=0)
-    calendar.add_component(event)
+
+
+def checkpoint_ics(checkpoint) -> bytes:
+    """A REQUEST for a scheduled checkpoint, a CANCEL for a cancelled one."""
+    calendar = Calendar()
+    calendar.add("prodid", PRODUCT_ID)
+    calendar.add("version", "2.0")
+    calendar.add("method", "CANCEL" if checkpoint.is_cancelled else "REQUEST")
+    calendar.add_component(checkpoint_event(checkpoint))
     return calendar.to_ical()

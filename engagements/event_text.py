@@ -27,6 +27,8 @@ LogEntry, because the trail is read for years by people in other languages and t
 | comment_added | {"comment": id, "body": text} |
 | general_acknowledged | {"party": code, "acknowledgement": id, "language": code read in,
   "tasks": [ids], "texts_hash": SHA-256 of engagements.gates.general_texts_hash} |
+| checkpoint_report_filed | {"report": id, "language": code, "time_zone": name, "as_of": ISO
+  UTC, "size": bytes, "sha256": of the stored PDF, "recipients": [{"id", "name"}]} |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
@@ -212,6 +214,17 @@ def _evidence(changes: dict, reader: _Reader) -> str:
     return f"{reader.text(caption)}: {shown}" if caption else shown
 
 
+def _report_filed(changes: dict, reader: _Reader) -> str:
+    names = ", ".join(without_bidi_controls(person["name"]) for person in changes["recipients"])
+    return _("in %(language)s, %(zone)s (%(size)s, SHA-256 %(sha256)s), to %(names)s") % {
+        "language": translation.get_language_info(changes["language"])["name_translated"],
+        "zone": changes["time_zone"],
+        "size": filesizeformat(changes["size"]),
+        "sha256": changes["sha256"] if reader.export else changes["sha256"][:12] + "…",
+        "names": names or "–",
+    }
+
+
 _TELLERS = {
     EventKind.ENGAGEMENT_CREATED: lambda changes, reader: (
         ngettext("%(count)d task", "%(count)d tasks", changes["tasks"])
@@ -237,6 +250,7 @@ _TELLERS = {
     EventKind.EVIDENCE_REPLACED: _evidence,
     EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
     EventKind.GENERAL_ACKNOWLEDGED: _general_acknowledged,
+    EventKind.CHECKPOINT_REPORT_FILED: _report_filed,
 }
 
 # Old text events of these kinds held a count or nothing worth showing beside the kind.

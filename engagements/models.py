@@ -265,6 +265,7 @@ class EventKind(models.TextChoices):
     EVIDENCE_REPLACED = "evidence_replaced", _("replaced evidence")
     COMMENT_ADDED = "comment_added", _("commented")
     GENERAL_ACKNOWLEDGED = "general_acknowledged", _("acknowledged the general responsibilities")
+    CHECKPOINT_REPORT_FILED = "checkpoint_report_filed", _("filed a checkpoint's status report")
 
 
 class ActivityEvent(models.Model):
@@ -536,6 +537,7 @@ class NotificationKind(models.TextChoices):
     GATE_SIGNED = "gate_signed", _("phase signed off")
     GATE_REOPENED = "gate_reopened", _("phase reopened")
     GATE_READY = "gate_ready", _("phase ready for sign-off")
+    CHECKPOINT_REPORT = "checkpoint_report", _("status report after a checkpoint")
 
 
 class NotificationStatus(models.TextChoices):
@@ -556,7 +558,8 @@ class Notification(models.Model):
     `task-due-tomorrow:<task>:<due date>:<user>`, `task-overdue:<task>:<due date>:<user>`,
     `digest:<user>:<local date>`,
     `invitation:<membership>`, `task-assigned:<task>:<event>`,
-    `gate-signed:<event>:<user>`, `gate-reopened:<event>:<user>`.
+    `gate-signed:<event>:<user>`, `gate-reopened:<event>:<user>`,
+    `checkpoint-report:<checkpoint>:<user>`.
     """
 
     key = models.CharField(_("key"), max_length=200, unique=True)
@@ -596,6 +599,15 @@ class Notification(models.Model):
         ActivityEvent,
         verbose_name=_("event"),
         on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    # The stored report a checkpoint-report email attaches: the bytes the trail vouches for.
+    report = models.ForeignKey(
+        "CheckpointReport",
+        verbose_name=_("report"),
+        on_delete=models.PROTECT,
         null=True,
         blank=True,
         related_name="+",
@@ -733,3 +745,115 @@ class TaskComment(models.Model):
 
     def __str__(self):
         return self.body[:60]
+
+
+def report_path(report, filename: str) -> str:
+    """Reports are stored like evidence: a random name under the engagement's folder."""
+    return f"engagement-{report.checkpoint.engagement_id}/reports/{uuid.uuid4().hex}.pdf"
+
+
+class CheckpointReport(models.Model):
+    """The status report sent to a checkpoint's attendees once it ended: one file per language
+    and time zone they read in, kept in the private store, its SHA-256 in the audit trail, so
+    the record shows what each of them was told."""
+
+    checkpoint = models.ForeignKey(
+        Checkpoint, verbose_name=_("checkpoint"), on_delete=models.PROTECT, related_name="reports"
+    )
+    language = models.CharField(_("language"), max_length=10)
+    time_zone = models.CharField(_("time zone"), max_length=64)
+    file = models.FileField(
+        _("file"), storage=evidence_storage, upload_to=report_path, max_length=200
+    )
+    size = models.PositiveBigIntegerField(_("size"))
+    sha256 = models.CharField(max_length=64)
+    # The moment whose status the report tells.
+    as_of = models.DateTimeField(_("as of"))
+
+    class Meta:
+        ordering = ["checkpoint", "language", "time_zone"]
+        verbose_name = _("checkpoint report")
+        verbose_name_plural = _("checkpoint reports")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["checkpoint", "language", "time_zone"], name="one_report_per_reading"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.checkpoint} · {self.language} · {self.time_zone}"
+
+
+class Webhook(models.Model):
+    """An HTTPS address the portal POSTs an engagement's events to, signed with the secret.
+
+    Registered by staff or a manager (engagements/access.py) for one engagement, or for every
+    engagement its owner sees (`engagement` empty). The secret is kept as typed: signing needs
+    it, and it is never shown again."""
+
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="webhooks"
+    )
+    url = models.URLField(
+        _("address"), max_length=bounds.URL_MAX_LENGTH, validators=[bounds.validate_https_url]
+    )
+    secret = models.CharField(_("secret"), max_length=bounds.WEBHOOK_SECRET_MAX_LENGTH)
+    engagement = models.ForeignKey(
+        Engagement,
+        verbose_name=_("engagement"),
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="webhooks",
+    )
+    created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+        verbose_name = _("webhook")
+        verbose_name_plural = _("webhooks")
+
+    def __str__(self):
+        return self.url
+
+
+class WebhookDeliveryStatus(models.TextChoices):
+    PENDING = "pending", _("waiting")
+    SENDING = "sending", _("being sent")
+    DELIVERED = "delivered", _("delivered")
+    FAILED = "failed", _("failed")
+
+
+class WebhookDelivery(models.Model):
+    """One event for one webhook, delivered at most once: `key` is unique and a send claims
+    the row (as notifications do). The body is fixed when the event happens, so every attempt
+    sends, and signs, the same bytes. Key: `webhook:<webhook>:<event>`."""
+
+    key = models.CharField(max_length=100, unique=True)
+    webhook = models.ForeignKey(Webhook, on_delete=models.CASCADE, related_name="deliveries")
+    event = models.ForeignKey(ActivityEvent, on_delete=models.CASCADE, related_name="+")
+    body = models.TextField()
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=WebhookDeliveryStatus.choices,
+        default=WebhookDeliveryStatus.PENDING,
+    )
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"), null=True, blank=True)
+    queued_at = models.DateTimeField(null=True, blank=True)
+    claimed_at = models.DateTimeField(null=True, blank=True)
+    claim_token = models.CharField(max_length=32, blank=True)
+    response_status = models.PositiveSmallIntegerField(_("answer"), null=True, blank=True)
+    last_error = models.TextField(_("last error"), blank=True)
+    delivered_at = models.DateTimeField(_("delivered"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("webhook delivery")
+        verbose_name_plural = _("webhook deliveries")
+        indexes = [models.Index(fields=["status", "next_attempt_at"])]
+
+    def __str__(self):
+        return self.key

@@ -1,4 +1,5 @@
-"""Celery tasks: thin wrappers that take ids and call engagements.notifications."""
+"""Celery tasks: thin wrappers that take ids and call the notification, report and webhook
+services."""
 
 import logging
 
@@ -6,6 +7,8 @@ from celery import shared_task
 from django.utils import timezone
 
 from .notifications import owing, sending
+from .services import reports
+from .webhooks import sending as webhook_sending
 
 logger = logging.getLogger(__name__)
 
@@ -30,3 +33,27 @@ def queue_daily_notifications() -> None:
     now = timezone.now()
     owing.queue_task_due_notes(now=now)
     owing.queue_digests(now=now)
+
+
+@shared_task
+def file_checkpoint_reports() -> None:
+    # Each filing locks its checkpoint and files only what is missing, so two beats (or a
+    # retried task) running this at once file and owe each report once.
+    now = timezone.now()
+    for checkpoint_id in reports.checkpoints_awaiting_report(now=now):
+        reports.checkpoint_report_file(checkpoint_id=checkpoint_id, now=now)
+
+
+@shared_task(acks_late=True)
+def send_webhook(delivery_id: int) -> None:
+    # acks_late is safe: a redelivered message finds the row already claimed or delivered.
+    webhook_sending.webhook_delivery_send(delivery_id=delivery_id)
+
+
+@shared_task
+def dispatch_webhooks() -> None:
+    due = webhook_sending.webhook_deliveries_due(now=timezone.now())
+    for delivery_id in due:
+        send_webhook.delay(delivery_id)
+    if due:
+        logger.info("Dispatched %d webhook deliveries", len(due))

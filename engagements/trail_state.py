@@ -2,7 +2,6 @@
 the database or the store, bypassing the services, shows here even where every hash holds."""
 
 import datetime
-import hashlib
 
 from .audit import task_text_hash
 from .gates import phase_state_hash
@@ -18,6 +17,7 @@ from .models import (
     TaskComment,
     TaskEvidence,
 )
+from .reports.records import report_problems, stored_sha256
 
 
 def _shown(value) -> str:
@@ -46,6 +46,7 @@ class _TrailState:
         self.evidence: dict[int, dict] = {}  # evidence id -> what its event says
         self.comments: dict[int, str] = {}  # comment id -> its body
         self.acknowledgements: dict[int, dict] = {}  # acknowledgement id -> its event's changes
+        self.reports: dict[int, dict] = {}  # checkpoint report id -> what its event says
         for event in events:
             try:
                 self._read(event)
@@ -96,6 +97,8 @@ class _TrailState:
             self.comments[changes["comment"]] = changes["body"]
         elif kind == EventKind.GENERAL_ACKNOWLEDGED:
             self.acknowledgements[changes["acknowledgement"]] = changes
+        elif kind == EventKind.CHECKPOINT_REPORT_FILED:
+            self.reports[changes["report"]] = changes | {"checkpoint": event.checkpoint_id}
 
 
 _TASK_START = {
@@ -229,18 +232,6 @@ def _sign_off_problems(engagement, state: _TrailState, name: str) -> list[str]:
     return problems
 
 
-def _stored_sha256(evidence: TaskEvidence) -> str | None:
-    """The SHA-256 of the file's bytes as the store holds them now (None: it is gone)."""
-    digest = hashlib.sha256()
-    try:
-        with evidence.file.open("rb") as stored:
-            for chunk in stored.chunks():
-                digest.update(chunk)
-    except (FileNotFoundError, OSError):
-        return None
-    return digest.hexdigest()
-
-
 def _evidence_problems(engagement, state: _TrailState, name: str) -> list[str]:
     """Each evidence row whose hash, size, link or task is not what its event says, each stored
     file whose bytes no longer match its SHA-256, and evidence the trail never recorded."""
@@ -266,7 +257,7 @@ def _evidence_problems(engagement, state: _TrailState, name: str) -> list[str]:
             if actual != expected
         ]
         if row.kind == EvidenceKind.FILE:
-            stored = _stored_sha256(row)
+            stored = stored_sha256(row.file)
             if stored is None:
                 problems.append(f"{where}: the stored file is missing")
             elif stored != said["sha256"]:
@@ -317,13 +308,13 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
     task's done state, note, due date, texts and confirmation, a member's party and role, a share
     link's label, expiry and revocation, a phase sign-off and the state of its phase, evidence's
     hash, size and link (and each stored file's bytes), a comment's text, an acknowledgement of
-    the general responsibilities (a change made in the database or the store, bypassing the
-    services)."""
+    the general responsibilities, a checkpoint's filed reports and their bytes (a change made
+    in the database or the store, bypassing the services)."""
     name = f"engagement {engagement.pk} ({engagement.customer})"
     state = _TrailState(
         ActivityEvent.objects.filter(engagement=engagement)
         .order_by("sequence", "pk")
-        .only("kind", "task_id", "changes", "new_value", "on_behalf_of")
+        .only("kind", "task_id", "checkpoint_id", "changes", "new_value", "on_behalf_of")
     )
     return (
         _task_problems(engagement, state, name)
@@ -332,4 +323,5 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
         + _sign_off_problems(engagement, state, name)
         + _evidence_problems(engagement, state, name)
         + _acknowledgement_problems(engagement, state, name)
+        + report_problems(engagement, state.reports, name)
     )

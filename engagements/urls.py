@@ -6,12 +6,15 @@ from .views import (
     engagements,
     evidence,
     exports,
+    feeds,
     gates,
     members,
     portfolio,
+    reports,
     share_links,
     shared,
     tasks,
+    webhooks,
 )
 
 urlpatterns = [
@@ -103,6 +106,11 @@ urlpatterns = [
         engagements.engagement_dashboard,
         name="engagement-dashboard",
     ),
+    path(
+        "engagements/<int:pk>/status-report.pdf",
+        reports.status_report_download,
+        name="engagement-status-report",
+    ),
     path("engagements/<int:pk>/members/", members.members, name="engagement-members"),
     path(
         "engagements/<int:pk>/members/<int:membership_pk>/remove/",
@@ -120,6 +128,10 @@ urlpatterns = [
     path("engagements/<int:pk>/audit/", audit.audit_trail, name="engagement-audit"),
     path("engagements/<int:pk>/audit.csv", exports.audit_csv, name="engagement-audit-csv"),
     path("share/<str:token>/", shared.shared_dashboard, name="shared-dashboard"),
+    path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),
+    path("webhooks/", webhooks.webhooks, name="webhooks"),
+    path("webhooks/<int:webhook_pk>/", webhooks.webhook_detail, name="webhook-detail"),
+    path("webhooks/<int:webhook_pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),
     path("portfolio/matrix/", portfolio.portfolio, {"view": "matrix"}, name="portfolio-matrix"),
     path("portfolio/summary/", portfolio.portfolio_summary_view, name="portfolio-summary"),

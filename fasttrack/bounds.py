@@ -36,6 +36,9 @@ COMMENT_MAX_LENGTH = 2000
 CAPTION_MAX_LENGTH = 200
 URL_MAX_LENGTH = 2000
 FILE_NAME_MAX_LENGTH = 150
+# A webhook's secret: long enough not to be guessed, short enough to type or paste.
+WEBHOOK_SECRET_MIN_LENGTH = 16
+WEBHOOK_SECRET_MAX_LENGTH = 200
 
 # Bidi embeddings, overrides (U+202A–U+202E) and isolates (U+2066–U+2069) reorder the text
 # around them, so a name could display as something it is not.

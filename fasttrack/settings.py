@@ -5,6 +5,7 @@ SECRET_KEY and CELERY_BROKER_URL (see .env.example).
 """
 
 import datetime
+import ipaddress
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -265,6 +266,24 @@ NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 DIGEST_HOUR = 8
 
+# Webhooks (see engagements/webhooks/). Addresses in loopback, private, link-local or reserved
+# ranges are refused unless a network here lets them in (an internal receiver), e.g.
+# WEBHOOK_ALLOWED_NETWORKS=10.20.0.0/16.
+WEBHOOK_ALLOWED_NETWORKS = [
+    network for network in env.list("WEBHOOK_ALLOWED_NETWORKS", default=[]) if network
+]
+for _network in WEBHOOK_ALLOWED_NETWORKS:
+    try:
+        ipaddress.ip_network(_network)
+    except ValueError as _error:
+        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {_error}") from _error
+# A CA bundle to verify receivers' certificates with, for receivers behind a private CA.
+WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="")
+# Well under CELERY_TASK_TIME_LIMIT, so a slow receiver fails the attempt, not the worker.
+WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
+WEBHOOK_RETRY_SECONDS = env.int("WEBHOOK_RETRY_SECONDS", default=60)
+WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
+
 CELERY_BEAT_SCHEDULE = {
     # Sends what is due. Its period bounds how late a reminder can be; each run costs a
     # fixed number of indexed queries plus one message per due notification.
@@ -277,6 +296,18 @@ CELERY_BEAT_SCHEDULE = {
     "queue-daily-notifications": {
         "task": "engagements.tasks.queue_daily_notifications",
         "schedule": 300.0,
+    },
+    # A meeting's status report is filed as soon after its end as a reminder would be sent;
+    # a run that finds no meeting just ended costs one indexed query.
+    "file-checkpoint-reports": {
+        "task": "engagements.tasks.file_checkpoint_reports",
+        "schedule": NOTIFICATION_DISPATCH_SECONDS,
+    },
+    # Webhook deliveries are picked up like notifications, and as often: a receiver hears of
+    # a change within that period.
+    "dispatch-webhooks": {
+        "task": "engagements.tasks.dispatch_webhooks",
+        "schedule": NOTIFICATION_DISPATCH_SECONDS,
     },
 }
 
@@ -326,5 +357,6 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Axes logs every successful login at INFO; lockouts, which matter, are warnings.
-    "loggers": {"axes": {"level": "WARNING"}},
+    # fontTools logs each glyph it keeps when fpdf2 embeds a font in a report.
+    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
 }

@@ -11,7 +11,7 @@ import pytest
 from django.core.files.storage import storages
 
 from engagements.demo import demo_data_create
-from engagements.models import Engagement, Membership, Role, TaskEvidence
+from engagements.models import CheckpointReport, Engagement, Membership, Role, TaskEvidence
 from responsibilities.models import Party, Responsibility
 from responsibilities.services import catalogue_load
 
@@ -43,7 +43,8 @@ def evidence_folder(tmp_path, settings, monkeypatch):
             "OPTIONS": {"location": str(folder), "base_url": None},
         },
     }
-    monkeypatch.setattr(TaskEvidence._meta.get_field("file"), "storage", storages["evidence"])
+    for model in (TaskEvidence, CheckpointReport):
+        monkeypatch.setattr(model._meta.get_field("file"), "storage", storages["evidence"])
     return folder
 
 

@@ -5,7 +5,7 @@ import datetime
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from engagements.models import CheckpointKind, Engagement, Membership, Role, Task
+from engagements.models import Checkpoint, CheckpointKind, Engagement, Membership, Role, Task
 from engagements.services.checkpoints import (
     checkpoint_cancel,
     checkpoint_schedule,
@@ -20,6 +20,7 @@ from engagements.services.evidence import (
 )
 from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
 from engagements.services.members import member_add, member_change, member_remove
+from engagements.services.reports import checkpoint_report_file
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import (
     task_confirm,
@@ -184,6 +185,18 @@ def record_every_kind(engagement, *, manager, admin):
     share_link_revoke(link=link, user=manager)
     link.refresh_from_db()
     _sign_and_reopen_a_phase(engagement, manager)
+    # A meeting put straight in the table (its scheduling would be a second
+    # checkpoint_scheduled event), whose report is filed once it ended.
+    closing = Checkpoint.objects.create(
+        engagement=engagement,
+        phase=Phase.objects.get(code="avaliar"),
+        kind=CheckpointKind.CHECKPOINT_CALL,
+        title="Encerramento",
+        starts_at=at("2026-11-11 10:00"),
+        ends_at=at("2026-11-11 11:00"),
+    )
+    closing.attendees.set([manager])
+    checkpoint_report_file(checkpoint_id=closing.pk, now=at("2026-11-11 11:05"))
     return link
 
 

@@ -154,7 +154,8 @@ def test_engagement_page_queries_do_not_grow_with_tasks(
         comment_add(task=task, user=carla, body="ok")
     client.force_login(carla)
     # session, user, profile, engagement, membership, tasks, evidence, comments, phases,
-    # progress counts, sign-offs, checkpoints, activity
+    # progress counts, sign-offs, general responsibilities per party, acknowledgements,
+    # checkpoints, activity
     with django_assert_num_queries(15):
         response = client.get(detail(engagement))
     assert sum(len(g.tasks) for g in response.context["groups"]) == task_count

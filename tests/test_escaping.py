@@ -9,12 +9,20 @@ never contain the raw script, and every field must be seen escaped somewhere, so
 import datetime
 
 import pytest
+from django.core.files.base import ContentFile
 from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
-from engagements.models import Engagement, Membership, Notification, NotificationKind, Task
+from engagements.models import (
+    CheckpointReport,
+    Engagement,
+    Membership,
+    Notification,
+    NotificationKind,
+    Task,
+)
 from engagements.notifications.emails import notification_message
 from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.gates import gate_reopen, gate_sign
@@ -186,10 +194,22 @@ def notifications(h, carla, miguel):
     """One notification of each kind to each of the two (unsaved: only composed, never sent)."""
     engagement, checkpoint, cancelled = h["engagement"], h["checkpoint"], h["cancelled"]
     now = timezone.now()
+    report = CheckpointReport(
+        checkpoint=checkpoint, language="pt-br", time_zone="UTC", size=5, sha256="0" * 64, as_of=now
+    )
+    report.file.save("report.pdf", ContentFile(b"%PDF-"))
     rows = []
     for user in (carla, miguel):
         membership = Membership.objects.get(engagement=engagement, user=user)
         rows += [
+            Notification(
+                key=f"cr{user.pk}",
+                kind=NotificationKind.CHECKPOINT_REPORT,
+                recipient=user,
+                checkpoint=checkpoint,
+                report=report,
+                due_at=now,
+            ),
             Notification(
                 key=f"r{user.pk}",
                 kind=NotificationKind.CHECKPOINT_REMINDER,

@@ -13,6 +13,7 @@ from django.utils import timezone, translation
 
 from accounts.models import Profile
 from engagements.event_text import event_change_text
+from engagements.gates import general_texts_hash
 from engagements.models import GeneralAcknowledgement, Membership, Notification, Role, Task
 from engagements.notifications.owing import queue_task_due_notes
 from engagements.selectors.status import engagement_statuses
@@ -194,6 +195,7 @@ def test_the_gate_panel_offers_the_acknowledgement_to_whom_the_rules_allow(
     assert "Customer&#x27;s general responsibilities are acknowledged." in html
     assert f"Customer's {general(engagement).count()} general responsibilities" in html
     assert "acknowledged by Carla" in html
+    assert "Acknowledge Customer's general responsibilities" not in html
     assert "/general/acknowledge/" not in page(client, vera, engagement)
 
 
@@ -239,3 +241,47 @@ def test_verify_audit_names_a_deleted_or_slipped_in_acknowledgement(
     assert f"acknowledgement {slipped.pk} for microsoft: no event" in " ".join(
         engagement_state_problems(engagement)
     )
+
+
+def test_the_acknowledgement_hashes_the_texts_as_read_in_its_language(clock, engagement, carla):
+    with translation.override("en"):
+        acknowledgement = general_acknowledge(engagement=engagement, user=carla)
+    english = general_texts_hash(engagement, Party.CUSTOMER, "en")
+    assert acknowledgement.texts_hash == english
+    assert english != general_texts_hash(engagement, Party.CUSTOMER, "pt-br")
+    task = general(engagement).first()
+    Task.objects.filter(pk=task.pk).update(text_en=task.text_en + " (changed)")
+    assert general_texts_hash(engagement, Party.CUSTOMER, "en") != english
+
+
+def test_a_party_without_general_responsibilities_signs_without_acknowledging(
+    clock, engagement, iniciar, carla, miguel
+):
+    finish_iniciar(engagement, carla, miguel)
+    general(engagement, Party.MICROSOFT).delete()
+    with refused("no general responsibilities"):
+        general_acknowledge(engagement=engagement, user=miguel)
+    gate_sign(engagement=engagement, phase=iniciar, user=miguel)
+    with refused("Acknowledge Customer's"):
+        gate_sign(engagement=engagement, phase=iniciar, user=carla)
+
+
+def test_the_task_page_filters_never_count_them_open_done_or_due(clock, client, engagement, carla):
+    Profile.objects.create(user=carla, language="en")
+    task = general(engagement).first()
+    # Rows from before this rule may be ticked or hold a past due date.
+    Task.objects.filter(pk=task.pk).update(due_date=datetime.date(2026, 10, 1))
+    other = general(engagement)[1]
+    Task.objects.filter(pk=other.pk).update(done=True)
+    client.force_login(carla)
+    url = reverse("engagement-detail", args=[engagement.pk])
+    for params in ({"status": "open"}, {"status": "done"}, {"due": "overdue"}, {"due": "week"}):
+        shown = {
+            shown_task.pk
+            for group in client.get(url, params).context["groups"]
+            for shown_task in group.tasks
+        }
+        assert not shown & {task.pk, other.pk}, params
+    html = page(client, carla, engagement)
+    row = html[html.index(f'id="task-{task.pk}"') :]
+    assert "(overdue)" not in row[: row.index("</li>")]

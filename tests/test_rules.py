@@ -27,6 +27,7 @@ from engagements.models import (
     Task,
     TaskComment,
     TaskEvidence,
+    Webhook,
 )
 from engagements.services.evidence import evidence_add_file
 from engagements.services.gates import gate_sign
@@ -619,3 +620,23 @@ def test_the_acknowledgement_rules(client, world, action, role):
     else:
         assert response.status_code == expected
         assert snapshot(engagement) == before, f"{action} by {role} changed something"
+
+
+WEBHOOK_RULE = [OK, OK, FORBIDDEN, FORBIDDEN, OK, NOT_FOUND]
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_the_webhook_rule(client, world, role, settings):
+    """The README's row for webhooks: managers of the engagement and staff register one."""
+    expected = WEBHOOK_RULE[ROLES.index(role)]
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.0/8"]  # no lookup leaves the machine
+    user, engagement = world["users"][role], world["engagement"]
+    client.force_login(user)
+    form = {"url": "https://127.0.0.1:9/hook", "secret": "s" * 32, "engagement": engagement.pk}
+    response = client.post(reverse("webhooks"), form)
+    if expected == OK:
+        assert response.status_code == 302
+        assert Webhook.objects.filter(owner=user, engagement=engagement).count() == 1
+    else:
+        assert response.status_code == expected
+        assert not Webhook.objects.exists()

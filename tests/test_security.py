@@ -99,6 +99,7 @@ def engagement_urls(t):
     return {
         "engagement-detail": ([e], None),
         "engagement-dashboard": ([e], None),
+        "engagement-status-report": ([e], None),
         "engagement-members": ([e], {"email": "x@example.com", "name": "X", "role": "viewer"}),
         "member-remove": ([e, t["membership"].pk], {}),
         "engagement-share-links": (
@@ -142,6 +143,12 @@ GLOBAL_URLS = {
     "portfolio-summary",
     "portfolio-csv",
     "shared-dashboard",
+    "calendar-feed",
+    "calendar-feed-renew",
+    "calendar-feed-revoke",
+    "webhooks",
+    "webhook-detail",
+    "webhook-delete",
     "access-token-create",
     "access-token-revoke",
 }

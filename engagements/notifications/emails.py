@@ -24,8 +24,21 @@ from ..selectors.gates import phase_tasks_with_evidence
 from ..selectors.tasks import user_due_tasks
 
 
+def _calendar_file(checkpoint) -> tuple[str, bytes, str]:
+    return "checkpoint.ics", checkpoint_ics(checkpoint), "text/calendar; charset=utf-8"
+
+
+def _report_file(notification: Notification) -> tuple[str, bytes, str]:
+    """The stored report, as filed: the bytes whose SHA-256 the audit trail keeps."""
+    with notification.report.file.open("rb") as stored:
+        content = stored.read()
+    day = timezone.localdate(notification.report.as_of).isoformat()
+    return f"status-report-{day}.pdf", content, "application/pdf"
+
+
 def _compose(notification: Notification, now: datetime.datetime):
-    """(subject, context, attachment or None), or None when there is nothing to say.
+    """(subject, context, attachment (name, bytes, type) or None), or None when there is
+    nothing to say.
 
     Stored values go into subjects through one_line: a line break in a header makes Django
     refuse the whole message, and values from before the input bounds may hold one."""
@@ -36,16 +49,19 @@ def _compose(notification: Notification, now: datetime.datetime):
             "when": format_datetime(checkpoint.starts_at),
         }
         context = {"agenda": checkpoint_agenda(checkpoint, now)}
-        return subject, context, checkpoint_ics(checkpoint)
+        return subject, context, _calendar_file(checkpoint)
     if kind == NotificationKind.CHECKPOINT_UPDATED:
         subject = _("Updated: %(title)s, %(when)s") % {
             "title": one_line(checkpoint.title),
             "when": format_datetime(checkpoint.starts_at),
         }
-        return subject, {}, checkpoint_ics(checkpoint)
+        return subject, {}, _calendar_file(checkpoint)
     if kind == NotificationKind.CHECKPOINT_CANCELLED:
         subject = _("Cancelled: %(title)s") % {"title": one_line(checkpoint.title)}
-        return subject, {}, checkpoint_ics(checkpoint)
+        return subject, {}, _calendar_file(checkpoint)
+    if kind == NotificationKind.CHECKPOINT_REPORT:
+        subject = _("Status report after “%(title)s”") % {"title": one_line(checkpoint.title)}
+        return subject, {"report": notification.report}, _report_file(notification)
     if kind == NotificationKind.TASK_DUE_TOMORROW:
         return _("Due tomorrow: %(task)s") % {"task": one_line(task.text[:80])}, {}, None
     if kind == NotificationKind.TASK_ASSIGNED:
@@ -146,5 +162,5 @@ def notification_message(notification: Notification, now: datetime.datetime):
         )
         message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
         if attachment:
-            message.attach("checkpoint.ics", attachment, "text/calendar; charset=utf-8")
+            message.attach(*attachment)
     return message

@@ -56,3 +56,8 @@ def gate_ready_key(*, event_id: int, user_id: int) -> str:
 
 def gate_reopened_key(*, event_id: int, user_id: int) -> str:
     return f"gate-reopened:{event_id}:{user_id}"
+
+
+def checkpoint_report_key(*, checkpoint_id: int, user_id: int) -> str:
+    """One status report per attendee of each meeting that ended."""
+    return f"checkpoint-report:{checkpoint_id}:{user_id}"

@@ -108,6 +108,25 @@ def owe_checkpoint_updates(checkpoint: Checkpoint, now) -> None:
     )
 
 
+def owe_checkpoint_reports(checkpoint: Checkpoint, report_for: dict, now) -> None:
+    """Every attendee of a meeting that ended gets its status report (`report_for`: attendee
+    id -> the report filed in their language and time zone), at once."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                key=keys.checkpoint_report_key(checkpoint_id=checkpoint.pk, user_id=user_id),
+                kind=NotificationKind.CHECKPOINT_REPORT,
+                recipient_id=user_id,
+                checkpoint=checkpoint,
+                report=report,
+                due_at=now,
+            )
+            for user_id, report in report_for.items()
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def withdraw_checkpoint_updates(checkpoint: Checkpoint) -> None:
     """A cancelled meeting's waiting updates are withdrawn: its cancellation notice says it all."""
     Notification.objects.filter(

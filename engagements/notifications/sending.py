@@ -153,6 +153,7 @@ def _claimed(notification_id: int, claim_token: str) -> Notification | None:
             "checkpoint__engagement",
             "checkpoint__phase",
             "task__engagement",
+            "report",
         )
         .filter(pk=notification_id, status=NotificationStatus.SENDING, claim_token=claim_token)
         .first()

@@ -100,7 +100,7 @@ def acknowledgement_rows(access: EngagementAccess) -> list[AcknowledgementRow]:
             party_label=Party(party).label,
             count=counts[party],
             acknowledgement=acknowledgements.get(party),
-            can_acknowledge=party not in acknowledgements and party in access.signable_parties,
+            can_acknowledge=party in access.signable_parties,
         )
         for party in PARTIES
         if counts.get(party)

@@ -17,6 +17,8 @@ from engagements.models import GateSignOff, Membership, Role, Task
 from engagements.services.tasks import task_set_done
 from responsibilities.models import Party, Phase
 
+from ..factories import acknowledge_general
+
 ROUNDS = 5
 
 
@@ -103,8 +105,11 @@ def test_ticks_of_different_tasks_at_once_each_take_their_own_place_in_the_chain
     engagement, postgres_db, carla, miguel
 ):
     """The engagement lock: without it two appends read the same head and collide."""
-    # Tasks that need evidence would be refused done without it: tick the others.
-    tickable = engagement.tasks.filter(evidence_required=False).order_by("position")
+    # Tasks that need evidence would be refused done without it, and general responsibilities
+    # are never ticked: tick the others.
+    tickable = engagement.tasks.filter(evidence_required=False, phase__isnull=False).order_by(
+        "position"
+    )
     customer = list(tickable.filter(party=Party.CUSTOMER)[:12])
     microsoft = list(tickable.filter(party=Party.MICROSOFT)[:12])
     length_before = engagement.events.count()
@@ -136,6 +141,9 @@ def test_two_managers_of_one_party_signing_at_once_leave_one_sign_off(
     managers = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
     for task in engagement.tasks.filter(phase=iniciar):
         task_set_done(task=task, user=managers[task.party], done=True)
+    # The first phase's sign-off waits for each party's acknowledgement of its general
+    # responsibilities.
+    acknowledge_general(engagement, carla, miguel)
     url = reverse("gate-sign", args=[engagement.pk, "iniciar"])
     statuses = at_once(
         (carla, url, {"party": "customer", "comment": "Carla"}),

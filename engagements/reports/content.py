@@ -1,0 +1,84 @@
+"""What a status report says, read through the dashboard's own selectors and status rules."""
+
+import datetime
+from dataclasses import dataclass
+
+from django.utils import timezone
+
+from responsibilities.models import Party, Phase
+
+from ..access import EngagementAccess
+from ..models import Checkpoint, Engagement, Task
+from ..selectors.activity import engagement_burnup
+from ..selectors.gates import AcknowledgementRow, GatePanel, gate_panels
+from ..selectors.status import engagement_statuses
+from ..selectors.tasks import DueTasks, engagement_due_tasks
+from ..status import EngagementProgress, EngagementStatus
+
+
+@dataclass
+class StandingCommitments:
+    """One party's general responsibilities and its acknowledgement of them."""
+
+    party_label: str
+    tasks: list[Task]
+    acknowledgement: AcknowledgementRow | None
+
+
+@dataclass
+class StatusReport:
+    engagement: Engagement
+    as_of: datetime.datetime
+    status: EngagementStatus
+    progress: EngagementProgress
+    risk_reasons: list[str]
+    gates: list[tuple[GatePanel, str]]  # each phase's panel with its label on the dashboard
+    due: DueTasks
+    burnup: list[tuple[datetime.date, int]]
+    commitments: list[StandingCommitments]
+    # The meeting the report was filed after, when it was.
+    checkpoint: Checkpoint | None = None
+
+
+def _commitments(engagement: Engagement, panel: GatePanel | None) -> list[StandingCommitments]:
+    tasks = list(
+        Task.objects.filter(engagement=engagement, phase=None)
+        .select_related("owner")
+        .order_by("position")
+    )
+    rows = {row.party: row for row in panel.acknowledgements} if panel else {}
+    return [
+        StandingCommitments(
+            party_label=Party(party).label,
+            tasks=[task for task in tasks if task.party == party],
+            acknowledgement=rows.get(party),
+        )
+        for party in Party.values
+        if any(task.party == party for task in tasks)
+    ]
+
+
+def status_report(
+    engagement: Engagement, now: datetime.datetime, *, checkpoint: Checkpoint | None = None
+) -> StatusReport:
+    """The engagement's status as the dashboard shows it at `now`, with its gates' sign-offs
+    and the general responsibilities (a fixed number of queries). Texts come out in the active
+    language, so call it inside the reader's."""
+    status = engagement_statuses([engagement], now)[engagement.pk]
+    phases = list(Phase.objects.order_by("order"))
+    progress = status.progress()
+    # Read as no one in particular: the panels then offer no action, only what is signed.
+    panels = gate_panels(EngagementAccess(engagement=engagement, membership=None), phases, progress)
+    today = timezone.localdate(now)
+    return StatusReport(
+        engagement=engagement,
+        as_of=now,
+        status=status,
+        progress=progress,
+        risk_reasons=status.risk_reasons(now),
+        gates=[(panels[phase.pk], status.gate_label(phase)) for phase in phases],
+        due=engagement_due_tasks(engagement, today),
+        burnup=engagement_burnup(engagement, today),
+        commitments=_commitments(engagement, panels[phases[0].pk] if phases else None),
+        checkpoint=checkpoint,
+    )

@@ -1,0 +1,77 @@
+"""Registering webhooks and reading their deliveries."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from ..access import (
+    can_register_webhooks,
+    get_engagement_for_webhook,
+    get_webhook_for_user,
+    webhook_engagements,
+)
+from ..models import Webhook
+from ..services import webhooks as webhook_services
+from ..webhooks.forms import WebhookForm
+from ..webhooks.owing import WEBHOOK_EVENTS
+
+RECENT_DELIVERIES = 100
+
+
+@login_required
+def webhooks(request):
+    if not can_register_webhooks(request.user):
+        raise PermissionDenied(_("Only staff and engagement managers register webhooks."))
+    form = WebhookForm(
+        request.POST or None,
+        engagements=webhook_engagements(request.user).order_by("customer"),
+        initial={"engagement": request.GET.get("engagement")},
+    )
+    if request.method == "POST" and form.is_valid():
+        pk = form.cleaned_data["engagement"]
+        engagement = get_engagement_for_webhook(request.user, pk) if pk else None
+        try:
+            webhook = webhook_services.webhook_register(
+                owner=request.user,
+                url=form.cleaned_data["url"],
+                secret=form.cleaned_data["secret"],
+                engagement=engagement,
+            )
+        except ValidationError as error:
+            form.add_error(None, error)
+        else:
+            messages.success(request, _("Webhook registered."))
+            return redirect("webhook-detail", webhook_pk=webhook.pk)
+    return render(
+        request,
+        "engagements/webhooks.html",
+        {
+            "form": form,
+            "webhooks": Webhook.objects.filter(owner=request.user).select_related("engagement"),
+            "event_types": sorted(WEBHOOK_EVENTS.values()),
+        },
+    )
+
+
+@login_required
+def webhook_detail(request, webhook_pk):
+    webhook = get_webhook_for_user(request.user, webhook_pk)
+    deliveries = list(webhook.deliveries.select_related("event")[:RECENT_DELIVERIES])
+    for delivery in deliveries:
+        delivery.event_type = WEBHOOK_EVENTS.get(delivery.event.kind, delivery.event.kind)
+    return render(
+        request,
+        "engagements/webhook_detail.html",
+        {"webhook": webhook, "deliveries": deliveries},
+    )
+
+
+@login_required
+@require_POST
+def webhook_delete(request, webhook_pk):
+    webhook_services.webhook_delete(webhook=get_webhook_for_user(request.user, webhook_pk))
+    messages.success(request, _("Webhook removed: nothing more is sent to it."))
+    return redirect("webhooks")

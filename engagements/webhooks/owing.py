@@ -1,0 +1,94 @@
+"""Which webhooks an event is owed to, written in the event's own transaction: a delivery row
+per webhook with a unique key, its body fixed now, so it is neither lost with a crash after
+the change nor sent for a change that was rolled back."""
+
+import datetime
+import json
+
+from ..access import webhooks_seeing
+from ..calendar import checkpoint_uid
+from ..models import ActivityEvent, Engagement, EventKind, WebhookDelivery
+
+# The events webhooks carry, under the names receivers see.
+WEBHOOK_EVENTS = {
+    EventKind.TASK_DONE: "task.done",
+    EventKind.TASK_REOPENED: "task.undone",
+    EventKind.OWNER_CHANGED: "task.owner_changed",
+    EventKind.GATE_SIGNED: "phase.signed",
+    EventKind.GATE_REOPENED: "phase.reopened",
+    EventKind.CHECKPOINT_SCHEDULED: "checkpoint.scheduled",
+    EventKind.CHECKPOINT_CHANGED: "checkpoint.changed",
+    EventKind.CHECKPOINT_CANCELLED: "checkpoint.cancelled",
+}
+
+
+def _utc(moment):
+    return moment.astimezone(datetime.UTC).isoformat() if moment else None
+
+
+def webhook_body(event: ActivityEvent) -> str:
+    """The event as JSON: codes, ids and UTC times, the same data the trail keeps."""
+    task, checkpoint = event.task, event.checkpoint
+    customer = Engagement.objects.values_list("customer", flat=True).get(pk=event.engagement_id)
+    payload = {
+        "id": f"{event.engagement_id}:{event.sequence}",
+        "type": WEBHOOK_EVENTS[event.kind],
+        "occurred_at": _utc(event.created_at),
+        "engagement": {"id": event.engagement_id, "customer": customer},
+        "actor": {
+            "id": event.actor_id,
+            "name": event.actor_name,
+            "party": event.party,
+            "on_behalf_of": event.on_behalf_of,
+        },
+        "task": {
+            "id": task.pk,
+            "party": task.party,
+            "phase": task.phase.code if task.phase_id else None,
+            "text_pt": task.text_pt,
+            "text_en": task.text_en,
+            "done": task.done,
+            "owner": task.owner_id,
+        }
+        if task
+        else None,
+        "checkpoint": {
+            "id": checkpoint.pk,
+            "uid": checkpoint_uid(checkpoint),
+            "sequence": checkpoint.sequence,
+            "title": checkpoint.title,
+            "starts_at": _utc(checkpoint.starts_at),
+            "ends_at": _utc(checkpoint.ends_at),
+            "cancelled": checkpoint.is_cancelled,
+        }
+        if checkpoint
+        else None,
+        "changes": event.changes,
+        "reason": event.reason,
+        "hash": event.hash,
+    }
+    return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+
+
+def webhook_deliveries_owe(event: ActivityEvent) -> None:
+    """A delivery of the event to each webhook watching its engagement (one query when none
+    does, none for events webhooks do not carry)."""
+    if event.kind not in WEBHOOK_EVENTS:
+        return
+    webhook_ids = list(webhooks_seeing(event.engagement_id).values_list("pk", flat=True))
+    if not webhook_ids:
+        return
+    body = webhook_body(event)
+    WebhookDelivery.objects.bulk_create(
+        [
+            WebhookDelivery(
+                key=f"webhook:{webhook_id}:{event.pk}",
+                webhook_id=webhook_id,
+                event=event,
+                body=body,
+                created_at=event.created_at,
+            )
+            for webhook_id in webhook_ids
+        ],
+        ignore_conflicts=True,
+    )

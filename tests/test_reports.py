@@ -1,0 +1,258 @@
+"""The status report: a PDF of the dashboard's figures, in the reader's language and time zone,
+read back here with a PDF text extractor."""
+
+import datetime
+import hashlib
+import io
+import os
+import zoneinfo
+
+import pypdf
+import pytest
+from django.core import mail
+from django.urls import reverse
+from django.utils import timezone, translation
+
+from accounts.models import Profile
+from engagements.audit import engagement_chain_problems
+from engagements.models import (
+    CheckpointReport,
+    EventKind,
+    Membership,
+    Notification,
+    NotificationKind,
+    NotificationStatus,
+    Role,
+)
+from engagements.reports.content import status_report
+from engagements.reports.pdf import status_report_pdf
+from engagements.services.checkpoints import checkpoint_cancel
+from engagements.services.gates import gate_sign, general_acknowledge
+from engagements.services.tasks import task_set_due_date, task_set_owner
+from engagements.tasks import dispatch_notifications, file_checkpoint_reports
+from engagements.trail_state import engagement_state_problems
+from responsibilities.models import Party, Phase
+
+from .factories import at, make_checkpoint, make_engagement, make_user, tick
+
+CLOCK_START = "2026-09-16 09:00"
+
+
+def pdf_text(content: bytes) -> str:
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    # Lines wrap where the page ends: join them so a sentence reads whole.
+    return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+
+
+@pytest.fixture
+def contoso(clock, engagement, carla, miguel):
+    """Contoso five weeks in: Iniciar signed off by both parties, two Avaliar tasks overdue (one
+    with an owner), one due soon, a checkpoint call ahead."""
+    engagement.customer = "Contoso Indústria e Comércio"
+    engagement.save(update_fields=["customer"])
+    managers = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
+    clock("2026-09-20 10:00")
+    for task in engagement.tasks.filter(phase__code="iniciar"):
+        tick(task, managers[task.party])
+    general_acknowledge(engagement=engagement, user=carla)
+    general_acknowledge(engagement=engagement, user=miguel)
+    iniciar = Phase.objects.get(code="iniciar")
+    gate_sign(engagement=engagement, phase=iniciar, user=carla, comment="Kick-off feito")
+    gate_sign(engagement=engagement, phase=iniciar, user=miguel)
+    avaliar = engagement.tasks.filter(phase__code="avaliar").order_by("position")
+    overdue = list(avaliar.filter(party=Party.CUSTOMER)[:2])
+    for task in overdue:
+        task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 10, 10))
+    task_set_owner(task=overdue[0], user=carla, owner=carla)
+    soon = avaliar.filter(party=Party.MICROSOFT).first()
+    task_set_due_date(task=soon, user=miguel, due_date=datetime.date(2026, 10, 22))
+    clock("2026-10-20 10:00")
+    make_checkpoint(
+        engagement,
+        carla,
+        title="Revisão da avaliação",
+        starts_at=timezone.now() + datetime.timedelta(days=7),
+        attendees=[carla, miguel],
+    )
+    return engagement
+
+
+def render(engagement, language, zone="America/Sao_Paulo") -> str:
+    with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
+        return pdf_text(status_report_pdf(status_report(engagement, timezone.now())))
+
+
+def test_the_report_in_portuguese_tells_the_dashboard_s_facts(contoso):
+    text = render(contoso, "pt-br")
+    assert "Relatório de situação: Contoso Indústria e Comércio" in text
+    assert "Em 20/10/2026 10:00 (America/Sao_Paulo)" in text
+    assert "Em risco" in text
+    assert "2 tarefas atrasadas (cliente 2, Microsoft 0)" in text
+    assert "Iniciar" in text and "Avaliar" in text
+    assert "Fase atual Avaliar" in text
+    # The gates: Iniciar closed by both sign-offs, with the comment.
+    assert "Aprovada por Cliente: Carla, em 20/09/2026 10:00: “Kick-off feito”" in text
+    assert "Aprovada por Microsoft: Miguel, em 20/09/2026 10:00" in text
+    # Overdue tasks with whom they wait on; the one due soon.
+    assert "10/10/2026 ·" in text and "aguardando Carla (Cliente)" in text
+    assert "22/10/2026 ·" in text
+    assert "Revisão da avaliação, 27/10/2026 10:00" in text
+    assert "Burn-up" in text
+    # The standing commitments and each party's acknowledgement.
+    assert "Responsabilidades gerais" in text
+    assert "responsabilidades gerais reconhecidas por Carla em 20/09/2026 10:00" in text
+
+
+def test_the_report_in_english_in_the_reader_s_time_zone(contoso):
+    text = render(contoso, "en", "Europe/Lisbon")
+    assert "Status report: Contoso Indústria e Comércio" in text
+    assert "As of 20 Oct 2026, 14:00 (Europe/Lisbon)" in text
+    assert "At risk" in text and "2 tasks overdue (customer 2, Microsoft 0)" in text
+    assert "Current phase Assess" in text
+    assert "Signed off for Customer by Carla on 20 Sep 2026, 14:00" in text
+    assert "waiting on Carla (Customer)" in text
+    assert "General responsibilities" in text
+    assert "Relatório" not in text
+
+
+def test_a_member_downloads_the_report_in_their_language(client, contoso, vera):
+    Profile.objects.create(user=vera, language="en", time_zone="UTC")
+    client.force_login(vera)
+    response = client.get(reverse("engagement-status-report", args=[contoso.pk]))
+    assert response.status_code == 200
+    assert response["Content-Type"] == "application/pdf"
+    assert response["Content-Disposition"].startswith("attachment;")
+    assert "As of 20 Oct 2026, 13:00 (UTC)" in pdf_text(response.content)
+
+
+def test_staff_and_leads_read_it_and_an_outsider_gets_404(client, contoso, ada, otto):
+    url = reverse("engagement-status-report", args=[contoso.pk])
+    client.force_login(ada)
+    assert client.get(url).status_code == 200
+    client.force_login(otto)
+    assert client.get(url).status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302  # to the login page
+
+
+def test_the_dashboard_and_task_page_link_to_it(client, contoso, carla):
+    client.force_login(carla)
+    url = reverse("engagement-status-report", args=[contoso.pk])
+    for page in ("engagement-dashboard", "engagement-detail"):
+        assert url in client.get(reverse(page, args=[contoso.pk])).content.decode()
+
+
+def test_a_name_with_bidi_controls_cannot_reorder_the_report(contoso, carla):
+    carla.first_name = "Carla\u202egnp.exe"
+    carla.save()
+    text = render(contoso, "pt-br")
+    assert "Carlagnp.exe" in text
+    assert "\u202e" not in text
+
+
+def test_an_engagement_without_activity_still_renders(clock, catalogue, ada):
+    engagement = make_engagement(created_by=ada, customer="Vazia")
+    Membership.objects.create(
+        engagement=engagement, user=make_user("paula"), party=Party.CUSTOMER, role=Role.MANAGER
+    )
+    text = render(engagement, "pt-br")
+    assert "Nenhuma." in text or "Nenhum." in text
+    assert "ainda não reconhecida" in text
+
+
+@pytest.fixture
+def call(contoso):
+    """Contoso's checkpoint call: 27/10/2026 10:00–11:00, Carla and Miguel attending."""
+    return contoso.checkpoints.get()
+
+
+def report_emails():
+    return [
+        message
+        for message in mail.outbox
+        if message.extra_headers["X-FastTrack-Notification"].startswith("checkpoint-report")
+    ]
+
+
+def test_each_attendee_gets_the_report_once_in_their_language_with_the_beat_run_twice(
+    clock, call, carla, miguel
+):
+    Profile.objects.create(user=miguel, language="en", time_zone="Europe/Lisbon")
+    clock("2026-10-27 10:30")  # the meeting is on: nothing yet
+    file_checkpoint_reports()
+    assert not call.reports.exists()
+    clock("2026-10-27 11:05")
+    file_checkpoint_reports()
+    file_checkpoint_reports()
+    dispatch_notifications()
+    dispatch_notifications()
+    reports = {(r.language, r.time_zone): r for r in call.reports.all()}
+    assert set(reports) == {("pt-br", "America/Sao_Paulo"), ("en", "Europe/Lisbon")}
+    emails = {message.to[0]: message for message in report_emails()}
+    assert sorted(emails) == ["carla@example.com", "miguel@example.com"]
+    subject = "Relatório de situação após “Revisão da avaliação”"
+    assert emails["carla@example.com"].subject == subject
+    for address, reading, phrase in (
+        ("carla@example.com", ("pt-br", "America/Sao_Paulo"), "Em 27/10/2026 11:05"),
+        ("miguel@example.com", ("en", "Europe/Lisbon"), "As of 27 Oct 2026, 14:05"),
+    ):
+        name, content, mimetype = emails[address].attachments[0]
+        assert mimetype == "application/pdf"
+        # The bytes sent are the bytes filed, whose hash the trail keeps.
+        assert hashlib.sha256(content).hexdigest() == reports[reading].sha256
+        assert phrase in pdf_text(content)
+        assert "Revisão da avaliação" in pdf_text(content)
+    assert Notification.objects.filter(kind=NotificationKind.CHECKPOINT_REPORT).count() == 2
+
+
+def test_the_filed_report_is_in_the_trail_and_verify_audit_notices_it_altered(clock, call):
+    clock("2026-10-27 11:05")
+    file_checkpoint_reports()
+    report = call.reports.get()
+    event = call.events.get(kind=EventKind.CHECKPOINT_REPORT_FILED)
+    assert event.changes["sha256"] == report.sha256
+    assert {person["name"] for person in event.changes["recipients"]} == {"Carla", "Miguel"}
+    with report.file.open("rb") as stored:
+        assert hashlib.sha256(stored.read()).hexdigest() == report.sha256
+    contoso = call.engagement
+    contoso.refresh_from_db()
+    assert engagement_chain_problems(contoso) == []
+    assert engagement_state_problems(contoso) == []
+
+    with open(report.file.path, "ab") as stored:
+        stored.write(b"% a line added later\n")
+    problems = engagement_state_problems(contoso)
+    assert len(problems) == 1
+    assert f"report {report.pk} (pt-br): the stored report's SHA-256 is" in problems[0]
+    os.remove(report.file.path)
+    assert "the stored report is missing" in engagement_state_problems(contoso)[0]
+
+
+def test_the_trail_tells_the_filing_in_the_reader_s_language(clock, client, call, carla):
+    clock("2026-10-27 11:05")
+    file_checkpoint_reports()
+    client.force_login(carla)
+    page = client.get(reverse("engagement-audit", args=[call.engagement_id])).content.decode()
+    assert "arquivou o relatório de situação de um ponto de verificação" in page
+    assert "em Português Brasileiro, America/Sao_Paulo" in page
+
+
+def test_no_report_for_a_cancelled_meeting_nor_one_that_ended_long_before(clock, contoso, carla):
+    cancelled = make_checkpoint(
+        contoso, carla, title="Cancelada", starts_at=at("2026-10-21 10:00"), attendees=[carla]
+    )
+    checkpoint_cancel(checkpoint=cancelled, user=carla)
+    clock("2026-11-05 12:00")  # the call of 27/10 ended more than three days ago
+    file_checkpoint_reports()
+    assert not CheckpointReport.objects.exists()
+    assert not Notification.objects.filter(kind=NotificationKind.CHECKPOINT_REPORT).exists()
+
+
+def test_an_attendee_who_left_the_engagement_is_not_sent_it(clock, call, miguel):
+    clock("2026-10-27 11:05")
+    file_checkpoint_reports()
+    Membership.objects.filter(user=miguel).delete()
+    dispatch_notifications()
+    assert [message.to for message in report_emails()] == [["carla@example.com"]]
+    dropped = Notification.objects.get(kind=NotificationKind.CHECKPOINT_REPORT, recipient=miguel)
+    assert dropped.status == NotificationStatus.DROPPED
