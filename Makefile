@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint bench bench-reminders
+.PHONY: run test lint schema bench bench-reminders
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -31,6 +31,10 @@ run: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
+
+# The API's OpenAPI schema, committed: a test fails when the code and this file disagree.
+schema: $(INSTALLED)
+	DEBUG=true $(BIN)/python manage.py spectacular --lang en --validate --file docs/openapi.yaml
 
 test: lint
 	DJANGO_SETTINGS_MODULE=fasttrack.test_settings $(BIN)/python manage.py compile_translations

@@ -1,7 +1,9 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from .models import Profile
+from fasttrack import bounds
+
+from .models import Profile, TokenAccess
 from .zones import time_zone_choices
 
 
@@ -17,3 +19,19 @@ class ProfileForm(forms.ModelForm):
         self.fields["time_zone"].choices = time_zone_choices(
             self.instance.time_zone if self.instance.pk else None
         )
+
+
+class AccessTokenForm(forms.Form):
+    name = forms.CharField(
+        label=_("Name"),
+        max_length=bounds.LABEL_MAX_LENGTH,
+        validators=[bounds.validate_single_line],
+        help_text=_("What the token is for, e.g. “weekly status script”."),
+    )
+    access = forms.ChoiceField(label=_("Access"), choices=TokenAccess.choices)
+    expires_on = forms.DateField(
+        label=_("Expires on"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=_("At most a year from today. The token stops working after that day."),
+        validators=[bounds.validate_access_token_expiry],
+    )

@@ -1,10 +1,15 @@
-"""People's own settings: the language and time zone of their pages and emails, and what they
-want to receive."""
+"""People's own settings: the language and time zone of their pages and emails, what they
+want to receive, their calendar feed and their tokens for the API."""
+
+import datetime
+import hashlib
 
 from django.conf import settings
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+from fasttrack import bounds
 
 
 class Profile(models.Model):
@@ -48,3 +53,56 @@ class CalendarFeed(models.Model):
 
     def __str__(self):
         return str(self.user)
+
+
+def access_token_hash(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+class TokenAccess(models.TextChoices):
+    READ = "read", _("read only")
+    READ_WRITE = "read_write", _("read and write")
+
+
+class AccessToken(models.Model):
+    """A personal access token for the API, acting as its user within the access it was given.
+
+    Only the SHA-256 of the token is stored: the token itself is shown once, when it is made.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="access_tokens"
+    )
+    name = models.CharField(
+        _("name"), max_length=bounds.LABEL_MAX_LENGTH, validators=[bounds.validate_single_line]
+    )
+    access = models.CharField(
+        _("access"), max_length=20, choices=TokenAccess.choices, default=TokenAccess.READ
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    # The token's first characters, so its owner can tell their tokens apart.
+    prefix = models.CharField(max_length=12, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("access token")
+        verbose_name_plural = _("access tokens")
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def can_write(self) -> bool:
+        return self.access == TokenAccess.READ_WRITE
+
+    def is_usable(self, now=None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+    @property
+    def last_day(self):
+        """The last day the token works (it stops at the midnight that ends that day)."""
+        return timezone.localdate(self.expires_at - datetime.timedelta(microseconds=1))

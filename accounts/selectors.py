@@ -1,11 +1,11 @@
-"""Reads of a person's preferences and their calendar feed."""
+"""Reads of a person's preferences, their calendar feed and their API tokens."""
 
 import hashlib
 import zoneinfo
 
 from django.conf import settings
 
-from .models import CalendarFeed, Profile
+from .models import AccessToken, CalendarFeed, Profile, access_token_hash
 
 
 def user_profile(user) -> Profile | None:
@@ -36,3 +36,17 @@ def calendar_feed_owner(token: str):
         .first()
     )
     return feed.user if feed else None
+
+
+def user_access_tokens(user):
+    """The user's API tokens, newest first: each person sees only their own."""
+    return AccessToken.objects.filter(user=user)
+
+
+def access_token_for(token: str) -> AccessToken | None:
+    """The token with its user, whatever its state; None for one never made."""
+    return (
+        AccessToken.objects.filter(token_hash=access_token_hash(token))
+        .select_related("user")
+        .first()
+    )

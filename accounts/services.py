@@ -1,5 +1,6 @@
-"""Writes to a person's preferences and their calendar feed."""
+"""Writes to a person's preferences, their calendar feed and their API tokens."""
 
+import datetime
 import secrets
 
 from django.conf import settings
@@ -8,7 +9,9 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import CalendarFeed, Profile
+from fasttrack import bounds
+
+from .models import AccessToken, CalendarFeed, Profile, access_token_hash
 from .selectors import feed_token_hash
 from .zones import is_offered
 
@@ -47,3 +50,55 @@ def calendar_feed_renew(*, user) -> str:
 def calendar_feed_revoke(*, user) -> None:
     """Turn the user's calendar feed off: its address opens nothing any more."""
     CalendarFeed.objects.filter(user=user).delete()
+
+
+# Tokens say what they are, so a scanner (or a person) that finds one in a file knows.
+ACCESS_TOKEN_PREFIX = "ftp_"
+# How stale `last_used_at` may get: refreshing it once a minute shows when a token was last
+# used without writing its row on every request.
+LAST_USE_PRECISION = datetime.timedelta(minutes=1)
+
+
+@transaction.atomic
+def access_token_create(
+    *, user, name: str, access: str, expires_on: datetime.date
+) -> tuple[AccessToken, str]:
+    """Make a personal API token; returns it with the token itself, which is never stored."""
+    bounds.validate_fields(
+        {
+            "name": (name, bounds.single_line(bounds.LABEL_MAX_LENGTH)),
+            "expires_on": (expires_on, [bounds.validate_access_token_expiry]),
+        }
+    )
+    token = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
+    access_token = AccessToken(
+        user=user,
+        name=name.strip(),
+        access=access,
+        token_hash=access_token_hash(token),
+        prefix=token[:8],
+        # It works through the whole of its last day, as share links do.
+        expires_at=timezone.make_aware(
+            datetime.datetime.combine(expires_on + datetime.timedelta(days=1), datetime.time())
+        ),
+    )
+    access_token.full_clean()
+    access_token.save()
+    return access_token, token
+
+
+def access_token_revoke(*, access_token: AccessToken) -> AccessToken:
+    """Stop a token from opening anything; revoking twice changes nothing."""
+    AccessToken.objects.filter(pk=access_token.pk, revoked_at__isnull=True).update(
+        revoked_at=timezone.now()
+    )
+    access_token.refresh_from_db(fields=["revoked_at"])
+    return access_token
+
+
+def access_token_record_use(*, access_token: AccessToken, now: datetime.datetime) -> None:
+    """Note that the token was just used (to the minute)."""
+    if access_token.last_used_at and now - access_token.last_used_at < LAST_USE_PRECISION:
+        return
+    AccessToken.objects.filter(pk=access_token.pk).update(last_used_at=now)
+    access_token.last_used_at = now

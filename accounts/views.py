@@ -1,18 +1,20 @@
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.shortcuts import redirect, render
+from django.core.exceptions import ValidationError
+from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from . import services
-from .forms import ProfileForm
-from .selectors import user_calendar_feed, user_profile
+from .forms import AccessTokenForm, ProfileForm
+from .selectors import user_access_tokens, user_calendar_feed, user_profile
 
 NEW_FEED_SESSION_KEY = "new_calendar_feed"
+NEW_TOKEN_SESSION_KEY = "new_access_token"
 
 
 @login_required
@@ -24,6 +26,10 @@ def profile(request):
         with translation.override(profile.language):
             messages.success(request, _("Preferences saved."))
         return redirect("profile")
+    return _profile_page(request, form)
+
+
+def _profile_page(request, form, token_form=None):
     return render(
         request,
         "accounts/profile.html",
@@ -31,6 +37,12 @@ def profile(request):
             "form": form,
             "calendar_feed": user_calendar_feed(request.user),
             "new_feed_url": request.session.pop(NEW_FEED_SESSION_KEY, None),
+            "access_tokens": user_access_tokens(request.user),
+            "token_form": token_form or AccessTokenForm(),
+            "now": timezone.now(),
+            # The database keeps only the token's hash; the session holds the token just until
+            # the next page shows it, beside a copy button.
+            "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
         },
     )
 
@@ -53,6 +65,34 @@ def calendar_feed_renew(request):
 def calendar_feed_revoke(request):
     services.calendar_feed_revoke(user=request.user)
     messages.success(request, _("Calendar feed turned off: its address opens nothing any more."))
+    return redirect("profile")
+
+
+@login_required
+@require_POST
+def access_token_create(request):
+    token_form = AccessTokenForm(request.POST)
+    if token_form.is_valid():
+        try:
+            _access_token, token = services.access_token_create(
+                user=request.user, **token_form.cleaned_data
+            )
+        except ValidationError as error:
+            token_form.add_error(None, error)
+        else:
+            messages.success(request, _("Token made. Copy it now: it is not shown again."))
+            request.session[NEW_TOKEN_SESSION_KEY] = token
+            return redirect("profile")
+    return _profile_page(request, ProfileForm(instance=user_profile(request.user)), token_form)
+
+
+@login_required
+@require_POST
+def access_token_revoke(request, pk):
+    # Only the owner's own tokens are found: anyone else's is a 404, like an unknown one.
+    access_token = get_object_or_404(user_access_tokens(request.user), pk=pk)
+    services.access_token_revoke(access_token=access_token)
+    messages.success(request, _("Token revoked: it opens nothing any more."))
     return redirect("profile")
 
 

@@ -19,6 +19,8 @@ EARLIEST_DATE = datetime.date(2000, 1, 1)
 YEARS_AHEAD = 10
 CHECKPOINT_MAX_DURATION = datetime.timedelta(hours=24)
 SHARE_LINK_MAX_DAYS = 90
+# An API token outlives no staff review cycle: a year at most, then it is made again.
+ACCESS_TOKEN_MAX_DAYS = 365
 
 # Lengths nobody writing for people reaches; they stop megabyte pastes reaching the audit trail.
 TITLE_MAX_LENGTH = 200
@@ -93,6 +95,16 @@ def validate_share_link_expiry(expires_on: datetime.date) -> None:
             _("Choose an expiry date after today and at most %(days)d days ahead."),
             code="expiry_out_of_range",
             params={"days": SHARE_LINK_MAX_DAYS},
+        )
+
+
+def validate_access_token_expiry(expires_on: datetime.date) -> None:
+    today = timezone.localdate()
+    if not today < expires_on <= today + datetime.timedelta(days=ACCESS_TOKEN_MAX_DAYS):
+        raise ValidationError(
+            _("Choose an expiry date after today and at most %(days)d days ahead."),
+            code="expiry_out_of_range",
+            params={"days": ACCESS_TOKEN_MAX_DAYS},
         )
 
 

@@ -43,10 +43,14 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "django_filters",
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "fasttrack",
     "accounts",
     "responsibilities",
     "engagements",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -304,6 +308,46 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-webhooks": {
         "task": "engagements.tasks.dispatch_webhooks",
         "schedule": NOTIFICATION_DISPATCH_SECONDS,
+    },
+}
+
+# The cache holds the API's throttle counts. The default, local memory, counts per process:
+# with several web processes, point CACHE_URL at Redis (e.g. redis://127.0.0.1:6379/1).
+CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
+
+# The REST API (api/): see the README's "API" section.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.IsAuthenticated",
+        "api.permissions.TokenScopePermission",
+    ],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
+    "EXCEPTION_HANDLER": "api.exceptions.json_error_handler",
+}
+# Requests per token (per user for the browser's session, per address when not signed in).
+API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1000/hour")
+SPECTACULAR_SETTINGS = {
+    "TITLE": "FastTrack Portal API",
+    "DESCRIPTION": "Engagements, tasks, checkpoints, members, audit trails and the portfolio.",
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "COMPONENT_SPLIT_REQUEST": True,
+    # Swagger UI and Redoc from the installed package: nothing from a CDN.
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "PartyEnum": "responsibilities.models.Party",
+        "CheckpointKindEnum": "engagements.models.CheckpointKind",
+        "EventKindEnum": "engagements.models.EventKind",
     },
 }
 

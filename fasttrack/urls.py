@@ -6,6 +6,7 @@ from .forms import ResetOrChoosePasswordForm
 
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("api/v1/", include("api.urls")),
     path(
         "accounts/password_reset/",
         auth_views.PasswordResetView.as_view(form_class=ResetOrChoosePasswordForm),

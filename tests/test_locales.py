@@ -55,7 +55,7 @@ def test_the_locale_files_hold_every_string_in_the_code(tmp_path, monkeypatch):
             pytest.fail("CI must install gettext to check the locale files against the code")
         pytest.skip("needs GNU gettext (xgettext)")
     # makemessages writes beside the code it reads, so it reads a copy.
-    for folder in ("fasttrack", "accounts", "responsibilities", "engagements", "templates"):
+    for folder in ("fasttrack", "accounts", "responsibilities", "engagements", "api", "templates"):
         shutil.copytree(settings.BASE_DIR / folder, tmp_path / folder)
     (tmp_path / "locale").mkdir()
     monkeypatch.chdir(tmp_path)

@@ -16,6 +16,7 @@ from hypothesis import HealthCheck, given
 from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
+from accounts.services import access_token_create
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
@@ -150,6 +151,8 @@ GLOBAL_URLS = {
     "webhooks",
     "webhook-detail",
     "webhook-delete",
+    "access-token-create",
+    "access-token-revoke",
 }
 
 
@@ -169,6 +172,14 @@ def test_every_post_without_a_csrf_token_is_refused(carla, targets):
     before = state(targets["engagement"])
     writes = [(name, args, data) for name, (args, data) in engagement_urls(targets).items()]
     writes += [("profile", [], {"language": "en", "time_zone": "UTC"})]
+    expires_on = timezone.localdate() + datetime.timedelta(days=30)
+    access_token, _token = access_token_create(
+        user=carla, name="script", access="read", expires_on=expires_on
+    )
+    writes += [
+        ("access-token-create", [], {"name": "x", "access": "read", "expires_on": expires_on}),
+        ("access-token-revoke", [access_token.pk], {}),
+    ]
     for name, args, data in writes:
         response = client.post(reverse(name, args=args), data or {})
         assert response.status_code == 403, name

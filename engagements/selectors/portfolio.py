@@ -66,7 +66,8 @@ def portfolio_rows(user, filters: dict, now: datetime.datetime) -> list[Portfoli
     rows = [row for row in rows if _keeps(row, filters)]
     sort = filters.get("sort") or "customer"
     key = PORTFOLIO_SORTS[sort.lstrip("-")]
-    rows.sort(key=lambda row: row.engagement.customer.lower())
+    # Ties by name, then id: a total order, so the API's cursor can resume after any row.
+    rows.sort(key=lambda row: (row.engagement.customer.lower(), row.engagement.pk))
     rows.sort(key=lambda row: key(row.status, now), reverse=sort.startswith("-"))
     return rows
 

@@ -1,0 +1,129 @@
+"""Cursor pagination: a page follows the last row seen, not a count of rows, so rows inserted
+or removed meanwhile neither repeat nor skip one. Two kinds: DRF's, over a queryset in a
+unique order, and one over the portfolio's rows, which are sorted in Python by a computed
+column (engagements.selectors.portfolio)."""
+
+import base64
+import datetime
+import json
+from collections.abc import Callable
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import exceptions, pagination
+from rest_framework.response import Response
+from rest_framework.utils.urls import replace_query_param
+
+PAGE_SIZE = 50
+MAX_PAGE_SIZE = 100
+
+
+class Cursor(pagination.CursorPagination):
+    """DRF's cursor pagination in the order the view names (`cursor_ordering`)."""
+
+    page_size = PAGE_SIZE
+    page_size_query_param = "page_size"
+    max_page_size = MAX_PAGE_SIZE
+    invalid_cursor_message = _("This cursor is not valid: follow the `next` link as given.")
+
+    def get_ordering(self, request, queryset, view):
+        return view.cursor_ordering
+
+    def get_page_size(self, request):
+        # DRF falls back to the default on a size it cannot read; a program is told instead.
+        size = request.query_params.get(self.page_size_query_param)
+        if size is None:
+            return self.page_size
+        if not size.isdigit() or not 1 <= int(size) <= self.max_page_size:
+            raise exceptions.ValidationError(
+                {
+                    self.page_size_query_param: _("Give a whole number of rows from 1 to %(most)d.")
+                    % {"most": self.max_page_size}
+                }
+            )
+        return int(size)
+
+    def get_schema_operation_parameters(self, view):
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"].update(minimum=1, maximum=self.max_page_size)
+                parameter["description"] = f"Rows per page (default {self.page_size})."
+        return parameters
+
+
+def _plain(value):
+    """A sort value as JSON keeps it, in the same order: a moment as its timestamp."""
+    return value.timestamp() if isinstance(value, datetime.datetime) else value
+
+
+class SortedRowsCursor(pagination.BasePagination):
+    """Pages over rows already in their final order. The cursor holds the sort and the last
+    row's place in that order: (its sort value, then the tie-breaks that follow it)."""
+
+    cursor_query_param = "cursor"
+    page_size_query_param = "page_size"
+
+    def paginate(self, request, rows: list, place: Callable, sort: str, descending: bool) -> list:
+        """The page of `rows` after the cursor; `place(row)` is a row's (value, *tie-breaks)
+        and `descending` says the value runs downwards (ties always run upwards)."""
+        self.request = request
+        after = self._decode(request.query_params.get(self.cursor_query_param), sort)
+        start = 0
+        if after is not None:
+            try:
+                start = next(
+                    (i for i, row in enumerate(rows) if _follows(place(row), after, descending)),
+                    len(rows),
+                )
+            except TypeError:  # a cursor made by hand, whose values do not compare
+                raise exceptions.NotFound(Cursor.invalid_cursor_message) from None
+        size = Cursor().get_page_size(request)
+        page = rows[start : start + size]
+        self.next_cursor = None
+        if start + size < len(rows):
+            self.next_cursor = self._encode(sort, [_plain(v) for v in place(page[-1])])
+        return page
+
+    def _encode(self, sort: str, place: list) -> str:
+        return base64.urlsafe_b64encode(json.dumps([sort, place]).encode()).decode()
+
+    def _decode(self, cursor: str | None, sort: str):
+        if cursor is None:
+            return None
+        try:
+            cursor_sort, place = json.loads(base64.urlsafe_b64decode(cursor.encode()))
+        except (ValueError, TypeError):
+            raise exceptions.NotFound(Cursor.invalid_cursor_message) from None
+        if cursor_sort != sort or not isinstance(place, list) or not place:
+            raise exceptions.NotFound(Cursor.invalid_cursor_message)
+        return place
+
+    def get_next_link(self) -> str | None:
+        if self.next_cursor is None:
+            return None
+        url = self.request.build_absolute_uri()
+        return replace_query_param(url, self.cursor_query_param, self.next_cursor)
+
+    def get_paginated_response(self, data):
+        return Response({"next": self.get_next_link(), "results": data})
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["results"],
+            "properties": {
+                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "results": schema,
+            },
+        }
+
+    def get_schema_operation_parameters(self, view):
+        return Cursor().get_schema_operation_parameters(view)
+
+
+def _follows(place, after, descending: bool) -> bool:
+    value, *ties = [_plain(v) for v in place]
+    after_value, *after_ties = after
+    if value != after_value:
+        return value < after_value if descending else value > after_value
+    return ties > after_ties

@@ -1,0 +1,47 @@
+"""The API under /api/v1/: every read answers with an ETag and 304 when it still holds."""
+
+from django.urls import path, re_path
+from django.views.decorators.http import conditional_page
+
+from .views import checkpoints, docs, engagements, portfolio, tasks
+
+
+def conditional(view_class):
+    """The view, answering GETs with an ETag (a hash of the body) and 304 when unchanged."""
+    return conditional_page(view_class.as_view())
+
+
+engagement = "engagements/<int:engagement_id>/"
+urlpatterns = [
+    path("schema/", docs.schema, name="api-schema"),
+    path("docs/", docs.swagger_ui, name="api-docs"),
+    path("redoc/", docs.redoc, name="api-redoc"),
+    path("engagements/", conditional(engagements.EngagementList), name="api-engagement-list"),
+    path(engagement, conditional(engagements.EngagementDetail), name="api-engagement-detail"),
+    path(f"{engagement}members/", conditional(engagements.MemberList), name="api-member-list"),
+    path(f"{engagement}events/", conditional(engagements.EventList), name="api-event-list"),
+    path(f"{engagement}tasks/", conditional(tasks.TaskList), name="api-task-list"),
+    path(
+        f"{engagement}tasks/<int:task_id>/",
+        conditional(tasks.TaskDetail),
+        name="api-task-detail",
+    ),
+    path(
+        f"{engagement}checkpoints/",
+        conditional(checkpoints.CheckpointList),
+        name="api-checkpoint-list",
+    ),
+    path(
+        f"{engagement}checkpoints/<int:checkpoint_id>/",
+        conditional(checkpoints.CheckpointDetail),
+        name="api-checkpoint-detail",
+    ),
+    path(
+        f"{engagement}checkpoints/<int:checkpoint_id>/cancel/",
+        checkpoints.CheckpointCancel.as_view(),
+        name="api-checkpoint-cancel",
+    ),
+    path("portfolio/", conditional(portfolio.Portfolio), name="api-portfolio"),
+    # Last: any other address under /api/v1/ answers a JSON 404, not the pages' HTML one.
+    re_path(r"", docs.not_found),
+]

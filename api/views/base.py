@@ -1,0 +1,37 @@
+"""What every API view does around its work: the caller's language and time zone, and answers
+that no shared cache keeps."""
+
+import zoneinfo
+
+from django.utils import timezone, translation
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from rest_framework.generics import GenericAPIView
+
+from accounts.models import AccessToken
+from accounts.selectors import user_profile
+
+
+class PortalAPIView(GenericAPIView):
+    def perform_authentication(self, request):
+        super().perform_authentication(request)
+        # accounts.middleware does this for the browser's session; a token is only known now.
+        if isinstance(request.auth, AccessToken):
+            profile = user_profile(request.user)
+            if profile is not None:
+                timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))
+                translation.activate(profile.language)
+                request.LANGUAGE_CODE = profile.language
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        # Each answer is one user's: a cache may keep it only for them, and must ask again
+        # (with the ETag) before reusing it.
+        patch_vary_headers(response, ["Authorization"])
+        patch_cache_control(response, private=True, no_cache=True)
+        return response
+
+    def dispatch(self, request, *args, **kwargs):
+        try:
+            return super().dispatch(request, *args, **kwargs)
+        finally:
+            timezone.deactivate()

@@ -1,0 +1,30 @@
+"""The OpenAPI schema and its two readers, Swagger UI and Redoc, served from the installed
+drf-spectacular-sidecar package (nothing from a CDN) under the portal's Content-Security-Policy:
+our templates load every script from a file, never inline. And the API's answer for an
+address it does not have."""
+
+from csp.constants import UNSAFE_INLINE
+from csp.decorators import csp_update
+from django.http import JsonResponse
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.views import (
+    SpectacularAPIView,
+    SpectacularRedocView,
+    SpectacularSwaggerSplitView,
+)
+
+schema = SpectacularAPIView.as_view()
+swagger_ui = SpectacularSwaggerSplitView.as_view(
+    url_name="api-schema", template_name="api/swagger_ui.html"
+)
+# Redoc styles its page by adding <style> elements as it renders, and searches in a worker
+# it starts from a blob; only this page allows those.
+redoc = csp_update({"style-src": [UNSAFE_INLINE], "worker-src": ["blob:"]})(
+    SpectacularRedocView.as_view(url_name="api-schema", template_name="api/redoc.html")
+)
+
+
+@csrf_exempt  # it changes nothing, so a POST needs no token to be told so
+def not_found(request):
+    return JsonResponse({"detail": _("The API has nothing at this address.")}, status=404)

@@ -1,0 +1,59 @@
+"""The portfolio: every engagement the caller may see, filtered and sorted as on the page."""
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+
+from engagements.forms import PortfolioFilterForm
+from engagements.selectors.portfolio import PORTFOLIO_SORTS, portfolio_rows
+from engagements.status import COMPLETED
+from responsibilities.models import Service
+
+from ..pagination import SortedRowsCursor
+from ..serializers.engagements import EngagementSerializer
+from .base import PortalAPIView
+
+SORTS = [*PORTFOLIO_SORTS, *(f"-{name}" for name in PORTFOLIO_SORTS)]
+PORTFOLIO_FILTERS = [
+    OpenApiParameter("q", description="Part of the customer's name."),
+    OpenApiParameter("phase", description=f"The current phase's code, or `{COMPLETED}`."),
+    OpenApiParameter("service", enum=Service.values),
+    OpenApiParameter("at_risk", enum=["yes", "no"]),
+    OpenApiParameter(
+        "sort", enum=SORTS, description="A column, `-` first for descending; by customer."
+    ),
+]
+
+
+class Portfolio(PortalAPIView):
+    serializer_class = EngagementSerializer
+    pagination_class = SortedRowsCursor
+
+    @extend_schema(parameters=PORTFOLIO_FILTERS, responses=EngagementSerializer(many=True))
+    def get(self, request):
+        form = PortfolioFilterForm(request.query_params)
+        # The page drops a filter it cannot read; a program is told instead.
+        if not form.is_valid():
+            raise ValidationError(form.errors.as_data())
+        sort = request.query_params.get("sort") or "customer"
+        if sort not in SORTS:
+            raise ValidationError(
+                {"sort": _("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}}
+            )
+        now = timezone.now()
+        rows = portfolio_rows(request.user, {**form.filters(), "sort": sort}, now)
+        value = PORTFOLIO_SORTS[sort.lstrip("-")]
+        page = self.paginator.paginate(
+            request,
+            rows,
+            # Where a row stands: its sort value, then the ties as portfolio_rows breaks them.
+            place=lambda row: (
+                value(row.status, now),
+                row.engagement.customer.lower(),
+                row.engagement.pk,
+            ),
+            sort=sort,
+            descending=sort.startswith("-"),
+        )
+        return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -1,0 +1,174 @@
+"""Refusals as JSON: a service's ValidationError as a 400 with its message, throttling as a
+429, bad filters and cursors; nothing half-done."""
+
+import datetime
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from engagements.models import ActivityEvent, Task
+from responsibilities.models import Phase
+
+from ..test_rules import snapshot
+
+
+def task_url(engagement, task):
+    return reverse("api-task-detail", args=[engagement.pk, task.pk])
+
+
+def test_a_refused_change_is_a_400_with_the_service_s_message_and_undoes_the_rest(
+    api, engagement, carla
+):
+    """A task that needs evidence cannot be done; the note sent with it is not kept either."""
+    task = engagement.tasks.filter(party="customer", evidence_required=True).first()
+    before = snapshot(engagement)
+    response = api(carla).patch(
+        task_url(engagement, task), {"note": "Feito", "done": True}, format="json"
+    )
+    assert response.status_code == 400
+    assert response.json()["errors"] == {
+        "done": [
+            "Esta tarefa precisa de evidência antes de ser marcada como concluída: adicione um "
+            "arquivo ou um link que mostre que ela foi feita."
+        ]
+    }
+    assert snapshot(engagement) == before
+
+
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"note": "x" * 2001}, "note"),
+        ({"note": "a\x07b"}, "note"),
+        ({"due_date": "9999-12-31"}, "due_date"),
+        ({"due_date": "31/12/2026"}, "due_date"),
+        ({"owner": 2**63}, "owner"),
+        ({"owner": 999_999}, "owner"),
+        ({"done": "talvez"}, "done"),
+        ({"reason": "sem done"}, "reason"),
+    ],
+)
+def test_values_the_pages_refuse_are_refused_by_field(api, engagement, carla, change, field):
+    task = engagement.tasks.filter(party="customer", phase__isnull=False).first()
+    before = snapshot(engagement)
+    response = api(carla).patch(task_url(engagement, task), change, format="json")
+    assert response.status_code == 400, response.json()
+    assert list(response.json()["errors"]) == [field]
+    assert snapshot(engagement) == before
+
+
+def test_a_checkpoint_in_the_past_or_with_strangers_is_refused(api, engagement, carla, otto):
+    url = reverse("api-checkpoint-list", args=[engagement.pk])
+    start = timezone.now() - datetime.timedelta(days=1)
+    details = {"title": "Chamada", "kind": "checkpoint_call", "phase": "avaliar"}
+    past = api(carla).post(url, {**details, "starts_at": start.isoformat()}, format="json")
+    assert past.status_code == 400
+    message = "Um ponto de verificação não pode começar no passado."
+    assert past.json()["errors"] == {"starts_at": [message]}
+    ahead = (start + datetime.timedelta(days=3)).isoformat()
+    strangers = api(carla).post(
+        url, {**details, "starts_at": ahead, "attendees": [otto.pk, 10**9]}, format="json"
+    )
+    assert strangers.status_code == 400
+    assert list(strangers.json()["errors"]) == ["attendees"]
+    overflow = api(carla).post(
+        url, {**details, "starts_at": "9999-12-31T23:59:00-03:00"}, format="json"
+    )
+    assert overflow.status_code == 400
+    assert not engagement.checkpoints.exists()
+
+
+def test_a_meeting_that_started_can_be_neither_changed_nor_cancelled(
+    api, engagement, carla, time_machine
+):
+    client = api(carla)
+    created = client.post(
+        reverse("api-checkpoint-list", args=[engagement.pk]),
+        {
+            "title": "Chamada",
+            "kind": "checkpoint_call",
+            "phase": Phase.objects.get(code="avaliar").code,
+            "starts_at": (timezone.now() + datetime.timedelta(hours=2)).isoformat(),
+        },
+        format="json",
+    )
+    assert created.status_code == 201
+    assert created.json()["ends_at"] > created.json()["starts_at"]
+    time_machine.move_to(timezone.now() + datetime.timedelta(hours=3))
+    args = [engagement.pk, created.json()["id"]]
+    changed = client.patch(reverse("api-checkpoint-detail", args=args), {"title": "Outra"}, "json")
+    assert changed.status_code == 403
+    cancelled = client.post(reverse("api-checkpoint-cancel", args=args))
+    assert cancelled.status_code == 400
+    assert "já começou" in cancelled.json()["detail"]
+
+
+@pytest.mark.parametrize(
+    "params",
+    [
+        {"party": "ninguem"},
+        {"phase": "fase-nenhuma"},
+        {"owner": "someone"},
+        {"due": "ontem"},
+        {"q": "x" * 101},
+        {"q": "a\x00b"},
+    ],
+)
+def test_a_task_filter_the_page_would_ignore_is_refused(api, engagement, carla, params):
+    response = api(carla).get(reverse("api-task-list", args=[engagement.pk]), params)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == list(params)
+
+
+@pytest.mark.parametrize(
+    "params", [{"sort": "price"}, {"service": "office"}, {"at_risk": "maybe"}, {"phase": "x"}]
+)
+def test_a_portfolio_filter_it_cannot_read_is_refused(api, carla, params):
+    response = api(carla).get(reverse("api-portfolio"), params)
+    assert response.status_code == 400
+    assert list(response.json()["errors"]) == list(params)
+
+
+CURSORS = {
+    # DRF's: not base64, and an offset that is no number ("o=-x").
+    "api-task-list": ["não", "bz0teA=="],
+    # The portfolio's: not base64, a bare list, and a place whose values do not compare.
+    "api-portfolio": ["não", "WzEsMl0=", "WyJjdXN0b21lciIsIFt7fV1d"],
+}
+
+
+@pytest.mark.parametrize("name", list(CURSORS))
+def test_a_cursor_made_by_hand_is_refused(api, engagement, carla, name):
+    url = reverse(name, args=[engagement.pk] if name == "api-task-list" else [])
+    for cursor in CURSORS[name]:
+        response = api(carla).get(url, {"cursor": cursor})
+        assert response.status_code == 404
+        assert response.json()["detail"]
+
+
+def test_past_the_rate_each_token_gets_a_429_in_its_own_count(api, engagement, carla, settings):
+    settings.API_THROTTLE_RATE = "3/minute"
+    url = reverse("api-engagement-list")
+    first, second = api(carla), api(carla)
+    for _ in range(3):
+        assert first.get(url).status_code == 200
+    refused = first.get(url)
+    assert refused.status_code == 429
+    assert refused.json()["detail"].startswith("Solicitações demais: tente de novo em ")
+    assert int(refused["Retry-After"]) > 0
+    assert second.get(url).status_code == 200  # another token has its own count
+    events = ActivityEvent.objects.count()
+    task = engagement.tasks.filter(party="customer", phase__isnull=False).first()
+    assert first.patch(task_url(engagement, task), {"note": "x"}, "json").status_code == 429
+    assert ActivityEvent.objects.count() == events and not Task.objects.get(pk=task.pk).note
+
+
+@pytest.mark.parametrize("size", ["0", "101", "abc", "-1", "2.5"])
+def test_a_page_size_out_of_bounds_is_refused(api, engagement, carla, size):
+    for url in (reverse("api-task-list", args=[engagement.pk]), reverse("api-portfolio")):
+        response = api(carla).get(url, {"page_size": size})
+        assert response.status_code == 400
+        assert response.json()["errors"] == {
+            "page_size": ["Informe um número inteiro de linhas de 1 a 100."]
+        }
