@@ -22,6 +22,8 @@ from responsibilities.models import (
     in_active_language,
 )
 
+from .stored_status import StoredStatus
+
 MIN_ELIGIBLE_LICENCES = 150
 
 
@@ -44,7 +46,7 @@ class EngagementQuerySet(models.QuerySet):
         )
 
 
-class Engagement(models.Model):
+class Engagement(StoredStatus):
     customer = models.CharField(
         _("customer organisation"),
         max_length=bounds.CUSTOMER_MAX_LENGTH,

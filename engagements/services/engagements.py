@@ -9,6 +9,8 @@ from responsibilities.models import Responsibility
 
 from ..audit import event_record, task_text_hash
 from ..models import Engagement, EventKind, Task
+from ..stored_status import STORED_FIELDS
+from .status import engagement_status_refresh
 
 
 def _applicable_items(engagement: Engagement) -> list[Responsibility]:
@@ -81,7 +83,8 @@ def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -
         kind=EventKind.ENGAGEMENT_CREATED,
         changes={"tasks": task_count, "texts": task_text_hashes(engagement.tasks.all())},
     )
-    engagement.refresh_from_db(fields=["audit_length", "audit_head"])
+    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement.refresh_from_db(fields=["audit_length", "audit_head", *STORED_FIELDS])
     return engagement
 
 
@@ -103,6 +106,8 @@ def engagement_update(
                 for name in changed_fields
             },
         )
+    # Always: a save without named fields writes the whole row, stored status included.
+    engagement_status_refresh(engagement_id=engagement.pk)
     return engagement
 
 
