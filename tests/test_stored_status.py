@@ -4,14 +4,35 @@ repairs one that is not."""
 import datetime
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.utils import timezone
 
-from engagements.models import Engagement, Membership, Task
+from engagements.models import Engagement, Membership, Role, Task
+from engagements.services.checkpoints import checkpoint_cancel
+from engagements.services.engagements import engagement_update
+from engagements.services.evidence import (
+    comment_add,
+    evidence_add_file,
+    evidence_add_link,
+    evidence_replace,
+)
+from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
+from engagements.services.members import member_change, member_invite, member_remove
+from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.status import engagement_status_check
-from responsibilities.models import Party
+from engagements.services.tasks import (
+    task_confirm,
+    task_set_done,
+    task_set_due_date,
+    task_set_note,
+    task_set_owner,
+    tasks_bulk_change,
+)
+from responsibilities.models import Party, Phase
 
-from .factories import make_engagement
+from .factories import change_checkpoint, make_checkpoint, make_engagement
 
 CLOCK_START = "2026-11-02 12:00"
 
@@ -33,6 +54,37 @@ def test_a_new_engagement_stores_its_status(engagement):
     )
     assert row.status_customer_due == row.status_checkpoints == []
     assert engagement_status_check(repair=False) == {}
+
+
+def test_due_dates_and_checkpoints_are_stored_sorted_with_their_flags(
+    clock, engagement, carla, miguel
+):
+    tasks = list(engagement.tasks.filter(party=Party.CUSTOMER, phase__code="avaliar")[:3])
+    for task, day in zip(tasks, [20, 5, 20], strict=True):
+        task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 11, day))
+    later = make_checkpoint(
+        engagement,
+        carla,
+        phase="iniciar",
+        starts_at=timezone.now() + datetime.timedelta(days=9),
+        attendees=[],
+    )
+    make_checkpoint(
+        engagement,
+        carla,
+        phase="avaliar",
+        starts_at=timezone.now() + datetime.timedelta(days=2),
+        attendees=[],
+    )
+    manager = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
+    for task in engagement.tasks.filter(phase__code="iniciar"):
+        task_set_done(task=task, user=manager[task.party], done=True)
+    row = stored(engagement)
+    days = [datetime.date(2026, 11, day) for day in (5, 20, 20)]
+    assert row.status_customer_due == days and row.status_first_due == days[0]
+    assert row.status_checkpoints[-1] == later.starts_at
+    # Avaliar has nothing done; Iniciar is finished.
+    assert row.status_checkpoint_behind == [True, False]
 
 
 def tamper(engagement, **columns):
@@ -65,6 +117,148 @@ def test_a_row_written_behind_the_services_back_is_caught(engagement):
         "status_microsoft_done",
         "status_phases",
     }
+
+
+def every_service(engagement, carla, miguel, ada):
+    """One call of each service that changes an engagement, in an order that lets each run."""
+    iniciar = Phase.objects.get(code="iniciar")
+    tasks = list(engagement.tasks.filter(phase=iniciar).order_by("pk"))
+    customer_task = next(t for t in tasks if t.party == Party.CUSTOMER)
+    microsoft_task = next(t for t in tasks if t.party == Party.MICROSOFT)
+    state = {}
+
+    def invite():
+        state["nina"] = member_invite(
+            engagement=engagement,
+            invited_by=carla,
+            party=Party.CUSTOMER,
+            email="nina@example.com",
+            name="Nina Nunes",
+            role=Role.VIEWER,
+        )
+
+    def promote():
+        state["nina"].role = Role.MANAGER
+        member_change(membership=state["nina"], changed_by=ada)
+
+    def schedule():
+        state["checkpoint"] = make_checkpoint(
+            engagement,
+            carla,
+            phase="iniciar",
+            starts_at=timezone.now() + datetime.timedelta(days=2),
+            attendees=[carla],
+        )
+
+    def evidence():
+        state["evidence"] = evidence_add_file(
+            task=customer_task,
+            user=carla,
+            upload=SimpleUploadedFile("plano.pdf", b"%PDF-1.4\n%%EOF\n"),
+        )
+
+    def share():
+        state["link"], _token = share_link_create(
+            engagement=engagement,
+            user=carla,
+            label="Diretoria",
+            expires_on=timezone.localdate() + datetime.timedelta(days=30),
+        )
+
+    def finish_iniciar():
+        for party, manager in ((Party.CUSTOMER, carla), (Party.MICROSOFT, miguel)):
+            rest = [
+                t for t in tasks if t.party == party and t not in (customer_task, microsoft_task)
+            ]
+            tasks_bulk_change(tasks=rest, user=manager, action="done")
+
+    return [
+        (
+            "task_set_due_date",
+            lambda: task_set_due_date(
+                task=customer_task, user=carla, due_date=timezone.localdate()
+            ),
+        ),
+        ("task_set_note", lambda: task_set_note(task=customer_task, user=carla, note="Nota")),
+        ("task_set_owner", lambda: task_set_owner(task=customer_task, user=carla, owner=carla)),
+        ("member_invite", invite),
+        ("member_change", promote),
+        ("checkpoint_schedule", schedule),
+        (
+            "checkpoint_update",
+            lambda: change_checkpoint(
+                state["checkpoint"],
+                carla,
+                starts_at=timezone.now() + datetime.timedelta(days=5),
+                ends_at=timezone.now() + datetime.timedelta(days=5, hours=1),
+            ),
+        ),
+        (
+            "checkpoint_cancel",
+            lambda: checkpoint_cancel(checkpoint=state["checkpoint"], user=carla),
+        ),
+        ("evidence_add_file", evidence),
+        (
+            "evidence_replace",
+            lambda: evidence_replace(
+                evidence=state["evidence"], user=carla, url="https://docs.example.com/v2"
+            ),
+        ),
+        (
+            "evidence_add_link",
+            lambda: evidence_add_link(
+                task=microsoft_task, user=miguel, url="https://docs.example.com/ms"
+            ),
+        ),
+        ("comment_add", lambda: comment_add(task=customer_task, user=carla, body="Feito?")),
+        ("share_link_create", share),
+        ("share_link_revoke", lambda: share_link_revoke(link=state["link"], user=carla)),
+        ("task_set_done", lambda: task_set_done(task=customer_task, user=carla, done=True)),
+        (
+            "task_set_done on behalf",
+            lambda: task_set_done(task=microsoft_task, user=carla, done=True),
+        ),
+        ("task_confirm", lambda: task_confirm(task=microsoft_task, user=miguel)),
+        ("tasks_bulk_change", finish_iniciar),
+        (
+            "general_acknowledge",
+            lambda: [
+                general_acknowledge(engagement=engagement, user=user) for user in (carla, miguel)
+            ],
+        ),
+        (
+            "gate_sign",
+            lambda: [
+                gate_sign(engagement=engagement, phase=iniciar, user=user)
+                for user in (carla, miguel)
+            ],
+        ),
+        (
+            "gate_reopen",
+            lambda: gate_reopen(
+                engagement=engagement, phase=iniciar, user=carla, reason="Faltou a ata"
+            ),
+        ),
+        ("member_remove", lambda: member_remove(membership=state["nina"], removed_by=carla)),
+        ("engagement_update", lambda: update_engagement(engagement, ada)),
+    ]
+
+
+def update_engagement(engagement, admin):
+    engagement.customer, engagement.start_date = "Fabrikam Brasil", datetime.date(2026, 9, 20)
+    engagement_update(
+        engagement=engagement, changed_by=admin, changed_fields=["customer", "start_date"]
+    )
+
+
+def test_every_service_leaves_the_stored_status_right(clock, engagement, carla, miguel, ada):
+    """A minute passes before each change, so a service that forgot the refresh leaves at
+    least the last activity behind, and --check names it."""
+    for name, change in every_service(engagement, carla, miguel, ada):
+        clock(timezone.now() + datetime.timedelta(minutes=1))
+        change()
+        assert engagement_status_check(repair=False) == {}, name
+    call_command("engagement_status", "--check")
 
 
 def test_creating_an_engagement_stores_its_status_at_once(catalogue, ada):
