@@ -171,7 +171,7 @@ LARGEST_ID = 2**63 - 1
 
 def fits_an_id(value) -> bool:
     """Ids past a 64-bit integer would make the database raise instead of finding nothing."""
-    return str(value).isdigit() and int(value) <= LARGEST_ID
+    return str(value).isdecimal() and int(value) <= LARGEST_ID
 
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):
