@@ -15,8 +15,9 @@ from django.db.models import F, Func
 
 
 def _utc_text(moment: datetime.datetime) -> str:
-    # One fixed width in JSON and in the compared value, so text order is time order.
-    return moment.astimezone(datetime.UTC).strftime("%Y-%m-%d %H:%M:%S.%f")
+    # The text Django's SQLite backend gives a moment (UTC, no zone, fraction only when there
+    # is one): text order is then time order, also against the values Django compares with.
+    return moment.astimezone(datetime.UTC).replace(tzinfo=None).isoformat(" ")
 
 
 class _ListField(models.Field):

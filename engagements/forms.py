@@ -299,11 +299,11 @@ class PortfolioFilterForm(forms.Form):
     )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, phases, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phase"].choices = (
             [("", _("any"))]
-            + [(phase.code, phase.name) for phase in Phase.objects.order_by("order")]
+            + [(phase.code, phase.name) for phase in phases]
             + [(COMPLETED, _("Completed"))]
         )
 

@@ -100,7 +100,7 @@ def audit_csv(request, pk):
 
 @login_required
 def portfolio_csv(request):
-    _form, filters, _query = portfolio_filters(request)
+    phases, _form, filters, _query = portfolio_filters(request)
     now = timezone.now()
     header = [
         _("Customer"),
@@ -118,7 +118,7 @@ def portfolio_csv(request):
     ]
     # Built now, not while streaming: by then the user's language and time zone are gone.
     table = []
-    for row in portfolio_rows(request.user, filters, now):
+    for row in portfolio_rows(request.user, filters, now, phases):
         status, checkpoint = row.status, row.status.next_checkpoint
         table.append(
             [
