@@ -1,9 +1,13 @@
 """The portfolio from the stored status: every sort and filter the database does gives the order
 the rules give over the rows, pages are pages, and the CSV streams."""
 
+import csv
 import datetime
+import io
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -129,6 +133,25 @@ def test_pages_and_their_count(client, carla, varied, monkeypatch):
     assert everything == expected_order(varied, "-overdue", timezone.now())
     last = client.get(reverse("portfolio"), {"page": 99}).context["page"]
     assert last.number == 3
+
+
+def reads_engagements(queries) -> int:
+    return sum('FROM "engagements_engagement"' in query["sql"] for query in queries)
+
+
+def test_the_csv_query_runs_while_it_streams(client, carla, varied):
+    client.force_login(carla)
+    with CaptureQueriesContext(connection) as answering:
+        response = client.get(reverse("portfolio-csv"), {"sort": "-overdue"})
+    chunks = iter(response.streaming_content)
+    with CaptureQueriesContext(connection) as header_sent:
+        header = next(chunks)  # the header leaves before the database is asked for rows
+    with CaptureQueriesContext(connection) as streaming:
+        body = b"".join(chunks)
+    assert len(header_sent) == 0
+    assert (reads_engagements(answering), reads_engagements(streaming)) == (0, 1)
+    rows = list(csv.reader(io.StringIO((header + body).decode())))
+    assert [row[0] for row in rows[1:]] == expected_order(varied, "-overdue", timezone.now())
 
 
 def test_the_summary_counts_what_the_rules_say(client, carla, varied):
