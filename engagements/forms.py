@@ -284,6 +284,15 @@ def new_checkpoint_initial(engagement, current_phase: Phase | None, now) -> dict
     }
 
 
+class EngagementSearchForm(forms.Form):
+    """The engagement list's search, by customer name, read from the query string."""
+
+    q = forms.CharField(label=_("Customer"), required=False, max_length=100)
+
+    def query(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
 class PortfolioFilterForm(forms.Form):
     """The portfolio's filters and sort, read from the query string; bad values are ignored."""
 

@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -35,15 +35,6 @@ class Option(models.TextChoices):
     PC_MANAGEMENT = "pc_management", _("PC management")
     FEDERATION = "federation", _("Federated identity (AD FS)")
     MULTIPLE_FORESTS = "multiple_forests", _("More than one AD forest")
-
-
-class EngagementQuerySet(models.QuerySet):
-    def with_task_counts(self):
-        """Annotate `tasks_done` and `tasks_total`."""
-        return self.annotate(
-            tasks_total=Count("tasks"),
-            tasks_done=Count("tasks", filter=Q(tasks__done=True)),
-        )
 
 
 class Engagement(StoredStatus):
@@ -77,8 +68,6 @@ class Engagement(StoredStatus):
     # The head of the engagement's audit chain: how many events, and the last one's hash.
     audit_length = models.PositiveIntegerField(default=0, editable=False)
     audit_head = models.CharField(max_length=64, blank=True, editable=False)
-
-    objects = EngagementQuerySet.as_manager()
 
     class Meta:
         ordering = ["customer", "pk"]
