@@ -76,6 +76,23 @@ class Engagement(StoredStatus):
         permissions = [
             ("view_all_engagements", _("Can read every engagement (FastTrack Center lead)"))
         ]
+        # The portfolio's first pages read their fifty rows from these, at any size: by
+        # customer (and the engagement list, and every tie), the most overdue first, and the
+        # least progressed first, per party (see engagements/selectors/portfolio.py).
+        indexes = [
+            models.Index(fields=["customer", "id"], name="engagement_by_customer"),
+            models.Index(
+                fields=["status_first_due", "customer", "id"], name="engagement_by_first_due"
+            ),
+            models.Index(
+                fields=["status_customer_percent", "customer", "id"],
+                name="engagement_by_customer_done",
+            ),
+            models.Index(
+                fields=["status_microsoft_percent", "customer", "id"],
+                name="engagement_by_microsoft_done",
+            ),
+        ]
 
     def __str__(self):
         return self.customer

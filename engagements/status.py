@@ -182,6 +182,11 @@ class EngagementStatus:
     def overdue(self) -> int:
         return sum(self.overdue_by_party.values())
 
+    @property
+    def earliest_due(self) -> datetime.date | None:
+        """The earliest due date of an open task: how overdue the engagement is, when past."""
+        return min((dates[0] for dates in self.open_due.values() if dates), default=None)
+
     def phase_behind(self, phase_id) -> bool:
         """The phase has tasks and less than RISK_PHASE_DONE_BELOW of them are done."""
         cells = [self.cell(phase_id, party) for party in PARTIES]

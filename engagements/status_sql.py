@@ -10,8 +10,6 @@ from django.db.models import Case, F, Q, Value, When
 from django.db.models.lookups import Exact, LessThan, LessThanOrEqual
 from django.utils import timezone
 
-from responsibilities.models import Party
-
 from .fields import CountAtMost, FirstAfter, FlagOfFirstAfter
 from .status import RISK_CHECKPOINT_DAYS, RISK_STALLED_DAYS
 
@@ -21,10 +19,6 @@ DAY = datetime.timedelta(days=1)
 def overdue(party: str, today: datetime.date):
     """The party's open tasks due before today (due today is not overdue)."""
     return CountAtMost(f"status_{party}_due", today - DAY)
-
-
-def overdue_total(today: datetime.date):
-    return overdue(Party.CUSTOMER, today) + overdue(Party.MICROSOFT, today)
 
 
 def next_checkpoint_at(now: datetime.datetime):

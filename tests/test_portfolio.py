@@ -32,7 +32,8 @@ KEYS = {
     "phase": lambda s, now: s.current_phase.order if s.current_phase else 99,
     "customer_progress": lambda s, now: s.customer.percent,
     "microsoft_progress": lambda s, now: s.microsoft.percent,
-    "overdue": lambda s, now: s.overdue,
+    # The most overdue is the one whose oldest open task was due first; none due, the least.
+    "overdue": lambda s, now: (True, -s.earliest_due.toordinal()) if s.earliest_due else (False, 0),
     "next_checkpoint": lambda s, now: s.next_checkpoint.starts_at if s.next_checkpoint else LATEST,
     "last_activity": lambda s, now: s.last_activity_at or EARLIEST,
     "risk": lambda s, now: len(s.risk_reasons(now)),

@@ -130,7 +130,7 @@ def stored_values(status: EngagementStatus) -> dict:
         "status_microsoft_percent": status.microsoft.percent,
         "status_customer_due": due[Party.CUSTOMER],
         "status_microsoft_due": due[Party.MICROSOFT],
-        "status_first_due": min((dates[0] for dates in due.values() if dates), default=None),
+        "status_first_due": status.earliest_due,
         "status_checkpoints": [c.starts_at for c in status.checkpoints],
         "status_checkpoint_behind": [status.phase_behind(c.phase_id) for c in status.checkpoints],
         "status_last_activity_at": status.last_activity_at,
