@@ -22,6 +22,7 @@ run: $(INSTALLED)
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py engagement_status --rebuild
 	mkdir -p .celery/queue demo-mail
 	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops it); emails go to demo-mail/"
 	$(BIN)/celery -A fasttrack worker --beat --loglevel=INFO --concurrency=1 \

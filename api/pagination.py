@@ -1,10 +1,9 @@
 """Cursor pagination: a page follows the last row seen, not a count of rows, so rows inserted
 or removed meanwhile neither repeat nor skip one. Two kinds: DRF's, over a queryset in a
-unique order, and one over the portfolio's rows, which are sorted in Python by a computed
-column (engagements.selectors.portfolio)."""
+unique order, and one over the portfolio's rows, which the database sorts by expressions a
+cursor cannot hold (engagements.selectors.portfolio)."""
 
 import base64
-import datetime
 import json
 from collections.abc import Callable
 
@@ -51,37 +50,28 @@ class Cursor(pagination.CursorPagination):
         return parameters
 
 
-def _plain(value):
-    """A sort value as JSON keeps it, in the same order: a moment as its timestamp."""
-    return value.timestamp() if isinstance(value, datetime.datetime) else value
-
-
 class SortedRowsCursor(pagination.BasePagination):
-    """Pages over rows already in their final order. The cursor holds the sort and the last
-    row's place in that order: (its sort value, then the tie-breaks that follow it)."""
+    """Pages over rows already in their final order (the database's). The cursor holds the
+    sort and the last row's id: a page starts after that row as the order now stands."""
 
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
 
-    def paginate(self, request, rows: list, place: Callable, sort: str, descending: bool) -> list:
-        """The page of `rows` after the cursor; `place(row)` is a row's (value, *tie-breaks)
-        and `descending` says the value runs downwards (ties always run upwards)."""
+    def paginate(self, request, rows: list, identity: Callable, sort: str) -> list:
+        """The page of `rows` after the cursor's row; `identity(row)` is a row's id."""
         self.request = request
         after = self._decode(request.query_params.get(self.cursor_query_param), sort)
         start = 0
         if after is not None:
-            try:
-                start = next(
-                    (i for i, row in enumerate(rows) if _follows(place(row), after, descending)),
-                    len(rows),
-                )
-            except TypeError:  # a cursor made by hand, whose values do not compare
-                raise exceptions.NotFound(Cursor.invalid_cursor_message) from None
+            ids = [identity(row) for row in rows]
+            if after[0] not in ids:  # gone from view, or a cursor made by hand
+                raise exceptions.NotFound(Cursor.invalid_cursor_message)
+            start = ids.index(after[0]) + 1
         size = Cursor().get_page_size(request)
         page = rows[start : start + size]
         self.next_cursor = None
         if start + size < len(rows):
-            self.next_cursor = self._encode(sort, [_plain(v) for v in place(page[-1])])
+            self.next_cursor = self._encode(sort, [identity(page[-1])])
         return page
 
     def _encode(self, sort: str, place: list) -> str:
@@ -119,11 +109,3 @@ class SortedRowsCursor(pagination.BasePagination):
 
     def get_schema_operation_parameters(self, view):
         return Cursor().get_schema_operation_parameters(view)
-
-
-def _follows(place, after, descending: bool) -> bool:
-    value, *ties = [_plain(v) for v in place]
-    after_value, *after_ties = after
-    if value != after_value:
-        return value < after_value if descending else value > after_value
-    return ties > after_ties

@@ -171,7 +171,7 @@ LARGEST_ID = 2**63 - 1
 
 def fits_an_id(value) -> bool:
     """Ids past a 64-bit integer would make the database raise instead of finding nothing."""
-    return str(value).isdigit() and int(value) <= LARGEST_ID
+    return str(value).isdecimal() and int(value) <= LARGEST_ID
 
 
 class MemberChoiceField(forms.ModelMultipleChoiceField):
@@ -284,6 +284,15 @@ def new_checkpoint_initial(engagement, current_phase: Phase | None, now) -> dict
     }
 
 
+class EngagementSearchForm(forms.Form):
+    """The engagement list's search, by customer name, read from the query string."""
+
+    q = forms.CharField(label=_("Customer"), required=False, max_length=100)
+
+    def query(self) -> str:
+        return self.cleaned_data["q"] if self.is_valid() else ""
+
+
 class PortfolioFilterForm(forms.Form):
     """The portfolio's filters and sort, read from the query string; bad values are ignored."""
 
@@ -299,11 +308,11 @@ class PortfolioFilterForm(forms.Form):
     )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
+    def __init__(self, *args, phases, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["phase"].choices = (
             [("", _("any"))]
-            + [(phase.code, phase.name) for phase in Phase.objects.order_by("order")]
+            + [(phase.code, phase.name) for phase in phases]
             + [(COMPLETED, _("Completed"))]
         )
 

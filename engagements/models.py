@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
@@ -24,6 +24,8 @@ from responsibilities.models import (
     in_active_language,
 )
 
+from .stored_status import StoredStatus
+
 MIN_ELIGIBLE_LICENCES = 150
 
 
@@ -38,14 +40,6 @@ class Option(models.TextChoices):
 
 
 class EngagementQuerySet(models.QuerySet):
-    def with_task_counts(self):
-        """Annotate `tasks_done` and `tasks_total` (withdrawn tasks count for neither)."""
-        in_force = Q(tasks__withdrawn_at__isnull=True)
-        return self.annotate(
-            tasks_total=Count("tasks", filter=in_force),
-            tasks_done=Count("tasks", filter=in_force & Q(tasks__done=True)),
-        )
-
     def with_catalogue_news(self):
         """Join the catalogue version the engagement is on and annotate `latest_version_number`
         (the newest published), so a page tells of an update without a query of its own."""
@@ -55,7 +49,7 @@ class EngagementQuerySet(models.QuerySet):
         )
 
 
-class Engagement(models.Model):
+class Engagement(StoredStatus):
     customer = models.CharField(
         _("customer organisation"),
         max_length=bounds.CUSTOMER_MAX_LENGTH,
@@ -106,6 +100,23 @@ class Engagement(models.Model):
         verbose_name_plural = _("engagements")
         permissions = [
             ("view_all_engagements", _("Can read every engagement (FastTrack Center lead)"))
+        ]
+        # The portfolio's first pages read their fifty rows from these, at any size: by
+        # customer (and the engagement list, and every tie), the most overdue first, and the
+        # least progressed first, per party (see engagements/selectors/portfolio.py).
+        indexes = [
+            models.Index(fields=["customer", "id"], name="engagement_by_customer"),
+            models.Index(
+                fields=["status_first_due", "customer", "id"], name="engagement_by_first_due"
+            ),
+            models.Index(
+                fields=["status_customer_percent", "customer", "id"],
+                name="engagement_by_customer_done",
+            ),
+            models.Index(
+                fields=["status_microsoft_percent", "customer", "id"],
+                name="engagement_by_microsoft_done",
+            ),
         ]
 
     def __str__(self):

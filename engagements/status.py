@@ -5,8 +5,8 @@ Phases follow their gates: the current phase is the earliest whose gate is not c
 parties' sign-offs in force), a phase whose tasks are done but whose gate is open waits on the
 sign-offs still missing, and a phase's days run until its gate closed.
 
-The figures come from grouped queries (`engagements.selectors.status`); everything here is plain
-Python over them, so one engagement, a page of fifty and a whole portfolio follow one rule.
+The figures come from the rows (`engagements.selectors.status`) or from the stored status
+(`engagements.stored_status`); everything here is plain Python over them.
 
 An engagement is **at risk** when any of these holds (each gives a reason on the page):
 1. an open task is past its due date (due today is not overdue);
@@ -16,6 +16,7 @@ An engagement is **at risk** when any of these holds (each gives a reason on the
 """
 
 import datetime
+from bisect import bisect_left
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -90,9 +91,7 @@ class Cell:
 
     total: int = 0
     done: int = 0
-    overdue: int = 0
-    due_soon: int = 0
-    last_done_at: datetime.datetime | None = None
+    due_soon: int = 0  # counted from the tasks only, for the engagement's own pages
     awaiting: int = 0  # ticked on the party's behalf, not yet confirmed by it
 
 
@@ -137,6 +136,10 @@ class EngagementStatus:
     cells: dict[tuple[int | None, str], Cell] = field(default_factory=dict)
     # (phase id, party) -> when that party's sign-off in force was made
     sign_offs: dict[tuple[int, str], datetime.datetime] = field(default_factory=dict)
+    # party -> the due dates of its open phase tasks, one per task, sorted
+    open_due: dict[str, list[datetime.date]] = field(default_factory=dict)
+    # every checkpoint not cancelled, by start (loaded from the rows, for the stored status)
+    checkpoints: list[Checkpoint] = field(default_factory=list)
     next_checkpoint: Checkpoint | None = None
     last_activity_at: datetime.datetime | None = None
 
@@ -172,14 +175,31 @@ class EngagementStatus:
 
     @cached_property
     def overdue_by_party(self) -> dict[str, int]:
-        overdue = dict.fromkeys(PARTIES, 0)
-        for (_phase, party), cell in self.cells.items():
-            overdue[party] += cell.overdue
-        return overdue
+        """Open tasks due before today, per party (the due lists are sorted)."""
+        return {party: bisect_left(self.open_due.get(party, []), self.today) for party in PARTIES}
 
     @property
     def overdue(self) -> int:
         return sum(self.overdue_by_party.values())
+
+    @property
+    def earliest_due(self) -> datetime.date | None:
+        """The earliest due date of an open task: how overdue the engagement is, when past."""
+        return min((dates[0] for dates in self.open_due.values() if dates), default=None)
+
+    def phase_behind(self, phase_id) -> bool:
+        """The phase has tasks and less than RISK_PHASE_DONE_BELOW of them are done."""
+        cells = [self.cell(phase_id, party) for party in PARTIES]
+        total, done = sum(c.total for c in cells), sum(c.done for c in cells)
+        return bool(total) and done < RISK_PHASE_DONE_BELOW * total
+
+    def quiet_since(self) -> datetime.datetime:
+        """Where the quiet count starts: the last event, or before any, midnight (portal
+        time) of the start date."""
+        return self.last_activity_at or timezone.make_aware(
+            datetime.datetime.combine(self.engagement.start_date, datetime.time()),
+            timezone.get_default_timezone(),
+        )
 
     def gate_closed_at(self, phase) -> datetime.datetime | None:
         """When the phase's gate closed (its second sign-off), if both parties have signed."""
@@ -309,31 +329,29 @@ class EngagementStatus:
                 % {"count": sum(overdue.values()), **overdue}
             )
         checkpoint = self.next_checkpoint
-        if checkpoint and checkpoint.starts_at <= now + datetime.timedelta(
-            days=RISK_CHECKPOINT_DAYS
+        if (
+            checkpoint
+            and checkpoint.starts_at <= now + datetime.timedelta(days=RISK_CHECKPOINT_DAYS)
+            and self.phase_behind(checkpoint.phase_id)
         ):
             phase = next(p for p in self.phases if p.pk == checkpoint.phase_id)
             tally = self.phase_tally(phase)
-            if tally.total and tally.done < RISK_PHASE_DONE_BELOW * tally.total:
-                days = (timezone.localdate(checkpoint.starts_at) - self.today).days
-                reasons.append(
-                    ngettext(
-                        "“%(title)s” is in %(days)d day and %(phase)s is only %(percent)d%% done",
-                        "“%(title)s” is in %(days)d days and %(phase)s is only %(percent)d%% done",
-                        days,
-                    )
-                    % {
-                        "title": checkpoint.title,
-                        "days": days,
-                        "phase": phase.name,
-                        "percent": tally.percent,
-                    }
+            days = (timezone.localdate(checkpoint.starts_at) - self.today).days
+            reasons.append(
+                ngettext(
+                    "“%(title)s” is in %(days)d day and %(phase)s is only %(percent)d%% done",
+                    "“%(title)s” is in %(days)d days and %(phase)s is only %(percent)d%% done",
+                    days,
                 )
-        if self.overall.done < self.overall.total:
-            quiet_since = self.last_activity_at or timezone.make_aware(
-                datetime.datetime.combine(self.engagement.start_date, datetime.time())
+                % {
+                    "title": checkpoint.title,
+                    "days": days,
+                    "phase": phase.name,
+                    "percent": tally.percent,
+                }
             )
-            quiet_days = (now - quiet_since).days
+        if self.overall.done < self.overall.total:
+            quiet_days = (now - self.quiet_since()).days
             if quiet_days >= RISK_STALLED_DAYS:
                 reasons.append(
                     ngettext(

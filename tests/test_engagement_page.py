@@ -128,6 +128,38 @@ def test_list_shows_only_my_engagements(client, otto, engagement, other_engageme
     assert "Fabrikam" not in html
 
 
+def test_the_list_is_paged_searched_and_counts_phase_tasks(
+    client, carla, engagement, django_assert_num_queries
+):
+    Engagement.objects.bulk_create(
+        Engagement(
+            customer=f"Cliente {index:02}",
+            intune=True,
+            licence_count=500,
+            purchase_date=datetime.date(2026, 1, 1),
+            start_date=datetime.date(2026, 2, 1),
+        )
+        for index in range(60)
+    )
+    Membership.objects.bulk_create(
+        Membership(engagement=e, user=carla, party="customer")
+        for e in Engagement.objects.filter(customer__startswith="Cliente")
+    )
+    client.force_login(carla)
+    # session, user, profile, the user's and groups' permissions, the count, the page
+    with django_assert_num_queries(7):
+        first = client.get(reverse("engagement-list")).context["page"]
+    assert (len(first), first.paginator.count, first.has_next()) == (50, 61, True)
+    second = client.get(reverse("engagement-list"), {"page": 2}).context["page"]
+    assert [e.customer for e in second][-1] == "Fabrikam" and len(second) == 11
+    found = client.get(reverse("engagement-list"), {"q": "fabri"})
+    (row,) = found.context["engagements"]
+    phase_tasks = engagement.tasks.exclude(phase=None)
+    assert (row.tasks_done, row.tasks_total) == (0, phase_tasks.count())
+    nothing = client.get(reverse("engagement-list"), {"q": "nowhere"}).content.decode()
+    assert "Nenhum engajamento encontrado." in nothing
+
+
 @pytest.mark.parametrize("task_count", [40, 400])
 def test_engagement_page_queries_do_not_grow_with_tasks(
     client, carla, ada, catalogue, django_assert_num_queries, task_count

@@ -374,9 +374,16 @@ def test_a_beat_run_costs_the_same_queries_however_many_checkpoints(
             ends_at=at("2026-11-20 11:00") + datetime.timedelta(days=day),
             attendees=[carla],
         )
-    # retake stale claims, list what is due (and, when something is, a third to stamp it)
+    # retake stale claims, then stamp what is due and list it in one UPDATE ... RETURNING
     with django_assert_num_queries(2):
         assert notifications_due(now=timezone.now()) == []
+    clock(at("2026-11-20 09:30") + datetime.timedelta(days=checkpoint_count))
+    with django_assert_num_queries(2):
+        due = notifications_due(now=timezone.now())
+    assert len(due) == 2 * checkpoint_count  # each call's reminders a day and an hour before
+    assert Notification.objects.filter(pk__in=due, queued_at=timezone.now()).count() == len(due)
+    with django_assert_num_queries(2):
+        assert notifications_due(now=timezone.now()) == []  # stamped: not listed again yet
 
 
 def test_a_removed_member_hears_nothing_more(clock, checkpoint, engagement, carla, miguel):

@@ -8,7 +8,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from engagements.forms import PortfolioFilterForm
 from engagements.selectors.portfolio import PORTFOLIO_SORTS, portfolio_rows
 from engagements.status import COMPLETED
-from responsibilities.models import Service
+from responsibilities.models import Phase, Service
 
 from ..pagination import SortedRowsCursor
 from ..serializers.engagements import EngagementSerializer
@@ -32,7 +32,8 @@ class Portfolio(PortalAPIView):
 
     @extend_schema(parameters=PORTFOLIO_FILTERS, responses=EngagementSerializer(many=True))
     def get(self, request):
-        form = PortfolioFilterForm(request.query_params)
+        phases = list(Phase.objects.order_by("order"))
+        form = PortfolioFilterForm(request.query_params, phases=phases)
         # The page drops a filter it cannot read; a program is told instead.
         if not form.is_valid():
             raise ValidationError(form.errors.as_data())
@@ -42,18 +43,8 @@ class Portfolio(PortalAPIView):
                 {"sort": _("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}}
             )
         now = timezone.now()
-        rows = portfolio_rows(request.user, {**form.filters(), "sort": sort}, now)
-        value = PORTFOLIO_SORTS[sort.lstrip("-")]
+        rows = list(portfolio_rows(request.user, {**form.filters(), "sort": sort}, now, phases))
         page = self.paginator.paginate(
-            request,
-            rows,
-            # Where a row stands: its sort value, then the ties as portfolio_rows breaks them.
-            place=lambda row: (
-                value(row.status, now),
-                row.engagement.customer.lower(),
-                row.engagement.pk,
-            ),
-            sort=sort,
-            descending=sort.startswith("-"),
+            request, rows, identity=lambda row: row.engagement.pk, sort=sort
         )
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)

@@ -17,6 +17,7 @@ import logging
 import secrets
 
 from django.conf import settings
+from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -37,8 +38,8 @@ def _ready(now):
 
 
 def notifications_due(*, now: datetime.datetime) -> list[int]:
-    """Retake claims whose worker died, then list and stamp what is ready to send (three
-    indexed queries, two when nothing is due).
+    """Retake claims whose worker died, then stamp what is ready to send and list it (two
+    indexed statements, however many are due).
 
     A stamped row that no worker claimed is listed again after NOTIFICATION_REQUEUE_SECONDS,
     not after the (much longer) claim lease: if the broker lost its queue, the reminder waits a
@@ -51,14 +52,30 @@ def notifications_due(*, now: datetime.datetime) -> list[int]:
     ).update(status=NotificationStatus.PENDING, queued_at=None, claim_token="")
     if retaken:
         logger.warning("Retook %d notifications whose sender did not finish", retaken)
-    due = list(
+    due = (
         Notification.objects.filter(_ready(now))
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - requeue))
         .order_by("due_at")
-        .values_list("pk", flat=True)[:DISPATCH_BATCH]
+        .values("pk")[:DISPATCH_BATCH]
     )
-    Notification.objects.filter(pk__in=due).update(queued_at=now)
-    return due
+    return _stamp(due, now)
+
+
+def _stamp(due, now) -> list[int]:
+    """Stamp the rows of `due` as queued and return their ids: one UPDATE ... RETURNING, so
+    no id list travels to the database and back, and no row changes between listing and
+    stamping. On PostgreSQL it skips rows another beat is stamping this very moment."""
+    sql, params = due.query.sql_with_params()
+    if connection.features.has_select_for_update_skip_locked:
+        sql += " FOR UPDATE SKIP LOCKED"
+    table = connection.ops.quote_name(Notification._meta.db_table)
+    key = connection.ops.quote_name(Notification._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET queued_at = %s WHERE {key} IN ({sql}) RETURNING {key}",
+            [connection.ops.adapt_datetimefield_value(now), *params],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
 def notifications_retry(ids) -> int:

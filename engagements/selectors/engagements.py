@@ -1,14 +1,22 @@
 """Reads of engagements and their members."""
 
 from django.contrib.auth import get_user_model
+from django.db.models import F
 
 from ..access import visible_engagements
 from ..models import Engagement
 
 
-def engagement_list_for(user):
-    """The engagements the user may see, with their task counts."""
-    return visible_engagements(user).with_task_counts()
+def engagement_list_for(user, query: str = ""):
+    """The engagements the user may see whose customer matches the query, by customer, with
+    their progress from the stored status (phase tasks done of all)."""
+    engagements = visible_engagements(user)
+    if query:
+        engagements = engagements.filter(customer__icontains=query)
+    return engagements.annotate(
+        tasks_done=F("status_customer_done") + F("status_microsoft_done"),
+        tasks_total=F("status_customer_total") + F("status_microsoft_total"),
+    ).order_by("customer", "pk")
 
 
 def engagement_memberships(engagement: Engagement):

@@ -21,6 +21,7 @@ from ..notifications.owing import (
     owe_checkpoint_updates,
     withdraw_checkpoint_updates,
 )
+from .status import engagement_status_refresh
 
 
 def _checkpoint_validate(*, engagement, details, attendees, now) -> None:
@@ -59,6 +60,7 @@ def _checkpoint_event(checkpoint, user, kind, changes):
         kind=kind,
         changes=changes,
     )
+    engagement_status_refresh(engagement_id=checkpoint.engagement_id)
 
 
 class CheckpointDetails(TypedDict):

@@ -12,6 +12,8 @@ from responsibilities.publishing import applicable_items, latest_version, versio
 
 from ..audit import event_record, task_text_hash
 from ..models import Engagement, EventKind, Task
+from ..stored_status import STORED_FIELDS
+from .status import engagement_status_refresh
 
 
 def new_task(
@@ -100,7 +102,8 @@ def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -
             "version": engagement.catalogue_version.number,
         },
     )
-    engagement.refresh_from_db(fields=["audit_length", "audit_head"])
+    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement.refresh_from_db(fields=["audit_length", "audit_head", *STORED_FIELDS])
     return engagement
 
 
@@ -122,6 +125,8 @@ def engagement_update(
                 for name in changed_fields
             },
         )
+    # Always: a save without named fields writes the whole row, stored status included.
+    engagement_status_refresh(engagement_id=engagement.pk)
     return engagement
 
 

@@ -23,6 +23,7 @@ from fasttrack import bounds
 from ..audit import event_record
 from ..models import Engagement, EventKind, EvidenceKind, Task, TaskComment, TaskEvidence
 from .gates import phase_is_signed
+from .status import engagement_status_refresh
 
 # What each allowed type is called in EVIDENCE_ALLOWED_TYPES, its MIME type, and the type
 # `filetype` names when it reads such bytes. Text has no signature: see _is_plain_text.
@@ -196,6 +197,7 @@ def _store(
                 kind=EventKind.EVIDENCE_REPLACED if replaces else EventKind.EVIDENCE_ADDED,
                 changes=_evidence_changes(evidence),
             )
+            engagement_status_refresh(engagement_id=task.engagement_id)
         except Exception:
             if evidence.file:
                 evidence.file.storage.delete(evidence.file.name)
@@ -258,4 +260,5 @@ def comment_add(*, task: Task, user: AbstractBaseUser, body: str) -> TaskComment
         kind=EventKind.COMMENT_ADDED,
         changes={"comment": comment.pk, "body": body},
     )
+    engagement_status_refresh(engagement_id=task.engagement_id)
     return comment

@@ -37,6 +37,7 @@ from ..models import (
     Task,
 )
 from ..notifications.owing import owe_gate_notes
+from .status import engagement_status_refresh
 
 PARTIES = tuple(Party.values)
 
@@ -206,6 +207,7 @@ def gate_sign(
             user_ids=[pk for pk in managers[_other(party)] if pk != user.pk],
             now=sign_off.signed_at,
         )
+    engagement_status_refresh(engagement_id=engagement.pk)
     return sign_off
 
 
@@ -249,6 +251,7 @@ def gate_reopen(
         user_ids=_managers(engagement)[_other(own_party)],
         now=now,
     )
+    engagement_status_refresh(engagement_id=engagement.pk)
     return withdrawn
 
 
@@ -295,4 +298,5 @@ def general_acknowledge(
             "texts_hash": acknowledgement.texts_hash,
         },
     )
+    engagement_status_refresh(engagement_id=engagement.pk)
     return acknowledgement

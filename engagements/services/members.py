@@ -17,6 +17,7 @@ from ..notifications.owing import (
     owe_invitation,
     withdraw_member_notifications,
 )
+from .status import engagement_status_refresh
 from .tasks import task_set_owner
 
 
@@ -84,6 +85,7 @@ def member_add(*, membership: Membership, added_by: AbstractBaseUser) -> Members
         kind=EventKind.MEMBER_ADDED,
         changes=member_values(membership),
     )
+    engagement_status_refresh(engagement_id=membership.engagement_id)
     return membership
 
 
@@ -99,6 +101,7 @@ def member_change(*, membership: Membership, changed_by: AbstractBaseUser) -> Me
         kind=EventKind.MEMBER_CHANGED,
         changes={"old": member_values(before), "new": member_values(membership)},
     )
+    engagement_status_refresh(engagement_id=membership.engagement_id)
     return membership
 
 
@@ -137,3 +140,4 @@ def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> No
         kind=EventKind.MEMBER_REMOVED,
         changes=values,
     )
+    engagement_status_refresh(engagement_id=engagement_id)

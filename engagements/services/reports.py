@@ -25,6 +25,7 @@ from ..notifications.owing import owe_checkpoint_reports
 from ..reports.content import status_report
 from ..reports.pdf import status_report_pdf
 from ..reports.records import report_changes
+from .status import engagement_status_refresh
 
 # A meeting that ended longer ago than this when a beat first sees it gets no report: what it
 # would tell is no longer the status after the meeting (and deploying this must not mail a
@@ -119,4 +120,6 @@ def checkpoint_report_file(*, checkpoint_id: int, now: datetime.datetime) -> lis
     owe_checkpoint_reports(
         checkpoint, {user.pk: reports[readings[user.pk]] for user in attendees}, now
     )
+    # The report's event is the engagement's latest activity.
+    engagement_status_refresh(engagement_id=checkpoint.engagement_id)
     return filed

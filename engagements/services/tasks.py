@@ -15,6 +15,7 @@ from ..audit import event_record, membership_party
 from ..models import Engagement, EventKind, Membership, Role, Task
 from ..notifications.owing import owe_assignment_note
 from .gates import owe_gate_ready, phase_is_signed
+from .status import engagement_status_refresh
 
 
 def _standing_refusal(what: str) -> ValidationError:
@@ -86,6 +87,7 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     )
     if done:
         owe_gate_ready(task=task, event=event)
+    engagement_status_refresh(engagement_id=task.engagement_id)
     return task
 
 
@@ -108,6 +110,7 @@ def task_confirm(*, task: Task, user: AbstractBaseUser) -> Task:
         party=membership.party,
         kind=EventKind.TASK_CONFIRMED,
     )
+    engagement_status_refresh(engagement_id=task.engagement_id)
     return task
 
 
@@ -128,6 +131,7 @@ def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
         kind=EventKind.NOTE_CHANGED,
         changes={"old": old_note, "new": note},
     )
+    engagement_status_refresh(engagement_id=task.engagement_id)
     return task
 
 
@@ -163,6 +167,7 @@ def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | No
             "new": due_date.isoformat() if due_date else None,
         },
     )
+    engagement_status_refresh(engagement_id=task.engagement_id)
     return task
 
 
@@ -200,6 +205,7 @@ def task_set_owner(
         changes={"old": owner_value(old_owner), "new": owner_value(owner)},
     )
     owe_assignment_note(task=task, assigned_by=user, event_id=event.pk, now=timezone.now())
+    engagement_status_refresh(engagement_id=task.engagement_id)
     return task
 
 

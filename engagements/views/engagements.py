@@ -1,6 +1,7 @@
 """The engagement list, an engagement's task page and its dashboard."""
 
 import datetime
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
@@ -11,20 +12,32 @@ from responsibilities.models import Phase
 from ..access import EngagementAccess, get_engagement_for_user
 from ..charts import burnup_chart
 from ..filters import TaskFilter
+from ..forms import EngagementSearchForm
 from ..selectors.activity import engagement_burnup, engagement_recent_activity
 from ..selectors.checkpoints import engagement_checkpoints
 from ..selectors.engagements import engagement_list_for
 from ..selectors.gates import gate_panels
+from ..selectors.paging import page_of
 from ..selectors.status import engagement_progress, engagement_statuses
 from ..selectors.tasks import engagement_due_tasks, engagement_tasks, phase_sections, task_groups
 
 
 @login_required
 def engagement_list(request):
+    """Where staff, leads and members land: their engagements, searched and paged."""
+    form = EngagementSearchForm(request.GET)
+    query = form.query()
+    page = page_of(engagement_list_for(request.user, query), request.GET.get("page"))
     return render(
         request,
         "engagements/engagement_list.html",
-        {"engagements": engagement_list_for(request.user)},
+        {
+            "form": form,
+            "searched": query,
+            "page": page,
+            "engagements": page.object_list,
+            "query": urlencode({"q": query}) if query else "",
+        },
     )
 
 

@@ -5,20 +5,22 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from responsibilities.models import Party
+from responsibilities.models import Party, Phase
 
 from ..charts import bar_chart
 from ..forms import PortfolioFilterForm
-from ..selectors.portfolio import portfolio_page, portfolio_rows, portfolio_summary
+from ..selectors.portfolio import portfolio_page, portfolio_summary
 
 
 def portfolio_filters(request):
-    """The filter form, its valid filters, and the query string without the page number."""
-    form = PortfolioFilterForm(request.GET)
+    """The phases, the filter form, its valid filters, and the query string without the page
+    number."""
+    phases = list(Phase.objects.order_by("order"))
+    form = PortfolioFilterForm(request.GET, phases=phases)
     filters = form.filters()
     query = request.GET.copy()
     query.pop("page", None)
-    return form, filters, query
+    return phases, form, filters, query
 
 
 def _without(query, name) -> str:
@@ -29,8 +31,8 @@ def _without(query, name) -> str:
 
 @login_required
 def portfolio(request, view="table"):
-    form, filters, query = portfolio_filters(request)
-    page = portfolio_page(request.user, filters, request.GET.get("page"), timezone.now())
+    phases, form, filters, query = portfolio_filters(request)
+    page = portfolio_page(request.user, filters, request.GET.get("page"), timezone.now(), phases)
     return render(
         request,
         "engagements/portfolio.html" if view == "table" else "engagements/portfolio_matrix.html",
@@ -40,15 +42,15 @@ def portfolio(request, view="table"):
             "sort": filters.get("sort", "customer"),
             "query": query.urlencode(),
             "base_query": _without(query, "sort"),
-            "phases": page.object_list[0].status.phases if page.object_list else [],
+            "phases": phases,
         },
     )
 
 
 @login_required
 def portfolio_summary_view(request):
-    form, filters, query = portfolio_filters(request)
-    summary = portfolio_summary(portfolio_rows(request.user, filters, timezone.now()))
+    phases, form, filters, query = portfolio_filters(request)
+    summary = portfolio_summary(request.user, filters, timezone.now(), phases)
     return render(
         request,
         "engagements/portfolio_summary.html",

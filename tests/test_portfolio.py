@@ -1,0 +1,168 @@
+"""The portfolio from the stored status: every sort and filter the database does gives the order
+the rules give over the rows, pages are pages, and the CSV streams."""
+
+import csv
+import datetime
+import io
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from engagements.models import Membership
+from engagements.selectors import portfolio as portfolio_selectors
+from engagements.selectors.status import engagement_statuses
+from engagements.services.tasks import task_set_due_date
+from responsibilities.models import Party
+
+from .factories import make_checkpoint, make_engagement, tick
+from .test_dashboards import sign
+from .test_dashboards import tick as tick_phase
+
+CLOCK_START = "2026-09-16 09:00"
+LATEST = datetime.datetime.max.replace(tzinfo=datetime.UTC)
+EARLIEST = datetime.datetime.min.replace(tzinfo=datetime.UTC)
+
+# The columns' keys as the rules over the rows give them: what each sort must follow.
+KEYS = {
+    "customer": lambda s, now: s.engagement.customer,
+    "services": lambda s, now: ", ".join(s.engagement.services()),
+    "phase": lambda s, now: s.current_phase.order if s.current_phase else 99,
+    "customer_progress": lambda s, now: s.customer.percent,
+    "microsoft_progress": lambda s, now: s.microsoft.percent,
+    # The most overdue is the one whose oldest open task was due first; none due, the least.
+    "overdue": lambda s, now: (True, -s.earliest_due.toordinal()) if s.earliest_due else (False, 0),
+    "next_checkpoint": lambda s, now: s.next_checkpoint.starts_at if s.next_checkpoint else LATEST,
+    "last_activity": lambda s, now: s.last_activity_at or EARLIEST,
+    "risk": lambda s, now: len(s.risk_reasons(now)),
+}
+
+
+@pytest.fixture
+def varied(clock, catalogue, carla, ada):
+    """Five engagements Carla manages, each different in every column."""
+    scopes = {
+        "Alpine": {"aad_premium": True},
+        "Baltic": {"intune": True, "azure_rms": True},
+        "Contoso": {"aad_premium": True, "intune": True},
+        "Delta": {"azure_rms": True},
+        "Echo": {"aad_premium": True, "azure_rms": True},
+    }
+    engagements = {}
+    for name, scope in scopes.items():
+        engagements[name] = make_engagement(created_by=ada, customer=name, **scope)
+        Membership.objects.create(
+            engagement=engagements[name], user=carla, party=Party.CUSTOMER, role="manager"
+        )
+    clock("2026-09-18 10:00")
+    tick_phase(engagements["Echo"], carla, "iniciar")
+    sign(engagements["Echo"], carla, "iniciar")
+    clock("2026-09-20 10:00")
+    for count, name in enumerate(["Baltic", "Delta", "Echo"], start=2):
+        for task in engagements[name].tasks.exclude(phase=None).order_by("position")[: count * 3]:
+            tick(task, carla)
+    clock("2026-09-24 10:00")
+    today = timezone.localdate()
+    for hour, (days, name) in enumerate(
+        [(-3, "Contoso"), (-1, "Delta"), (-2, "Echo"), (20, "Alpine")]
+    ):
+        clock(f"2026-09-24 1{hour}:00")
+        task = engagements[name].tasks.filter(done=False).exclude(phase=None).order_by("?")[0]
+        task_set_due_date(task=task, user=carla, due_date=today + datetime.timedelta(days=days))
+    for hour, (days, name) in enumerate([(12, "Delta"), (15, "Alpine")]):
+        clock(f"2026-09-24 1{hour + 5}:00")
+        make_checkpoint(
+            engagements[name],
+            carla,
+            starts_at=timezone.now() + datetime.timedelta(days=days),
+            attendees=[],
+        )
+    clock("2026-10-05 12:00")  # Baltic has been quiet since 20 September; Delta meets soon
+    return engagements
+
+
+def expected_order(engagements, sort, now):
+    statuses = engagement_statuses(list(engagements.values()), now).values()
+    ordered = sorted(statuses, key=lambda s: s.engagement.customer)
+    key = KEYS[sort.lstrip("-")]
+    ordered.sort(key=lambda s: key(s, now), reverse=sort.startswith("-"))
+    return [s.engagement.customer for s in ordered]
+
+
+def shown(client, **params):
+    page = client.get(reverse("portfolio"), params).context["page"]
+    return [row.engagement.customer for row in page.object_list]
+
+
+@pytest.mark.parametrize("sort", [*KEYS, *(f"-{key}" for key in KEYS)])
+def test_each_sort_follows_the_rules_over_the_rows(client, carla, varied, sort):
+    client.force_login(carla)
+    assert shown(client, sort=sort) == expected_order(varied, sort, timezone.now())
+
+
+def test_the_varied_portfolio_is_varied(varied):
+    """So the sorts above are not passing on ties."""
+    now = timezone.now()
+    statuses = engagement_statuses(list(varied.values()), now).values()
+    for name, key in KEYS.items():
+        assert len({key(s, now) for s in statuses}) >= 2, name
+
+
+@pytest.mark.parametrize("at_risk", ["yes", "no"])
+def test_the_risk_filter_keeps_what_the_rules_say(client, carla, varied, at_risk):
+    client.force_login(carla)
+    now = timezone.now()
+    statuses = engagement_statuses(list(varied.values()), now).values()
+    expected = sorted(
+        s.engagement.customer for s in statuses if bool(s.risk_reasons(now)) == (at_risk == "yes")
+    )
+    assert shown(client, at_risk=at_risk) == expected
+    assert 0 < len(expected) < len(varied)
+
+
+def test_pages_and_their_count(client, carla, varied, monkeypatch):
+    monkeypatch.setattr(portfolio_selectors, "PORTFOLIO_PAGE_SIZE", 2)
+    client.force_login(carla)
+    first = client.get(reverse("portfolio"), {"sort": "-overdue"}).context["page"]
+    assert (first.paginator.count, first.paginator.num_pages, first.has_next()) == (5, 3, True)
+    everything = []
+    for number in (1, 2, 3):
+        page = client.get(reverse("portfolio"), {"sort": "-overdue", "page": number})
+        everything += [row.engagement.customer for row in page.context["page"].object_list]
+    assert everything == expected_order(varied, "-overdue", timezone.now())
+    last = client.get(reverse("portfolio"), {"page": 99}).context["page"]
+    assert last.number == 3
+
+
+def reads_engagements(queries) -> int:
+    return sum('FROM "engagements_engagement"' in query["sql"] for query in queries)
+
+
+def test_the_csv_query_runs_while_it_streams(client, carla, varied):
+    client.force_login(carla)
+    with CaptureQueriesContext(connection) as answering:
+        response = client.get(reverse("portfolio-csv"), {"sort": "-overdue"})
+    chunks = iter(response.streaming_content)
+    with CaptureQueriesContext(connection) as header_sent:
+        header = next(chunks)  # the header leaves before the database is asked for rows
+    with CaptureQueriesContext(connection) as streaming:
+        body = b"".join(chunks)
+    assert len(header_sent) == 0
+    assert (reads_engagements(answering), reads_engagements(streaming)) == (0, 1)
+    rows = list(csv.reader(io.StringIO((header + body).decode())))
+    assert [row[0] for row in rows[1:]] == expected_order(varied, "-overdue", timezone.now())
+
+
+def test_the_summary_counts_what_the_rules_say(client, carla, varied):
+    client.force_login(carla)
+    summary = client.get(reverse("portfolio-summary")).context["summary"]
+    now = timezone.now()
+    statuses = list(engagement_statuses(list(varied.values()), now).values())
+    at_risk = sum(1 for s in statuses if s.risk_reasons(now))
+    assert (summary.on_track, summary.at_risk) == (len(statuses) - at_risk, at_risk)
+    assert summary.overdue_by_party == {
+        party: sum(s.overdue_by_party[party] for s in statuses) for party in Party.values
+    }
+    assert sum(count for _name, count in summary.per_phase) == len(statuses)
