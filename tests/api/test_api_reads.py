@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from api.views.portfolio import SORTS
-from engagements.models import Task
+from engagements.models import Engagement, Task
 from engagements.selectors.portfolio import portfolio_rows
 from engagements.services.status import engagement_status_refresh
 from engagements.services.tasks import task_set_done, task_set_note
@@ -217,3 +217,16 @@ def test_a_task_says_whether_it_is_withdrawn_or_a_standing_commitment(api, engag
         response = client.get(response.json()["next"])
     assert shown[withdrawn.pk]["withdrawn_at"] is not None
     assert shown[standing.pk]["is_standing"] and shown[standing.pk]["withdrawn_at"] is None
+
+
+def test_a_portfolio_cursor_goes_on_after_its_row_or_says_it_is_gone(api, engagement, carla):
+    for customer in ("Bravo", "Charlie"):
+        other = make_engagement(created_by=carla, customer=customer)
+        other.memberships.create(user=carla, party="customer", role="manager")
+    client = api(carla)
+    first = client.get(reverse("api-portfolio"), {"page_size": 1}).json()
+    (seen,) = [row["id"] for row in first["results"]]
+    second = client.get(first["next"]).json()
+    assert [row["id"] for row in second["results"]] != [seen]
+    Engagement.objects.get(pk=seen).memberships.filter(user=carla).delete()
+    assert client.get(first["next"]).status_code == 404
