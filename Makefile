@@ -54,4 +54,4 @@ bench-reminders: $(INSTALLED)
 # Pages at 1,000 and 10,000 engagements, over HTTP through gunicorn; writes docs/benchmarks.md.
 bench: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=benchmarks.settings $(BIN)/python manage.py compile_translations
-	$(BIN)/python benchmarks/pages.py
+	$(BIN)/python -m benchmarks.pages

@@ -1,16 +1,36 @@
-"""The floor: the rows a page shows, fetched with .values() (one query per table) and returned
-as JSON without a template. It is the cost of the data alone, to compare the pages with."""
+"""The floors: the rows a page needs, fetched the cheapest way (`.values()` of the stored status
+or of the aggregates, one query per table) and returned as JSON without a template. A floor is
+a lower bound on its page: the page fetches the same rows and also renders them."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
+from django.db.models import Count, Sum
 from django.http import JsonResponse
 from django.utils import timezone
 
+from engagements.forms import PortfolioFilterForm
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Task
+from engagements.selectors.engagements import engagement_list_for
+from engagements.selectors.paging import PAGE_SIZE
+from engagements.selectors.portfolio import portfolio_queryset
+from engagements.status import PARTIES
+from engagements.status_sql import at_risk, overdue
+from engagements.stored_status import STORED_FIELDS
 from responsibilities.models import Phase
 
 RECENT_EVENTS = 30
-PAGE = 50
+# What a portfolio row shows: the engagement's facts, its stored status, its next checkpoint.
+ROW_FIELDS = (
+    "pk",
+    "customer",
+    "aad_premium",
+    "intune",
+    "azure_rms",
+    *STORED_FIELDS,
+    "next_checkpoint",
+    "next_checkpoint_at",
+    "next_checkpoint_ends_at",
+)
 
 
 @login_required
@@ -19,9 +39,7 @@ def engagement_floor(request, pk):
     events = list(
         ActivityEvent.objects.filter(engagement_id=pk)
         .order_by("-created_at")
-        .values("id", "task_id", "actor_id", "kind", "old_value", "new_value", "created_at")[
-            :RECENT_EVENTS
-        ]
+        .values("id", "task_id", "actor_id", "kind", "changes", "created_at")[:RECENT_EVENTS]
     )
     actor_ids = {event["actor_id"] for event in events}
     return JsonResponse(
@@ -57,30 +75,68 @@ def engagement_floor(request, pk):
     )
 
 
+def _portfolio(request):
+    """The phases and the filtered, sorted portfolio, as the pages read their query string."""
+    phases = list(Phase.objects.order_by("order"))
+    form = PortfolioFilterForm(request.GET, phases=phases)
+    engagements = portfolio_queryset(request.user, form.filters(), timezone.now())
+    return [{"id": phase.pk, "code": phase.code, "name": phase.name} for phase in phases], (
+        engagements
+    )
+
+
 @login_required
 def portfolio_floor(request):
-    """The rows behind the portfolio's first page (and the matrix's): fifty engagements, the
-    tasks their figures come from, their upcoming checkpoints and their activity times."""
-    engagements = list(Engagement.objects.order_by("customer", "pk").values()[:PAGE])
-    ids = [engagement["id"] for engagement in engagements]
+    """The rows behind a page of the portfolio table or matrix: the page's fifty stored
+    statuses and the count the pager shows."""
+    phases, engagements = _portfolio(request)
     return JsonResponse(
         {
-            "engagements": engagements,
-            "phases": list(Phase.objects.values()),
-            "tasks": list(
-                Task.objects.filter(engagement_id__in=ids).values(
-                    "engagement_id", "phase_id", "party", "done", "due_date", "done_at"
-                )
-            ),
-            "checkpoints": list(
-                Checkpoint.objects.filter(
-                    engagement_id__in=ids, cancelled_at__isnull=True, starts_at__gt=timezone.now()
-                ).values("engagement_id", "title", "starts_at", "phase_id")
-            ),
-            "events": list(
-                ActivityEvent.objects.filter(engagement_id__in=ids).values(
-                    "engagement_id", "created_at"
-                )
+            "phases": phases,
+            "count": engagements.count(),
+            "rows": list(engagements.values(*ROW_FIELDS)[:PAGE_SIZE]),
+        }
+    )
+
+
+@login_required
+def portfolio_all_floor(request):
+    """The rows behind the portfolio's CSV: every stored status that passes the filters."""
+    phases, engagements = _portfolio(request)
+    return JsonResponse({"phases": phases, "rows": list(engagements.values(*ROW_FIELDS))})
+
+
+@login_required
+def summary_floor(request):
+    """The rows behind the summary: the portfolio's counts grouped by phase and whom it waits
+    on."""
+    phases, engagements = _portfolio(request)
+    now = timezone.now()
+    today = timezone.localdate(now)
+    groups = (
+        engagements.order_by()
+        .values("status_current_phase_id", "status_waiting_on")
+        .annotate(
+            engagements=Count("pk"),
+            at_risk=Count("pk", filter=at_risk(now)),
+            **{f"overdue_{party}": Sum(overdue(party, today)) for party in PARTIES},
+        )
+    )
+    return JsonResponse({"phases": phases, "groups": list(groups)})
+
+
+@login_required
+def engagement_list_floor(request):
+    """The rows behind the landing list: a page of engagements with their progress, and the
+    count the pager shows."""
+    engagements = engagement_list_for(request.user, request.GET.get("q", ""))
+    return JsonResponse(
+        {
+            "count": engagements.count(),
+            "rows": list(
+                engagements.values("pk", "customer", "start_date", "tasks_done", "tasks_total")[
+                    :PAGE_SIZE
+                ]
             ),
         }
     )

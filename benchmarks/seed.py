@@ -1,15 +1,26 @@
 """Seed a PostgreSQL database with N engagements for `make bench` (run once per database).
 
-Every engagement has every service and option in scope (one forest), so each holds the fullest
-snapshot of the catalogue (119 tasks). One engagement is created through the real service; the
-others copy its tasks in SQL, which is what makes 10,000 engagements (1.2 million tasks) quick
-to seed. Ticks follow the phases in order to a point that differs per engagement; about a third
-of the open phase tasks have due dates from a week ago to two weeks ahead; each tick is an
-activity event; each engagement has a past kick-off, a past call and an upcoming call.
+By default every engagement has every service and option in scope (one forest), so each holds
+the fullest snapshot of the catalogue (119 tasks); `--scope=small` puts only Azure AD Premium
+in scope, for the 100,000-engagement run (fewer tasks each, so it seeds in minutes). One
+engagement is created through the real service; the others copy its tasks in SQL, which is
+what makes 10,000 engagements (1.2 million tasks) quick to seed. Ticks follow the phases in
+order to a point that differs per engagement; about a third of the open phase tasks have due
+dates from a week ago to two weeks ahead; each tick is an activity event; each engagement has
+a past kick-off, a past call and an upcoming call.
 
-    DATABASE_URL=postgres://.../fasttrack_bench_1000 python benchmarks/seed.py 1000
+The seeded events are numbered like a real trail but not hash-chained (verify_audit is not run
+on benchmark data); each engagement's chain head is set to its last event, in the engagement
+row and the chain heads table, so the services append after it and every seeded engagement
+takes ticks. Its stored status is then computed by the same code `engagement_status --rebuild`
+runs. Eight Microsoft managers (manager1..manager8, password "bench") each manage the
+engagement in the middle of the portfolio and one engagement of their own after it: the ticks
+benchmark's managers.
+
+    DATABASE_URL=postgres://.../fasttrack_bench_1000 python benchmarks/seed.py 1000 [--scope=small]
 """
 
+import argparse
 import datetime
 import os
 import sys
@@ -27,41 +38,59 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from engagements.models import Engagement, Task  # noqa: E402
+from engagements.models import Engagement, Membership, Role, Task  # noqa: E402
 from engagements.services.engagements import engagement_create  # noqa: E402
+from engagements.services.status import engagement_status_check  # noqa: E402
+from engagements.stored_status import STORED_FIELDS  # noqa: E402
+from responsibilities.models import Party  # noqa: E402
 
 USERNAME = PASSWORD = "bench"
+MANAGERS = [f"manager{n}" for n in range(1, 9)]
 # Raise when the seed changes, so databases seeded by an older version are seeded again.
-SEED_VERSION = "6"
+SEED_VERSION = "7"
+SCOPES = {
+    "full": {
+        "aad_premium": True,
+        "intune": True,
+        "azure_rms": True,
+        "mdm": True,
+        "mam": True,
+        "pc_management": True,
+        "federation": True,
+    },
+    "small": {"aad_premium": True},
+}
 
 
-def already_seeded(count: int) -> bool:
+def already_seeded(count: int, scope: str) -> bool:
     with connection.cursor() as cursor:
-        cursor.execute("CREATE TABLE IF NOT EXISTS bench_seed (version text, engagements int)")
-        cursor.execute("SELECT version, engagements FROM bench_seed")
-        return cursor.fetchone() == (SEED_VERSION, count)
+        cursor.execute(
+            "CREATE TABLE IF NOT EXISTS bench_seed (version text, engagements int, scope text)"
+        )
+        cursor.execute("SELECT version, engagements, scope FROM bench_seed")
+        return cursor.fetchone() == (SEED_VERSION, count, scope)
 
 
-def mark_seeded(count: int) -> None:
+def mark_seeded(count: int, scope: str) -> None:
     with connection.cursor() as cursor:
         cursor.execute("DELETE FROM bench_seed")
-        cursor.execute("INSERT INTO bench_seed VALUES (%s, %s)", [SEED_VERSION, count])
+        cursor.execute("INSERT INTO bench_seed VALUES (%s, %s, %s)", [SEED_VERSION, count, scope])
+
+
+def middle_engagements(count: int) -> list[Engagement]:
+    """The engagement in the middle of the portfolio (by customer) and the eight after it."""
+    return list(Engagement.objects.order_by("customer", "pk")[count // 2 : count // 2 + 9])
 
 
 @transaction.atomic
-def seed(count: int) -> None:
+def seed(count: int, scope: str) -> None:
     user = get_user_model().objects.create_superuser(USERNAME, "bench@example.com", PASSWORD)
     today = timezone.localdate()
+    in_scope = SCOPES[scope]
     template = engagement_create(
         engagement=Engagement(
-            customer="Customer 00000",
-            aad_premium=True,
-            intune=True,
-            azure_rms=True,
-            mdm=True,
-            mam=True,
-            pc_management=True,
-            federation=True,
+            customer="Customer 000000",
+            **in_scope,
             licence_count=500,
             purchase_date=today - datetime.timedelta(days=200),
             start_date=today - datetime.timedelta(days=150),
@@ -69,17 +98,21 @@ def seed(count: int) -> None:
         created_by=user,
     )
     params = {"template": template.pk, "user": user.pk, "count": count}
+    stored_columns = ", ".join(STORED_FIELDS)
     statements = [
-        # The other engagements, started over the last 150 days.
-        """INSERT INTO engagements_engagement (customer, aad_premium, intune, azure_rms, mdm, mam,
-               pc_management, federation, multiple_forests, licence_count, purchase_date,
-               start_date, created_at, audit_length, audit_head, catalogue_version_id)
-           SELECT 'Customer ' || lpad(g::text, 5, '0'), true, true, true, true, true, true,
-               true, false, 150 + g %% 5000, current_date - (40 + g %% 150),
-               current_date - (10 + g %% 150), now() - ((10 + g %% 150) || ' days')::interval,
-               0, '', (SELECT catalogue_version_id FROM engagements_engagement
-                       WHERE id = %(template)s)
-           FROM generate_series(1, %(count)s - 1) g""",
+        # The other engagements, started over the last 150 days; their stored status is the
+        # template's until it is recomputed below.
+        f"""INSERT INTO engagements_engagement (customer, aad_premium, intune, azure_rms, mdm,
+               mam, pc_management, federation, multiple_forests, licence_count, purchase_date,
+               start_date, created_at, audit_length, audit_head, catalogue_version_id,
+               {stored_columns})
+           SELECT 'Customer ' || lpad(g::text, 6, '0'), t.aad_premium, t.intune, t.azure_rms,
+               t.mdm, t.mam, t.pc_management, t.federation, false, 150 + g %% 5000,
+               current_date - (40 + g %% 150), current_date - (10 + g %% 150),
+               now() - ((10 + g %% 150) || ' days')::interval, 0, '', t.catalogue_version_id,
+               {stored_columns}
+           FROM generate_series(1, %(count)s - 1) g
+           JOIN engagements_engagement t ON t.id = %(template)s""",
         # Their tasks: the template's snapshot, copied.
         """INSERT INTO engagements_task (engagement_id, responsibility_id, item_version_id,
                phase_id, party, section, depth, position, text_pt, text_en, catalogue_note_pt,
@@ -133,7 +166,9 @@ def seed(count: int) -> None:
                party, on_behalf_of, kind, old_value, new_value, changes, reason, created_at,
                previous_hash, hash)
            SELECT id, 1, %(user)s, 'bench', '', '', 'engagement_created', '', '',
-               '{"tasks": 119}'::jsonb, '', created_at, '', ''
+               jsonb_build_object('tasks', (SELECT count(*) FROM engagements_task
+                                            WHERE engagement_id = %(template)s)),
+               '', created_at, '', ''
            FROM engagements_engagement WHERE id <> %(template)s""",
         """INSERT INTO engagements_checkpoint (engagement_id, phase_id, kind, title, starts_at,
                ends_at, location, agenda, uid, sequence, created_by_id, created_at)
@@ -150,22 +185,42 @@ def seed(count: int) -> None:
                 now() + ((1 + e.id %% 10) || ' days')::interval)
            ) AS c(kind, title, phase_code, starts_at)
            JOIN responsibilities_phase p ON p.code = c.phase_code""",
+        # Each chain's head at its last event, so the services append after it.
+        """UPDATE engagements_engagement e SET audit_length = last.sequence, audit_head = last.hash
+           FROM (SELECT DISTINCT ON (engagement_id) engagement_id, sequence, hash
+                 FROM engagements_activityevent ORDER BY engagement_id, sequence DESC) last
+           WHERE last.engagement_id = e.id AND e.id <> %(template)s""",
+        """INSERT INTO responsibilities_auditchainhead (chain, owner, length, head)
+           SELECT 'engagement', id, audit_length, audit_head
+           FROM engagements_engagement WHERE id <> %(template)s""",
     ]
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement, params)
+    middle, *own = middle_engagements(count)
+    for name, engagement in zip(MANAGERS, own, strict=True):
+        manager = get_user_model().objects.create_user(name, f"{name}@example.com", PASSWORD)
+        Membership.objects.bulk_create(
+            Membership(engagement=shown, user=manager, party=Party.MICROSOFT, role=Role.MANAGER)
+            for shown in (middle, engagement)
+        )
 
 
 def main():
-    count = int(sys.argv[1])
+    parser = argparse.ArgumentParser()
+    parser.add_argument("count", type=int)
+    parser.add_argument("--scope", choices=SCOPES, default="full")
+    arguments = parser.parse_args()
+    count, scope = arguments.count, arguments.scope
     call_command("migrate", verbosity=0)
-    if already_seeded(count):
+    if already_seeded(count, scope):
         print(f"{connection.settings_dict['NAME']}: already holds {count} engagements")
         return
     call_command("flush", interactive=False, verbosity=0)
     call_command("load_catalogue", verbosity=0)
-    seed(count)
-    mark_seeded(count)
+    seed(count, scope)
+    engagement_status_check(repair=True)
+    mark_seeded(count, scope)
     with connection.cursor() as cursor:
         cursor.execute("VACUUM ANALYZE")
     print(
