@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from engagements.models import Membership
 from engagements.selectors import portfolio as portfolio_selectors
+from engagements.selectors.engagements import engagement_list_for
 from engagements.selectors.status import engagement_statuses
 from engagements.services.tasks import task_set_due_date
 from responsibilities.models import Party
@@ -166,3 +167,21 @@ def test_the_summary_counts_what_the_rules_say(client, carla, varied):
         party: sum(s.overdue_by_party[party] for s in statuses) for party in Party.values
     }
     assert sum(count for _name, count in summary.per_phase) == len(statuses)
+
+
+def test_the_customer_searches_can_read_the_trigram_index(ada, varied):
+    if connection.vendor != "postgresql":
+        pytest.skip("the trigram index is PostgreSQL's; .ci/run runs the suite there too")
+    with connection.cursor() as cursor:
+        # Left only bitmap scans, the planner must find an index for the query as the ORM
+        # writes it, or scan the table anyway: the plan names which.
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_indexscan = off")
+        cursor.execute("SET LOCAL enable_indexonlyscan = off")
+    now = timezone.now()
+    searches = [
+        engagement_list_for(ada, "alp"),
+        portfolio_selectors.portfolio_queryset(ada, {"q": "alp"}, now),
+    ]
+    for search in searches:
+        assert "engagement_customer_search" in search.explain()
