@@ -51,7 +51,8 @@ bench-reminders: $(INSTALLED)
 	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=benchmark-only CELERY_BROKER_URL=memory:// LOG_LEVEL=WARNING \
 	  $(BIN)/python benchmarks/reminders.py
 
-# Pages at 1,000 and 10,000 engagements, over HTTP through gunicorn; writes docs/benchmarks.md.
+# Portfolio views, pages and ticks at 1,000, 10,000 and 100,000 engagements, over HTTP through
+# gunicorn; writes docs/benchmarks.md.
 bench: $(INSTALLED)
 	DJANGO_SETTINGS_MODULE=benchmarks.settings $(BIN)/python manage.py compile_translations
 	$(BIN)/python -m benchmarks.pages
