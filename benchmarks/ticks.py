@@ -93,7 +93,16 @@ def _run(server: Server, targets) -> TickResult:
     latencies = [[] for _ in targets]
     start = threading.Barrier(len(targets) + 1)
 
+    failures = []
+
     def manager(index):
+        # sys.exit in a thread ends only the thread: the main thread stops the run instead.
+        try:
+            tick_for(index)
+        except SystemExit as failure:
+            failures.append(str(failure))
+
+    def tick_for(index):
         client = clients[index]
         _username, engagement_id, task_id, done = targets[index]
         path = f"/engagements/{engagement_id}/tasks/{task_id}/done/"
@@ -122,6 +131,8 @@ def _run(server: Server, targets) -> TickResult:
     for thread in threads:
         thread.join()
     seconds = time.perf_counter() - began
+    if failures:
+        sys.exit(failures[0])
     answered = [latency for per_manager in latencies for latency in per_manager]
     if _trail_length(server.size, engagement_ids) - before != len(answered):
         sys.exit(f"the trail on the {server.size} server does not hold one event per tick")
