@@ -4,18 +4,16 @@ a lower bound on its page: the page fetches the same rows and also renders them.
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
-from django.db.models import Count, Sum
 from django.http import JsonResponse
 from django.utils import timezone
 
-from engagements.forms import PortfolioFilterForm
+from engagements.forms import EngagementSearchForm
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Task
 from engagements.selectors.engagements import engagement_list_for
 from engagements.selectors.paging import PAGE_SIZE
-from engagements.selectors.portfolio import portfolio_queryset
-from engagements.status import PARTIES
-from engagements.status_sql import at_risk, overdue
+from engagements.selectors.portfolio import portfolio_queryset, portfolio_summary_groups
 from engagements.stored_status import STORED_FIELDS
+from engagements.views.portfolio import portfolio_filters
 from responsibilities.models import Phase
 
 RECENT_EVENTS = 30
@@ -75,21 +73,18 @@ def engagement_floor(request, pk):
     )
 
 
-def _portfolio(request):
-    """The phases and the filtered, sorted portfolio, as the pages read their query string."""
-    phases = list(Phase.objects.order_by("order"))
-    form = PortfolioFilterForm(request.GET, phases=phases)
-    engagements = portfolio_queryset(request.user, form.filters(), timezone.now())
-    return [{"id": phase.pk, "code": phase.code, "name": phase.name} for phase in phases], (
-        engagements
-    )
+def _filters(request):
+    """The phases (as JSON) and the filters, read from the query string as the pages read it."""
+    phases, _form, filters, _query = portfolio_filters(request)
+    return [{"id": phase.pk, "code": phase.code, "name": phase.name} for phase in phases], filters
 
 
 @login_required
 def portfolio_floor(request):
     """The rows behind a page of the portfolio table or matrix: the page's fifty stored
     statuses and the count the pager shows."""
-    phases, engagements = _portfolio(request)
+    phases, filters = _filters(request)
+    engagements = portfolio_queryset(request.user, filters, timezone.now())
     return JsonResponse(
         {
             "phases": phases,
@@ -102,26 +97,16 @@ def portfolio_floor(request):
 @login_required
 def portfolio_all_floor(request):
     """The rows behind the portfolio's CSV: every stored status that passes the filters."""
-    phases, engagements = _portfolio(request)
+    phases, filters = _filters(request)
+    engagements = portfolio_queryset(request.user, filters, timezone.now())
     return JsonResponse({"phases": phases, "rows": list(engagements.values(*ROW_FIELDS))})
 
 
 @login_required
 def summary_floor(request):
-    """The rows behind the summary: the portfolio's counts grouped by phase and whom it waits
-    on."""
-    phases, engagements = _portfolio(request)
-    now = timezone.now()
-    today = timezone.localdate(now)
-    groups = (
-        engagements.order_by()
-        .values("status_current_phase_id", "status_waiting_on")
-        .annotate(
-            engagements=Count("pk"),
-            at_risk=Count("pk", filter=at_risk(now)),
-            **{f"overdue_{party}": Sum(overdue(party, today)) for party in PARTIES},
-        )
-    )
+    """The rows behind the summary: the summary's own grouped query, its rows as JSON."""
+    phases, filters = _filters(request)
+    groups = portfolio_summary_groups(request.user, filters, timezone.now())
     return JsonResponse({"phases": phases, "groups": list(groups)})
 
 
@@ -129,7 +114,7 @@ def summary_floor(request):
 def engagement_list_floor(request):
     """The rows behind the landing list: a page of engagements with their progress, and the
     count the pager shows."""
-    engagements = engagement_list_for(request.user, request.GET.get("q", ""))
+    engagements = engagement_list_for(request.user, EngagementSearchForm(request.GET).query())
     return JsonResponse(
         {
             "count": engagements.count(),

@@ -187,10 +187,11 @@ class PortfolioSummary:
     waiting_by_phase: list[tuple[str, dict[str, int]]]
 
 
-def portfolio_summary(user, filters: dict, now: datetime.datetime, phases) -> PortfolioSummary:
-    """Counts over the whole (filtered) portfolio, for the summary charts: one grouped query."""
+def portfolio_summary_groups(user, filters: dict, now: datetime.datetime):
+    """The summary's one grouped query: per current phase and whom it waits on, how many
+    engagements, how many at risk, and each party's overdue tasks."""
     today = timezone.localdate(now)
-    groups = (
+    return (
         _filtered(user, filters, now)
         .order_by()
         .values("status_current_phase_id", "status_waiting_on")
@@ -200,6 +201,11 @@ def portfolio_summary(user, filters: dict, now: datetime.datetime, phases) -> Po
             **{f"overdue_{party}": Sum(overdue(party, today)) for party in PARTIES},
         )
     )
+
+
+def portfolio_summary(user, filters: dict, now: datetime.datetime, phases) -> PortfolioSummary:
+    """Counts over the whole (filtered) portfolio, for the summary charts: one grouped query."""
+    groups = portfolio_summary_groups(user, filters, now)
     code_of = {phase.pk: phase.code for phase in phases}
     per_phase = {phase.code: 0 for phase in phases} | {COMPLETED: 0}
     waiting = {phase.code: {"customer": 0, "microsoft": 0, "both": 0} for phase in phases}
