@@ -102,13 +102,18 @@ class Engagement(StoredStatus):
             ("view_all_engagements", _("Can read every engagement (FastTrack Center lead)"))
         ]
         # The portfolio's first pages read their fifty rows from these, at any size: by
-        # customer (and the engagement list, and every tie), the most overdue first, the
-        # least progressed first, per party, and one phase's (see
+        # customer (and the engagement list, and every tie), the most and the least overdue
+        # first, the least progressed first, per party, and one phase's (see
         # engagements/selectors/portfolio.py).
         indexes = [
             models.Index(fields=["customer", "id"], name="engagement_by_customer"),
             models.Index(
                 fields=["status_first_due", "customer", "id"], name="engagement_by_first_due"
+            ),
+            # The least overdue first: latest due date first, none due before any, ties by
+            # customer (one direction of an index cannot serve both with customer ascending).
+            models.Index(
+                fields=["-status_first_due", "customer", "id"], name="engagement_by_last_due"
             ),
             models.Index(
                 fields=["status_customer_percent", "customer", "id"],
