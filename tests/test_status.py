@@ -22,9 +22,9 @@ from engagements.status import (
     RISK_CHECKPOINT_DAYS,
     RISK_PHASE_DONE_BELOW,
     RISK_STALLED_DAYS,
-    Cell,
     EngagementStatus,
 )
+from engagements.tallies import Cell
 from responsibilities.models import Party, Phase
 
 from .factories import at, make_checkpoint, tick

@@ -2,7 +2,8 @@
 
 from rest_framework import serializers
 
-from engagements.forms import LARGEST_ID, USUAL_CHECKPOINT_LENGTH
+from engagements.checkpoint_forms import USUAL_CHECKPOINT_LENGTH
+from engagements.forms import LARGEST_ID
 from engagements.models import Checkpoint, CheckpointKind
 from responsibilities.models import Phase
 

@@ -13,7 +13,8 @@ from ..selectors.activity import engagement_burnup
 from ..selectors.gates import AcknowledgementRow, GatePanel, gate_panels
 from ..selectors.status import engagement_statuses
 from ..selectors.tasks import DueTasks, engagement_due_tasks
-from ..status import EngagementProgress, EngagementStatus
+from ..status import EngagementStatus
+from ..tallies import EngagementProgress
 
 
 @dataclass

@@ -9,7 +9,8 @@ from responsibilities.models import Party, Phase
 
 from ..access import EngagementAccess
 from ..models import GateSignOff, GeneralAcknowledgement, Task, TaskEvidence
-from ..status import PARTIES, EngagementProgress
+from ..status import PARTIES
+from ..tallies import EngagementProgress
 
 
 @dataclass

@@ -18,8 +18,9 @@ from django.utils import timezone
 from responsibilities.models import Party, Phase
 
 from ..models import ActivityEvent, Checkpoint, Engagement, GateSignOff, Task
-from ..status import DUE_SOON_DAYS, PARTIES, Cell, EngagementProgress, EngagementStatus
+from ..status import DUE_SOON_DAYS, PARTIES, EngagementStatus
 from ..stored_status import STORED_FIELDS
+from ..tallies import Cell, EngagementProgress
 
 
 def counted_tasks(engagement_ids):

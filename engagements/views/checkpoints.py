@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ..access import get_checkpoint_for_user, get_engagement_for_user
-from ..forms import CheckpointForm, new_checkpoint_initial
+from ..checkpoint_forms import CheckpointForm, new_checkpoint_initial
 from ..selectors.checkpoints import checkpoint_attendees, checkpoint_notifications
 from ..selectors.status import engagement_statuses
 from ..services import checkpoints as checkpoint_services
