@@ -43,51 +43,18 @@ LogEntry, because the trail is read for years by people in other languages and t
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
 
-import datetime
-
 from django.db import models
 from django.template.defaultfilters import filesizeformat
 from django.utils import translation
-from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from fasttrack.bounds import without_bidi_controls
-from fasttrack.formatting import format_date, format_datetime, iso_timestamp
-from responsibilities.diff import field_label, shown_value
 from responsibilities.models import Party, Phase
 
+from .catalogue_event_text import CATALOGUE_TELLERS
+from .event_reader import Reader, change_told
 from .models import Checkpoint, CheckpointKind, Engagement, EventKind, Role, Task
-
-_FREE_TEXT_LIMIT = 80  # on pages; the CSV keeps whole texts
-
-
-class _Reader:
-    """Formats values for a page (the language's formats, local time, long texts cut) or for
-    the CSV (ISO 8601 without microseconds in the reader's time zone, texts whole)."""
-
-    def __init__(self, *, export: bool):
-        self.export = export
-
-    def text(self, value) -> str:
-        if not value:
-            return "–"
-        return value if self.export else Truncator(value).chars(_FREE_TEXT_LIMIT, truncate="…")
-
-    def person(self, value) -> str:
-        return without_bidi_controls(value["name"]) if value else "–"
-
-    def date(self, value) -> str:
-        if not value:
-            return "–"
-        day = datetime.date.fromisoformat(value)
-        return day.isoformat() if self.export else format_date(day)
-
-    def moment(self, value) -> str:
-        if not value:
-            return "–"
-        moment = datetime.datetime.fromisoformat(value)
-        return iso_timestamp(moment) if self.export else format_datetime(moment)
 
 
 def _label(choices, code) -> str:
@@ -102,11 +69,7 @@ def _member(values: dict) -> str:
     }
 
 
-def _change(label, old: str, new: str) -> str:
-    return f"{label}: {old} → {new}"
-
-
-def _checkpoint_fields(changes: dict, reader: _Reader) -> str:
+def _checkpoint_fields(changes: dict, reader: Reader) -> str:
     codes = [code for code in changes.get("phase", ()) if code]
     phases = {phase.code: phase.name for phase in Phase.objects.filter(code__in=codes)}
     shown = {
@@ -119,7 +82,7 @@ def _checkpoint_fields(changes: dict, reader: _Reader) -> str:
         ),
     }
     return "; ".join(
-        _change(
+        change_told(
             Checkpoint._meta.get_field(name).verbose_name,
             *(shown.get(name, reader.text)(value) for value in values),
         )
@@ -133,13 +96,13 @@ def _in_form_order(model, changes: dict):
     return sorted(changes.items(), key=lambda item: order.index(item[0]))
 
 
-def _checkpoint_time(changes: dict, side: int, reader: _Reader) -> str:
+def _checkpoint_time(changes: dict, side: int, reader: Reader) -> str:
     return (
         f"{reader.moment(changes['starts_at'][side])} – {reader.moment(changes['ends_at'][side])}"
     )
 
 
-def _engagement_value(field, value, reader: _Reader) -> str:
+def _engagement_value(field, value, reader: Reader) -> str:
     if isinstance(value, bool):
         return _("yes") if value else _("no")
     if isinstance(field, models.DateField):
@@ -147,10 +110,10 @@ def _engagement_value(field, value, reader: _Reader) -> str:
     return reader.text(str(value))
 
 
-def _engagement_fields(changes: dict, reader: _Reader) -> str:
+def _engagement_fields(changes: dict, reader: Reader) -> str:
     fields = {name: Engagement._meta.get_field(name) for name in changes}
     return "; ".join(
-        _change(
+        change_told(
             fields[name].verbose_name,
             *(_engagement_value(fields[name], value, reader) for value in values),
         )
@@ -158,7 +121,7 @@ def _engagement_fields(changes: dict, reader: _Reader) -> str:
     )
 
 
-def _share_link(changes: dict, reader: _Reader) -> str:
+def _share_link(changes: dict, reader: Reader) -> str:
     return _("%(label)s, until %(date)s") % {
         "label": reader.text(changes["label"]),
         "date": reader.date(changes["expires_on"]),
@@ -166,10 +129,10 @@ def _share_link(changes: dict, reader: _Reader) -> str:
 
 
 def _task_field(name: str, shown_as: str):
-    def tell(changes: dict, reader: _Reader) -> str:
+    def tell(changes: dict, reader: Reader) -> str:
         show = getattr(reader, shown_as)
         label = Task._meta.get_field(name).verbose_name
-        return _change(label, show(changes["old"]), show(changes["new"]))
+        return change_told(label, show(changes["old"]), show(changes["new"]))
 
     return tell
 
@@ -179,7 +142,7 @@ def _phase_name(code: str) -> str:
     return phase.name if phase else code
 
 
-def _gate_signed(changes: dict, reader: _Reader) -> str:
+def _gate_signed(changes: dict, reader: Reader) -> str:
     told = _("%(phase)s, for %(party)s") % {
         "phase": _phase_name(changes["phase"]),
         "party": _label(Party.choices, changes["party"]),
@@ -191,14 +154,14 @@ def _gate_signed(changes: dict, reader: _Reader) -> str:
     return told
 
 
-def _gate_reopened(changes: dict, reader: _Reader) -> str:
+def _gate_reopened(changes: dict, reader: Reader) -> str:
     return _("%(phase)s: sign-offs withdrawn (%(parties)s)") % {
         "phase": _phase_name(changes["phase"]),
         "parties": ", ".join(_label(Party.choices, code) for code in changes["withdrawn"]),
     }
 
 
-def _general_acknowledged(changes: dict, reader: _Reader) -> str:
+def _general_acknowledged(changes: dict, reader: Reader) -> str:
     count = len(changes["tasks"])
     return ngettext(
         "%(party)s, %(count)d general responsibility, read in %(language)s",
@@ -211,7 +174,7 @@ def _general_acknowledged(changes: dict, reader: _Reader) -> str:
     }
 
 
-def _evidence(changes: dict, reader: _Reader) -> str:
+def _evidence(changes: dict, reader: Reader) -> str:
     if changes["kind"] == "link":
         shown = reader.text(changes["url"])
     else:
@@ -225,7 +188,7 @@ def _evidence(changes: dict, reader: _Reader) -> str:
     return f"{reader.text(caption)}: {shown}" if caption else shown
 
 
-def _report_filed(changes: dict, reader: _Reader) -> str:
+def _report_filed(changes: dict, reader: Reader) -> str:
     names = ", ".join(without_bidi_controls(person["name"]) for person in changes["recipients"])
     return _("in %(language)s, %(zone)s (%(size)s, SHA-256 %(sha256)s), to %(names)s") % {
         "language": translation.get_language_info(changes["language"])["name_translated"],
@@ -234,82 +197,6 @@ def _report_filed(changes: dict, reader: _Reader) -> str:
         "sha256": changes["sha256"] if reader.export else changes["sha256"][:12] + "…",
         "names": names or "–",
     }
-
-
-def _item_fields(fields: dict, reader: _Reader) -> str:
-    """A task's copied fields, from and to: texts cut on a page, the rest in words."""
-    phases = Phase.objects.all() if "phase_code" in fields else []
-    names = {phase.code: phase.name for phase in phases}
-
-    def value(name, raw) -> str:
-        if name.startswith(("text_", "note_", "evidence_hint_")):
-            return reader.text(raw)
-        return shown_value(name, raw, names)
-
-    return "; ".join(
-        _change(field_label(name), value(name, old), value(name, new))
-        for name, (old, new) in sorted(fields.items())
-    )
-
-
-_WITHDRAWN_BECAUSE = {
-    "retired": lambda version: (
-        _("its item was retired in catalogue version %(version)d") % {"version": version}
-    ),
-    "removed": lambda version: (
-        _("its item was deleted from catalogue version %(version)d") % {"version": version}
-    ),
-    "not_applicable": lambda version: (
-        _("its item no longer applies to this engagement in catalogue version %(version)d")
-        % {"version": version}
-    ),
-    "out_of_scope": lambda version: _("no longer in the engagement's scope"),
-}
-
-
-def _task_added(changes: dict, reader: _Reader) -> str:
-    if changes["cause"] == "scope":
-        return _("the engagement's scope now includes it")
-    return _("new in catalogue version %(version)d") % {"version": changes["version"]}
-
-
-def _task_restored(changes: dict, reader: _Reader) -> str:
-    if changes["cause"] == "scope":
-        told = _("back in the engagement's scope")
-    else:
-        told = _("its item applies again in catalogue version %(version)d") % {
-            "version": changes["version"]
-        }
-    fields = changes.get("fields")
-    return f"{told}: {_item_fields(fields, reader)}" if fields else told
-
-
-def _task_updated(changes: dict, reader: _Reader) -> str:
-    return _("catalogue version %(version)d: %(fields)s") % {
-        "version": changes["version"],
-        "fields": _item_fields(changes["fields"], reader),
-    }
-
-
-def _task_wording_kept(changes: dict, reader: _Reader) -> str:
-    return _(
-        "done under the earlier wording, which it keeps; catalogue version %(version)d reads: "
-        "%(fields)s"
-    ) % {"version": changes["version"], "fields": _item_fields(changes["fields"], reader)}
-
-
-def _catalogue_applied(changes: dict, reader: _Reader) -> str:
-    told = ngettext(
-        "version %(old)s → %(new)d: %(count)d task changed",
-        "version %(old)s → %(new)d: %(count)d tasks changed",
-        changes["tasks"],
-    ) % {"old": changes["from"] or "–", "new": changes["to"], "count": changes["tasks"]}
-    left = len(changes["not_applied"])
-    if left:
-        told += "; " + ngettext(
-            "%(count)d change not applied", "%(count)d changes not applied", left
-        ) % {"count": left}
-    return told
 
 
 _TELLERS = {
@@ -338,14 +225,7 @@ _TELLERS = {
     EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
     EventKind.GENERAL_ACKNOWLEDGED: _general_acknowledged,
     EventKind.CHECKPOINT_REPORT_FILED: _report_filed,
-    EventKind.TASK_ADDED: _task_added,
-    EventKind.TASK_UPDATED: _task_updated,
-    EventKind.TASK_WORDING_KEPT: _task_wording_kept,
-    EventKind.TASK_WITHDRAWN: lambda changes, reader: _WITHDRAWN_BECAUSE[changes["cause"]](
-        changes["version"]
-    ),
-    EventKind.TASK_RESTORED: _task_restored,
-    EventKind.CATALOGUE_APPLIED: _catalogue_applied,
+    **CATALOGUE_TELLERS,
 }
 
 # Old text events of these kinds held a count or nothing worth showing beside the kind.
@@ -355,7 +235,7 @@ _TEXT_NOT_SHOWN = {EventKind.TASK_DONE, EventKind.TASK_REOPENED, EventKind.ENGAG
 def event_change_text(event, *, export: bool = False) -> str:
     """What the event changed, as a phrase in the active language ('' when the kind says it
     all). `export` writes times as ISO 8601 and keeps long texts whole, for the CSV."""
-    reader = _Reader(export=export)
+    reader = Reader(export=export)
     if event.changes:
         return _TELLERS[event.kind](event.changes, reader)
     if event.kind in _TEXT_NOT_SHOWN or not (event.old_value or event.new_value):
