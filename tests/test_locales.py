@@ -1,6 +1,7 @@
 """Both languages complete, in step with the code, and no page mixing them."""
 
 import datetime
+import io
 import os
 import re
 import shutil
@@ -10,7 +11,7 @@ from pathlib import Path
 import polib
 import pytest
 from django.conf import settings
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone
 
@@ -219,3 +220,37 @@ def test_dates_times_and_numbers_follow_the_language_and_time_zone(
     )
     for piece in expected:
         assert piece in text
+
+
+EXTRA_ENTRY = '\nmsgid "Compiled just now"\nmsgstr "Compilado agora"\n'
+
+
+def test_compiling_replaces_each_catalogue_whole_and_a_broken_one_leaves_the_old(
+    tmp_path, settings
+):
+    folder = tmp_path / "pt_BR" / "LC_MESSAGES"
+    folder.mkdir(parents=True)
+    po_path = folder / "django.po"
+    shutil.copy(Path(settings.BASE_DIR) / "locale/pt_BR/LC_MESSAGES/django.po", po_path)
+    settings.BASE_DIR, settings.LOCALE_PATHS = tmp_path, [str(tmp_path)]
+
+    call_command("compile_translations", stdout=io.StringIO())
+
+    compiled = polib.mofile(str(folder / "django.mo"))
+    assert len(compiled) == len(polib.pofile(str(po_path)).translated_entries())
+    assert sorted(path.name for path in folder.iterdir()) == ["django.mo", "django.po"]
+    before = (folder / "django.mo").read_bytes()
+
+    # A reader holding the old file open still reads all of it after a new compile.
+    po_path.write_text(po_path.read_text(encoding="utf-8") + EXTRA_ENTRY, encoding="utf-8")
+    with open(folder / "django.mo", "rb") as reading:
+        call_command("compile_translations", stdout=io.StringIO())
+        assert reading.read() == before
+    assert polib.mofile(str(folder / "django.mo")).find("Compiled just now") is not None
+    before = (folder / "django.mo").read_bytes()
+
+    po_path.write_text("this is not a catalogue\n", encoding="utf-8")
+    with pytest.raises(CommandError, match="django.po"):
+        call_command("compile_translations", stdout=io.StringIO())
+    assert (folder / "django.mo").read_bytes() == before
+    assert sorted(path.name for path in folder.iterdir()) == ["django.mo", "django.po"]

@@ -1,3 +1,4 @@
+import os
 from pathlib import Path
 
 import polib
@@ -18,5 +19,10 @@ class Command(BaseCommand):
                     catalogue = polib.pofile(str(po_path))
                 except (OSError, ValueError) as error:
                     raise CommandError(f"{po_path}: {error}") from error
-                catalogue.save_as_mofile(str(po_path.with_suffix(".mo")))
+                # Written beside and renamed over the old file, so a process reading the
+                # catalogue meanwhile (a server, another test run) reads one whole version.
+                mo_path = po_path.with_suffix(".mo")
+                partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
+                catalogue.save_as_mofile(str(partial))
+                os.replace(partial, mo_path)
                 self.stdout.write(f"Compiled {po_path.relative_to(settings.BASE_DIR)}")
