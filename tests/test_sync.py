@@ -25,7 +25,12 @@ from engagements.services.sync import (
     catalogue_apply_many,
     version_preview,
 )
-from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
+from engagements.services.tasks import (
+    task_set_done,
+    task_set_due_date,
+    task_set_note,
+    task_set_owner,
+)
 from engagements.trail_state import engagement_state_problems
 from responsibilities.diff import ChangeKind
 from responsibilities.models import CatalogueVersion, Phase, Responsibility
@@ -196,6 +201,46 @@ def test_a_withdrawn_task_leaves_the_counts_but_keeps_its_history(engagement, ve
     with translation.override("en"), pytest.raises(ValidationError, match="withdrawn"):
         task_set_done(task=withdrawn, user=miguel, done=True)
     assert withdrawn.events.filter(kind=EventKind.DUE_DATE_CHANGED).exists()
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda task, user: task_set_note(task=task, user=user, note="Ainda relevante?"),
+        lambda task, user: task_set_due_date(task=task, user=user, due_date=None),
+        lambda task, user: task_set_due_date(
+            task=task, user=user, due_date=timezone.localdate() + datetime.timedelta(days=3)
+        ),
+        lambda task, user: task_set_owner(task=task, user=user, owner=user),
+    ],
+    ids=["note", "due-date-cleared", "due-date-moved", "owner-given"],
+)
+def test_a_withdrawn_task_refuses_every_change_and_keeps_what_it_had(
+    change, engagement, version_2, miguel
+):
+    withdrawn = task_of(engagement, "microsoft-avaliar-01")
+    task_set_due_date(task=withdrawn, user=miguel, due_date=timezone.localdate())
+    catalogue_apply(engagement=engagement, version=version_2, user=miguel)
+    before = Task.objects.filter(pk=withdrawn.pk).values().get()
+    length = engagement.events.count()
+
+    with translation.override("en"), pytest.raises(ValidationError, match="can no longer be"):
+        change(Task.objects.get(pk=withdrawn.pk), miguel)
+
+    assert Task.objects.filter(pk=withdrawn.pk).values().get() == before
+    assert engagement.events.count() == length
+
+
+def test_a_task_brought_back_takes_changes_again(engagement, version_2, miguel, ada):
+    withdrawn = task_of(engagement, "microsoft-avaliar-01")
+    catalogue_apply(engagement=engagement, version=version_2, user=miguel)
+    edit("microsoft-avaliar-01", is_active=True)
+    version_3 = catalogue_publish(note="Volta", actor=ada)
+    catalogue_apply(engagement=engagement, version=version_3, user=miguel)
+    restored = Task.objects.get(pk=withdrawn.pk)
+    assert not restored.is_withdrawn
+    task_set_note(task=restored, user=miguel, note="De volta")
+    assert Task.objects.get(pk=withdrawn.pk).note == "De volta"
 
 
 def test_some_changes_chosen_the_rest_stays_offered(engagement, version_2, carla):
