@@ -212,8 +212,11 @@ def test_a_withdrawn_task_leaves_the_counts_but_keeps_its_history(engagement, ve
             task=task, user=user, due_date=timezone.localdate() + datetime.timedelta(days=3)
         ),
         lambda task, user: task_set_owner(task=task, user=user, owner=user),
+        lambda task, user: evidence_add_link(
+            task=task, user=user, url="https://docs.example.com/retirada"
+        ),
     ],
-    ids=["note", "due-date-cleared", "due-date-moved", "owner-given"],
+    ids=["note", "due-date-cleared", "due-date-moved", "owner-given", "evidence"],
 )
 def test_a_withdrawn_task_refuses_every_change_and_keeps_what_it_had(
     change, engagement, version_2, miguel
@@ -229,6 +232,7 @@ def test_a_withdrawn_task_refuses_every_change_and_keeps_what_it_had(
 
     assert Task.objects.filter(pk=withdrawn.pk).values().get() == before
     assert engagement.events.count() == length
+    assert not withdrawn.evidence.exists()
 
 
 def test_a_task_brought_back_takes_changes_again(engagement, version_2, miguel, ada):

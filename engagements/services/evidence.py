@@ -24,6 +24,7 @@ from ..audit import event_record
 from ..models import Engagement, EventKind, EvidenceKind, Task, TaskComment, TaskEvidence
 from .gates import phase_is_signed
 from .status import engagement_status_refresh
+from .tasks import refuse_withdrawn
 
 # What each allowed type is called in EVIDENCE_ALLOWED_TYPES, its MIME type, and the type
 # `filetype` names when it reads such bytes. Text has no signature: see _is_plain_text.
@@ -174,7 +175,7 @@ def _store(
         )
         evidence.kind, evidence.url = EvidenceKind.LINK, url
     with transaction.atomic():
-        Task.objects.select_for_update().filter(pk=task.pk).first()
+        refuse_withdrawn(Task.objects.select_for_update().get(pk=task.pk))
         # Under the engagement lock a sign-off being written is waited for, then seen.
         Engagement.objects.select_for_update().only("pk").get(pk=task.engagement_id)
         if phase_is_signed(task):

@@ -34,10 +34,11 @@ def _locked(task: Task) -> Task:
     return Task.objects.select_for_update().get(pk=task.pk)
 
 
-def _refuse_withdrawn(task: Task) -> None:
+def refuse_withdrawn(task: Task) -> None:
     # A withdrawn task is history: it leaves the counts until a catalogue apply or a scope
-    # change brings it back, so a due date or an owner set now would count for nothing and
-    # mislead whoever is told they own it.
+    # change brings it back, so a due date, owner or evidence given now would count for
+    # nothing and mislead whoever is told they own it. Its comments stay open: people may
+    # still discuss why it went.
     if task.is_withdrawn:
         raise ValidationError(
             _("This task was withdrawn from the engagement: it can no longer be changed.")
@@ -130,7 +131,7 @@ def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
     note = note.strip()
     bounds.validate_fields({"note": (note, bounds.multi_line(bounds.NOTE_MAX_LENGTH))})
     task = _locked(task)
-    _refuse_withdrawn(task)
+    refuse_withdrawn(task)
     if task.note == note:
         return task
     old_note, task.note = task.note, note
@@ -150,7 +151,7 @@ def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
 def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | None) -> Task:
     """Set or clear the task's due date, logging the change."""
     task = _locked(task)
-    _refuse_withdrawn(task)
+    refuse_withdrawn(task)
     if due_date is not None and task.is_standing:
         raise _standing_refusal("due_date")
     if due_date is not None:
@@ -196,7 +197,7 @@ def task_set_owner(
 ) -> Task:
     """Give the task to a member of its party (or to nobody); the new owner is emailed."""
     task = _locked(task)
-    _refuse_withdrawn(task)
+    refuse_withdrawn(task)
     # Checked under the task's lock, so a member removed meanwhile cannot end up owning it.
     if (
         owner is not None
