@@ -37,9 +37,12 @@ lint: $(INSTALLED)
 schema: $(INSTALLED)
 	DEBUG=true $(BIN)/python manage.py spectacular --lang en --validate --file docs/openapi.yaml
 
+# Two workers by default: much of the suite waits on browsers, Celery workers and servers it
+# starts, so two share even two cores well. TEST_WORKERS=0 runs it in one process.
+TEST_WORKERS ?= 2
 test: lint
 	DJANGO_SETTINGS_MODULE=fasttrack.test_settings $(BIN)/python manage.py compile_translations
-	$(BIN)/pytest
+	$(BIN)/pytest --numprocesses=$(TEST_WORKERS)
 
 # Benchmarks use a PostgreSQL database of their own, which they flush.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fasttrack_bench
