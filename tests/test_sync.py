@@ -19,6 +19,7 @@ from engagements.selectors.tasks import engagement_due_tasks, user_due_tasks
 from engagements.services import sync
 from engagements.services.evidence import evidence_add_link
 from engagements.services.gates import gate_sign
+from engagements.services.members import member_remove
 from engagements.services.sync import (
     PlanChanged,
     catalogue_apply,
@@ -233,6 +234,20 @@ def test_a_withdrawn_task_refuses_every_change_and_keeps_what_it_had(
     assert Task.objects.filter(pk=withdrawn.pk).values().get() == before
     assert engagement.events.count() == length
     assert not withdrawn.evidence.exists()
+
+
+def test_removing_the_owner_of_a_withdrawn_task_leaves_it_with_none(
+    engagement, version_2, miguel, carla
+):
+    withdrawn = task_of(engagement, "microsoft-avaliar-01")
+    task_set_owner(task=withdrawn, user=miguel, owner=miguel)
+    catalogue_apply(engagement=engagement, version=version_2, user=miguel)
+
+    member_remove(membership=miguel.memberships.get(engagement=engagement), removed_by=carla)
+
+    assert Task.objects.get(pk=withdrawn.pk).owner is None
+    released = withdrawn.events.filter(kind=EventKind.OWNER_CHANGED).latest("sequence")
+    assert (released.changes["new"], released.actor) == (None, carla)
 
 
 def test_a_task_brought_back_takes_changes_again(engagement, version_2, miguel, ada):

@@ -197,7 +197,10 @@ def task_set_owner(
 ) -> Task:
     """Give the task to a member of its party (or to nobody); the new owner is emailed."""
     task = _locked(task)
-    refuse_withdrawn(task)
+    # Taking the owner away stays allowed: a member leaving the engagement leaves no task,
+    # withdrawn or not, with an owner from outside it.
+    if owner is not None:
+        refuse_withdrawn(task)
     # Checked under the task's lock, so a member removed meanwhile cannot end up owning it.
     if (
         owner is not None
