@@ -153,6 +153,13 @@ def browser_type_launch_args(browser_type_launch_args):
     }
 
 
+@pytest.fixture(scope="session", autouse=True)
+def delete_output_dir():
+    """pytest-playwright empties test-results/ when each process starts; with several workers,
+    or the SQLite and PostgreSQL runs side by side, one would delete another's screenshots, or
+    fail on a file written meanwhile. The screenshots are overwritten by name instead."""
+
+
 @pytest.fixture
 def screenshot_dir(pytestconfig):
     path = pytestconfig.rootpath / "test-results" / "screenshots"

@@ -23,6 +23,9 @@ class Command(BaseCommand):
                 # catalogue meanwhile (a server, another test run) reads one whole version.
                 mo_path = po_path.with_suffix(".mo")
                 partial = mo_path.with_name(f".{mo_path.name}.{os.getpid()}")
-                catalogue.save_as_mofile(str(partial))
-                os.replace(partial, mo_path)
+                try:
+                    catalogue.save_as_mofile(str(partial))
+                    os.replace(partial, mo_path)
+                finally:
+                    partial.unlink(missing_ok=True)
                 self.stdout.write(f"Compiled {po_path.relative_to(settings.BASE_DIR)}")
