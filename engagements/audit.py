@@ -1,5 +1,5 @@
 """The engagement's audit trail: every change appended as a hash-chained event, and the checks
-that each chain is whole (the rows it explains are checked in `trail_state`)."""
+that each chain is whole (the rows it explains are checked in `trail_checks`)."""
 
 import hashlib
 

@@ -22,7 +22,7 @@ from engagements.services.evidence import (
 )
 from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_done
-from engagements.trail_state import engagement_state_problems
+from engagements.trail_checks import engagement_state_problems
 from responsibilities.models import CatalogueEvent, Responsibility
 from responsibilities.publishing import catalogue_publish
 

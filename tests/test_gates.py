@@ -27,7 +27,7 @@ from engagements.models import (
 from engagements.services.evidence import evidence_add_file, evidence_add_link
 from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
 from engagements.services.tasks import task_confirm, task_set_done
-from engagements.trail_state import engagement_state_problems
+from engagements.trail_checks import engagement_state_problems
 from responsibilities.models import Party, Phase
 
 from .factories import acknowledge_general, make_engagement

@@ -20,7 +20,7 @@ from engagements.selectors.status import engagement_statuses
 from engagements.selectors.tasks import user_due_tasks
 from engagements.services.gates import gate_sign, general_acknowledge
 from engagements.services.tasks import task_set_done, task_set_due_date
-from engagements.trail_state import engagement_state_problems
+from engagements.trail_checks import engagement_state_problems
 from responsibilities.models import Party, Phase
 
 from .factories import make_engagement

@@ -30,7 +30,7 @@ from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.gates import gate_sign, general_acknowledge
 from engagements.services.tasks import task_set_due_date, task_set_owner
 from engagements.tasks import dispatch_notifications, file_checkpoint_reports
-from engagements.trail_state import engagement_state_problems
+from engagements.trail_checks import engagement_state_problems
 from responsibilities.models import Party, Phase
 
 from .factories import at, make_checkpoint, make_engagement, make_user, tick

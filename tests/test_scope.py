@@ -8,7 +8,7 @@ from engagements.models import Engagement, EventKind, Task
 from engagements.planner import Effect
 from engagements.services.sync import SCOPE_FIELDS, PlanChanged, scope_apply, scope_preview
 from engagements.services.tasks import task_set_done
-from engagements.trail_state import engagement_state_problems
+from engagements.trail_checks import engagement_state_problems
 
 MAM = [
     "microsoft-habilitar-intune-06",

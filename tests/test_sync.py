@@ -32,7 +32,7 @@ from engagements.services.tasks import (
     task_set_note,
     task_set_owner,
 )
-from engagements.trail_state import engagement_state_problems
+from engagements.trail_checks import engagement_state_problems
 from responsibilities.diff import ChangeKind
 from responsibilities.models import CatalogueVersion, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish

@@ -1,5 +1,5 @@
 """What the audit trail keeps of a report filed with a checkpoint, and the check that the
-stored reports are still what it says (verify_audit, through engagements/trail_state.py)."""
+stored reports are still what it says (verify_audit, through engagements/trail_checks.py)."""
 
 import datetime
 import hashlib
