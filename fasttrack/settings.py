@@ -14,6 +14,8 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from .evidence_store import evidence_store
+
 BASE_DIR = Path(__file__).resolve().parent.parent
 
 env = environ.Env()
@@ -166,39 +168,13 @@ STATIC_URL = "static/"
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STATIC_ROOT = BASE_DIR / "staticfiles"
 
-# Evidence files: kept out of STATIC and with no MEDIA_URL route, so no address serves them;
-# downloads go through a view that asks access. Locally a private folder; EVIDENCE_STORAGE=s3
-# keeps them in an S3-compatible bucket instead (django-storages, AWS_* settings below).
+# Evidence files (fasttrack/evidence_store.py): a private folder, or EVIDENCE_STORAGE=s3.
 EVIDENCE_ROOT = Path(env.str("EVIDENCE_ROOT", default=str(BASE_DIR / "media-private")))
 EVIDENCE_STORAGE = env.str("EVIDENCE_STORAGE", default="local")
-if EVIDENCE_STORAGE == "s3":
-    _evidence_store = {
-        "BACKEND": "storages.backends.s3.S3Storage",
-        "OPTIONS": {
-            "bucket_name": env.str("AWS_STORAGE_BUCKET_NAME"),
-            "endpoint_url": env.str("AWS_S3_ENDPOINT_URL", default="") or None,
-            "region_name": env.str("AWS_S3_REGION_NAME", default="") or None,
-            "access_key": env.str("AWS_ACCESS_KEY_ID", default="") or None,
-            "secret_key": env.str("AWS_SECRET_ACCESS_KEY", default="") or None,
-            "default_acl": "private",
-            "querystring_auth": True,
-            "file_overwrite": False,
-        },
-    }
-elif EVIDENCE_STORAGE == "local":
-    _evidence_store = {
-        "BACKEND": "django.core.files.storage.FileSystemStorage",
-        # base_url None: the store has no public address to hand out.
-        "OPTIONS": {"location": str(EVIDENCE_ROOT), "base_url": None},
-    }
-else:
-    raise ImproperlyConfigured(
-        f"EVIDENCE_STORAGE is {EVIDENCE_STORAGE!r}: use local (the default) or s3."
-    )
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
-    "evidence": _evidence_store,
+    "evidence": evidence_store(env, EVIDENCE_STORAGE, EVIDENCE_ROOT),
 }
 # The largest file accepted, and the kinds (judged from the file's bytes, never its name).
 EVIDENCE_MAX_BYTES = env.int("EVIDENCE_MAX_BYTES", default=25 * 1024 * 1024)

@@ -4,7 +4,12 @@ import os
 import subprocess
 import sys
 
+import environ
+import pytest
 from django.conf import settings
+from django.core.exceptions import ImproperlyConfigured
+
+from fasttrack.evidence_store import evidence_store
 
 
 def import_settings(**env):
@@ -56,3 +61,41 @@ def test_a_claim_lease_longer_than_the_task_time_limit_starts():
         CELERY_TASK_SOFT_TIME_LIMIT="1",
     )
     assert result.returncode == 0, result.stderr
+
+
+def test_evidence_stays_in_a_private_folder_by_default(tmp_path):
+    store = evidence_store(environ.Env(), "local", tmp_path)
+    assert store == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path), "base_url": None},
+    }
+
+
+def test_evidence_in_s3_is_private_and_reached_only_by_signed_addresses(tmp_path, monkeypatch):
+    monkeypatch.setenv("AWS_STORAGE_BUCKET_NAME", "evidencias")
+    monkeypatch.setenv("AWS_S3_ENDPOINT_URL", "https://s3.example.com")
+    monkeypatch.delenv("AWS_S3_REGION_NAME", raising=False)
+    store = evidence_store(environ.Env(), "s3", tmp_path)
+    assert store["BACKEND"] == "storages.backends.s3.S3Storage"
+    options = store["OPTIONS"]
+    assert (options["bucket_name"], options["endpoint_url"], options["region_name"]) == (
+        "evidencias",
+        "https://s3.example.com",
+        None,
+    )
+    assert (options["default_acl"], options["querystring_auth"], options["file_overwrite"]) == (
+        "private",
+        True,
+        False,
+    )
+
+
+def test_evidence_in_s3_without_a_bucket_stops_with_its_name(tmp_path, monkeypatch):
+    monkeypatch.delenv("AWS_STORAGE_BUCKET_NAME", raising=False)
+    with pytest.raises(ImproperlyConfigured, match="AWS_STORAGE_BUCKET_NAME"):
+        evidence_store(environ.Env(), "s3", tmp_path)
+
+
+def test_an_unknown_evidence_store_stops_with_the_choices(tmp_path):
+    with pytest.raises(ImproperlyConfigured, match="use local .* or s3"):
+        evidence_store(environ.Env(), "S3", tmp_path)
