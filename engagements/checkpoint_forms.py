@@ -31,6 +31,16 @@ class MemberChoiceField(forms.ModelMultipleChoiceField):
         return super()._check_values(value)
 
 
+def local_moment_field(**options) -> forms.DateTimeField:
+    """A moment typed in the browser's date-and-time picker, within the bounds' window."""
+    return forms.DateTimeField(
+        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
+        validators=[bounds.validate_datetime_in_window],
+        **options,
+    )
+
+
 class CheckpointForm(forms.Form):
     """Times are read in the user's time zone; the service checks them against now."""
 
@@ -41,19 +51,9 @@ class CheckpointForm(forms.Form):
     )
     kind = forms.ChoiceField(label=_("Kind"), choices=CheckpointKind.choices)
     phase = forms.ModelChoiceField(label=_("Phase"), queryset=Phase.objects.all())
-    starts_at = forms.DateTimeField(
-        label=_("Starts"),
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        validators=[bounds.validate_datetime_in_window],
-    )
-    ends_at = forms.DateTimeField(
-        label=_("Ends"),
-        required=False,
-        help_text=_("Leave empty for a one-hour meeting."),
-        input_formats=[DATETIME_LOCAL, "%Y-%m-%d %H:%M"],
-        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}, format=DATETIME_LOCAL),
-        validators=[bounds.validate_datetime_in_window],
+    starts_at = local_moment_field(label=_("Starts"))
+    ends_at = local_moment_field(
+        label=_("Ends"), required=False, help_text=_("Leave empty for a one-hour meeting.")
     )
     location = forms.CharField(
         label=_("Place or meeting link"),
