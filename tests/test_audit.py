@@ -6,6 +6,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.urls import reverse
+from django.utils import timezone
 
 from engagements.audit import engagement_chain_problems
 from engagements.models import (
@@ -272,6 +273,10 @@ def test_deleting_an_item_records_its_sub_items_too(client, ada):
     assert catalogue_chain_problems() == []
 
 
+def in_a_month() -> datetime.date:
+    return timezone.localdate() + datetime.timedelta(days=30)
+
+
 def problems_reported(capsys) -> str:
     with pytest.raises(CommandError):
         verify()
@@ -347,7 +352,7 @@ def test_a_member_removed_without_an_event_is_noticed(engagement, carla, capsys)
 
 def test_a_revived_share_link_is_noticed(engagement, carla, capsys):
     link, _token = share_link_create(
-        engagement=engagement, user=carla, label="Diretoria", expires_on=datetime.date(2026, 12, 1)
+        engagement=engagement, user=carla, label="Diretoria", expires_on=in_a_month()
     )
     share_link_revoke(link=link, user=carla)
     ShareLink.objects.filter(pk=link.pk).update(revoked_at=None)
@@ -357,7 +362,7 @@ def test_a_revived_share_link_is_noticed(engagement, carla, capsys):
 
 def test_a_share_link_given_longer_is_noticed(engagement, carla, capsys):
     link, _token = share_link_create(
-        engagement=engagement, user=carla, label="Diretoria", expires_on=datetime.date(2026, 12, 1)
+        engagement=engagement, user=carla, label="Diretoria", expires_on=in_a_month()
     )
     ShareLink.objects.filter(pk=link.pk).update(
         expires_at=link.expires_at + datetime.timedelta(days=60)

@@ -199,8 +199,11 @@ def test_the_check_would_notice_a_leftover(catalogue):
     ],
 )
 def test_dates_times_and_numbers_follow_the_language_and_time_zone(
-    client, carla, engagement, language, time_zone, expected
+    client, carla, engagement, language, time_zone, expected, time_machine
 ):
+    # A checkpoint in Lisbon's winter, scheduled a month before it: the hours expected are
+    # those of standard time.
+    time_machine.move_to(datetime.datetime(2026, 11, 2, 12, tzinfo=datetime.UTC), tick=False)
     Engagement.objects.filter(pk=engagement.pk).update(licence_count=1200)
     start = datetime.datetime(2026, 12, 2, 13, 0, tzinfo=datetime.UTC)
     make_checkpoint(
