@@ -40,9 +40,13 @@ schema: $(INSTALLED)
 # Two workers by default: much of the suite waits on browsers, Celery workers and servers it
 # starts, so two share even two cores well. TEST_WORKERS=0 runs it in one process.
 TEST_WORKERS ?= 2
+# TEST_CLOCK runs the suite at another moment through libfaketime (Debian's faketime), e.g.
+# TEST_CLOCK=+400d or TEST_CLOCK='@2028-02-29 08:00:00'; PYTEST_ARGS narrows the run.
+TEST_CLOCK ?=
+PYTEST_ARGS ?=
 test: lint
 	DJANGO_SETTINGS_MODULE=fasttrack.test_settings $(BIN)/python manage.py compile_translations
-	$(BIN)/pytest --numprocesses=$(TEST_WORKERS)
+	$(if $(TEST_CLOCK),faketime -f '$(TEST_CLOCK)') $(BIN)/pytest --numprocesses=$(TEST_WORKERS) $(PYTEST_ARGS)
 
 # Benchmarks use a PostgreSQL database of their own, which they flush.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fasttrack_bench
