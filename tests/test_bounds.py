@@ -10,9 +10,10 @@ from django.urls import reverse
 
 from accounts.models import Profile
 from engagements.forms import ShareLinkForm
-from engagements.models import Checkpoint, Engagement
+from engagements.models import Checkpoint, Engagement, TaskComment
 from engagements.services.checkpoints import checkpoint_schedule
 from engagements.services.engagements import engagement_create
+from engagements.services.evidence import comment_add
 from engagements.services.members import member_invite
 from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
@@ -304,3 +305,48 @@ def test_multi_line_text_refuses_control_characters_other_than_line_breaks(
     task_set_note(task=task, user=carla, note="line one\r\n\tline two")
     task.refresh_from_db()
     assert task.note == "line one\r\n\tline two"
+
+
+def test_a_checkpoint_title_is_limited_to_200_characters(manager, engagement, carla):
+    before = state(engagement)
+    response = manager.post(
+        reverse("checkpoint-new", args=[engagement.pk]), checkpoint_post(title="t" * 201)
+    )
+    assert "Ensure this value has at most 200 characters (it has 201)." in (
+        form_errors(response)["title"]
+    )
+    with pytest.raises(ValidationError) as refused:
+        schedule(engagement, carla, title="t" * 201)
+    assert "title" in refused.value.message_dict
+    assert state(engagement) == before
+    schedule(engagement, carla, title="t" * 200)
+    assert Checkpoint.objects.get().title == "t" * 200
+
+
+@pytest.mark.parametrize("bidi", ["\u202e", "\u202a", "\u2066", "\u2069"])
+def test_multi_line_text_refuses_bidi_controls_in_forms_and_services(
+    manager, engagement, carla, bidi
+):
+    """An override in an agenda, note or comment would make the text display as something
+    it is not, as in a name."""
+    task = engagement.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
+    before = state(engagement)
+    text = f"Revisar o arquivo{bidi}fdp.exe"
+    response = manager.post(
+        reverse("checkpoint-new", args=[engagement.pk]), checkpoint_post(agenda=text)
+    )
+    assert "Remove the control characters from this text." in form_errors(response)["agenda"]
+    manager.post(reverse("task-set-note", args=[engagement.pk, task.pk]), {"note": text})
+    manager.post(reverse("comment-add", args=[engagement.pk, task.pk]), {"body": text})
+    for field, call in [
+        ("agenda", lambda: schedule(engagement, carla, agenda=text)),
+        ("note", lambda: task_set_note(task=task, user=carla, note=text)),
+        ("body", lambda: comment_add(task=task, user=carla, body=text)),
+    ]:
+        with pytest.raises(ValidationError) as refused:
+            call()
+        assert field in refused.value.message_dict, field
+    task.refresh_from_db()
+    assert task.note == ""
+    assert not TaskComment.objects.exists()
+    assert state(engagement) == before
