@@ -14,13 +14,14 @@ def checkpoint_uid(checkpoint) -> str:
     return f"{checkpoint.uid}@fasttrack-portal"
 
 
-def checkpoint_event(checkpoint, *, invitation: bool = True) -> Event:
+def checkpoint_event(checkpoint, *, invitation: bool = True, stamp=None) -> Event:
     """The meeting as a VEVENT; an `invitation` (an email's .ics) also names its organizer and
-    attendees, which a subscribed feed leaves out so calendars do not ask for replies."""
+    attendees, which a subscribed feed leaves out so calendars do not ask for replies. A feed
+    gives the `stamp` of the checkpoint's last change; an invitation is stamped when it is made."""
     event = Event()
     event.add("uid", checkpoint_uid(checkpoint))
     event.add("sequence", checkpoint.sequence)
-    event.add("dtstamp", timezone.now())
+    event.add("dtstamp", stamp or timezone.now())
     event.add("dtstart", checkpoint.starts_at)
     event.add("dtend", checkpoint.ends_at)
     event.add("summary", f"{checkpoint.engagement.customer}: {checkpoint.title}")

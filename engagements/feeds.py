@@ -6,12 +6,14 @@ Each event keeps a stable UID, so a fetch replaces it instead of adding one: a c
 the one its emails' .ics carry (engagements/calendar.py), with its SEQUENCE and, once
 cancelled, STATUS:CANCELLED; a due date's is the task's, its SEQUENCE the number of times the
 date changed. Whatever leaves the feed (a task done or given to someone else, an engagement the
-person left) leaves their calendar at the next fetch.
+person left) leaves their calendar at the next fetch. Each DTSTAMP is the event's last change,
+so an unchanged feed reads the same byte for byte and its ETag holds.
 """
 
 import datetime
 
-from django.db.models import Count, Q
+from django.db.models import Count, Max, Q
+from django.db.models.functions import Coalesce
 from django.utils import translation
 from django.utils.translation import gettext as _
 from icalendar import Calendar, Event
@@ -19,20 +21,20 @@ from icalendar import Calendar, Event
 from fasttrack.bounds import one_line
 
 from .calendar import PRODUCT_ID, checkpoint_event
-from .links import portal_link
+from .links import portal_host, portal_link
 from .models import Checkpoint, EventKind, Task
 
 
 def task_due_uid(task) -> str:
-    return f"task-{task.pk}-due@fasttrack-portal"
+    return f"task-{task.pk}-due@{portal_host()}"
 
 
-def _due_event(task, stamp: datetime.datetime) -> Event:
+def _due_event(task) -> Event:
     """The task's due date as an all-day event."""
     event = Event()
     event.add("uid", task_due_uid(task))
     event.add("sequence", task.due_date_changes)
-    event.add("dtstamp", stamp)
+    event.add("dtstamp", task.due_date_changed_at)
     event.add("dtstart", task.due_date)
     event.add("dtend", task.due_date + datetime.timedelta(days=1))
     event.add("transp", "TRANSPARENT")  # a deadline, not a meeting: it leaves the day free
@@ -44,11 +46,12 @@ def _due_event(task, stamp: datetime.datetime) -> Event:
     return event
 
 
-def user_feed(user, *, language: str, now: datetime.datetime) -> bytes:
+def user_feed(user, *, language: str) -> bytes:
     """The user's feed in their language (two queries, however many events)."""
     checkpoints = (
         Checkpoint.objects.filter(engagement__memberships__user=user)
         .select_related("engagement")
+        .annotate(changed_at=Coalesce(Max("events__created_at"), "created_at"))
         .order_by("starts_at", "pk")
     )
     tasks = (
@@ -61,7 +64,12 @@ def user_feed(user, *, language: str, now: datetime.datetime) -> bytes:
         )
         .select_related("engagement")
         .annotate(
-            due_date_changes=Count("events", filter=Q(events__kind=EventKind.DUE_DATE_CHANGED))
+            due_date_changes=Count("events", filter=Q(events__kind=EventKind.DUE_DATE_CHANGED)),
+            # A due date set without an event (by an import) counts from the engagement's start.
+            due_date_changed_at=Coalesce(
+                Max("events__created_at", filter=Q(events__kind=EventKind.DUE_DATE_CHANGED)),
+                "engagement__created_at",
+            ),
         )
         .order_by("due_date", "position")
     )
@@ -71,7 +79,9 @@ def user_feed(user, *, language: str, now: datetime.datetime) -> bytes:
     with translation.override(language):
         calendar.add("x-wr-calname", _("FastTrack: my checkpoints and due dates"))
         for checkpoint in checkpoints:
-            calendar.add_component(checkpoint_event(checkpoint, invitation=False))
+            calendar.add_component(
+                checkpoint_event(checkpoint, invitation=False, stamp=checkpoint.changed_at)
+            )
         for task in tasks:
-            calendar.add_component(_due_event(task, now))
+            calendar.add_component(_due_event(task))
     return calendar.to_ical()

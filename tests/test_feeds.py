@@ -168,3 +168,32 @@ def test_the_feed_costs_the_same_queries_however_many_events(
     with django_assert_num_queries(3):
         response = client.get(reverse("calendar-feed", args=[token]))
     assert len(events(response)) > size // 5
+
+
+def test_due_date_uids_are_unique_to_the_portal_s_host(client, feed, settings):
+    settings.PORTAL_URL = "https://fasttrack.contoso.example:8443"
+    found = events(fetch(client, feed["token"]))
+    assert f"task-{feed['task'].pk}-due@fasttrack.contoso.example" in found
+
+
+def test_a_feed_fetched_again_is_the_same_and_its_etag_answers_304_until_it_changes(
+    client, clock, feed, carla
+):
+    """Calendar programs fetch every few minutes: an unchanged feed must read the same (its
+    DTSTAMPs are when each event last changed, not the fetch) and cost them no download."""
+    first = fetch(client, feed["token"])
+    due = events(first)[task_due_uid(feed["task"])]
+    assert due.decoded("dtstamp") == at(CLOCK_START)
+    clock("2026-10-01 09:40")
+    again = fetch(client, feed["token"])
+    assert again.content == first.content
+    assert again["ETag"] == first["ETag"]
+    url = reverse("calendar-feed", args=[feed["token"]])
+    unchanged = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert unchanged.status_code == 304 and unchanged.content == b""
+    task_set_due_date(task=feed["task"], user=carla, due_date=datetime.date(2026, 10, 22))
+    changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
+    assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
+    assert events(changed)[task_due_uid(feed["task"])].decoded("dtstamp") == at(
+        "2026-10-01 09:40"
+    )
