@@ -2,6 +2,7 @@
 
 import datetime
 import logging
+import zoneinfo
 
 import pytest
 from django.core import mail
@@ -32,7 +33,7 @@ from engagements.services.tasks import task_set_done, task_set_due_date, task_se
 from engagements.tasks import dispatch_notifications, queue_daily_notifications
 from responsibilities.models import Party, Phase
 
-from .factories import at, change_checkpoint, make_checkpoint
+from .factories import at, change_checkpoint, make_checkpoint, make_engagement
 from .support import HeldEmailBackend
 
 CLOCK_START = "2026-11-02 12:00"
@@ -313,8 +314,9 @@ def test_the_digest_and_the_agenda_say_whom_each_open_task_waits_on(
     assessed = engagement.tasks.filter(party=Party.CUSTOMER, phase__code="avaliar").first()
     for task in (due_task, assessed):
         task_set_owner(task=task, user=carla, owner=vera)
-    clock(at("2026-11-09 10:00"))
+    clock(at("2026-11-09 07:00"))
     queue_digests(now=timezone.now())
+    clock(at("2026-11-09 10:00"))
     dispatch()
     to_carla = [m for m in mail.outbox if m.to == ["carla@example.com"]]
     digest = next(m for m in to_carla if m.subject == "Seu resumo diário do FastTrack")
@@ -337,6 +339,8 @@ def test_the_digest_lists_overdue_and_soon_due_tasks_at_eight_local_time(
 ):
     Profile.objects.create(user=miguel, time_zone="Europe/Lisbon", language="en")
     Profile.objects.create(user=vera, receives_digest=False)
+    clock(at("2026-11-05 04:00"))  # 07:00 in Lisbon: each is owed their 08:00
+    queue_digests(now=timezone.now())
     clock(at("2026-11-05 07:30"))  # 10:30 in Lisbon
     queue_digests(now=timezone.now())
     dispatch()
@@ -520,47 +524,149 @@ def test_a_line_break_stored_in_a_title_does_not_stop_its_reminder(clock, checkp
     assert "Chamada  Bcc: evil@example.com" in message.subject
 
 
-def test_one_digest_per_24_hours_when_the_time_zone_changes(
-    clock, engagement, due_task, carla, miguel, vera
-):
+TOKYO = zoneinfo.ZoneInfo("Asia/Tokyo")
+LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
+
+
+@pytest.fixture
+def only_carla_digests(engagement, miguel, vera):
+    """Carla is the only member who wants digests; the profile lets a test move her."""
     Profile.objects.bulk_create(
         [Profile(user=user, receives_digest=False) for user in (miguel, vera)]
     )
+
+
+@pytest.fixture
+def digest_run(clock):
+    """The beat's scan at a moment, then a dispatch."""
+
+    def run(moment):
+        clock(moment)
+        queue_digests(now=timezone.now())
+        dispatch()
+
+    return run
+
+
+def digests_done(user):
+    """The local dates of the digests whose moment came (sent, or nothing to say)."""
+    return [
+        key.rsplit(":", 1)[1]
+        for key in Notification.objects.filter(
+            kind=NotificationKind.DIGEST,
+            recipient=user,
+            status__in=[NotificationStatus.SENT, NotificationStatus.SKIPPED],
+        )
+        .order_by("due_at")
+        .values_list("key", flat=True)
+    ]
+
+
+def test_a_digest_is_owed_at_eight_local_exactly_not_a_minute_before(
+    clock, digest_run, only_carla_digests, carla
+):
+    Profile.objects.create(user=carla, time_zone="Europe/Lisbon")
+    lisbon = zoneinfo.ZoneInfo("Europe/Lisbon")
+    digest_run(at("2026-11-05 06:00", zone=lisbon))
+    digest_run(at("2026-11-05 07:59", zone=lisbon))
+    assert digests_done(carla) == []
+    digest_run(at("2026-11-05 08:00", zone=lisbon))
+    assert digests_done(carla) == ["2026-11-05"]
+
+
+def test_someone_who_becomes_a_member_at_20_00_has_their_first_digest_at_08_00_next_day(
+    clock, digest_run, catalogue, ada, carla
+):
+    clock(at("2026-11-04 20:00"))
+    engagement = make_engagement(created_by=ada)
+    engagement.memberships.create(user=carla, party=Party.CUSTOMER, role="manager")
+    digest_run(at("2026-11-04 20:00"))
+    digest_run(at("2026-11-05 07:59"))
+    assert digests_done(carla) == []
+    digest_run(at("2026-11-05 08:00"))
+    digest_run(at("2026-11-05 20:00"))
+    digest_run(at("2026-11-06 08:00"))
+    assert digests_done(carla) == ["2026-11-05", "2026-11-06"]
+
+
+@pytest.mark.parametrize(
+    "zone_name, days",
+    [
+        # The spring change: 08:00 is an hour earlier in UTC than the day before.
+        ("Europe/Lisbon", ["2027-03-27", "2027-03-28", "2027-03-29"]),
+        ("America/New_York", ["2027-03-13", "2027-03-14", "2027-03-15"]),
+        # The autumn change: an hour later.
+        ("America/New_York", ["2026-10-31", "2026-11-01", "2026-11-02"]),
+    ],
+)
+def test_the_digest_stays_at_08_00_local_across_a_clock_change(
+    clock, digest_run, only_carla_digests, carla, zone_name, days
+):
+    Profile.objects.create(user=carla, time_zone=zone_name)
+    zone = zoneinfo.ZoneInfo(zone_name)
+    digest_run(at(f"{days[0]} 07:00", zone=zone))
+    for day in days:
+        digest_run(at(f"{day} 07:59", zone=zone))
+        assert day not in digests_done(carla)
+        digest_run(at(f"{day} 08:00", zone=zone))
+        assert digests_done(carla)[-1] == day
+    assert digests_done(carla) == days
+
+
+def test_two_runs_in_one_day_owe_one_digest(clock, digest_run, only_carla_digests, due_task, carla):
+    digest_run(at("2026-11-05 07:00"))
+    digest_run(at("2026-11-05 08:00"))
+    digest_run(at("2026-11-05 08:00"))
+    digest_run(at("2026-11-05 23:59"))
+    assert digests_done(carla) == ["2026-11-05"]
+    assert sent_to("digest") == ["carla@example.com"]
+
+
+def test_moving_west_after_the_digest_does_not_bring_a_second_one_that_day(
+    clock, digest_run, only_carla_digests, due_task, carla
+):
     profile = Profile.objects.create(user=carla, time_zone="Asia/Tokyo")
-    clock(at("2026-11-04 08:30", zone=datetime.timezone(datetime.timedelta(hours=9))))
-    queue_digests(now=timezone.now())
-    dispatch()
+    digest_run(at("2026-11-04 07:00", zone=TOKYO))
+    digest_run(at("2026-11-04 08:30", zone=TOKYO))
     assert sent_to("digest") == ["carla@example.com"]
     profile.time_zone = "America/Los_Angeles"  # 15:30 there, on the day before Tokyo's
     profile.save()
-    first = timezone.now()
-    clock(first + datetime.timedelta(minutes=10))
-    queue_digests(now=timezone.now())
-    clock(first + datetime.timedelta(hours=23, minutes=59))
-    queue_digests(now=timezone.now())
-    dispatch()
-    assert sent_to("digest") == ["carla@example.com"]
-    clock(first + datetime.timedelta(hours=24))  # 15:30 on the date Tokyo's digest named
-    queue_digests(now=timezone.now())
-    dispatch()
-    assert sent_to("digest") == ["carla@example.com"]
-    clock(at("2026-11-05 08:00", zone=datetime.timezone(datetime.timedelta(hours=-8))))
-    queue_digests(now=timezone.now())
-    dispatch()
-    assert sent_to("digest") == ["carla@example.com", "carla@example.com"]
+    digest_run(at("2026-11-03 15:40", zone=LOS_ANGELES))
+    digest_run(at("2026-11-04 08:00", zone=LOS_ANGELES))  # the date Tokyo's digest named
+    assert digests_done(carla) == ["2026-11-04"]
+    digest_run(at("2026-11-05 07:59", zone=LOS_ANGELES))
+    assert digests_done(carla) == ["2026-11-04"]
+    digest_run(at("2026-11-05 08:00", zone=LOS_ANGELES))
+    assert digests_done(carla) == ["2026-11-04", "2026-11-05"]
 
 
-def test_the_next_digest_waits_until_24_hours_after_the_last(clock, engagement, carla):
-    clock(at("2026-11-05 09:00"))  # beat was down at 08:00
-    queue_digests(now=timezone.now())
-    carla_digests = Notification.objects.filter(kind=NotificationKind.DIGEST, recipient=carla)
-    assert carla_digests.count() == 1
-    clock(at("2026-11-06 08:59"))
-    queue_digests(now=timezone.now())
-    assert carla_digests.count() == 1
-    clock(at("2026-11-06 09:00"))
-    queue_digests(now=timezone.now())
-    assert carla_digests.count() == 2
+def test_moving_east_brings_the_next_digest_at_08_00_in_the_new_zone(
+    clock, digest_run, only_carla_digests, carla
+):
+    profile = Profile.objects.create(user=carla, time_zone="America/Los_Angeles")
+    digest_run(at("2026-11-04 07:00", zone=LOS_ANGELES))
+    digest_run(at("2026-11-04 08:00", zone=LOS_ANGELES))
+    profile.time_zone = "Asia/Tokyo"  # 03:00 on 5 November there
+    profile.save()
+    digest_run(at("2026-11-05 03:00", zone=TOKYO))
+    digest_run(at("2026-11-05 07:59", zone=TOKYO))
+    assert digests_done(carla) == ["2026-11-04"]
+    digest_run(at("2026-11-05 08:00", zone=TOKYO))
+    assert digests_done(carla) == ["2026-11-04", "2026-11-05"]
+
+
+def test_a_digest_owed_before_its_recipient_turned_digests_off_is_withdrawn(
+    clock, digest_run, only_carla_digests, due_task, carla
+):
+    digest_run(at("2026-11-04 20:00"))
+    Profile.objects.create(user=carla, receives_digest=False)
+    digest_run(at("2026-11-05 08:00"))
+    assert sent_to("digest") == []
+    withdrawn = Notification.objects.get(kind=NotificationKind.DIGEST, recipient=carla)
+    assert (withdrawn.status, withdrawn.last_error) == (
+        NotificationStatus.WITHDRAWN,
+        "the recipient turned digests off",
+    )
 
 
 def test_a_claim_on_a_row_already_being_sent_fails(clock, checkpoint):

@@ -6,7 +6,7 @@ import datetime
 import zoneinfo
 
 from django.conf import settings
-from django.db.models import Q
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -256,12 +256,24 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
     Notification.objects.bulk_create(owed, ignore_conflicts=True)
 
 
-def queue_digests(*, now: datetime.datetime) -> None:
-    """Owe each member who wants one a digest for their local day, from 08:00 their time.
+def _digest_date(key: str) -> datetime.date:
+    return datetime.date.fromisoformat(key.rsplit(":", 1)[1])
 
-    At most one a user per 24 hours, whatever their time zone does: someone who moves from
-    Tokyo to Los Angeles after 08:00 reaches a local date whose digest they have not had (the
-    key names it), but they had one minutes ago. The key still makes a second scan harmless.
+
+def _eight_local(day: datetime.date, zone: zoneinfo.ZoneInfo) -> datetime.datetime:
+    return datetime.datetime.combine(day, datetime.time(settings.DIGEST_HOUR), tzinfo=zone)
+
+
+def queue_digests(*, now: datetime.datetime) -> None:
+    """Owe each member who wants one a digest for each local calendar day, due at 08:00 their
+    time on that day.
+
+    Each member keeps one waiting digest, for the first 08:00 still ahead of them (or at this
+    very moment) on a local date later than their last digest's: someone who joins at 20:00
+    hears at 08:00 the next day, a clock change moves nothing (08:00 is worked out for each
+    date), and someone who moves from Tokyo to Los Angeles after 08:00 reaches a local date
+    whose digest they had already, so the next is the day after. A waiting digest not yet
+    due follows its recipient's time zone; one already due is left for the send.
     """
     members = set(Membership.objects.filter(user__is_active=True).values_list("user_id", flat=True))
     zones, opted_out = {}, set()
@@ -271,23 +283,48 @@ def queue_digests(*, now: datetime.datetime) -> None:
         zones[user_id] = time_zone
         if not receives_digest:
             opted_out.add(user_id)
-    had_one = set(
-        Notification.objects.filter(
-            kind=NotificationKind.DIGEST, created_at__gt=now - datetime.timedelta(hours=24)
-        ).values_list("recipient_id", flat=True)
-    )
-    owed = []
-    for user_id in members - opted_out - had_one:
-        local = _local_now(zones, user_id, now)
-        if local.hour < settings.DIGEST_HOUR:
-            continue
-        owed.append(
-            Notification(
-                key=keys.digest_key(user_id=user_id, local_date=local.date()),
-                kind=NotificationKind.DIGEST,
-                recipient_id=user_id,
-                due_at=now,
-                created_at=now,
-            )
+    eligible = members - opted_out
+    digests = Notification.objects.filter(kind=NotificationKind.DIGEST, recipient_id__in=eligible)
+    waiting = {
+        row.recipient_id: row
+        for row in digests.filter(status=NotificationStatus.PENDING).only(
+            "pk", "key", "recipient_id", "due_at"
         )
+    }
+    # Keys end in the ISO date, so the greatest key of a user is their latest digest.
+    last_dates = {
+        user_id: _digest_date(key)
+        for user_id, key in digests.exclude(status=NotificationStatus.PENDING)
+        .values("recipient_id")
+        .annotate(last=Max("key"))
+        .values_list("recipient_id", "last")
+    }
+    owed = []
+    for user_id in eligible:
+        row = waiting.get(user_id)
+        if row is not None and row.due_at <= now:
+            continue
+        zone = zoneinfo.ZoneInfo(zones.get(user_id, settings.TIME_ZONE))
+        local = now.astimezone(zone)
+        day = local.date()
+        if local > _eight_local(day, zone):
+            day += datetime.timedelta(days=1)
+        if user_id in last_dates:
+            day = max(day, last_dates[user_id] + datetime.timedelta(days=1))
+        key, due_at = keys.digest_key(user_id=user_id, local_date=day), _eight_local(day, zone)
+        if row is None:
+            owed.append(
+                Notification(
+                    key=key,
+                    kind=NotificationKind.DIGEST,
+                    recipient_id=user_id,
+                    due_at=due_at,
+                    created_at=now,
+                )
+            )
+        elif (row.key, row.due_at) != (key, due_at):
+            # Its recipient changed time zone since it was owed.
+            Notification.objects.filter(pk=row.pk, status=NotificationStatus.PENDING).update(
+                key=key, due_at=due_at
+            )
     Notification.objects.bulk_create(owed, ignore_conflicts=True)

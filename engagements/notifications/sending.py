@@ -21,6 +21,8 @@ from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
+from accounts.selectors import user_profile
+
 from ..models import Membership, Notification, NotificationKind, NotificationStatus
 from .emails import notification_message
 
@@ -133,6 +135,11 @@ def _stale_reason(notification: Notification, now) -> tuple[str, str]:
     ):
         return NotificationStatus.WITHDRAWN, "the task was given to someone else"
     recipient = notification.recipient
+    if notification.kind == NotificationKind.DIGEST:
+        # Owed the day before it is due: the recipient may have turned digests off since.
+        profile = user_profile(recipient)
+        if profile is not None and not profile.receives_digest:
+            return NotificationStatus.WITHDRAWN, "the recipient turned digests off"
     if not recipient.is_active:
         return NotificationStatus.DROPPED, "the recipient's account is inactive"
     if not recipient.email:
