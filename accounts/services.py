@@ -4,6 +4,7 @@ import datetime
 import secrets
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -57,6 +58,9 @@ ACCESS_TOKEN_PREFIX = "ftp_"
 # How stale `last_used_at` may get: refreshing it once a minute shows when a token was last
 # used without writing its row on every request.
 LAST_USE_PRECISION = datetime.timedelta(minutes=1)
+# The API counts requests per user; a cap keeps the tokens a person must keep track of (and
+# revoke when one leaks) few.
+ACCESS_TOKEN_MOST_LIVE = 10
 
 
 @transaction.atomic
@@ -70,6 +74,18 @@ def access_token_create(
             "expires_on": (expires_on, [bounds.validate_access_token_expiry]),
         }
     )
+    # Two tokens made at once must not both slip under the cap: the user's row is the lock.
+    get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+    now = timezone.now()
+    live = AccessToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
+    if live.count() >= ACCESS_TOKEN_MOST_LIVE:
+        raise ValidationError(
+            _(
+                "You have %(most)d live tokens, the most one person may have: revoke one you "
+                "no longer use, then make the new one."
+            )
+            % {"most": ACCESS_TOKEN_MOST_LIVE}
+        )
     token = ACCESS_TOKEN_PREFIX + secrets.token_urlsafe(32)
     access_token = AccessToken(
         user=user,

@@ -11,6 +11,8 @@ from rest_framework import authentication, exceptions
 from accounts.selectors import access_token_for
 from accounts.services import access_token_record_use
 
+from .throttling import FailedAuthenticationThrottle
+
 KEYWORD = "Bearer"
 
 
@@ -23,20 +25,29 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Send the token as “Authorization: Bearer <token>”, with nothing else.")
             )
-        try:
-            token = header[1].decode("ascii")
-        except UnicodeDecodeError:
-            token = ""
-        access_token = access_token_for(token) if token else None
+        throttle = FailedAuthenticationThrottle()
+        throttle.refuse_if_past_the_rate(request)
         now = timezone.now()
+        try:
+            access_token = self._usable_token(header[1], now)
+        except exceptions.AuthenticationFailed:
+            throttle.record_failure()
+            raise
+        access_token_record_use(access_token=access_token, now=now)
+        return access_token.user, access_token
+
+    def _usable_token(self, token: bytes, now):
+        try:
+            access_token = access_token_for(token.decode("ascii"))
+        except UnicodeDecodeError:
+            access_token = None
         if access_token is None or not access_token.user.is_active:
             raise exceptions.AuthenticationFailed(_("This token is not valid."))
         if access_token.revoked_at is not None:
             raise exceptions.AuthenticationFailed(_("This token was revoked."))
         if not access_token.is_usable(now):
             raise exceptions.AuthenticationFailed(_("This token has expired."))
-        access_token_record_use(access_token=access_token, now=now)
-        return access_token.user, access_token
+        return access_token
 
     def authenticate_header(self, request):
         # Makes a request without credentials a 401 that names the scheme, not a 403.

@@ -301,14 +301,17 @@ REST_FRAMEWORK = {
         "rest_framework.permissions.IsAuthenticated",
         "api.permissions.TokenScopePermission",
     ],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenThrottle"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerUserThrottle"],
+    # Bad tokens from one address (api/authentication.py): enough for a script's mistakes,
+    # too few for guessing.
+    "DEFAULT_THROTTLE_RATES": {"failed-authentication": "30/hour"},
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
     "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
     "EXCEPTION_HANDLER": "api.exceptions.json_error_handler",
 }
-# Requests per token (per user for the browser's session, per address when not signed in).
+# Requests per user, whatever token or session they use (per address when not signed in).
 API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1000/hour")
 SPECTACULAR_SETTINGS = {
     "TITLE": "FastTrack Portal API",

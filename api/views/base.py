@@ -3,8 +3,10 @@ that no shared cache keeps."""
 
 import zoneinfo
 
+from django.core.exceptions import ValidationError
 from django.utils import timezone, translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.translation import gettext as _
 from rest_framework.generics import GenericAPIView
 
 from accounts.models import AccessToken
@@ -35,3 +37,12 @@ class PortalAPIView(GenericAPIView):
             return super().dispatch(request, *args, **kwargs)
         finally:
             timezone.deactivate()
+
+
+def refuse_empty_filters(query_params, names) -> None:
+    """The pages send an unchosen filter empty and read it as "any"; the schema gives each
+    filter's values (an empty one is none of them), so a program is told instead."""
+    empty = [name for name in names if query_params.get(name) == ""]
+    if empty:
+        message = _("Leave this filter out rather than send it empty.")
+        raise ValidationError(dict.fromkeys(empty, message))

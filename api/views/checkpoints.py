@@ -1,6 +1,5 @@
 """Checkpoint meetings: the engagement's list, scheduling, changing and cancelling one."""
 
-from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -24,12 +23,15 @@ def _fresh(checkpoint) -> Checkpoint:
     return _with_people(Checkpoint.objects.filter(pk=checkpoint.pk)).get()
 
 
-def _details(data: dict) -> dict:
-    """The serializer's data as the services take it: attendees as accounts."""
+def _details(data: dict, engagement) -> dict:
+    """The serializer's data as the services take it: attendees as accounts, found among the
+    engagement's members only, so an id outside it is refused by that id: the caller is never
+    told whose account it is."""
     ids = data.pop("attendees", None)
     if ids is None:
         return data
-    attendees = list(get_user_model().objects.filter(pk__in=ids))
+    members = engagement.memberships.filter(user_id__in=ids).select_related("user")
+    attendees = [membership.user for membership in members]
     unknown = sorted(set(ids) - {user.pk for user in attendees})
     if unknown:
         raise ValidationError(
@@ -61,7 +63,9 @@ class CheckpointList(PortalAPIView):
         details = CheckpointDetailsSerializer(data=request.data)
         details.is_valid(raise_exception=True)
         checkpoint = checkpoint_services.checkpoint_schedule(
-            engagement=access.engagement, user=request.user, **_details(details.validated_data)
+            engagement=access.engagement,
+            user=request.user,
+            **_details(details.validated_data, access.engagement),
         )
         return Response(
             self.get_serializer(_fresh(checkpoint)).data, status=status.HTTP_201_CREATED
@@ -94,10 +98,12 @@ class CheckpointDetail(PortalAPIView):
             "agenda": checkpoint.agenda,
             "attendees": list(checkpoint.attendees.all()),
         }
+        changes = _details(details.validated_data, access.engagement)
+        if "starts_at" in changes and "ends_at" not in changes:
+            # Moved, not stretched: the meeting keeps its length.
+            changes["ends_at"] = changes["starts_at"] + (checkpoint.ends_at - checkpoint.starts_at)
         checkpoint = checkpoint_services.checkpoint_update(
-            checkpoint=checkpoint,
-            user=request.user,
-            **{**current, **_details(details.validated_data)},
+            checkpoint=checkpoint, user=request.user, **{**current, **changes}
         )
         return Response(self.get_serializer(_fresh(checkpoint)).data)
 

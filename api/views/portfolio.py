@@ -12,7 +12,7 @@ from responsibilities.models import Phase, Service
 
 from ..pagination import SortedRowsCursor
 from ..serializers.engagements import EngagementSerializer
-from .base import PortalAPIView
+from .base import PortalAPIView, refuse_empty_filters
 
 SORTS = [*PORTFOLIO_SORTS, *(f"-{name}" for name in PORTFOLIO_SORTS)]
 PORTFOLIO_FILTERS = [
@@ -24,6 +24,7 @@ PORTFOLIO_FILTERS = [
         "sort", enum=SORTS, description="A column, `-` first for descending; by customer."
     ),
 ]
+NON_EMPTY_FILTERS = [parameter.name for parameter in PORTFOLIO_FILTERS if parameter.name != "q"]
 
 
 class Portfolio(PortalAPIView):
@@ -32,6 +33,7 @@ class Portfolio(PortalAPIView):
 
     @extend_schema(parameters=PORTFOLIO_FILTERS, responses=EngagementSerializer(many=True))
     def get(self, request):
+        refuse_empty_filters(request.query_params, NON_EMPTY_FILTERS)
         phases = list(Phase.objects.order_by("order"))
         form = PortfolioFilterForm(request.query_params, phases=phases)
         # The page drops a filter it cannot read; a program is told instead.

@@ -14,7 +14,7 @@ from engagements.services import tasks as task_services
 from responsibilities.models import Party, Phase
 
 from ..serializers.tasks import TaskChangeSerializer, TaskSerializer
-from .base import PortalAPIView
+from .base import PortalAPIView, refuse_empty_filters
 
 TASK_FILTERS = [
     OpenApiParameter("party", enum=Party.values),
@@ -30,6 +30,8 @@ TASK_FILTERS = [
     OpenApiParameter("owner", description="`me`, `nobody`, or a member's id."),
     OpenApiParameter("q", description="Words in the task's text, in either language."),
 ]
+# Every filter but the search: an empty one is refused (the schema says what each takes).
+NON_EMPTY_FILTERS = [parameter.name for parameter in TASK_FILTERS if parameter.name != "q"]
 
 
 def _with_people(tasks):
@@ -46,6 +48,7 @@ class TaskList(PortalAPIView):
     @extend_schema(parameters=TASK_FILTERS, responses=TaskSerializer(many=True))
     def get(self, request, engagement_id):
         access = get_engagement_for_user(request.user, engagement_id)
+        refuse_empty_filters(request.query_params, NON_EMPTY_FILTERS)
         task_filter = TaskFilter(
             request.query_params,
             user=request.user,

@@ -67,16 +67,48 @@ def test_a_checkpoint_in_the_past_or_with_strangers_is_refused(api, engagement, 
     message = "Um ponto de verificação não pode começar no passado."
     assert past.json()["errors"] == {"starts_at": [message]}
     ahead = (start + datetime.timedelta(days=3)).isoformat()
-    strangers = api(carla).post(
-        url, {**details, "starts_at": ahead, "attendees": [otto.pk, 10**9]}, format="json"
-    )
-    assert strangers.status_code == 400
-    assert list(strangers.json()["errors"]) == ["attendees"]
+    for unknown in ([otto.pk, carla.pk], [10**9]):
+        strangers = api(carla).post(
+            url, {**details, "starts_at": ahead, "attendees": unknown}, format="json"
+        )
+        assert strangers.status_code == 400
+        # Named by the id the caller sent: an account they cannot see is not named to them.
+        assert strangers.json()["errors"] == {
+            "attendees": [
+                f"Somente membros deste engajamento podem participar ({unknown[0]} não é)."
+            ]
+        }
     overflow = api(carla).post(
         url, {**details, "starts_at": "9999-12-31T23:59:00-03:00"}, format="json"
     )
     assert overflow.status_code == 400
     assert not engagement.checkpoints.exists()
+
+
+def test_moving_only_the_start_keeps_the_meeting_s_length(api, engagement, carla):
+    client = api(carla)
+    starts_at = timezone.now() + datetime.timedelta(days=2)
+    created = client.post(
+        reverse("api-checkpoint-list", args=[engagement.pk]),
+        {
+            "title": "Chamada",
+            "kind": "checkpoint_call",
+            "phase": "avaliar",
+            "starts_at": starts_at.isoformat(),
+            "ends_at": (starts_at + datetime.timedelta(minutes=90)).isoformat(),
+        },
+        format="json",
+    )
+    later = starts_at + datetime.timedelta(days=3)
+    moved = client.patch(
+        reverse("api-checkpoint-detail", args=[engagement.pk, created.json()["id"]]),
+        {"starts_at": later.isoformat()},
+        format="json",
+    )
+    assert moved.status_code == 200, moved.json()
+    checkpoint = engagement.checkpoints.get()
+    assert checkpoint.starts_at == later
+    assert checkpoint.ends_at - checkpoint.starts_at == datetime.timedelta(minutes=90)
 
 
 def test_a_meeting_that_started_can_be_neither_changed_nor_cancelled(
@@ -113,6 +145,11 @@ def test_a_meeting_that_started_can_be_neither_changed_nor_cancelled(
         {"due": "ontem"},
         {"q": "x" * 101},
         {"q": "a\x00b"},
+        {"party": ""},
+        {"status": ""},
+        {"due": ""},
+        {"owner": ""},
+        {"phase": ""},
     ],
 )
 def test_a_task_filter_the_page_would_ignore_is_refused(api, engagement, carla, params):
@@ -122,7 +159,17 @@ def test_a_task_filter_the_page_would_ignore_is_refused(api, engagement, carla, 
 
 
 @pytest.mark.parametrize(
-    "params", [{"sort": "price"}, {"service": "office"}, {"at_risk": "maybe"}, {"phase": "x"}]
+    "params",
+    [
+        {"sort": "price"},
+        {"service": "office"},
+        {"at_risk": "maybe"},
+        {"phase": "x"},
+        {"service": ""},
+        {"at_risk": ""},
+        {"sort": ""},
+        {"phase": ""},
+    ],
 )
 def test_a_portfolio_filter_it_cannot_read_is_refused(api, carla, params):
     response = api(carla).get(reverse("api-portfolio"), params)
@@ -147,21 +194,58 @@ def test_a_cursor_made_by_hand_is_refused(api, engagement, carla, name):
         assert response.json()["detail"]
 
 
-def test_past_the_rate_each_token_gets_a_429_in_its_own_count(api, engagement, carla, settings):
+def test_past_the_rate_each_user_gets_a_429_whatever_token_they_send(
+    api, engagement, carla, miguel, settings
+):
     settings.API_THROTTLE_RATE = "3/minute"
     url = reverse("api-engagement-list")
     first, second = api(carla), api(carla)
-    for _ in range(3):
-        assert first.get(url).status_code == 200
+    for client in (first, first, second):
+        assert client.get(url).status_code == 200
     refused = first.get(url)
     assert refused.status_code == 429
     assert refused.json()["detail"].startswith("Solicitações demais: tente de novo em ")
     assert int(refused["Retry-After"]) > 0
-    assert second.get(url).status_code == 200  # another token has its own count
+    assert second.get(url).status_code == 429  # a new token does not start a new count
+    assert api(miguel).get(url).status_code == 200  # another user has their own
     events = ActivityEvent.objects.count()
     task = engagement.tasks.filter(party="customer", phase__isnull=False).first()
     assert first.patch(task_url(engagement, task), {"note": "x"}, "json").status_code == 429
     assert ActivityEvent.objects.count() == events and not Task.objects.get(pk=task.pk).note
+
+
+def test_past_the_rate_of_failed_authentications_an_address_gets_a_429(api, carla, settings):
+    settings.REST_FRAMEWORK = {
+        **settings.REST_FRAMEWORK,
+        "DEFAULT_THROTTLE_RATES": {"failed-authentication": "3/minute"},
+    }
+    url = reverse("api-engagement-list")
+    good, bad = api(carla), api()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer ftp_guessed")
+    for _ in range(3):
+        assert good.get(url, REMOTE_ADDR="192.0.2.1").status_code == 200  # successes count not
+        assert bad.get(url, REMOTE_ADDR="192.0.2.1").status_code == 401
+    refused = bad.get(url, REMOTE_ADDR="192.0.2.1")
+    assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
+    # Even the right token is refused from there until the count runs out: no guess is tried.
+    assert good.get(url, REMOTE_ADDR="192.0.2.1").status_code == 429
+    assert good.get(url, REMOTE_ADDR="192.0.2.2").status_code == 200
+    assert bad.get(url, REMOTE_ADDR="192.0.2.2").status_code == 401
+
+
+@pytest.mark.parametrize("name", ["api-task-detail", "api-checkpoint-list"])
+def test_a_body_nested_too_deep_is_a_400_in_json(api, engagement, carla, name):
+    task = engagement.tasks.filter(party="customer", phase__isnull=False).first()
+    args = [engagement.pk, task.pk] if name == "api-task-detail" else [engagement.pk]
+    method = "PATCH" if name == "api-task-detail" else "POST"
+    before = snapshot(engagement)
+    response = api(carla).generic(
+        method, reverse(name, args=args), "[" * 5000, content_type="application/json"
+    )
+    assert response.status_code == 400
+    assert response["Content-Type"] == "application/json"
+    assert response.json()["detail"]
+    assert snapshot(engagement) == before
 
 
 @pytest.mark.parametrize("size", ["0", "101", "abc", "-1", "2.5"])

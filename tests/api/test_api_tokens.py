@@ -7,10 +7,14 @@ import hashlib
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AccessToken, Profile, TokenAccess
-from accounts.services import access_token_create
+from accounts.services import (
+    ACCESS_TOKEN_MOST_LIVE,
+    access_token_create,
+    access_token_revoke,
+)
 
 from ..factories import make_user
 from .conftest import make_token
@@ -189,3 +193,28 @@ def test_tokens_of_other_people_are_not_listed_for_staff_either(client, carla, a
     make_user("someone")
     client.force_login(ada)
     assert list(client.get(reverse("profile")).context["access_tokens"]) == []
+
+
+def test_past_the_most_live_tokens_a_new_one_is_refused_until_one_is_revoked(client, carla):
+    # Neither an expired nor a revoked token counts.
+    expired, revoked = make_token(carla), make_token(carla)
+    AccessToken.objects.filter(token_hash=hashlib.sha256(expired.encode()).hexdigest()).update(
+        expires_at=timezone.now() - datetime.timedelta(minutes=1)
+    )
+    access_token_revoke(access_token=AccessToken.objects.get(prefix=revoked[:8]))
+    for _ in range(ACCESS_TOKEN_MOST_LIVE):
+        make_token(carla)
+    with translation.override("en"), pytest.raises(ValidationError) as refusal:
+        make_token(carla)
+    assert refusal.value.messages == [
+        f"You have {ACCESS_TOKEN_MOST_LIVE} live tokens, the most one person may have: "
+        "revoke one you no longer use, then make the new one."
+    ]
+    made = AccessToken.objects.count()
+    response = make_on_the_profile_page(client, carla)
+    assert response.status_code == 200  # the form again, with the refusal
+    assert str(ACCESS_TOKEN_MOST_LIVE) in response.content.decode()
+    assert AccessToken.objects.count() == made
+    live = AccessToken.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    client.post(reverse("access-token-revoke", args=[live.first().pk]))
+    assert make_on_the_profile_page(client, carla).status_code == 302
