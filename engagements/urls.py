@@ -139,4 +139,5 @@ urlpatterns = [
     path("portfolio/matrix/", portfolio.portfolio, {"view": "matrix"}, name="portfolio-matrix"),
     path("portfolio/summary/", portfolio.portfolio_summary_view, name="portfolio-summary"),
     path("portfolio/export.csv", exports.portfolio_csv, name="portfolio-csv"),
+    path("portfolio/export.xlsx", exports.portfolio_xlsx, name="portfolio-xlsx"),
 ]

@@ -3,7 +3,10 @@ subjects, CSV cells, messages), matching what templates print with the same form
 
 import datetime
 
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
+
+# The same styles as SHORT_DATETIME_FORMAT, in a spreadsheet's number-format codes.
+_SPREADSHEET_DATETIME_FORMATS = {"pt-br": "dd/mm/yyyy hh:mm", "en": "d mmm yyyy, hh:mm"}
 
 
 def format_datetime(value: datetime.datetime) -> str:
@@ -18,3 +21,14 @@ def format_date(value: datetime.date) -> str:
 def iso_timestamp(value: datetime.datetime | None) -> str:
     """ISO 8601 in the active time zone to the second, for files other programs read."""
     return timezone.localtime(value).replace(microsecond=0).isoformat() if value else ""
+
+
+def spreadsheet_datetime_format() -> str:
+    """How a spreadsheet cell shows a moment, in the active language's style."""
+    return _SPREADSHEET_DATETIME_FORMATS[translation.get_language()]
+
+
+def csv_delimiter() -> str:
+    """The separator Excel expects in the active language: its list separator is ";" wherever
+    the decimal separator is a comma (pt-BR), so a "," there would put a row in one column."""
+    return ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","

@@ -1,6 +1,9 @@
 """Builders for test data; the personas in conftest.py are made with these."""
 
+import codecs
+import csv
 import datetime
+import io
 
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -261,3 +264,12 @@ def tick_with_evidence(task, user):
     if task.evidence_required and not task.evidence.exists():
         evidence_add_link(task=task, user=user, url="https://example.com/evidencia")
     return task_set_done(task=task, user=user, done=True)
+
+
+def read_csv(response) -> list[list[str]]:
+    """A CSV download's rows, read as Excel in the reader's language reads it: UTF-8 after a
+    byte order mark, with `;` where the decimal separator is a comma (pt-BR)."""
+    data = b"".join(response.streaming_content)
+    assert data.startswith(codecs.BOM_UTF8)
+    delimiter = ";" if response["Content-Language"].startswith("pt") else ","
+    return list(csv.reader(io.StringIO(data.decode("utf-8-sig")), delimiter=delimiter))

@@ -31,7 +31,7 @@ from responsibilities.models import (
 )
 from responsibilities.trail import catalogue_chain_problems
 
-from .factories import make_user, record_every_kind
+from .factories import make_user, read_csv, record_every_kind
 
 
 @pytest.fixture
@@ -193,10 +193,10 @@ def test_no_screen_edits_or_deletes_an_event(client, ada, trail):
 def test_managers_download_the_trail_as_csv(client, carla, trail):
     client.force_login(carla)
     response = client.get(reverse("engagement-audit-csv", args=[trail.pk]))
-    lines = b"".join(response.streaming_content).decode().splitlines()
-    assert lines[0].startswith("sequence,at,actor,party,on_behalf_of,kind")
-    assert len(lines) == 1 + 5
-    assert "Aguardando o cliente" in lines[3]
+    rows = read_csv(response)
+    assert rows[0][:6] == ["sequence", "at", "actor", "party", "on_behalf_of", "kind"]
+    assert len(rows) == 1 + 5
+    assert "Aguardando o cliente" in ";".join(rows[3])
 
 
 def test_the_engagement_page_shows_the_trail(client, vera, trail):

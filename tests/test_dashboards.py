@@ -1,8 +1,6 @@
 """Dashboards: the figures they show agree with the tasks, counted here independently."""
 
-import csv
 import datetime
-import io
 import re
 
 import pytest
@@ -17,7 +15,7 @@ from engagements.services.gates import gate_sign, general_acknowledge
 from engagements.services.tasks import task_set_done, task_set_due_date
 from responsibilities.models import Party, Phase
 
-from .factories import at, make_engagement
+from .factories import at, make_engagement, read_csv
 from .factories import tick as tick_task
 
 CLOCK_START = "2026-09-16 09:00"
@@ -246,7 +244,7 @@ def test_the_csv_is_the_filtered_table(client, carla, portfolio):
     client.force_login(carla)
     response = client.get(reverse("portfolio-csv"), {"sort": "-overdue", "service": "intune"})
     assert response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = read_csv(response)
     assert len(rows) == 2
     header, contoso = rows
     record = dict(zip(header, contoso, strict=True))

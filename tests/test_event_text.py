@@ -1,8 +1,6 @@
 """Events keep what changed as data and tell it to each reader in their language and time zone."""
 
-import csv
 import datetime
-import io
 import re
 import zoneinfo
 
@@ -14,7 +12,7 @@ from accounts.models import Profile
 from engagements.event_text import event_change_text
 from engagements.models import ActivityEvent, EventKind
 
-from .factories import record_every_kind
+from .factories import read_csv, record_every_kind
 
 NOW = datetime.datetime(2026, 11, 2, 12, 0, tzinfo=datetime.UTC)
 SAO_PAULO = zoneinfo.ZoneInfo("America/Sao_Paulo")
@@ -212,7 +210,8 @@ def test_the_csv_tells_changes_with_iso_times_to_the_second(client, carla, every
     Profile.objects.create(user=carla, language="en")
     client.force_login(carla)
     response = client.get(reverse("engagement-audit-csv", args=[every_kind.pk]))
-    rows = list(csv.DictReader(io.StringIO(b"".join(response.streaming_content).decode())))
+    header, *lines = read_csv(response)
+    rows = [dict(zip(header, line, strict=True)) for line in lines]
     by_kind = {row["kind"]: row for row in rows}
     assert by_kind["checkpoint_scheduled"]["change"] == (
         "2026-11-10T10:00:00-03:00 – 2026-11-10T11:00:00-03:00"

@@ -1,8 +1,6 @@
 """One date style per language, the same on pages, emails and exports."""
 
-import csv
 import datetime
-import io
 
 import pytest
 from django.template import Context, Template
@@ -10,6 +8,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from fasttrack.formatting import format_date, format_datetime, iso_timestamp
+
+from .factories import read_csv
 
 MOMENT = datetime.datetime(2026, 11, 26, 10, 39, 5, 123456, tzinfo=datetime.UTC)
 
@@ -38,7 +38,7 @@ def test_files_for_programs_get_iso_8601_to_the_second():
 def test_the_portfolio_csv_writes_times_without_microseconds(client, carla, engagement):
     client.force_login(carla)
     response = client.get(reverse("portfolio-csv"))
-    rows = list(csv.reader(io.StringIO(b"".join(response.streaming_content).decode())))
+    rows = read_csv(response)
     last_activity = rows[1][9]
     assert datetime.datetime.fromisoformat(last_activity).microsecond == 0
     assert "." not in last_activity

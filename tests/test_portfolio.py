@@ -152,7 +152,7 @@ def test_the_csv_query_runs_while_it_streams(client, carla, varied):
         body = b"".join(chunks)
     assert len(header_sent) == 0
     assert (reads_engagements(answering), reads_engagements(streaming)) == (0, 1)
-    rows = list(csv.reader(io.StringIO((header + body).decode())))
+    rows = list(csv.reader(io.StringIO((header + body).decode("utf-8-sig")), delimiter=";"))
     assert [row[0] for row in rows[1:]] == expected_order(varied, "-overdue", timezone.now())
 
 

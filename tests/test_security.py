@@ -144,6 +144,7 @@ GLOBAL_URLS = {
     "portfolio-matrix",
     "portfolio-summary",
     "portfolio-csv",
+    "portfolio-xlsx",
     "shared-dashboard",
     "calendar-feed",
     "calendar-feed-renew",
@@ -355,7 +356,13 @@ def test_random_portfolio_filters_never_break_the_server(ada, engagement):
         )
     )
     def browse(query):
-        for name in ["portfolio", "portfolio-matrix", "portfolio-summary", "portfolio-csv"]:
+        for name in [
+            "portfolio",
+            "portfolio-matrix",
+            "portfolio-summary",
+            "portfolio-csv",
+            "portfolio-xlsx",
+        ]:
             assert client.get(reverse(name), query).status_code < 500
 
     browse()
@@ -513,7 +520,7 @@ def test_csv_downloads_do_not_carry_formulas(client, carla, engagement):
     audit = b"".join(
         client.get(reverse("engagement-audit-csv", args=[engagement.pk])).streaming_content
     ).decode()
-    assert "'=HYPERLINK" in audit and ",=HYPERLINK" not in audit
+    assert "'=HYPERLINK" in audit and ";=HYPERLINK" not in audit
     portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
     assert "'@Fabrikam" in portfolio
 
@@ -546,7 +553,7 @@ def test_spreadsheet_formula_lookalikes_are_defused(client, carla, engagement, c
 def test_a_plain_cell_is_not_prefixed(client, carla, engagement):
     client.force_login(carla)
     portfolio = b"".join(client.get(reverse("portfolio-csv")).streaming_content).decode()
-    assert portfolio.splitlines()[1].startswith("Fabrikam,")
+    assert portfolio.splitlines()[1].startswith("Fabrikam;")
 
 
 def test_a_stored_name_with_a_bidi_override_does_not_reorder_the_page(

@@ -1,14 +1,21 @@
-"""Downloads: the audit trail and the portfolio as CSV, a checkpoint as an .ics file."""
+"""Downloads: the audit trail and the portfolio as CSV, the portfolio as an .xlsx workbook, a
+checkpoint as an .ics file."""
 
+import codecs
 import csv
+import datetime
+import tempfile
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpResponse, StreamingHttpResponse
+from django.http import FileResponse, HttpResponse, StreamingHttpResponse
 from django.utils import timezone, translation
+from django.utils.functional import Promise
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
+from openpyxl import Workbook
+from openpyxl.cell import WriteOnlyCell
 
-from fasttrack.formatting import iso_timestamp
+from fasttrack.formatting import csv_delimiter, iso_timestamp, spreadsheet_datetime_format
 
 from ..access import get_checkpoint_for_user, get_engagement_for_user
 from ..calendar import checkpoint_ics
@@ -38,14 +45,21 @@ def _is_formula(cell) -> bool:
     return isinstance(cell, str) and cell.lstrip(_INVISIBLE).startswith(_FORMULA_STARTS)
 
 
-def _csv_chunks(rows):
+def _csv_cell(value):
+    if isinstance(value, datetime.datetime):
+        return iso_timestamp(value)
+    return f"'{value}" if _is_formula(value) else value
+
+
+def _csv_chunks(rows, delimiter: str):
     """CSV text to stream, a few lines at a time (one write per line would cost the server a
-    system call each); a text cell a spreadsheet would run as a formula gets a leading '
-    (notes and names are typed by people, and the file is opened by others)."""
-    writer = csv.writer(_Echo())
-    lines = []
+    system call each), after the byte order mark without which Excel reads UTF-8 as Latin-1; a
+    text cell a spreadsheet would run as a formula gets a leading ' (notes and names are typed
+    by people, and the file is opened by others)."""
+    writer = csv.writer(_Echo(), delimiter=delimiter)
+    lines = [codecs.BOM_UTF8.decode()]
     for number, row in enumerate(rows):
-        lines.append(writer.writerow([f"'{cell}" if _is_formula(cell) else cell for cell in row]))
+        lines.append(writer.writerow([_csv_cell(value) for value in row]))
         if number == 0 or len(lines) == _LINES_PER_CHUNK:
             yield "".join(lines)
             lines = []
@@ -54,10 +68,45 @@ def _csv_chunks(rows):
 
 
 def _csv_download(rows, filename) -> StreamingHttpResponse:
-    """A CSV download streamed from `rows`, the header first."""
-    response = StreamingHttpResponse(_csv_chunks(rows), content_type="text/csv; charset=utf-8")
+    """A CSV download streamed from `rows`, the header first, separated as Excel expects in the
+    reader's language."""
+    response = StreamingHttpResponse(
+        _csv_chunks(rows, csv_delimiter()), content_type="text/csv; charset=utf-8"
+    )
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     return response
+
+
+def _xlsx_cell(sheet, value, date_format: str) -> WriteOnlyCell:
+    if isinstance(value, datetime.datetime):
+        # Excel has no time zones: the reader's wall-clock time, shown in their style.
+        cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
+        cell.number_format = date_format
+        return cell
+    if isinstance(value, Promise):  # the header's lazy translations
+        value = str(value)
+    cell = WriteOnlyCell(sheet, value=value)
+    if isinstance(value, str):
+        cell.data_type = "s"  # text typed by people is never run as a formula
+    return cell
+
+
+def _xlsx_download(rows, filename) -> FileResponse:
+    """An .xlsx workbook of `rows`, written row by row to a temporary file, not held in memory."""
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet()
+    date_format = spreadsheet_datetime_format()
+    for row in rows:
+        sheet.append([_xlsx_cell(sheet, value, date_format) for value in row])
+    file = tempfile.TemporaryFile()  # noqa: SIM115 (FileResponse closes it once sent)
+    workbook.save(file)
+    file.seek(0)
+    return FileResponse(
+        file,
+        as_attachment=True,
+        filename=filename,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
 
 
 _AUDIT_HEADER = [
@@ -134,21 +183,19 @@ def _portfolio_line(row) -> list:
         status.microsoft.done,
         status.microsoft.total,
         status.overdue,
-        iso_timestamp(checkpoint.starts_at if checkpoint else None),
-        iso_timestamp(status.last_activity_at),
+        checkpoint.starts_at if checkpoint else None,
+        status.last_activity_at,
         _("yes") if row.risk_reasons else _("no"),
         "; ".join(row.risk_reasons),
     ]
 
 
-@login_required
-def portfolio_csv(request):
-    """The filtered portfolio, streamed: each row is written as the database yields it, so the
-    first byte leaves at once and a worker's memory does not grow with the portfolio."""
+def _portfolio_lines(request):
+    """The filtered portfolio's rows, the header first, made as the database yields them."""
     phases, _form, filters, _query = portfolio_filters(request)
     portfolio = portfolio_rows(request.user, filters, timezone.now(), phases)
-    # The rows are made while the response streams, after the middleware has put the reader's
-    # language and time zone back: keep them for the rows.
+    # A streamed CSV's rows are made after the middleware has put the reader's language and
+    # time zone back: keep them for the rows.
     language, zone = translation.get_language(), timezone.get_current_timezone()
 
     def rows():
@@ -157,7 +204,21 @@ def portfolio_csv(request):
             for row in portfolio:
                 yield _portfolio_line(row)
 
-    return _csv_download(rows(), "portfolio.csv")
+    return rows()
+
+
+@login_required
+def portfolio_csv(request):
+    """The filtered portfolio, streamed: each row is written as the database yields it, so the
+    first byte leaves at once and a worker's memory does not grow with the portfolio."""
+    return _csv_download(_portfolio_lines(request), "portfolio.csv")
+
+
+@login_required
+def portfolio_xlsx(request):
+    """The filtered portfolio as a workbook: counts as numbers and moments as dates, which a
+    CSV cannot carry."""
+    return _xlsx_download(_portfolio_lines(request), "portfolio.xlsx")
 
 
 @login_required
