@@ -27,6 +27,13 @@ class Profile(models.Model):
         default=True,
         help_text=_("At 08:00 your time: overdue tasks and those due within 7 days."),
     )
+    receives_due_notes = models.BooleanField(
+        _("due-date notes"),
+        default=True,
+        help_text=_(
+            "From 08:00 your time: a task you own or manage is due tomorrow, or became overdue."
+        ),
+    )
 
     class Meta:
         verbose_name = _("profile")

@@ -34,7 +34,7 @@ from engagements.tasks import dispatch_notifications, queue_daily_notifications
 from responsibilities.models import Party, Phase
 
 from .factories import at, change_checkpoint, make_checkpoint, make_engagement
-from .support import HeldEmailBackend
+from .support import HeldEmailBackend, as_received, invitation
 
 CLOCK_START = "2026-11-02 12:00"
 
@@ -109,10 +109,23 @@ def test_the_reminder_is_plain_text_and_html_with_the_calendar_file(clock, check
     assert f"/engagements/{engagement.pk}/" in message.body
     html, mimetype = message.alternatives[0]
     assert mimetype == "text/html" and "<h2>" in html
-    name, content, mimetype = message.attachments[0]
-    assert name == "checkpoint.ics" and mimetype.startswith("text/calendar")
-    (event,) = Calendar.from_ical(content).walk("VEVENT")
+    received = as_received(message)
+    assert received.get_content_type() == "multipart/alternative"
+    assert [part.get_content_type() for part in received.iter_parts()] == [
+        "text/plain",
+        "text/html",
+        "text/calendar",
+    ]
+    assert list(received.iter_attachments()) == []
+    method, calendar = invitation(message)
+    assert method == "REQUEST"
+    (event,) = calendar.walk("VEVENT")
     assert event.decoded("DTSTART") == checkpoint.starts_at
+    assert sorted(str(attendee) for attendee in event["ATTENDEE"]) == [
+        "mailto:carla@example.com",
+        "mailto:miguel@example.com",
+    ]
+    assert str(event["ORGANIZER"]).startswith("mailto:")
 
 
 def test_the_agenda_is_built_when_the_reminder_is_sent(clock, checkpoint, engagement, carla):
@@ -230,8 +243,10 @@ def test_a_cancelled_checkpoint_sends_a_cancellation_and_no_reminder(clock, chec
     assert sent_to() == ["carla@example.com", "miguel@example.com"]
     notice = mail.outbox[0]
     assert notice.subject == "Cancelado: Revisão da lista de correção"
-    calendar = Calendar.from_ical(notice.attachments[0][1])
-    assert str(calendar["METHOD"]) == "CANCEL"
+    method, calendar = invitation(notice)
+    assert method == "CANCEL"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["STATUS"]) == "CANCELLED"
     clock(at("2026-11-10 09:30"))
     dispatch()
     assert len(mail.outbox) == 2
@@ -827,9 +842,7 @@ def updates_sent():
 
 
 def attached_event(message):
-    ((name, content, mimetype),) = message.attachments
-    assert name == "checkpoint.ics" and mimetype.startswith("text/calendar")
-    calendar = Calendar.from_ical(content)
+    _, calendar = invitation(message)
     (event,) = calendar.walk("VEVENT")
     return calendar, event
 

@@ -1,17 +1,20 @@
 """The emails the portal sends, each in its recipient's language and time zone."""
 
 import datetime
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.crypto import salted_hmac
 from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.selectors import user_preferences
+from accounts.unsubscribe import Topic, unsubscribe_url
 from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
 from responsibilities.models import Party, Phase
@@ -23,9 +26,35 @@ from ..selectors.checkpoints import checkpoint_agenda
 from ..selectors.gates import phase_tasks_with_evidence
 from ..selectors.tasks import user_due_tasks
 
+_CALENDAR_KINDS = {
+    NotificationKind.CHECKPOINT_REMINDER,
+    NotificationKind.CHECKPOINT_UPDATED,
+    NotificationKind.CHECKPOINT_CANCELLED,
+}
+# What the one-click unsubscribe of each kind turns off (the rest are about a person's own
+# meetings, tasks and sign-offs, which they cannot decline and stay a member).
+_UNSUBSCRIBE_TOPICS = {
+    NotificationKind.DIGEST: Topic.DIGEST,
+    NotificationKind.TASK_DUE_TOMORROW: Topic.DUE_NOTES,
+    NotificationKind.TASK_OVERDUE: Topic.DUE_NOTES,
+}
 
-def _calendar_file(checkpoint) -> tuple[str, bytes, str]:
-    return "checkpoint.ics", checkpoint_ics(checkpoint), "text/calendar; charset=utf-8"
+
+def _calendar_part(checkpoint) -> tuple[str, str]:
+    """The meeting as an iTIP message (RFC 6047): an inline alternative whose method matches
+    the calendar's, which mail clients show as an invitation that adds, updates or removes
+    the event rather than as a file. Django appends the charset to a text subtype, so this
+    reads `text/calendar; method=REQUEST; charset="utf-8"`."""
+    method = "CANCEL" if checkpoint.is_cancelled else "REQUEST"
+    return checkpoint_ics(checkpoint).decode(), f"text/calendar; method={method}"
+
+
+def notification_message_id(key: str) -> str:
+    """The same Message-ID for every send of one notification, so a mail client shows a
+    resend that the mail server accepted twice once. Keyed with the secret, so two portals
+    (or one whose database was reset) never give two emails one id."""
+    digest = salted_hmac("notification-message-id", key).hexdigest()[:32]
+    return f"<{digest}@{urlsplit(settings.PORTAL_URL).hostname}>"
 
 
 def _report_file(notification: Notification) -> tuple[str, bytes, str]:
@@ -48,17 +77,15 @@ def _compose(notification: Notification, now: datetime.datetime):
             "title": one_line(checkpoint.title),
             "when": format_datetime(checkpoint.starts_at),
         }
-        context = {"agenda": checkpoint_agenda(checkpoint, now)}
-        return subject, context, _calendar_file(checkpoint)
+        return subject, {"agenda": checkpoint_agenda(checkpoint, now)}, None
     if kind == NotificationKind.CHECKPOINT_UPDATED:
         subject = _("Updated: %(title)s, %(when)s") % {
             "title": one_line(checkpoint.title),
             "when": format_datetime(checkpoint.starts_at),
         }
-        return subject, {}, _calendar_file(checkpoint)
+        return subject, {}, None
     if kind == NotificationKind.CHECKPOINT_CANCELLED:
-        subject = _("Cancelled: %(title)s") % {"title": one_line(checkpoint.title)}
-        return subject, {}, _calendar_file(checkpoint)
+        return _("Cancelled: %(title)s") % {"title": one_line(checkpoint.title)}, {}, None
     if kind == NotificationKind.CHECKPOINT_REPORT:
         subject = _("Status report after “%(title)s”") % {"title": one_line(checkpoint.title)}
         return subject, {"report": notification.report}, _report_file(notification)
@@ -158,9 +185,26 @@ def notification_message(notification: Notification, now: datetime.datetime):
             subject=subject,
             body=render_to_string(f"{template}.txt", context),
             to=[notification.recipient.email],
-            headers={"X-FastTrack-Notification": notification.key},
+            headers=_headers(notification),
         )
         message.attach_alternative(render_to_string(f"{template}.html", context), "text/html")
+        if notification.kind in _CALENDAR_KINDS:
+            message.attach_alternative(*_calendar_part(checkpoint))
         if attachment:
             message.attach(*attachment)
     return message
+
+
+def _headers(notification: Notification) -> dict:
+    headers = {
+        "X-FastTrack-Notification": notification.key,
+        "Message-ID": notification_message_id(notification.key),
+        # No out-of-office or other automatic replies to a machine (RFC 3834).
+        "Auto-Submitted": "auto-generated",
+    }
+    topic = _UNSUBSCRIBE_TOPICS.get(notification.kind)
+    if topic:
+        # One click in the mail client turns this kind of email off (RFC 8058).
+        headers["List-Unsubscribe"] = f"<{unsubscribe_url(notification.recipient, topic)}>"
+        headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    return headers

@@ -231,10 +231,18 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
         return managers_of.get((task.engagement_id, task.party), [])
 
     user_ids = {user_id for task in tasks for user_id in recipients(task)}
-    zones = dict(Profile.objects.filter(user_id__in=user_ids).values_list("user_id", "time_zone"))
+    zones, opted_out = {}, set()
+    for user_id, time_zone, receives_due_notes in Profile.objects.filter(
+        user_id__in=user_ids
+    ).values_list("user_id", "time_zone", "receives_due_notes"):
+        zones[user_id] = time_zone
+        if not receives_due_notes:
+            opted_out.add(user_id)
     owed = []
     for task in tasks:
         for user_id in recipients(task):
+            if user_id in opted_out:
+                continue
             local = _local_now(zones, user_id, now)
             if local.hour < settings.DIGEST_HOUR:
                 continue

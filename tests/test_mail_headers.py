@@ -1,0 +1,144 @@
+"""The headers mail clients act on: automatic replies, one-click unsubscribe, Message-IDs."""
+
+import datetime
+from urllib.parse import urlsplit
+
+import pytest
+from django.core import mail
+from django.test import Client
+from django.utils import timezone
+
+from accounts.models import Profile
+from accounts.unsubscribe import Topic, unsubscribe_url
+from engagements.models import Notification, NotificationKind, NotificationStatus
+from engagements.notifications.owing import queue_digests, queue_task_due_notes
+from engagements.services.checkpoints import checkpoint_schedule
+from engagements.services.tasks import task_set_due_date
+from engagements.tasks import dispatch_notifications
+from responsibilities.models import Party, Phase
+
+from .factories import at
+from .support import as_received
+
+CLOCK_START = "2026-11-02 12:00"
+
+
+@pytest.fixture(autouse=True)
+def portal_url(settings):
+    settings.PORTAL_URL = "https://portal.example.com"
+
+
+@pytest.fixture
+def due_task(engagement, carla):
+    task = engagement.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
+    return task_set_due_date(task=task, user=carla, due_date=datetime.date(2026, 11, 10))
+
+
+@pytest.fixture
+def one_of_each(clock, engagement, due_task, carla, miguel):
+    """A reminder, a digest and a due note to Carla, all sent on 9 November at 08:00."""
+    checkpoint_schedule(
+        engagement=engagement,
+        user=carla,
+        phase=Phase.objects.get(code="avaliar"),
+        kind="checkpoint_call",
+        title="Revisão",
+        starts_at=at("2026-11-10 08:00"),
+        ends_at=at("2026-11-10 09:00"),
+        attendees=[carla],
+    )
+    clock(at("2026-11-09 07:00"))
+    queue_digests(now=timezone.now())
+    clock(at("2026-11-09 08:00"))
+    queue_task_due_notes(now=timezone.now())
+    mail.outbox.clear()
+    dispatch_notifications.delay()
+    return {
+        m.extra_headers["X-FastTrack-Notification"].split(":")[0]: as_received(m)
+        for m in mail.outbox
+        if m.to == ["carla@example.com"]
+    }
+
+
+def test_every_email_says_it_is_automatic_with_a_message_id_on_the_portals_host(one_of_each):
+    assert sorted(one_of_each) == ["checkpoint-reminder", "digest", "task-due-tomorrow"]
+    for received in one_of_each.values():
+        assert received["Auto-Submitted"] == "auto-generated"
+        assert received["Message-ID"].endswith("@portal.example.com>")
+    assert len({received["Message-ID"] for received in one_of_each.values()}) == 3
+
+
+def test_digests_and_due_notes_offer_one_click_unsubscribe_and_reminders_do_not(
+    one_of_each, carla
+):
+    digest, due_note = one_of_each["digest"], one_of_each["task-due-tomorrow"]
+    assert unsubscribe_address(digest) == unsubscribe_url(carla, Topic.DIGEST)
+    assert unsubscribe_address(due_note) == unsubscribe_url(carla, Topic.DUE_NOTES)
+    for received in (digest, due_note):
+        assert unsubscribe_address(received).startswith("https://portal.example.com/")
+        assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    assert one_of_each["checkpoint-reminder"]["List-Unsubscribe"] is None
+
+
+def unsubscribe_address(received) -> str:
+    # A long header is folded before the "<"; unfolded, that leaves a space.
+    return received["List-Unsubscribe"].strip().removeprefix("<").removesuffix(">")
+
+
+def one_click(received):
+    """What a mail client does with the header (RFC 8058): POST to its address, signed in as
+    nobody, with no CSRF token."""
+    return Client(enforce_csrf_checks=True).post(
+        urlsplit(unsubscribe_address(received)).path, {"List-Unsubscribe": "One-Click"}
+    )
+
+
+def test_one_click_turns_the_digest_off_without_signing_in(one_of_each, carla):
+    address = unsubscribe_address(one_of_each["digest"])
+    assert Client().get(urlsplit(address).path).status_code == 200  # a GET only asks
+    assert Profile.objects.filter(user=carla, receives_digest=False).exists() is False
+    response = one_click(one_of_each["digest"])
+    assert response.status_code == 200
+    assert Profile.objects.get(user=carla).receives_digest is False
+    assert Profile.objects.get(user=carla).receives_due_notes is True
+
+
+def test_one_click_turns_due_notes_off_and_none_is_owed_after(
+    clock, one_of_each, engagement, due_task, carla
+):
+    assert one_click(one_of_each["task-due-tomorrow"]).status_code == 200
+    assert Profile.objects.get(user=carla).receives_due_notes is False
+    clock(at("2026-11-11 08:00"))  # the day after it fell due
+    queue_task_due_notes(now=timezone.now())
+    assert not Notification.objects.filter(
+        kind=NotificationKind.TASK_OVERDUE, recipient=carla
+    ).exists()
+
+
+def test_a_forged_unsubscribe_address_is_refused_and_changes_nothing(carla):
+    path = urlsplit(unsubscribe_url(carla, Topic.DIGEST)).path
+    forged = path.replace(path.rstrip("/").rsplit(":", 1)[1], "x" * 27)
+    response = Client(enforce_csrf_checks=True).post(forged)
+    assert response.status_code == 400
+    assert "This unsubscribe address is not valid." in response.content.decode()
+    assert not Profile.objects.filter(user=carla).exists()
+
+
+def test_a_resend_after_the_server_took_the_message_keeps_its_message_id(
+    clock, one_of_each, due_task, carla, settings
+):
+    settings.EMAIL_BACKEND = "tests.support.AcceptedThenLostEmailBackend"
+    clock(at("2026-11-11 08:00"))
+    queue_task_due_notes(now=timezone.now())
+    mail.outbox.clear()
+    dispatch_notifications.delay()  # the server takes it; its answer is lost
+    note = Notification.objects.get(kind=NotificationKind.TASK_OVERDUE, recipient=carla)
+    assert note.status == NotificationStatus.PENDING
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    clock(note.next_attempt_at)
+    dispatch_notifications.delay()
+    note.refresh_from_db()
+    assert note.status == NotificationStatus.SENT
+    first, second = (as_received(m) for m in mail.outbox)
+    assert first["Message-ID"] == second["Message-ID"]
+    assert first["Message-ID"] not in {r["Message-ID"] for r in one_of_each.values()}
