@@ -44,6 +44,36 @@ def pdf_text(content: bytes) -> str:
     return " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
 
 
+def structure_types(element) -> list[str]:
+    """The structure types under a tagged PDF's element, depth first: what a screen reader
+    walks (marked-content ids and annotation references are leaves, not elements)."""
+    element = element.get_object()
+    if not isinstance(element, dict):
+        return []
+    found = [element["/S"]] if element.get("/Type") == "/StructElem" else []
+    kids = element.get("/K", [])
+    for kid in kids if isinstance(kids, list) else [kids]:
+        found += structure_types(kid)
+    return found
+
+
+def font_names(content: bytes) -> set[str]:
+    """The base font names used on the report's pages and in the forms they draw."""
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    names = set()
+
+    def walk(resources):
+        resources = resources.get_object() if resources else {}
+        for font in resources.get("/Font", {}).values():
+            names.add(font.get_object()["/BaseFont"])
+        for form in resources.get("/XObject", {}).values():
+            walk(form.get_object().get("/Resources"))
+
+    for page in reader.pages:
+        walk(page.get("/Resources"))
+    return names
+
+
 @pytest.fixture
 def contoso(clock, engagement, carla, miguel):
     """Contoso five weeks in: Iniciar signed off by both parties, two Avaliar tasks overdue (one
@@ -77,9 +107,13 @@ def contoso(clock, engagement, carla, miguel):
     return engagement
 
 
-def render(engagement, language, zone="America/Sao_Paulo") -> str:
+def render_bytes(engagement, language, zone="America/Sao_Paulo") -> bytes:
     with translation.override(language), timezone.override(zoneinfo.ZoneInfo(zone)):
-        return pdf_text(status_report_pdf(status_report(engagement, timezone.now())))
+        return status_report_pdf(status_report(engagement, timezone.now()))
+
+
+def render(engagement, language, zone="America/Sao_Paulo") -> str:
+    return pdf_text(render_bytes(engagement, language, zone))
 
 
 def test_the_report_in_portuguese_tells_the_dashboard_s_facts(contoso):
@@ -115,6 +149,60 @@ def test_the_report_in_english_in_the_reader_s_time_zone(contoso):
     assert "Relatório" not in text
 
 
+@pytest.mark.parametrize(
+    ("language", "title"),
+    [
+        ("pt-br", "Relatório de situação: Contoso Indústria e Comércio"),
+        ("en", "Status report: Contoso Indústria e Comércio"),
+    ],
+)
+def test_the_report_is_a_tagged_pdf_in_the_reader_s_language(contoso, language, title):
+    content = render_bytes(contoso, language)
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    catalog = reader.trailer["/Root"]
+    assert catalog["/MarkInfo"]["/Marked"].value is True
+    assert catalog["/Lang"].lower() == language
+    assert reader.metadata.title == title
+    # PDF/UA: the viewer shows the title, not the file name, and the metadata claims PDF/UA-1.
+    assert catalog["/ViewerPreferences"]["/DisplayDocTitle"].value is True
+    assert b'pdfuaid:part="1"' in catalog["/Metadata"].get_object().get_data()
+    types = structure_types(catalog["/StructTreeRoot"])
+    assert types.count("/H1") == 1
+    # Progress, Phase gates, Overdue, Due within 7 days, Burn-up, General responsibilities.
+    assert types.count("/H2") == 6
+    assert types.count("/Table") == 2  # the facts and the progress per phase and party
+    assert {"/TR", "/TH", "/TD", "/L", "/LI", "/Figure"} <= set(types)
+
+
+def test_the_tables_headers_label_their_cells_and_the_chart_has_a_text(contoso):
+    reader = pypdf.PdfReader(io.BytesIO(render_bytes(contoso, "en")))
+    elements = []
+
+    def collect(element):
+        element = element.get_object()
+        if isinstance(element, dict):
+            elements.append(element)
+            kids = element.get("/K", [])
+            for kid in kids if isinstance(kids, list) else [kids]:
+                collect(kid)
+
+    collect(reader.trailer["/Root"]["/StructTreeRoot"])
+    headers = {element["/ID"] for element in elements if element.get("/S") == "/TH"}
+    cells = [element for element in elements if element.get("/S") == "/TD"]
+    assert cells and all(set(cell["/A"]["/Headers"]) <= headers for cell in cells)
+    assert all(cell["/A"]["/Headers"] for cell in cells)
+    (figure,) = [element for element in elements if element.get("/S") == "/Figure"]
+    assert figure["/Alt"].startswith("Burn-up: tasks done over time, against all tasks")
+
+
+def test_each_font_subset_has_its_own_tag(contoso):
+    names = font_names(render_bytes(contoso, "pt-br"))
+    # The vendored regular and bold faces, and nothing the system would fall back on.
+    fonts = sorted(name.split("+")[1] for name in names)
+    assert fonts == ["DejaVu-Sans-Report", "DejaVu-Sans-Report-Bold"]
+    assert len({name.split("+")[0] for name in names}) == 2
+
+
 def test_a_member_downloads_the_report_in_their_language(client, contoso, vera):
     Profile.objects.create(user=vera, language="en", time_zone="UTC")
     client.force_login(vera)
@@ -122,6 +210,8 @@ def test_a_member_downloads_the_report_in_their_language(client, contoso, vera):
     assert response.status_code == 200
     assert response["Content-Type"] == "application/pdf"
     assert response["Content-Disposition"].startswith("attachment;")
+    # Like evidence: no shared cache keeps it, nor the browser's once it is saved.
+    assert response["Cache-Control"] == "private, no-store"
     assert "As of 20 Oct 2026, 13:00 (UTC)" in pdf_text(response.content)
 
 
@@ -256,3 +346,22 @@ def test_an_attendee_who_left_the_engagement_is_not_sent_it(clock, call, miguel)
     assert [message.to for message in report_emails()] == [["carla@example.com"]]
     dropped = Notification.objects.get(kind=NotificationKind.CHECKPOINT_REPORT, recipient=miguel)
     assert dropped.status == NotificationStatus.DROPPED
+
+
+def test_markup_and_control_characters_in_stored_texts_stay_out_of_the_report(contoso):
+    """Stored before input bounds refused them: a control character would garble the font's
+    text map (every word of that font read back letter by letter), a quote or a tag would
+    end the footer's string or the style sheet."""
+    contoso.customer = 'Evil "</style><h1>x\\'
+    contoso.save(update_fields=["customer"])
+    task = contoso.tasks.filter(phase=None).order_by("position").first()
+    task.text_en = "Ring\x07 the\x1bbell\nnow"
+    task.save(update_fields=["text_en"])
+    content = render_bytes(contoso, "en")
+    text = pdf_text(content)
+    assert 'Status report: Evil "</style><h1>x\\ As of 20 Oct 2026, 10:00' in text
+    assert "Ring the bell now" in text
+    assert "Overall programme and project management of your resources." in text
+    assert 'Status report: Evil "</style><h1>x\\ · Page 1 of 2' in text
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    assert structure_types(reader.trailer["/Root"]["/StructTreeRoot"]).count("/H1") == 1

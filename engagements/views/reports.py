@@ -20,4 +20,6 @@ def status_report_download(request, pk):
     filename = f"status-report-{access.engagement.pk}-{timezone.localdate(now).isoformat()}.pdf"
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
     response["X-Content-Type-Options"] = "nosniff"
+    # Like evidence: what an engagement's report says stays out of shared and browser caches.
+    response["Cache-Control"] = "private, no-store"
     return response
