@@ -5,6 +5,7 @@ import datetime
 import hashlib
 import hmac
 import json
+import socket
 import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -14,7 +15,9 @@ import trustme
 from django.contrib.auth.models import Permission
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
 
+from accounts.models import Profile
 from engagements.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
 from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.members import member_remove
@@ -22,6 +25,7 @@ from engagements.services.tasks import task_set_done, task_set_note
 from engagements.services.webhooks import webhook_register
 from engagements.tasks import dispatch_webhooks
 from engagements.webhooks.addresses import is_refused
+from engagements.webhooks.forms import WebhookForm
 from engagements.webhooks.sending import (
     webhook_deliveries_due,
     webhook_delivery_claim,
@@ -33,17 +37,19 @@ from .factories import at, make_checkpoint, make_user
 
 CLOCK_START = "2026-10-01 09:00"
 SECRET = "a-secret-of-thirty-two-characters"
+NAME = "hooks.example.test"
 
 
 class Receiver:
-    """An HTTPS server on a free loopback port that records each request and answers with the
-    next planned status (200 once the plan runs out)."""
+    """An HTTPS server on a free loopback port (or the one given) that records each request and
+    the name each TLS handshake asked for, and answers with the next planned status (200 once
+    the plan runs out); a redirect points back to itself."""
 
-    def __init__(self, tmp_path):
-        authority = trustme.CA()
+    def __init__(self, tmp_path, *, address="127.0.0.1", port=0, names=("127.0.0.1",), ca=None):
+        self.authority = ca or trustme.CA()
         self.ca_file = tmp_path / "ca.pem"
-        authority.cert_pem.write_to_path(str(self.ca_file))
-        self.requests, self.plan = [], []
+        self.authority.cert_pem.write_to_path(str(self.ca_file))
+        self.requests, self.plan, self.server_names = [], [], []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -52,22 +58,29 @@ class Receiver:
                 receiver.requests.append((dict(self.headers), body))
                 status = receiver.plan.pop(0) if receiver.plan else 200
                 self.send_response(status)
+                if 300 <= status < 400:
+                    self.send_header("Location", "/moved")
                 self.send_header("Content-Length", "0")
                 self.end_headers()
 
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = ThreadingHTTPServer((address, port), Handler)
         context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        authority.issue_cert("127.0.0.1").configure_cert(context)
+        self.authority.issue_cert(*names).configure_cert(context)
+        context.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
         self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
         self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
         self.thread.start()
 
     @property
+    def port(self):
+        return self.server.server_address[1]
+
+    @property
     def url(self):
-        return f"https://127.0.0.1:{self.server.server_address[1]}/hooks/fasttrack?from=portal"
+        return f"https://127.0.0.1:{self.port}/hooks/fasttrack?from=portal"
 
     def stop(self):
         self.server.shutdown()
@@ -81,6 +94,28 @@ def receiver(tmp_path, settings):
     settings.WEBHOOK_CA_FILE = str(server.ca_file)
     yield server
     server.stop()
+
+
+@pytest.fixture
+def dns(monkeypatch):
+    """A stand-in for the system's resolver, at the socket boundary: each name put in it answers
+    with its next list of addresses (the last list again once they run out); other names are
+    resolved as usual."""
+    answers, resolve = {}, socket.getaddrinfo
+
+    def getaddrinfo(host, port, *args, **kwargs):
+        if host not in answers:
+            return resolve(host, port, *args, **kwargs)
+        addresses = answers[host].pop(0) if len(answers[host]) > 1 else answers[host][0]
+        return [
+            (socket.AF_INET6, socket.SOCK_STREAM, 6, "", (address, port, 0, 0))
+            if ":" in address
+            else (socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))
+            for address in addresses
+        ]
+
+    monkeypatch.setattr(socket, "getaddrinfo", getaddrinfo)
+    return answers
 
 
 @pytest.fixture
@@ -242,9 +277,12 @@ def test_a_webhook_for_all_engagements_follows_what_its_owner_sees(
     assert WebhookDelivery.objects.filter(webhook=everything).count() == 1
     member_remove(
         membership=engagement.memberships.get(user=carla), removed_by=ada
-    )  # once she leaves, its events stop
+    )  # once she leaves, its events stop, even the one owed
     task_set_done(task=customer_task(engagement), user=make_manager(engagement), done=False)
     assert WebhookDelivery.objects.filter(webhook=everything).count() == 1
+    dispatch_webhooks()
+    assert receiver.requests == []
+    assert WebhookDelivery.objects.get(webhook=everything).status == WebhookDeliveryStatus.FAILED
 
 
 def make_manager(engagement):
@@ -308,3 +346,153 @@ def test_the_webhook_page_lists_deliveries_with_their_status(
     )
     assert client.post(reverse("webhook-delete", args=[hook.pk])).status_code == 302
     assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()
+
+
+@pytest.fixture
+def named_receiver(clock, settings, tmp_path, dns):
+    """A receiver reached by a name (its certificate names only that) at 127.0.0.1, the one
+    address allowed; beside it, a trap on 127.0.0.2 at the same port, with a certificate as
+    good, that no delivery may reach."""
+    named = Receiver(tmp_path, names=[NAME])
+    trap = Receiver(
+        tmp_path, address="127.0.0.2", port=named.port, names=[NAME], ca=named.authority
+    )
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["127.0.0.1/32"]
+    settings.WEBHOOK_CA_FILE = str(named.ca_file)
+    yield named, trap
+    named.stop()
+    trap.stop()
+
+
+def test_a_delivery_connects_to_the_address_it_checked_not_to_the_name_again(
+    named_receiver, dns, engagement, carla
+):
+    named, trap = named_receiver
+    # The name answers the registration's check and the delivery's with the receiver, and any
+    # later lookup (a rebinding) with an address that is not allowed.
+    dns[NAME] = [["127.0.0.1"], ["127.0.0.1"], ["127.0.0.2"]]
+    webhook_register(
+        owner=carla, url=f"https://{NAME}:{named.port}/hook", secret=SECRET, engagement=engagement
+    )
+    task_set_done(task=customer_task(engagement), user=carla, done=True)
+    dispatch_webhooks()
+    assert trap.requests == []
+    ((headers, _body),) = named.requests
+    # TLS and the request still name the host: the certificate was checked against the name.
+    assert headers["Host"] == f"{NAME}:{named.port}" and named.server_names == [NAME]
+    assert WebhookDelivery.objects.get().status == WebhookDeliveryStatus.DELIVERED
+
+
+def test_a_name_that_resolves_to_a_public_and_a_private_address_is_refused(
+    named_receiver, dns, engagement, carla
+):
+    dns[NAME] = [["93.184.216.34", "10.0.0.5"]]
+    with pytest.raises(ValidationError) as refused:
+        webhook_register(owner=carla, url=f"https://{NAME}/hook", secret=SECRET)
+    assert "10.0.0.5" in refused.value.message_dict["url"][0]
+    assert not Webhook.objects.exists()
+    # At a delivery too: an allowed answer beside a refused one sends nothing.
+    named, trap = named_receiver
+    dns[NAME] = [["127.0.0.1"], ["127.0.0.1", "127.0.0.2"]]
+    webhook_register(
+        owner=carla, url=f"https://{NAME}:{named.port}/hook", secret=SECRET, engagement=engagement
+    )
+    task_set_done(task=customer_task(engagement), user=carla, done=True)
+    dispatch_webhooks()
+    assert named.requests == [] and trap.requests == []
+    delivery = WebhookDelivery.objects.get()
+    assert delivery.status == WebhookDeliveryStatus.PENDING
+    assert "127.0.0.2" in delivery.last_error
+
+
+@pytest.mark.parametrize("status", [301, 302])
+def test_a_redirect_is_a_failed_attempt_and_is_not_followed(
+    clock, hook, receiver, engagement, carla, status
+):
+    receiver.plan = [status]
+    task_set_done(task=customer_task(engagement), user=carla, done=True)
+    delivery = WebhookDelivery.objects.get()
+    assert webhook_delivery_send(delivery_id=delivery.pk, now=at(CLOCK_START)) == "pending"
+    delivery.refresh_from_db()
+    assert (delivery.response_status, delivery.last_error) == (status, f"HTTP {status}")
+    assert delivery.delivered_at is None and len(receiver.requests) == 1
+
+
+def test_a_deactivated_owner_gets_no_more_events_not_even_those_already_owed(
+    clock, hook, receiver, engagement, carla
+):
+    task = customer_task(engagement)
+    task_set_done(task=task, user=carla, done=True)
+    owed = WebhookDelivery.objects.get()
+    carla.is_active = False
+    carla.save(update_fields=["is_active"])
+    with translation.override("en"):
+        dispatch_webhooks()
+    assert receiver.requests == []
+    owed.refresh_from_db()
+    assert owed.status == WebhookDeliveryStatus.FAILED
+    assert owed.last_error == "Withdrawn: its owner no longer sees this engagement."
+    task_set_done(task=task, user=make_manager(engagement), done=False)
+    assert WebhookDelivery.objects.get() == owed
+
+
+@pytest.mark.parametrize("secret, accepted", [("s" * 15, False), ("s" * 16, True)])
+def test_a_secret_needs_16_characters(client, clock, receiver, engagement, carla, secret, accepted):
+    form = {"url": receiver.url, "secret": secret}
+    assert WebhookForm(form).is_valid() is accepted
+    client.force_login(carla)
+    page = client.post(reverse("webhooks"), form)
+    assert (page.status_code == 302) is accepted
+    assert Webhook.objects.exists() is accepted
+    Webhook.objects.all().delete()
+    if accepted:
+        assert webhook_register(owner=carla, url=receiver.url, secret=secret)
+    else:
+        with pytest.raises(ValidationError) as refused:
+            webhook_register(owner=carla, url=receiver.url, secret=secret)
+        assert list(refused.value.message_dict) == ["secret"]
+
+
+@pytest.mark.parametrize("port", ["65536", "99999", "0"])
+def test_a_port_out_of_range_is_refused_with_a_message(client, clock, engagement, carla, port):
+    url = f"https://93.184.216.34:{port}/hook"
+    Profile.objects.create(user=carla, language="en")
+    client.force_login(carla)
+    page = client.post(reverse("webhooks"), {"url": url, "secret": SECRET})
+    assert page.status_code == 200
+    assert "The port must be a number from 1 to 65535." in page.content.decode()
+    with pytest.raises(ValidationError) as refused:
+        webhook_register(owner=carla, url=url, secret=SECRET, engagement=engagement)
+    assert refused.value.message_dict == {"url": ["The port must be a number from 1 to 65535."]}
+    assert not Webhook.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "address",
+    # IPv4-compatible, IPv4-translated, NAT64 (well-known prefix), 6to4 and Teredo (whose
+    # client address is stored inverted) spellings of loopback, and of private addresses.
+    ["::127.0.0.1", "::ffff:0:7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::"]
+    + ["::ffff:0:a00:5", "64:ff9b::c0a8:101", "2002:a9fe:a9fe::1", "::a00:5"]
+    + ["2001:0:4136:e378:8000:63bf:80ff:fffe", "64:ff9b:1::a00:5"],
+)
+def test_an_ipv4_address_inside_an_ipv6_one_is_judged_as_itself(settings, address):
+    assert is_refused(address)
+    settings.WEBHOOK_ALLOWED_NETWORKS = ["93.184.216.0/24"]
+    assert is_refused(address)
+
+
+@pytest.mark.parametrize("address", ["::93.184.216.34", "64:ff9b::5db8:d822", "2002:5db8:d822::1"])
+def test_a_public_ipv4_address_inside_an_ipv6_one_is_allowed(address):
+    assert not is_refused(address)
+
+
+@pytest.mark.parametrize(
+    "url",
+    ["https://[::127.0.0.1]/", "https://[64:ff9b::7f00:1]/", "https://[::ffff:0:7f00:1]/"]
+    + ["https://[2002:7f00:1::]/"],
+)
+def test_registration_refuses_ipv6_spellings_of_loopback(clock, engagement, carla, url):
+    with pytest.raises(ValidationError) as refused:
+        webhook_register(owner=carla, url=url, secret=SECRET, engagement=engagement)
+    assert "url" in refused.value.message_dict
+    assert not Webhook.objects.exists()

@@ -6,7 +6,7 @@ from django.core.validators import MinLengthValidator
 from fasttrack import bounds
 
 from ..models import Engagement, Webhook
-from ..webhooks.addresses import validate_webhook_address
+from ..webhooks.addresses import validate_webhook_address, validate_webhook_port
 
 
 def webhook_register(
@@ -17,7 +17,14 @@ def webhook_register(
     url = url.strip()
     bounds.validate_fields(
         {
-            "url": (url, [*bounds.single_line(bounds.URL_MAX_LENGTH), bounds.validate_https_url]),
+            "url": (
+                url,
+                [
+                    *bounds.single_line(bounds.URL_MAX_LENGTH),
+                    bounds.validate_https_url,
+                    validate_webhook_port,
+                ],
+            ),
             "secret": (
                 secret,
                 [

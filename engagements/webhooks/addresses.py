@@ -19,19 +19,63 @@ class AddressRefused(Exception):
     """The webhook's address is not one the portal may POST to."""
 
 
+# IPv6 ranges whose last 32 bits are an IPv4 address that a translator or an old stack may carry
+# the connection on to: IPv4-compatible, IPv4-translated (SIIT) and NAT64's well-known prefix.
+# (IPv4-mapped, 6to4 and Teredo have properties of their own.)
+_IPV4_IN_LAST_32_BITS = [
+    ipaddress.ip_network(network) for network in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96")
+]
+# NAT64 for local use: the operator chooses where in it the IPv4 address sits, so it cannot be
+# read back; not globally reachable, although Python before 3.12 calls it global.
+_NAT64_LOCAL_USE = ipaddress.ip_network("64:ff9b:1::/48")
+
+
 def _allowed_networks():
     return [ipaddress.ip_network(network) for network in settings.WEBHOOK_ALLOWED_NETWORKS]
 
 
+def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
+    """The IPv4 addresses an IPv6 address leads to."""
+    if ip.sixtofour:
+        return [ip.sixtofour]
+    if ip.teredo:
+        return list(ip.teredo)  # the server, and the client (its bits inverted in the address)
+    if any(ip in network for network in _IPV4_IN_LAST_32_BITS):
+        return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
+    return []
+
+
+def _is_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return any(ip in network for network in _allowed_networks())
+
+
+def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
+    return ip.is_global and not ip.is_multicast and ip not in _NAT64_LOCAL_USE
+
+
 def is_refused(address: str) -> bool:
-    """Loopback, private, link-local, reserved, multicast or otherwise not public, and in no
-    allowed network."""
+    """Loopback, private, link-local, reserved, multicast or otherwise not public, or holding
+    an IPv4 address that is, and in no allowed network."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is loopback too
-    if any(ip in network for network in _allowed_networks()):
+        ip = ip.ipv4_mapped  # ::ffff:127.0.0.1 is 127.0.0.1 to the socket
+    if _is_allowed(ip):
         return False
-    return not ip.is_global or ip.is_multicast
+    embedded = _embedded_ipv4(ip) if isinstance(ip, ipaddress.IPv6Address) else []
+    return not _is_public(ip) or any(
+        not _is_public(ipv4) and not _is_allowed(ipv4) for ipv4 in embedded
+    )
+
+
+def validate_webhook_port(url: str) -> None:
+    """No port, or one from 1 to 65535: urlsplit raises on a larger one, and port 0 would
+    quietly become 443."""
+    try:
+        port = urlsplit(url).port
+    except ValueError:
+        port = 0
+    if port == 0:
+        raise ValidationError(_("The port must be a number from 1 to 65535."), code="port")
 
 
 def resolve(url: str) -> tuple[str, int, list[str]]:

@@ -5,12 +5,14 @@ from django.utils.translation import gettext_lazy as _
 
 from fasttrack import bounds
 
+from .addresses import validate_webhook_port
+
 
 class WebhookForm(forms.Form):
     url = forms.CharField(
         label=_("Address (https://)"),
         max_length=bounds.URL_MAX_LENGTH,
-        validators=[bounds.validate_single_line, bounds.validate_https_url],
+        validators=[bounds.validate_single_line, bounds.validate_https_url, validate_webhook_port],
     )
     secret = forms.CharField(
         label=_("Secret"),

@@ -25,7 +25,9 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from ..access import webhooks_seeing
 from ..models import WebhookDelivery, WebhookDeliveryStatus
 from .addresses import AddressRefused, resolve
 from .owing import WEBHOOK_EVENTS
@@ -147,6 +149,16 @@ def webhook_delivery_send(*, delivery_id: int, now: datetime.datetime | None = N
     if claim_token is None:
         return "not claimed"
     delivery = WebhookDelivery.objects.select_related("webhook", "event").get(pk=delivery_id)
+    if not webhooks_seeing(delivery.event.engagement_id).filter(pk=delivery.webhook_id).exists():
+        # Owed while its owner saw the engagement; deactivated or gone since, they get no more.
+        _finish(
+            delivery_id,
+            claim_token,
+            status=WebhookDeliveryStatus.FAILED,
+            attempts=F("attempts") - 1,
+            last_error=_("Withdrawn: its owner no longer sees this engagement."),
+        )
+        return WebhookDeliveryStatus.FAILED
     code, error = None, ""
     try:
         code = _post(delivery, WEBHOOK_EVENTS.get(delivery.event.kind, delivery.event.kind))
