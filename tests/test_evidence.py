@@ -1,16 +1,21 @@
 """Evidence on tasks: the catalogue's rule, files and links, the done rule, comments."""
 
 import datetime
+import errno
 import hashlib
 import io
+import os
+from pathlib import Path
 
 import pytest
 from django.core.exceptions import ValidationError
-from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.files.storage import FileSystemStorage
+from django.core.files.uploadedfile import InMemoryUploadedFile, SimpleUploadedFile
 from django.core.management import CommandError, call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts.models import Profile
 from engagements.event_text import event_change_text
 from engagements.models import ActivityEvent, EventKind, Task, TaskComment, TaskEvidence
 from engagements.services.evidence import (
@@ -30,6 +35,8 @@ from .factories import make_engagement
 from .test_admin import change_url, item_form_data
 
 PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 50
+JPEG = b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + b"\x00" * 50
 
 # The shipped items that plainly produce a document or a verification (README lists them).
 NEEDS_EVIDENCE = {
@@ -197,11 +204,10 @@ def test_files_whose_bytes_are_not_an_allowed_type_are_refused(
 
 def test_text_csv_png_and_office_files_are_judged_from_their_bytes(carla, engagement):
     task = task_of(engagement)
-    png = b"\x89PNG\r\n\x1a\n" + b"\x00\x00\x00\rIHDR" + b"\x00" * 50
     cases = [
         ("data.csv", b"a,b\n1,2\n", "text/csv"),
         ("readme.txt", "Olá, mundo\n".encode(), "text/plain"),
-        ("shot.jpg", png, "image/png"),  # the name says JPEG, the bytes say PNG
+        ("shot.jpg", PNG, "image/png"),  # the name says JPEG, the bytes say PNG
     ]
     for name, content, expected in cases:
         evidence = evidence_add_file(task=task, user=carla, upload=upload(name, content))
@@ -222,6 +228,80 @@ def test_an_oversized_file_is_refused_and_nothing_is_stored(
     assert TaskEvidence.objects.get().size == 1000
 
 
+def declared_as(size, content):
+    """An upload whose client declared `size` bytes, whatever it then streams."""
+    return InMemoryUploadedFile(
+        io.BytesIO(content), "file", "plan.pdf", "application/pdf", size=size, charset=None
+    )
+
+
+def test_the_size_limit_is_judged_on_the_bytes_read_not_the_size_declared(
+    carla, engagement, evidence_folder, settings
+):
+    settings.EVIDENCE_MAX_BYTES = 1000
+    task = task_of(engagement)
+    one_too_many = PDF + b"x" * (1001 - len(PDF))
+    with translation.override("en"), pytest.raises(ValidationError, match="larger than"):
+        evidence_add_file(task=task, user=carla, upload=declared_as(len(PDF), one_too_many))
+    assert not TaskEvidence.objects.exists()
+    assert stored_files(evidence_folder) == []
+    assert not ActivityEvent.objects.filter(kind=EventKind.EVIDENCE_ADDED).exists()
+    at_the_bound = PDF + b"x" * (1000 - len(PDF))
+    evidence = evidence_add_file(task=task, user=carla, upload=declared_as(10**9, at_the_bound))
+    assert evidence.size == 1000
+
+
+@pytest.mark.parametrize(
+    "left_out, name, content",
+    [(["png"], "shot.png", PNG), (["txt", "csv"], "notes.txt", b"Notes\n")],
+)
+def test_a_type_the_portal_knows_but_the_setting_leaves_out_is_refused(
+    client, carla, engagement, evidence_folder, settings, left_out, name, content
+):
+    task = task_of(engagement)
+    allowed = settings.EVIDENCE_ALLOWED_TYPES
+    settings.EVIDENCE_ALLOWED_TYPES = [code for code in allowed if code not in left_out]
+    client.force_login(carla)
+    response = client.post(add_url(task), {"file": upload(name, content)}, follow=True)
+    assert "Este tipo de arquivo não é aceito" in response.content.decode()
+    assert not TaskEvidence.objects.exists()
+    assert stored_files(evidence_folder) == []
+    settings.EVIDENCE_ALLOWED_TYPES = allowed
+    client.post(add_url(task), {"file": upload(name, content)})
+    assert TaskEvidence.objects.get().original_name == name
+
+
+@pytest.mark.parametrize(
+    "name, content, kept_as",
+    [
+        ("page.html", b"Plain words, no markup\n", "page.txt"),
+        ("shot.jpg", PNG, "shot.png"),
+        ("README", b"Notes\n", "README.txt"),
+        ("photo.JPEG", JPEG, "photo.JPEG"),
+        ("data.csv", b"a,b\n1,2\n", "data.csv"),
+        ("n" * 160 + ".c", b"int main;\n", "n" * 146 + ".txt"),
+    ],
+)
+def test_a_file_is_kept_and_downloaded_under_the_extension_of_its_judged_type(
+    client, carla, engagement, name, content, kept_as
+):
+    evidence = evidence_add_file(task=task_of(engagement), user=carla, upload=upload(name, content))
+    assert evidence.original_name == kept_as
+    client.force_login(carla)
+    assert f'filename="{kept_as}"' in client.get(download_url(evidence))["Content-Disposition"]
+
+
+def test_a_file_named_before_names_followed_the_judged_type_downloads_under_that_type(
+    client, carla, engagement
+):
+    evidence = evidence_add_file(
+        task=task_of(engagement), user=carla, upload=upload("page.txt", b"Plain words\n")
+    )
+    TaskEvidence.objects.filter(pk=evidence.pk).update(original_name="page.html")
+    client.force_login(carla)
+    assert 'filename="page.txt"' in client.get(download_url(evidence))["Content-Disposition"]
+
+
 def test_a_path_in_the_file_name_is_kept_only_as_a_safe_base_name(
     carla, engagement, evidence_folder
 ):
@@ -232,8 +312,8 @@ def test_a_path_in_the_file_name_is_kept_only_as_a_safe_base_name(
     assert ".." not in evidence.file.name and "passwd" not in evidence.file.name
     (path,) = stored_files(evidence_folder)
     assert path.resolve().is_relative_to(evidence_folder.resolve())
-    assert safe_file_name("..\\..\\windows\\evil\u202egpj.pdf") == "evilgpj.pdf"
-    assert safe_file_name("../..") == "file"
+    assert safe_file_name("..\\..\\windows\\evil\u202egpj.pdf", "pdf") == "evilgpj.pdf"
+    assert safe_file_name("../..", "pdf") == "file.pdf"
 
 
 def test_a_viewer_may_not_add_evidence_and_nothing_is_stored(
@@ -314,6 +394,81 @@ def test_caption_and_link_are_bounded(carla, engagement):
     evidence_add_link(task=task, user=carla, url="https://x.example/", caption="c" * 200)
     with pytest.raises(ValidationError):
         evidence_add_link(task=task, user=carla, url="https://x.example/" + "a" * 2000)
+
+
+# When the store fails
+
+
+class FullDiskStorage(FileSystemStorage):
+    """A folder on a disk that fills up part-way through a file: its first bytes land, then the
+    write fails as a full disk's does."""
+
+    def _save(self, name, content):
+        path = Path(self.path(name))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("wb") as written:
+            written.write(content.read(4096))
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC), str(path))
+
+
+@pytest.fixture(params=["a full disk", "a folder that is a file"])
+def failing_store(request, tmp_path, monkeypatch):
+    """The evidence store, failing as a real one does; returns the folder holding it."""
+    folder = tmp_path / "evidence"
+    if request.param == "a full disk":
+        store = FullDiskStorage(location=folder)
+    else:
+        folder.write_bytes(b"")
+        store = FileSystemStorage(location=folder)
+    monkeypatch.setattr(TaskEvidence._meta.get_field("file"), "storage", store)
+    return tmp_path
+
+
+def test_a_failing_store_refuses_the_file_with_a_message_keeps_the_form_and_leaves_nothing(
+    client, carla, engagement, failing_store, caplog
+):
+    Profile.objects.create(user=carla, language="en")
+    task = task_of(engagement)
+    earlier = evidence_add_link(task=task, user=carla, url="https://contoso.example/plan")
+    events = ActivityEvent.objects.count()
+    files = stored_files(failing_store)
+    client.force_login(carla)
+    response = client.post(
+        add_url(task),
+        {
+            "file": upload(content=PDF + b"x" * 40_000),
+            "caption": "Checklist v2",
+            "replaces": earlier.pk,
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "The file could not be stored, so nothing was saved." in html
+    row = html[html.index(f'id="task-{task.pk}"') :]
+    row = row[: row.index("</li>\n", row.index('class="evidence-form"'))]
+    assert '<details class="task-evidence" open>' in row
+    assert 'name="caption" maxlength="200" value="Checklist v2"' in row
+    assert f'<option value="{earlier.pk}" selected>' in row
+    assert list(TaskEvidence.objects.all()) == [earlier]
+    assert ActivityEvent.objects.count() == events
+    assert stored_files(failing_store) == files
+    assert any(record.exc_info for record in caplog.records)
+    # The form is filled in once only: the next visit starts afresh.
+    html = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert "Checklist v2" not in html
+
+
+def test_a_refused_link_is_given_back_to_be_corrected(client, carla, engagement):
+    task = task_of(engagement)
+    client.force_login(carla)
+    response = client.post(
+        add_url(task), {"url": "http://contoso.example/plan", "caption": "Plano"}, follow=True
+    )
+    html = response.content.decode()
+    assert 'value="http://contoso.example/plan"' in html
+    assert 'value="Plano"' in html
+    assert not TaskEvidence.objects.exists()
 
 
 # A task that needs evidence

@@ -6,8 +6,10 @@ file's SHA-256 and size, so verify_audit can tell a stored file or its row alter
 """
 
 import hashlib
+import logging
 import posixpath
 import unicodedata
+from typing import NamedTuple
 
 import filetype
 from django.conf import settings
@@ -26,18 +28,39 @@ from .gates import phase_is_signed
 from .status import engagement_status_refresh
 from .tasks import refuse_withdrawn
 
-# What each allowed type is called in EVIDENCE_ALLOWED_TYPES, its MIME type, and the type
-# `filetype` names when it reads such bytes. Text has no signature: see _is_plain_text.
+logger = logging.getLogger(__name__)
+
+
+class FileType(NamedTuple):
+    """A kind of file EVIDENCE_ALLOWED_TYPES may name (by its key in FILE_TYPES)."""
+
+    mime: str
+    # What `filetype` names such bytes; None for text, which has no signature (_is_plain_text).
+    signature: str | None
+    # The extensions a file of this type is kept under, the first unless it was typed another.
+    extensions: tuple[str, ...]
+
+
 FILE_TYPES = {
-    "pdf": ("application/pdf", "pdf"),
-    "png": ("image/png", "png"),
-    "jpeg": ("image/jpeg", "jpg"),
-    "docx": ("application/vnd.openxmlformats-officedocument.wordprocessingml.document", "docx"),
-    "xlsx": ("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
-    "pptx": ("application/vnd.openxmlformats-officedocument.presentationml.presentation", "pptx"),
-    "zip": ("application/zip", "zip"),
-    "txt": ("text/plain", None),
-    "csv": ("text/csv", None),
+    "pdf": FileType("application/pdf", "pdf", (".pdf",)),
+    "png": FileType("image/png", "png", (".png",)),
+    "jpeg": FileType("image/jpeg", "jpg", (".jpg", ".jpeg")),
+    "docx": FileType(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "docx",
+        (".docx",),
+    ),
+    "xlsx": FileType(
+        "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx", (".xlsx",)
+    ),
+    "pptx": FileType(
+        "application/vnd.openxmlformats-officedocument.presentationml.presentation",
+        "pptx",
+        (".pptx",),
+    ),
+    "zip": FileType("application/zip", "zip", (".zip",)),
+    "txt": FileType("text/plain", None, (".txt",)),
+    "csv": FileType("text/csv", None, (".csv",)),
 }
 _TEXT_TYPES = ("txt", "csv")
 # Enough for every signature filetype knows, and for telling text from markup.
@@ -65,7 +88,9 @@ def sniff_type(head: bytes, name: str) -> str | None:
     allowed = [code for code in settings.EVIDENCE_ALLOWED_TYPES if code in FILE_TYPES]
     guessed = filetype.guess(head)
     if guessed is not None:
-        return next((code for code in allowed if FILE_TYPES[code][1] == guessed.extension), None)
+        return next(
+            (code for code in allowed if FILE_TYPES[code].signature == guessed.extension), None
+        )
     texts = [code for code in _TEXT_TYPES if code in allowed]
     if not texts or not _is_plain_text(head):
         return None
@@ -73,20 +98,27 @@ def sniff_type(head: bytes, name: str) -> str | None:
     return by_name if by_name in texts else texts[0]
 
 
-def safe_file_name(name: str) -> str:
+def safe_file_name(name: str, code: str) -> str:
     """The name a person's browser sent, as a label only: its last path part, without control
-    or bidi characters, cut to the bound (keeping the extension)."""
+    or bidi characters, under an extension of the type `code` its bytes were judged to be (a
+    page named .html that is judged text is kept, and downloaded, as .txt), cut to the bound."""
     name = posixpath.basename(name.replace("\\", "/"))
     name = "".join(
         char
         for char in name
         if unicodedata.category(char) != "Cc" and char not in bounds.BIDI_CONTROLS
     ).strip(" .")
-    if not name:
-        return "file"
-    stem, extension = posixpath.splitext(name)
-    limit = bounds.FILE_NAME_MAX_LENGTH
-    return name if len(name) <= limit else stem[: limit - len(extension)] + extension
+    stem, typed = posixpath.splitext(name)
+    extensions = FILE_TYPES[code].extensions
+    extension = typed if typed.lower() in extensions else extensions[0]
+    return (stem or "file")[: bounds.FILE_NAME_MAX_LENGTH - len(extension)] + extension
+
+
+def download_name(evidence: TaskEvidence) -> str:
+    """The name a stored file downloads under: the one kept, under the extension of the type
+    it was judged to be, also for a file kept before names followed that type."""
+    code = next(code for code, kind in FILE_TYPES.items() if kind.mime == evidence.content_type)
+    return safe_file_name(evidence.original_name, code)
 
 
 def _check_caption(caption: str) -> str:
@@ -96,17 +128,12 @@ def _check_caption(caption: str) -> str:
 
 
 def _read_file(upload: UploadedFile) -> tuple[str, str, int]:
-    """Check the upload's size and type; return its type, SHA-256 and size."""
-    limit = settings.EVIDENCE_MAX_BYTES
-    too_big = ValidationError(
-        {"file": _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}}
-    )
-    if upload.size is None or upload.size > limit:
-        raise too_big
-    if upload.size == 0:
-        raise ValidationError({"file": _("The file is empty.")})
+    """Check the upload's size and type; return its type, SHA-256 and size. Both are judged
+    on the bytes read: the size and type a client declares are only its word."""
     upload.seek(0)
     head = upload.read(_HEAD_BYTES)
+    if not head:
+        raise ValidationError({"file": _("The file is empty.")})
     code = sniff_type(head, upload.name or "")
     if code is None:
         raise ValidationError(
@@ -118,15 +145,43 @@ def _read_file(upload: UploadedFile) -> tuple[str, str, int]:
                 % {"types": ", ".join(settings.EVIDENCE_ALLOWED_TYPES)}
             }
         )
+    limit = settings.EVIDENCE_MAX_BYTES
     digest, size = hashlib.sha256(), 0
     upload.seek(0)
     for chunk in upload.chunks():
-        digest.update(chunk)
         size += len(chunk)
-    if size > limit:  # the size the client declared was not the size it sent
-        raise too_big
+        if size > limit:
+            raise ValidationError(
+                {"file": _("The file is larger than %(limit)s.") % {"limit": filesizeformat(limit)}}
+            )
+        digest.update(chunk)
     upload.seek(0)
     return code, digest.hexdigest(), size
+
+
+def _write_file(evidence: TaskEvidence, upload: UploadedFile) -> None:
+    """Write the upload to the store. A store that fails part-way (a full disk, a read-only
+    folder, a bucket out of reach) has whatever it wrote removed, and the person is told."""
+    storage = evidence.file.storage
+    # A fresh random name (evidence_path): whatever is found under it was written by this call.
+    name = evidence.file.field.generate_filename(evidence, evidence.original_name)
+    # Any error: a folder raises OSError, a bucket botocore's own.
+    try:
+        evidence.file.name = storage.save(name, upload, max_length=evidence.file.field.max_length)
+    except Exception as error:
+        logger.exception("The evidence store could not write %s", name)
+        try:
+            storage.delete(name)
+        except Exception:
+            logger.exception("The evidence store could not remove the partial %s", name)
+        raise ValidationError(
+            {
+                "file": _(
+                    "The file could not be stored, so nothing was saved. Choose it again and "
+                    "try later; if this goes on, tell the portal's administrators."
+                )
+            }
+        ) from error
 
 
 def _evidence_changes(evidence: TaskEvidence) -> dict:
@@ -160,8 +215,8 @@ def _store(
     if upload is not None:
         code, sha256, size = _read_file(upload)
         evidence.kind = EvidenceKind.FILE
-        evidence.original_name = safe_file_name(upload.name or "")
-        evidence.content_type = FILE_TYPES[code][0]
+        evidence.original_name = safe_file_name(upload.name or "", code)
+        evidence.content_type = FILE_TYPES[code].mime
         evidence.sha256, evidence.size = sha256, size
     else:
         url = url.strip()
@@ -188,7 +243,7 @@ def _store(
             )
         if upload is not None:
             # Written last, after every check, and removed again if the row is not saved.
-            evidence.file.save(evidence.original_name, upload, save=False)
+            _write_file(evidence, upload)
         try:
             evidence.save()
             event_record(

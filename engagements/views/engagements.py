@@ -20,6 +20,7 @@ from ..selectors.gates import gate_panels
 from ..selectors.paging import page_of
 from ..selectors.status import engagement_progress, engagement_statuses
 from ..selectors.tasks import engagement_due_tasks, engagement_tasks, phase_sections, task_groups
+from .evidence import EVIDENCE_DRAFT_SESSION_KEY
 
 
 @login_required
@@ -54,6 +55,11 @@ def engagement_detail(request, pk):
         phases=phases,
     )
     tasks = engagement_tasks(engagement, task_filter.tasks_of(engagement))
+    # A refused evidence form is shown again once, as the person left it.
+    draft = request.session.pop(EVIDENCE_DRAFT_SESSION_KEY, None)
+    for task in tasks:
+        if draft and task.pk == draft["task"]:
+            task.evidence_draft = draft
     # Withdrawn tasks are out of the work: they fold into a group of their own, below.
     groups = task_groups([task for task in tasks if not task.is_withdrawn])
     sections = phase_sections(groups)

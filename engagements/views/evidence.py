@@ -13,6 +13,20 @@ from ..services import evidence as evidence_services
 from .common import first_error
 from .tasks import _task_changed
 
+# What a refused evidence form held, until the task page puts it back: the page is reached by a
+# redirect, which would otherwise lose what the person typed.
+EVIDENCE_DRAFT_SESSION_KEY = "evidence_draft"
+
+
+def _refused(request, access, task, error):
+    """The refusal, with the form's text kept for the task page (no page can refill a file
+    field: the person chooses the file again)."""
+    request.session[EVIDENCE_DRAFT_SESSION_KEY] = {
+        "task": task.pk,
+        **{field: request.POST.get(field, "") for field in ("url", "caption", "replaces")},
+    }
+    return _task_changed(request, access, task, error=error)
+
 
 @login_required
 @require_POST
@@ -22,7 +36,7 @@ def evidence_add(request, pk, task_pk):
     access.require(access.can_add_evidence(task))
     form = EvidenceForm(request.POST, request.FILES)
     if not form.is_valid():
-        return _task_changed(request, access, task, error=first_error(form))
+        return _refused(request, access, task, first_error(form))
     data = form.cleaned_data
     try:
         if data["replaces"]:
@@ -45,7 +59,7 @@ def evidence_add(request, pk, task_pk):
                 task=task, user=request.user, url=data["url"], caption=data["caption"]
             )
     except ValidationError as error:
-        return _task_changed(request, access, task, error=" ".join(error.messages))
+        return _refused(request, access, task, " ".join(error.messages))
     return _task_changed(request, access, task)
 
 
@@ -61,7 +75,7 @@ def evidence_download(request, pk, task_pk, evidence_pk):
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
-        filename=evidence.original_name,
+        filename=evidence_services.download_name(evidence),
         content_type=evidence.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
