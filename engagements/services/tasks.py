@@ -242,6 +242,10 @@ def tasks_bulk_change(*, tasks: list[Task], user: AbstractBaseUser, action: str,
     """Make one change to several tasks, each with its own event, in one transaction: a task
     that refuses it undoes them all. Returns how many tasks were asked."""
     change = BULK_CHANGES[action]
-    for task in sorted(tasks, key=lambda task: task.pk):
+    # All the tasks' locks before the engagement's, by primary key, the order single changes
+    # and catalogue applies take them in: locking each task only in its turn, with the
+    # engagement's lock held since the first event, deadlocked against a change of a later one.
+    locked = Task.objects.select_for_update().filter(pk__in=[task.pk for task in tasks])
+    for task in locked.order_by("pk"):
         change(task, user, fields)
     return len(tasks)

@@ -2,22 +2,35 @@
 
 Two row locks keep concurrent writes apart: the task's (`_locked` in services/tasks.py), so two
 changes of one task see each other's result, and the engagement's (in audit.event_record), so
-two events never take the same place in the chain. Each has a test here that fails without it.
+two events never take the same place in the chain. Each has a test here that fails without it,
+as do the gate's locks (services/gates.py). A change of several tasks locks them all first, by
+primary key, then the engagement, as a change of one task does, so the two never deadlock.
 """
 
 import threading
+from datetime import timedelta
+from functools import partial
 
 import pytest
-from django.db import connection
+from django.db import connection, transaction
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from engagements.audit import engagement_chain_problems
-from engagements.models import GateSignOff, Membership, Role, Task
-from engagements.services.tasks import task_set_done
+from engagements.models import Engagement, GateSignOff, Membership, Role, Task
+from engagements.services.evidence import comment_add
+from engagements.services.gates import gate_reopen, gate_sign
+from engagements.services.tasks import (
+    task_set_done,
+    task_set_due_date,
+    task_set_note,
+    tasks_bulk_change,
+)
 from responsibilities.models import Party, Phase
 
 from ..factories import acknowledge_general
+from .conftest import wait_for
 
 ROUNDS = 5
 
@@ -44,6 +57,60 @@ def at_once(*requests):
     for thread in threads:
         thread.join()
     return statuses
+
+
+class Change(threading.Thread):
+    """A service call in a thread of its own, on a database connection of its own."""
+
+    def __init__(self, call, barrier=None):
+        super().__init__()
+        self.call, self.barrier, self.outcome = call, barrier, None
+
+    def run(self):
+        if self.barrier:
+            self.barrier.wait()
+        try:
+            self.outcome = self.call()
+        except Exception as error:  # e.g. a deadlock: the test judges it, not the thread
+            self.outcome = error
+        finally:
+            connection.close()
+
+    def finish(self):
+        """What the call returned, or the error it raised."""
+        # A lock wait that never ends fails the test instead of hanging the suite.
+        self.join(timeout=30)
+        assert not self.is_alive(), "a change still waits for a lock after 30 s"
+        return self.outcome
+
+
+def services_at_once(*calls) -> list:
+    """Run the calls in threads released together; what each returned or raised."""
+    barrier = threading.Barrier(len(calls))
+    changes = [Change(call, barrier) for call in calls]
+    for change in changes:
+        change.start()
+    return [change.finish() for change in changes]
+
+
+def lock_waiters() -> int:
+    """How many connections to the test database are waiting for a lock."""
+    with connection.cursor() as cursor:
+        # Within a transaction PostgreSQL reads its activity view once, unless told again.
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute(
+            "SELECT count(*) FROM pg_stat_activity"
+            " WHERE datname = current_database() AND wait_event_type = 'Lock'"
+        )
+        return cursor.fetchone()[0]
+
+
+def start_until_it_waits(call, *, waiters: int) -> Change:
+    """Start the call and return once it waits for a lock, `waiters` connections in all."""
+    change = Change(call)
+    change.start()
+    wait_for(lambda: lock_waiters() == waiters, timeout=10, what=f"{waiters} lock waits")
+    return change
 
 
 @pytest.fixture
@@ -129,11 +196,42 @@ def test_ticks_of_different_tasks_at_once_each_take_their_own_place_in_the_chain
     assert engagement_chain_problems(engagement) == []
 
 
+def test_notes_due_dates_and_comments_on_different_tasks_at_once_each_take_their_own_place(
+    engagement, postgres_db, carla, miguel
+):
+    """The engagement lock in audit.event_record alone: these changes lock only their own task
+    (a tick locks the engagement besides), so without it two appends read the same head and
+    collide on one place in the chain, or fork it."""
+    tasks = list(engagement.tasks.filter(phase__isnull=False).order_by("pk")[:6])
+    today = timezone.localdate()
+    events_before = engagement.events.count()
+    for round_number in range(ROUNDS):
+        due = today + timedelta(days=10 + round_number)
+        outcomes = services_at_once(
+            partial(task_set_note, task=tasks[0], user=carla, note=f"Carla {round_number}"),
+            partial(task_set_note, task=tasks[1], user=miguel, note=f"Miguel {round_number}"),
+            partial(task_set_due_date, task=tasks[2], user=carla, due_date=due),
+            partial(task_set_due_date, task=tasks[3], user=miguel, due_date=due),
+            partial(comment_add, task=tasks[4], user=carla, body=f"Carla {round_number}"),
+            partial(comment_add, task=tasks[5], user=miguel, body=f"Miguel {round_number}"),
+        )
+        errors = [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+        assert errors == []
+    events = engagement.events.order_by("sequence")
+    assert list(events.values_list("sequence", flat=True)) == list(
+        range(1, events_before + 6 * ROUNDS + 1)
+    )
+    previous_hashes = list(events.values_list("previous_hash", flat=True))
+    assert len(set(previous_hashes)) == len(previous_hashes)
+    engagement.refresh_from_db()
+    assert engagement_chain_problems(engagement) == []
+
+
 def test_two_managers_of_one_party_signing_at_once_leave_one_sign_off(
     engagement, postgres_db, carla, miguel, ada
 ):
-    """The gate lock and the constraint on active sign-offs: without them both requests find
-    no customer sign-off and each writes one."""
+    """The gate's locks (services/gates.py): without them both managers find no customer
+    sign-off, and the second one's write breaks the constraint on active sign-offs."""
     iniciar = Phase.objects.get(code="iniciar")
     Membership.objects.create(
         engagement=engagement, user=ada, party=Party.CUSTOMER, role=Role.MANAGER
@@ -144,15 +242,19 @@ def test_two_managers_of_one_party_signing_at_once_leave_one_sign_off(
     # The first phase's sign-off waits for each party's acknowledgement of its general
     # responsibilities.
     acknowledge_general(engagement, carla, miguel)
-    url = reverse("gate-sign", args=[engagement.pk, "iniciar"])
-    statuses = at_once(
-        (carla, url, {"party": "customer", "comment": "Carla"}),
-        (ada, url, {"party": "customer", "comment": "Ada"}),
-    )
-    assert statuses == [302, 302]
-    sign_offs = GateSignOff.objects.filter(gate__engagement=engagement)
-    assert sign_offs.count() == 1
-    assert engagement.events.filter(kind="gate_signed").count() == 1
+    for round_number in range(ROUNDS):
+        outcomes = services_at_once(
+            *[
+                partial(gate_sign, engagement=engagement, phase=iniciar, user=manager)
+                for manager in (carla, ada)
+            ]
+        )
+        kinds = sorted(type(outcome).__name__ for outcome in outcomes)
+        assert kinds == ["GateSignOff", "ValidationError"], outcomes
+        # Reopened, so that the next round signs it again.
+        gate_reopen(engagement=engagement, phase=iniciar, user=miguel, reason=f"{round_number}")
+    assert GateSignOff.objects.filter(gate__engagement=engagement).count() == ROUNDS
+    assert engagement.events.filter(kind="gate_signed").count() == ROUNDS
     engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []
 
@@ -233,5 +335,38 @@ def test_a_tick_during_an_apply_neither_deadlocks_nor_is_lost(
     # Ticked first, it kept its wording; applied first, it took the new one before the tick.
     kept = engagement.events.filter(kind="task_wording_kept", task=task).exists()
     assert kept == (task.text_en != "Share your screen.")
+    engagement.refresh_from_db()
+    assert engagement_chain_problems(engagement) == []
+
+
+def test_a_bulk_change_and_a_change_of_its_last_task_at_once_both_stick(
+    engagement, postgres_db, carla, miguel
+):
+    """A bulk locks all its tasks, by primary key, before the engagement, as a single change
+    locks its task before the engagement. A bulk that took each task's lock in its turn, with
+    the engagement's already held, deadlocked against a change of one of its later tasks."""
+    tasks = list(engagement.tasks.filter(phase__isnull=False).order_by("pk")[:8])
+    today = timezone.localdate()
+    bulk_due, single_due = today + timedelta(days=30), today + timedelta(days=60)
+    # Holding the engagement's lock lines the two up in the order that deadlocked: the bulk
+    # first in the queue, then the single change, which by then may hold the last task.
+    with transaction.atomic():
+        Engagement.objects.select_for_update().get(pk=engagement.pk)
+        bulk = start_until_it_waits(
+            lambda: tasks_bulk_change(
+                tasks=tasks, user=carla, action="due_date", due_date=bulk_due
+            ),
+            waiters=1,
+        )
+        single = start_until_it_waits(
+            lambda: task_set_due_date(task=tasks[-1], user=miguel, due_date=single_due),
+            waiters=2,
+        )
+    assert bulk.finish() == len(tasks)
+    assert isinstance(single.finish(), Task), single.outcome
+    due_dates = dict(
+        Task.objects.filter(pk__in=[t.pk for t in tasks]).values_list("pk", "due_date")
+    )
+    assert due_dates == {t.pk: bulk_due for t in tasks[:-1]} | {tasks[-1].pk: single_due}
     engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []
