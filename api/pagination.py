@@ -16,6 +16,19 @@ PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
 
 
+def page_address_schema(which: str) -> dict:
+    """`next` or `previous` as answered: an absolute address (DRF builds it from the request),
+    which a generated client cannot call as an operation, hence how to follow it."""
+    return {
+        "type": "string",
+        "nullable": True,
+        "format": "uri",
+        "description": f"The absolute address of the {which} page, null when there is none. "
+        "Follow it as given, or pass its `cursor` query parameter to this operation as "
+        "`cursor` (with the same filters and `page_size`).",
+    }
+
+
 class Cursor(pagination.CursorPagination):
     """DRF's cursor pagination in the order the view names (`cursor_ordering`)."""
 
@@ -40,6 +53,17 @@ class Cursor(pagination.CursorPagination):
                 }
             )
         return int(size)
+
+    def get_paginated_response_schema(self, schema):
+        return {
+            "type": "object",
+            "required": ["next", "previous", "results"],
+            "properties": {
+                "next": page_address_schema("next"),
+                "previous": page_address_schema("previous"),
+                "results": schema,
+            },
+        }
 
     def get_schema_operation_parameters(self, view):
         parameters = super().get_schema_operation_parameters(view)
@@ -100,9 +124,9 @@ class SortedRowsCursor(pagination.BasePagination):
     def get_paginated_response_schema(self, schema):
         return {
             "type": "object",
-            "required": ["results"],
+            "required": ["next", "results"],
             "properties": {
-                "next": {"type": "string", "nullable": True, "format": "uri"},
+                "next": page_address_schema("next"),
                 "results": schema,
             },
         }

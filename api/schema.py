@@ -4,6 +4,7 @@ every operation may answer (api/exceptions.py gives them one shape)."""
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema
 
+from .pagination import SortedRowsCursor
 from .serializers.common import ErrorSerializer
 
 ERROR_STATUSES = ("400", "401", "403", "404", "429")
@@ -29,3 +30,9 @@ class PortalAutoSchema(AutoSchema):
         if self.method == "GET":
             responses["304"] = {"description": "Not modified: the ETag in If-None-Match holds."}
         return responses
+
+    def get_paginated_name(self, serializer_name):
+        # The portfolio's pages have no `previous`: they must not share the lists' component.
+        if isinstance(self._get_paginator(), SortedRowsCursor):
+            return f"Paginated{serializer_name}Rows"
+        return super().get_paginated_name(serializer_name)

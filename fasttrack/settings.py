@@ -217,6 +217,16 @@ CELERY_TASK_TIME_LIMIT = env.int("CELERY_TASK_TIME_LIMIT", default=120)
 CELERY_TASK_SOFT_TIME_LIMIT = env.int("CELERY_TASK_SOFT_TIME_LIMIT", default=100)
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
+# A mail server answer slower than this fails the send (it is retried). Below the soft limit,
+# so one stalled answer ends the attempt before Celery must interrupt it; the soft limit still
+# bounds a conversation of many slow answers (sending.py then hangs up at once).
+EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=min(30.0, CELERY_TASK_SOFT_TIME_LIMIT / 3))
+if not 0 < EMAIL_TIMEOUT < CELERY_TASK_SOFT_TIME_LIMIT:
+    raise ImproperlyConfigured(
+        f"EMAIL_TIMEOUT ({EMAIL_TIMEOUT:g}) must be above 0 and below "
+        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}): a mail server slow to "
+        "answer would hold the send until the hard limit kills it, after the message went out."
+    )
 
 # Reminders and notifications (see engagements/notifications/).
 CHECKPOINT_REMINDER_MINUTES = env.list(
@@ -318,7 +328,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Engagements, tasks, checkpoints, members, audit trails and the portfolio.",
     "VERSION": "1.0.0",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Separate request and answer components, so what an answer always has is required.
     "COMPONENT_SPLIT_REQUEST": True,
+    # A nullable enum as the enum and `nullable`, not a oneOf with NullEnum and BlankEnum.
+    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
     # Swagger UI and Redoc from the installed package: nothing from a CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -1,10 +1,13 @@
 """Checkpoint meetings, and what a manager says when scheduling or changing one."""
 
+import datetime
+
 from rest_framework import serializers
 
 from engagements.checkpoint_forms import USUAL_CHECKPOINT_LENGTH
 from engagements.forms import LARGEST_ID
 from engagements.models import Checkpoint, CheckpointKind
+from fasttrack.bounds import CHECKPOINT_MAX_DURATION
 from responsibilities.models import Phase
 
 from .common import PersonSerializer
@@ -36,25 +39,35 @@ class CheckpointSerializer(serializers.ModelSerializer):
             "cancelled_at",
             "created_at",
         ]
+        read_only_fields = fields  # an answer: every field is always there
 
 
 class CheckpointDetailsSerializer(serializers.Serializer):
     """A meeting as scheduled; a change (PATCH) gives only what changes. The service checks
     the rest, as for the form: lengths, times in the window and ahead, members only."""
 
-    phase = serializers.SlugRelatedField(slug_field="code", queryset=Phase.objects.all())
+    phase = serializers.SlugRelatedField(
+        slug_field="code",
+        queryset=Phase.objects.all(),
+        help_text="A phase code (an engagement's `phases` give them); any other is a 400.",
+    )
     kind = serializers.ChoiceField(choices=CheckpointKind.choices)
     title = serializers.CharField()
     starts_at = serializers.DateTimeField()
     ends_at = serializers.DateTimeField(
-        required=False, help_text="Leave it out for a one-hour meeting."
+        required=False,
+        help_text="After `starts_at` and at most "
+        f"{CHECKPOINT_MAX_DURATION // datetime.timedelta(hours=1)} hours later, else a 400. "
+        "Leave it out for a one-hour meeting; a change that moves only `starts_at` keeps the "
+        "meeting's length.",
     )
     location = serializers.CharField(required=False, allow_blank=True)
     agenda = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     attendees = serializers.ListField(
         child=serializers.IntegerField(min_value=1, max_value=LARGEST_ID),
         required=False,
-        help_text="Ids of the engagement's members.",
+        help_text="Ids of people who are members of the engagement (`user.id` in its members, "
+        "`id` in a checkpoint's `attendees`); any other id is a 400.",
     )
 
     def validate(self, data):

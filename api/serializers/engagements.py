@@ -90,6 +90,18 @@ class MemberSerializer(serializers.ModelSerializer):
     class Meta:
         model = Membership
         fields = ["id", "user", "email", "party", "role"]
+        read_only_fields = fields  # an answer: every field is always there
+
+
+class PartyOrNullField(serializers.ChoiceField):
+    """A party, or null where the event stores none (blank): one enum for clients, not an
+    enum and an enum of the empty string."""
+
+    def __init__(self, **kwargs):
+        super().__init__(choices=Party.choices, allow_null=True, **kwargs)
+
+    def to_representation(self, value):
+        return value or None
 
 
 class EventSerializer(serializers.ModelSerializer):
@@ -99,8 +111,10 @@ class EventSerializer(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=EventKind.choices)
     kind_label = serializers.CharField(source="get_kind_display")
     actor = serializers.SerializerMethodField()
-    party = serializers.ChoiceField(choices=Party.choices, allow_blank=True)
-    on_behalf_of = serializers.ChoiceField(choices=Party.choices, allow_blank=True)
+    party = PartyOrNullField(help_text="The actor's party; null for staff and the system.")
+    on_behalf_of = PartyOrNullField(
+        help_text="The party the change was made for by the other party's manager; else null."
+    )
     changes = serializers.DictField()
     sequence = serializers.IntegerField()  # the model's bounds depend on the database
 
@@ -122,6 +136,7 @@ class EventSerializer(serializers.ModelSerializer):
             "previous_hash",
             "hash",
         ]
+        read_only_fields = fields  # an answer: every field is always there
 
     @extend_schema_field(
         {

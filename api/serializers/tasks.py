@@ -52,6 +52,7 @@ class TaskSerializer(serializers.ModelSerializer):
             "owner",
             "note",
         ]
+        read_only_fields = fields  # an answer: every field is always there
 
 
 class TaskChangeSerializer(serializers.Serializer):
@@ -59,7 +60,9 @@ class TaskChangeSerializer(serializers.Serializer):
 
     done = serializers.BooleanField(required=False)
     reason = serializers.CharField(
-        required=False, allow_blank=True, help_text="Why, with `done` (e.g. why it is undone)."
+        required=False,
+        allow_blank=True,
+        help_text="Why, with `done` (e.g. why it is undone); sent without `done`, a 400.",
     )
     note = serializers.CharField(required=False, allow_blank=True, trim_whitespace=False)
     due_date = serializers.DateField(required=False, allow_null=True)

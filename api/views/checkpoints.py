@@ -81,7 +81,8 @@ class CheckpointDetail(PortalAPIView):
 
     @extend_schema(request=CheckpointDetailsSerializer, responses=CheckpointSerializer)
     def patch(self, request, engagement_id, checkpoint_id):
-        """Change or reschedule a meeting that has not started: give only what changes."""
+        """Change or reschedule a meeting that has not started (one that has is a 403): give
+        only what changes."""
         access, checkpoint = get_checkpoint_for_user(
             request.user, engagement_id, checkpoint_id, write=True
         )
@@ -113,7 +114,8 @@ class CheckpointCancel(PortalAPIView):
 
     @extend_schema(request=None, responses=CheckpointSerializer)
     def post(self, request, engagement_id, checkpoint_id):
-        """Cancel a meeting that has not started; its attendees are told."""
+        """Cancel a meeting that has not started (one that has is a 400); its attendees are
+        told."""
         _access, checkpoint = get_checkpoint_for_user(
             request.user, engagement_id, checkpoint_id, write=True
         )

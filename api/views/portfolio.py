@@ -16,8 +16,17 @@ from .base import PortalAPIView, refuse_empty_filters
 
 SORTS = [*PORTFOLIO_SORTS, *(f"-{name}" for name in PORTFOLIO_SORTS)]
 PORTFOLIO_FILTERS = [
-    OpenApiParameter("q", description="Part of the customer's name."),
-    OpenApiParameter("phase", description=f"The current phase's code, or `{COMPLETED}`."),
+    OpenApiParameter(
+        "q",
+        description="Part of the customer's name: at most "
+        f"{PortfolioFilterForm.base_fields['q'].max_length} characters; a NUL character in it "
+        "is a 400.",
+    ),
+    OpenApiParameter(
+        "phase",
+        description="The current phase's code (an engagement's `phases` give them), or "
+        f"`{COMPLETED}`; any other value is a 400.",
+    ),
     OpenApiParameter("service", enum=Service.values),
     OpenApiParameter("at_risk", enum=["yes", "no"]),
     OpenApiParameter(

@@ -11,6 +11,7 @@ from engagements.access import get_engagement_for_user, get_task_for_user
 from engagements.filters import TaskFilter
 from engagements.models import Task
 from engagements.services import tasks as task_services
+from fasttrack import bounds
 from responsibilities.models import Party, Phase
 
 from ..serializers.tasks import TaskChangeSerializer, TaskSerializer
@@ -19,7 +20,9 @@ from .base import PortalAPIView, refuse_empty_filters
 TASK_FILTERS = [
     OpenApiParameter("party", enum=Party.values),
     OpenApiParameter(
-        "phase", description="A phase code, or `general` for the general responsibilities."
+        "phase",
+        description="A phase code (an engagement's `phases` give them), or `general` for the "
+        "general responsibilities; any other value is a 400.",
     ),
     OpenApiParameter("status", enum=["open", "done"]),
     OpenApiParameter(
@@ -28,7 +31,11 @@ TASK_FILTERS = [
         description="Overdue, due within 7 days, or without a due date.",
     ),
     OpenApiParameter("owner", description="`me`, `nobody`, or a member's id."),
-    OpenApiParameter("q", description="Words in the task's text, in either language."),
+    OpenApiParameter(
+        "q",
+        description="Words in the task's text, in either language: at most "
+        f"{bounds.SEARCH_MAX_LENGTH} characters; a NUL character in them is a 400.",
+    ),
 ]
 # Every filter but the search: an empty one is refused (the schema says what each takes).
 NON_EMPTY_FILTERS = [parameter.name for parameter in TASK_FILTERS if parameter.name != "q"]
