@@ -4,6 +4,7 @@ read back here with a PDF text extractor."""
 import datetime
 import hashlib
 import io
+import logging
 import os
 import zoneinfo
 
@@ -156,8 +157,10 @@ def test_the_report_in_english_in_the_reader_s_time_zone(contoso):
         ("en", "Status report: Contoso Indústria e Comércio"),
     ],
 )
-def test_the_report_is_a_tagged_pdf_in_the_reader_s_language(contoso, language, title):
+def test_the_report_is_a_tagged_pdf_in_the_reader_s_language(contoso, language, title, caplog):
     content = render_bytes(contoso, language)
+    # WeasyPrint logs what PDF/UA lacks (a language, an image's text, a glyph no font has).
+    assert [r.getMessage() for r in caplog.records if r.levelno >= logging.WARNING] == []
     reader = pypdf.PdfReader(io.BytesIO(content))
     catalog = reader.trailer["/Root"]
     assert catalog["/MarkInfo"]["/Marked"].value is True
