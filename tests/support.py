@@ -1,12 +1,16 @@
 """Mail servers that misbehave, for the tests that prove the portal copes, and the sent
 messages read back as mail clients read them."""
 
+import asyncio
 import email
 import email.policy
 import os
 import smtplib
+import socket
+import threading
 import time
 
+from aiosmtpd.controller import Controller
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemEmailBackend
@@ -74,3 +78,58 @@ class AcceptedThenLostEmailBackend(LocmemEmailBackend):
     def send_messages(self, email_messages):
         super().send_messages(email_messages)
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+class SmtpServer:
+    """An SMTP server of the test's own (aiosmtpd, in a thread, on a free port, no TLS).
+
+    It records the messages it accepts; on demand (`will`) it holds the next message before
+    answering DATA and/or refuses it with 451 (try again later). A message held while its
+    sender hangs up is never accepted: aiosmtpd cancels the handler when the client leaves,
+    as a server that had not yet answered 250 has not taken responsibility for it; unless
+    `taken` says it had already taken it (queued on the final dot, answering late), which is
+    the one duplicate no sender can prevent.
+    """
+
+    def __init__(self):
+        self.accepted, self.holding = [], 0
+        self._plan, self._lock = [], threading.Lock()
+        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
+
+    @property
+    def url(self):
+        return f"smtp://127.0.0.1:{self.controller.port}"
+
+    def will(self, *, hold: float = 0.0, refuse: bool = False, taken: bool = False):
+        """What to do with the next message not yet planned for."""
+        with self._lock:
+            self._plan.append((hold, refuse, taken))
+
+    def keys(self, kind: str = "") -> list[str]:
+        """The notification keys of the messages accepted, in order; only those of `kind`
+        (a key prefix such as "checkpoint-reminder") when given."""
+        with self._lock:
+            keys = [message["X-FastTrack-Notification"] for message in self.accepted]
+        return [key for key in keys if key.startswith(kind)]
+
+    async def handle_DATA(self, server, session, envelope):
+        with self._lock:
+            hold, refuse, taken = self._plan.pop(0) if self._plan else (0.0, False, False)
+            if hold:
+                self.holding += 1
+            if taken:
+                self.accepted.append(email.message_from_bytes(envelope.content))
+        if hold:
+            await asyncio.sleep(hold)
+        if refuse:
+            return "451 4.3.0 Try again later"
+        if not taken:
+            with self._lock:
+                self.accepted.append(email.message_from_bytes(envelope.content))
+        return "250 OK"

@@ -99,3 +99,38 @@ def test_evidence_in_s3_without_a_bucket_stops_with_its_name(tmp_path, monkeypat
 def test_an_unknown_evidence_store_stops_with_the_choices(tmp_path):
     with pytest.raises(ImproperlyConfigured, match="use local .* or s3"):
         evidence_store(environ.Env(), "S3", tmp_path)
+
+
+def test_an_email_timeout_not_below_the_soft_time_limit_stops_with_a_clear_message():
+    # A server slow to answer DATA would then outlast the soft limit, and the hard limit would
+    # kill the send after the message went out: delivered, and sent again.
+    result = import_settings(
+        SECRET_KEY="x" * 50,
+        NOTIFICATION_CLAIM_LEASE_SECONDS="5",
+        CELERY_TASK_TIME_LIMIT="4",
+        CELERY_TASK_SOFT_TIME_LIMIT="3",
+        EMAIL_TIMEOUT="3",
+    )
+    assert result.returncode != 0
+    assert "EMAIL_TIMEOUT (3) must be above 0 and below CELERY_TASK_SOFT_TIME_LIMIT" in (
+        result.stderr
+    )
+
+
+def test_the_email_timeout_follows_the_soft_time_limit_by_default():
+    result = subprocess.run(
+        [sys.executable, "-c", "import fasttrack.settings as s; print(s.EMAIL_TIMEOUT)"],
+        cwd=settings.BASE_DIR,
+        env={
+            **os.environ,
+            "SECRET_KEY": "x" * 50,
+            "NOTIFICATION_CLAIM_LEASE_SECONDS": "5",
+            "CELERY_TASK_TIME_LIMIT": "4",
+            "CELERY_TASK_SOFT_TIME_LIMIT": "3",
+        },
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stderr
+    assert float(result.stdout) == 1.0

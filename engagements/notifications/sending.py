@@ -16,7 +16,9 @@ import datetime
 import logging
 import secrets
 
+from celery.exceptions import SoftTimeLimitExceeded
 from django.conf import settings
+from django.core.mail import get_connection
 from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
@@ -201,6 +203,24 @@ def _still_owed(notification_id, claim_token, now) -> tuple[Notification | None,
     return notification, ""
 
 
+def _hand_over(message) -> None:
+    """Send the message on a connection of our own, so that Celery's soft time limit ends the
+    conversation at once: Django's clean-up would say QUIT and wait for an answer that a server
+    slow to answer DATA gives only after the hard limit killed the task, the message gone."""
+    connection = get_connection()
+    try:
+        connection.open()
+        connection.send_messages([message])
+    except SoftTimeLimitExceeded:
+        smtp = getattr(connection, "connection", None)
+        if smtp is not None:
+            smtp.close()  # the socket, without a QUIT
+            connection.connection = None
+        raise
+    finally:
+        connection.close()
+
+
 def notification_deliver(*, notification_id: int, claim_token: str, now: datetime.datetime) -> str:
     """Send a notification this sender claimed; return the status it ended in ('claim lost'
     when the claim was retaken meanwhile)."""
@@ -222,8 +242,9 @@ def notification_deliver(*, notification_id: int, claim_token: str, now: datetim
         still_owed, outcome = _still_owed(notification_id, claim_token, now)
         if still_owed is None:
             return outcome
-        message.send()
-    except Exception as error:  # SMTP refusals, timeouts, DNS: all mean "try again later"
+        _hand_over(message)
+    # SMTP refusals, timeouts, DNS, Celery's soft time limit: all mean "try again later".
+    except Exception as error:
         failed_for_good = notification.attempts >= settings.NOTIFICATION_MAX_ATTEMPTS
         logger.exception(
             "Sending notification %s failed (attempt %d)", notification.key, notification.attempts

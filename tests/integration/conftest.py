@@ -4,23 +4,20 @@ These tests need the test database to be PostgreSQL, because the worker is a sep
 that must see what the test commits; on SQLite they are skipped (CI runs them on PostgreSQL).
 """
 
-import asyncio
-import email
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
-import threading
 import time
 from pathlib import Path
 
 import pytest
 import redis
-from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.db import connection
+
+from ..support import SmtpServer, free_port
 
 CELERY = str(Path(sys.executable).with_name("celery"))
 
@@ -142,12 +139,6 @@ def start_worker(postgres_db, mail_dir, tmp_path):
         worker.stop()
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 class OwnRedis:
     """A Redis server of the test's own, on a free port, that the test may stop and start.
 
@@ -221,50 +212,6 @@ def own_redis(postgres_db, tmp_path):
         yield server
     finally:
         server.stop()
-
-
-class SmtpServer:
-    """An SMTP server of the test's own (aiosmtpd, in a thread, on a free port, no TLS).
-
-    It records the messages it accepts; on demand (`will`) it holds the next message before
-    answering DATA and/or refuses it with 451 (try again later). A message held while its
-    sender hangs up is never accepted: aiosmtpd cancels the handler when the client leaves,
-    as a server that had not yet answered 250 has not taken responsibility for it.
-    """
-
-    def __init__(self):
-        self.accepted, self.holding = [], 0
-        self._plan, self._lock = [], threading.Lock()
-        self.controller = Controller(self, hostname="127.0.0.1", port=free_port())
-
-    @property
-    def url(self):
-        return f"smtp://127.0.0.1:{self.controller.port}"
-
-    def will(self, *, hold: float = 0.0, refuse: bool = False):
-        """What to do with the next message not yet planned for."""
-        with self._lock:
-            self._plan.append((hold, refuse))
-
-    def keys(self, kind: str = "") -> list[str]:
-        """The notification keys of the messages accepted, in order; only those of `kind`
-        (a key prefix such as "checkpoint-reminder") when given."""
-        with self._lock:
-            keys = [message["X-FastTrack-Notification"] for message in self.accepted]
-        return [key for key in keys if key.startswith(kind)]
-
-    async def handle_DATA(self, server, session, envelope):
-        with self._lock:
-            hold, refuse = self._plan.pop(0) if self._plan else (0.0, False)
-            if hold:
-                self.holding += 1
-        if hold:
-            await asyncio.sleep(hold)
-        if refuse:
-            return "451 4.3.0 Try again later"
-        with self._lock:
-            self.accepted.append(email.message_from_bytes(envelope.content))
-        return "250 OK"
 
 
 @pytest.fixture

@@ -120,3 +120,29 @@ def test_a_send_held_longer_than_the_lease_is_delivered_exactly_once(
     time.sleep(6)  # past the hold: the first send never lands
     assert len(smtp_server.keys()) == 1
     assert row(reminder).attempts == 2
+
+
+def test_a_slow_data_answer_fails_the_send_in_time_and_the_resend_keeps_its_message_id(
+    own_redis, start_worker, smtp_server, soon
+):
+    # The configuration of the report: lease 5 s, hard limit 4 s, soft 3 s. The server takes
+    # the message on its final dot and answers only after 6 s, past both limits.
+    smtp_server.will(hold=6, taken=True)
+    reminder = soon().notifications.get()
+    worker = start_worker(
+        own_redis.url,
+        beat=True,
+        EMAIL_URL=smtp_server.url,
+        CHECKPOINT_REMINDER_MINUTES=str(OFFSET),
+        NOTIFICATION_CLAIM_LEASE_SECONDS="5",
+        CELERY_TASK_TIME_LIMIT="4",
+        CELERY_TASK_SOFT_TIME_LIMIT="3",
+    )
+    wait_for(lambda: row(reminder).status == NotificationStatus.SENT, what="the retry")
+    assert row(reminder).attempts == 2
+    assert "TimeoutError" in worker.log()  # EMAIL_TIMEOUT (a third of the soft limit) ended it
+    assert "TimeLimitExceeded" not in worker.log()
+    # The one window no SMTP client can close: the server kept the first copy although it
+    # never said so. Both carry one Message-ID, so mail clients show one email.
+    first, second = smtp_server.accepted
+    assert first["Message-ID"] == second["Message-ID"]
