@@ -130,6 +130,19 @@ class EngagementAccess:
             raise PermissionDenied(_("Your role on this engagement does not allow this."))
 
 
+def engagement_access(engagement: Engagement, user) -> EngagementAccess:
+    """The user's access to an engagement already in hand; services check a change against it,
+    so that a caller who skipped the view's check meets the same rule."""
+    memberships = list(Membership.objects.filter(engagement=engagement).select_related("user"))
+    return EngagementAccess(
+        engagement=engagement,
+        membership=next((m for m in memberships if m.user_id == user.pk), None),
+        parties_with_manager=frozenset(m.party for m in memberships if m.role == Role.MANAGER),
+        memberships=tuple(memberships),
+        is_staff=user.is_staff,
+    )
+
+
 def get_engagement_for_user(user, pk, *, write=False) -> EngagementAccess:
     """The engagement with the user's access to it.
 
@@ -142,17 +155,9 @@ def get_engagement_for_user(user, pk, *, write=False) -> EngagementAccess:
     )
     if engagement is None:
         raise Http404(_("Engagement not found."))
-    memberships = list(Membership.objects.filter(engagement=engagement).select_related("user"))
-    mine = next((m for m in memberships if m.user_id == user.pk), None)
-    if mine is None and not sees_every_engagement(user):
+    access = engagement_access(engagement, user)
+    if access.membership is None and not sees_every_engagement(user):
         raise Http404(_("Engagement not found."))
-    access = EngagementAccess(
-        engagement=engagement,
-        membership=mine,
-        parties_with_manager=frozenset(m.party for m in memberships if m.role == Role.MANAGER),
-        memberships=tuple(memberships),
-        is_staff=user.is_staff,
-    )
     if write:
         access.require(access.is_manager)
     return access

@@ -11,8 +11,9 @@ from django.utils.translation import gettext as _
 from fasttrack import bounds
 from fasttrack.formatting import format_date
 
+from ..access import engagement_access
 from ..audit import event_record, membership_party
-from ..models import Engagement, EventKind, Membership, Role, Task
+from ..models import Engagement, EventKind, Membership, Task
 from ..notifications.owing import owe_assignment_note
 from .gates import owe_gate_ready, phase_is_signed
 from .status import engagement_status_refresh
@@ -107,18 +108,18 @@ def task_confirm(*, task: Task, user: AbstractBaseUser) -> Task:
     """A manager of the task's party confirms a tick made on its behalf; confirming one that
     awaits nothing changes nothing."""
     task = _locked(task)
+    access = engagement_access(task.engagement, user)
+    if not access.can_confirm_task(task):
+        raise ValidationError(_("Only a manager of the task's party can confirm its tick."))
     if not task.awaiting_confirmation:
         return task
-    membership = Membership.objects.filter(engagement_id=task.engagement_id, user=user).first()
-    if membership is None or membership.role != Role.MANAGER or membership.party != task.party:
-        raise ValidationError(_("Only a manager of the task's party can confirm its tick."))
     task.awaiting_confirmation = False
     task.save(update_fields=["awaiting_confirmation"])
     event_record(
         engagement_id=task.engagement_id,
         task=task,
         actor=user,
-        party=membership.party,
+        party=access.party,
         kind=EventKind.TASK_CONFIRMED,
     )
     engagement_status_refresh(engagement_id=task.engagement_id)
