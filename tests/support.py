@@ -9,11 +9,13 @@ import smtplib
 import socket
 import threading
 import time
+from contextlib import contextmanager
 
 from aiosmtpd.controller import Controller
 from django.core.mail.backends.base import BaseEmailBackend
 from django.core.mail.backends.filebased import EmailBackend as FileEmailBackend
 from django.core.mail.backends.locmem import EmailBackend as LocmemEmailBackend
+from django.db import connection
 from icalendar import Calendar
 
 
@@ -133,3 +135,22 @@ class SmtpServer:
             with self._lock:
                 self.accepted.append(email.message_from_bytes(envelope.content))
         return "250 OK"
+
+
+@contextmanager
+def on_first_read_of(table: str, action):
+    """Run `action` once, right after the first query that reads `table` (e.g. the sender's
+    first read while it builds a message, after its claim was checked): Django's own hook on
+    every query, so nothing of the portal is replaced."""
+    done = False
+
+    def hook(execute, sql, params, many, context):
+        nonlocal done
+        result = execute(sql, params, many, context)
+        if not done and f'FROM "{table}"' in sql:
+            done = True
+            action()
+        return result
+
+    with connection.execute_wrapper(hook):
+        yield

@@ -34,7 +34,7 @@ from engagements.tasks import dispatch_notifications, queue_daily_notifications
 from responsibilities.models import Party, Phase
 
 from .factories import at, change_checkpoint, make_checkpoint, make_engagement
-from .support import HeldEmailBackend, as_received, invitation
+from .support import HeldEmailBackend, as_received, invitation, on_first_read_of
 
 CLOCK_START = "2026-11-02 12:00"
 
@@ -406,8 +406,24 @@ def test_a_beat_run_costs_the_same_queries_however_many_checkpoints(
 
 
 def test_a_removed_member_hears_nothing_more(clock, checkpoint, engagement, carla, miguel):
+    microsoft_task = engagement.tasks.filter(party=Party.MICROSOFT, phase__isnull=False).first()
+    task_set_due_date(task=microsoft_task, user=miguel, due_date=datetime.date(2026, 11, 4))
+    clock(at("2026-11-03 08:00"))
+    queue_task_due_notes(now=timezone.now())
+    due_note = Notification.objects.get(kind=NotificationKind.TASK_DUE_TOMORROW, recipient=miguel)
     membership = engagement.memberships.get(user=miguel)
     member_remove(membership=membership, removed_by=carla)
+    # Withdrawn at once, in the removal, not left for the send to drop: the due note (which
+    # no attendee list withdraws) and the reminders.
+    due_note.refresh_from_db()
+    assert due_note.status == NotificationStatus.WITHDRAWN
+    reminders = checkpoint.notifications.filter(kind=NotificationKind.CHECKPOINT_REMINDER)
+    assert set(reminders.filter(recipient=miguel).values_list("status", flat=True)) == {
+        NotificationStatus.WITHDRAWN
+    }
+    assert set(reminders.filter(recipient=carla).values_list("status", flat=True)) == {
+        NotificationStatus.PENDING
+    }
     checkpoint.refresh_from_db()
     assert list(checkpoint.attendees.all()) == [carla]
     assert checkpoint.sequence == 1
@@ -509,6 +525,41 @@ def test_a_reminder_held_by_the_mail_server_during_a_reschedule_is_never_sent(
             user_id=carla.pk,
         )
     ]
+
+
+def test_a_claim_retaken_while_the_message_is_built_sends_nothing(clock, checkpoint, carla):
+    reminder = checkpoint.notifications.get(recipient=carla, minutes_before=24 * 60)
+    clock(reminder.due_at)
+    other_sender = "f" * 32
+
+    def retake():  # the lease ran out and another sender claimed it
+        Notification.objects.filter(pk=reminder.pk).update(claim_token=other_sender)
+
+    # Building a message first reads the recipient's profile (their language and time zone).
+    with on_first_read_of("accounts_profile", retake):
+        assert notification_send(notification_id=reminder.pk) == "claim lost"
+    assert mail.outbox == []
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.claim_token) == (NotificationStatus.SENDING, other_sender)
+
+
+def test_a_reschedule_while_the_message_is_built_withdraws_it_unsent(clock, checkpoint, carla):
+    reminder = checkpoint.notifications.get(recipient=carla, minutes_before=24 * 60)
+    clock(reminder.due_at)
+
+    def reschedule():
+        change_checkpoint(
+            checkpoint, carla, starts_at=at("2026-11-12 10:00"), ends_at=at("2026-11-12 11:00")
+        )
+
+    with on_first_read_of("accounts_profile", reschedule):
+        assert notification_send(notification_id=reminder.pk) == NotificationStatus.WITHDRAWN
+    assert sent_keys() == []
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.last_error) == (
+        NotificationStatus.WITHDRAWN,
+        "the checkpoint was rescheduled",
+    )
 
 
 def test_a_queued_reminder_no_worker_took_is_queued_again_after_the_requeue_interval(
