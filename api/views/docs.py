@@ -1,7 +1,7 @@
-"""The OpenAPI schema and its two readers, Swagger UI and Redoc, served from the installed
-drf-spectacular-sidecar package (nothing from a CDN) under the portal's Content-Security-Policy:
-our templates load every script from a file, never inline. And the API's answer for an
-address it does not have."""
+"""The OpenAPI schema and its two readers, Redoc (the docs page) and Swagger UI, served from
+the installed drf-spectacular-sidecar package (nothing from a CDN) under the portal's
+Content-Security-Policy: our templates load every script from a file, never inline. And the
+API's answer for an address it does not have."""
 
 from csp.constants import UNSAFE_INLINE
 from csp.decorators import csp_update
