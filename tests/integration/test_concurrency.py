@@ -259,6 +259,37 @@ def test_two_managers_of_one_party_signing_at_once_leave_one_sign_off(
     assert engagement_chain_problems(engagement) == []
 
 
+def test_a_sign_off_and_an_untick_of_the_phase_at_once_never_both_stick(
+    engagement, postgres_db, carla, miguel
+):
+    """The sign-off takes the engagement's lock before it counts the open tasks, as an untick
+    does before it looks for a sign-off: without it the sign-off counted the task still done
+    while the untick found no sign-off yet, and the phase was signed with an open task."""
+    iniciar = Phase.objects.get(code="iniciar")
+    managers = {Party.CUSTOMER: carla, Party.MICROSOFT: miguel}
+    for task in engagement.tasks.filter(phase=iniciar):
+        task_set_done(task=task, user=managers[task.party], done=True)
+    acknowledge_general(engagement, carla, miguel)
+    task = engagement.tasks.filter(phase=iniciar, party=Party.MICROSOFT).first()
+    # Holding the engagement's lock lets the sign-off get as far as it can while the untick,
+    # first in the queue, waits.
+    with transaction.atomic():
+        Engagement.objects.select_for_update().get(pk=engagement.pk)
+        untick = start_until_it_waits(
+            partial(task_set_done, task=task, user=miguel, done=False), waiters=1
+        )
+        sign = start_until_it_waits(
+            partial(gate_sign, engagement=engagement, phase=iniciar, user=carla), waiters=2
+        )
+    outcomes = [untick.finish(), sign.finish()]
+    kinds = sorted(type(outcome).__name__ for outcome in outcomes)
+    assert kinds in (["GateSignOff", "ValidationError"], ["Task", "ValidationError"]), outcomes
+    task.refresh_from_db()
+    assert task.done == GateSignOff.objects.filter(gate__engagement=engagement).exists()
+    engagement.refresh_from_db()
+    assert engagement_chain_problems(engagement) == []
+
+
 def _version_with_a_new_item_and_a_new_wording(ada):
     """Version 2: a new Avaliar item for the customer and a new wording for one that is open."""
     from responsibilities.models import Responsibility
