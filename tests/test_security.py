@@ -154,6 +154,8 @@ GLOBAL_URLS = {
     "webhook-delete",
     "access-token-create",
     "access-token-revoke",
+    # Signed and without CSRF on purpose (a mail client's one-click POST): test_mail_headers.py.
+    "unsubscribe",
 }
 
 
