@@ -212,7 +212,17 @@ class PortfolioFilterForm(forms.Form):
 
 
 class InviteForm(forms.Form):
-    email = forms.EmailField(label=_("Email"))
+    # Internationalised domains are sent as IDNA (punycode), which every mail server takes; a
+    # local part beyond ASCII needs SMTPUTF8 from every server on the way, so it is refused.
+    email = forms.EmailField(
+        label=_("Email"),
+        error_messages={
+            "invalid": _(
+                "Enter a valid email address, with no accents or other non-ASCII letters "
+                "before the @: the portal's email cannot reach those."
+            )
+        },
+    )
     name = forms.CharField(
         label=_("Full name"),
         max_length=bounds.NAME_MAX_LENGTH,

@@ -1,11 +1,14 @@
-"""The headers mail clients act on: automatic replies, one-click unsubscribe, Message-IDs."""
+"""The headers mail clients act on (automatic replies, one-click unsubscribe, Message-IDs) and
+the addresses the portal's mail can reach."""
 
 import datetime
 from urllib.parse import urlsplit
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.core import mail
 from django.test import Client
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
@@ -142,3 +145,28 @@ def test_a_resend_after_the_server_took_the_message_keeps_its_message_id(
     first, second = (as_received(m) for m in mail.outbox)
     assert first["Message-ID"] == second["Message-ID"]
     assert first["Message-ID"] not in {r["Message-ID"] for r in one_of_each.values()}
+
+
+def test_an_address_with_non_ascii_letters_before_the_at_is_refused_with_a_reason(
+    client, engagement, carla
+):
+    Profile.objects.create(user=carla, language="en")
+    client.force_login(carla)
+    members = reverse("engagement-members", args=[engagement.pk])
+    response = client.post(
+        members, {"email": "joão@example.com", "name": "João Silva", "role": "viewer"}
+    )
+    assert response.status_code == 200
+    assert "no accents or other non-ASCII letters before the @" in response.content.decode()
+    assert not get_user_model().objects.filter(email__startswith="jo").exists()
+
+
+def test_an_internationalised_domain_is_accepted_and_mailed_as_punycode(
+    client, engagement, carla
+):
+    client.force_login(carla)
+    members = reverse("engagement-members", args=[engagement.pk])
+    client.post(members, {"email": "ana@ação.br", "name": "Ana Souza", "role": "viewer"})
+    dispatch_notifications.delay()
+    (invitation,) = [m for m in mail.outbox if m.to == ["ana@ação.br"]]
+    assert as_received(invitation)["To"] == "ana@xn--ao-siap.br"
