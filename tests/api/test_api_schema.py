@@ -62,6 +62,7 @@ def test_the_live_schema_is_the_committed_one_in_every_language(client, carla):
     assert client.get(schema, HTTP_ACCEPT_LANGUAGE="pt-br").content.decode() == (
         COMMITTED.read_text()
     )
+    assert client.get(schema, {"lang": "pt-br"}).content.decode() == COMMITTED.read_text()
     profile_set_language(user=carla, language="pt-br")
     client.force_login(carla)
     assert client.get(schema).content.decode() == COMMITTED.read_text()
