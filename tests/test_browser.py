@@ -19,6 +19,7 @@ from engagements.tasks import dispatch_notifications
 from responsibilities.models import Responsibility
 
 from .conftest import AXE
+from .support import invitation
 
 pytestmark = pytest.mark.browser
 
@@ -177,8 +178,8 @@ def test_5_a_manager_schedules_a_checkpoint_and_the_reminder_arrives(
     assert "pm@contoso.example" in reminders
     message = reminders["pm@contoso.example"]
     assert message.subject.startswith("Lembrete: Revisão de progresso")
-    assert message.attachments[0][0] == "checkpoint.ics"
-    assert "BEGIN:VEVENT" in message.attachments[0][1]
+    method, calendar = invitation(message)  # inline, for the mail program to add
+    assert method == "REQUEST" and calendar.walk("VEVENT")
 
 
 def test_6_a_user_switches_to_english_pages_catalogue_and_email_follow(
