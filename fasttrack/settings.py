@@ -349,6 +349,11 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     # Axes logs every successful login at INFO; lockouts, which matter, are warnings.
-    # fontTools logs each glyph it keeps when fpdf2 embeds a font in a report.
-    "loggers": {"axes": {"level": "WARNING"}, "fontTools": {"level": "WARNING"}},
+    # WeasyPrint logs each step of a report (and of its own style sheets, at import), and
+    # fontTools each glyph it keeps when a report's fonts are subset.
+    "loggers": {
+        "axes": {"level": "WARNING"},
+        "weasyprint.progress": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
