@@ -120,8 +120,11 @@ def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> No
         return
     values = member_values(membership)
     engagement_id, user = membership.engagement_id, membership.user
-    # Their tasks go back to the party first, each with an event of its own.
-    for task in Task.objects.filter(engagement_id=engagement_id, owner=user).order_by("pk"):
+    # Their tasks go back to the party first, each with an event of its own. All their locks
+    # are taken before the engagement's (which the first event takes), by primary key, as a
+    # single change takes them: one by one, a change of a later task would deadlock with this.
+    owned = Task.objects.select_for_update().filter(engagement_id=engagement_id, owner=user)
+    for task in owned.order_by("pk"):
         task_set_owner(task=task, user=removed_by, owner=None)
     membership.delete()
     now = timezone.now()

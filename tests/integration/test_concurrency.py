@@ -21,10 +21,12 @@ from engagements.audit import engagement_chain_problems
 from engagements.models import Engagement, GateSignOff, Membership, Role, Task
 from engagements.services.evidence import comment_add
 from engagements.services.gates import gate_reopen, gate_sign
+from engagements.services.members import member_remove
 from engagements.services.tasks import (
     task_set_done,
     task_set_due_date,
     task_set_note,
+    task_set_owner,
     tasks_bulk_change,
 )
 from responsibilities.models import Party, Phase
@@ -140,7 +142,7 @@ def test_a_tick_and_a_due_date_at_once_both_stick(task, carla, miguel):
     done_url = reverse("task-set-done", args=[task.engagement_id, task.pk])
     due_url = reverse("task-set-due-date", args=[task.engagement_id, task.pk])
     for round_number in range(ROUNDS):
-        due = f"2026-12-{10 + round_number}"
+        due = (timezone.localdate() + timedelta(days=10 + round_number)).isoformat()
         at_once(
             (carla, done_url, {"done": str((round_number + 1) % 2)}),
             (miguel, due_url, {"due_date": due}),
@@ -399,5 +401,32 @@ def test_a_bulk_change_and_a_change_of_its_last_task_at_once_both_stick(
         Task.objects.filter(pk__in=[t.pk for t in tasks]).values_list("pk", "due_date")
     )
     assert due_dates == {t.pk: bulk_due for t in tasks[:-1]} | {tasks[-1].pk: single_due}
+    engagement.refresh_from_db()
+    assert engagement_chain_problems(engagement) == []
+
+
+def test_removing_a_member_and_a_change_of_their_last_task_at_once_both_stick(
+    engagement, postgres_db, carla, miguel
+):
+    """Removing a member gives their tasks back one by one: it locks them all, by primary key,
+    before the engagement, as the bulk change does, or it deadlocks in the same way."""
+    tasks = list(engagement.tasks.filter(party=Party.CUSTOMER, phase__isnull=False)[:3])
+    for task in tasks:
+        task_set_owner(task=task, user=carla, owner=carla)
+    due = timezone.localdate() + timedelta(days=30)
+    membership = Membership.objects.get(engagement=engagement, user=carla)
+    with transaction.atomic():
+        Engagement.objects.select_for_update().get(pk=engagement.pk)
+        removal = start_until_it_waits(
+            lambda: member_remove(membership=membership, removed_by=miguel), waiters=1
+        )
+        single = start_until_it_waits(
+            lambda: task_set_due_date(task=tasks[-1], user=miguel, due_date=due), waiters=2
+        )
+    assert removal.finish() is None, removal.outcome
+    assert isinstance(single.finish(), Task), single.outcome
+    assert not Task.objects.filter(pk__in=[t.pk for t in tasks], owner__isnull=False).exists()
+    assert Task.objects.get(pk=tasks[-1].pk).due_date == due
+    assert not Membership.objects.filter(pk=membership.pk).exists()
     engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []
