@@ -469,8 +469,8 @@ def test_a_port_out_of_range_is_refused_with_a_message(client, clock, engagement
 
 @pytest.mark.parametrize(
     "address",
-    # IPv4-compatible, IPv4-translated, NAT64 (well-known prefix), 6to4 and Teredo (whose
-    # client address is stored inverted) spellings of loopback, and of private addresses.
+    # IPv4-compatible, IPv4-translated, NAT64 (well-known prefix) and 6to4 spellings of
+    # loopback and of private addresses; a Teredo one (never global) and NAT64 for local use.
     ["::127.0.0.1", "::ffff:0:7f00:1", "64:ff9b::7f00:1", "2002:7f00:1::"]
     + ["::ffff:0:a00:5", "64:ff9b::c0a8:101", "2002:a9fe:a9fe::1", "::a00:5"]
     + ["2001:0:4136:e378:8000:63bf:80ff:fffe", "64:ff9b:1::a00:5"],

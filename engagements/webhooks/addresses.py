@@ -21,7 +21,7 @@ class AddressRefused(Exception):
 
 # IPv6 ranges whose last 32 bits are an IPv4 address that a translator or an old stack may carry
 # the connection on to: IPv4-compatible, IPv4-translated (SIIT) and NAT64's well-known prefix.
-# (IPv4-mapped, 6to4 and Teredo have properties of their own.)
+# (IPv4-mapped and 6to4 have properties of their own; Teredo's 2001::/32 is not global at all.)
 _IPV4_IN_LAST_32_BITS = [
     ipaddress.ip_network(network) for network in ("::/96", "::ffff:0:0:0/96", "64:ff9b::/96")
 ]
@@ -38,8 +38,6 @@ def _embedded_ipv4(ip: ipaddress.IPv6Address) -> list[ipaddress.IPv4Address]:
     """The IPv4 addresses an IPv6 address leads to."""
     if ip.sixtofour:
         return [ip.sixtofour]
-    if ip.teredo:
-        return list(ip.teredo)  # the server, and the client (its bits inverted in the address)
     if any(ip in network for network in _IPV4_IN_LAST_32_BITS):
         return [ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)]
     return []
