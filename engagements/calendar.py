@@ -49,11 +49,18 @@ def _add_people(event: Event, checkpoint) -> None:
             event.add("attendee", attendee, encode=0)
 
 
+def checkpoint_method(checkpoint) -> str:
+    """The iTIP method (RFC 5546) that a checkpoint's invitation carries: a REQUEST for a
+    scheduled one, a CANCEL for a cancelled one. The calendar and its email's content type must
+    agree on it, or mail clients refuse the invitation."""
+    return "CANCEL" if checkpoint.is_cancelled else "REQUEST"
+
+
 def checkpoint_ics(checkpoint) -> bytes:
-    """A REQUEST for a scheduled checkpoint, a CANCEL for a cancelled one."""
+    """The checkpoint's invitation: its event under the method that fits it."""
     calendar = Calendar()
     calendar.add("prodid", PRODUCT_ID)
     calendar.add("version", "2.0")
-    calendar.add("method", "CANCEL" if checkpoint.is_cancelled else "REQUEST")
+    calendar.add("method", checkpoint_method(checkpoint))
     calendar.add_component(checkpoint_event(checkpoint))
     return calendar.to_ical()

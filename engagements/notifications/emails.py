@@ -1,7 +1,6 @@
 """The emails the portal sends, each in its recipient's language and time zone."""
 
 import datetime
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
@@ -19,8 +18,8 @@ from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
 from responsibilities.models import Party, Phase
 
-from ..calendar import checkpoint_ics
-from ..links import portal_link
+from ..calendar import checkpoint_ics, checkpoint_method
+from ..links import portal_host, portal_link
 from ..models import Notification, NotificationKind
 from ..selectors.checkpoints import checkpoint_agenda
 from ..selectors.gates import phase_tasks_with_evidence
@@ -45,8 +44,8 @@ def _calendar_part(checkpoint) -> tuple[str, str]:
     the calendar's, which mail clients show as an invitation that adds, updates or removes
     the event rather than as a file. Django appends the charset to a text subtype, so this
     reads `text/calendar; method=REQUEST; charset="utf-8"`."""
-    method = "CANCEL" if checkpoint.is_cancelled else "REQUEST"
-    return checkpoint_ics(checkpoint).decode(), f"text/calendar; method={method}"
+    content_type = f"text/calendar; method={checkpoint_method(checkpoint)}"
+    return checkpoint_ics(checkpoint).decode(), content_type
 
 
 def notification_message_id(key: str) -> str:
@@ -54,7 +53,7 @@ def notification_message_id(key: str) -> str:
     resend that the mail server accepted twice once. Keyed with the secret, so two portals
     (or one whose database was reset) never give two emails one id."""
     digest = salted_hmac("notification-message-id", key).hexdigest()[:32]
-    return f"<{digest}@{urlsplit(settings.PORTAL_URL).hostname}>"
+    return f"<{digest}@{portal_host()}>"
 
 
 def _report_file(notification: Notification) -> tuple[str, bytes, str]:
