@@ -3,6 +3,7 @@ subjects, CSV cells, messages), matching what templates print with the same form
 
 import datetime
 
+from django.conf import settings
 from django.utils import formats, timezone, translation
 
 # The same styles as SHORT_DATETIME_FORMAT, in a spreadsheet's number-format codes.
@@ -25,7 +26,9 @@ def iso_timestamp(value: datetime.datetime | None) -> str:
 
 def spreadsheet_datetime_format() -> str:
     """How a spreadsheet cell shows a moment, in the active language's style."""
-    return _SPREADSHEET_DATETIME_FORMATS[translation.get_language()]
+    return _SPREADSHEET_DATETIME_FORMATS.get(
+        translation.get_language(), _SPREADSHEET_DATETIME_FORMATS[settings.LANGUAGE_CODE]
+    )
 
 
 def csv_delimiter() -> str:

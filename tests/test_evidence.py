@@ -471,6 +471,19 @@ def test_a_refused_link_is_given_back_to_be_corrected(client, carla, engagement)
     assert not TaskEvidence.objects.exists()
 
 
+def test_a_link_refused_in_an_htmx_answer_is_given_back_in_that_row_only(
+    client, carla, engagement
+):
+    task = task_of(engagement)
+    client.force_login(carla)
+    data = {"url": "http://contoso.example/plan", "caption": "Plano"}
+    row = client.post(add_url(task), data, HTTP_HX_REQUEST="true").content.decode()
+    assert 'value="http://contoso.example/plan"' in row and 'value="Plano"' in row
+    # The page drawn later starts empty: the draft was the answer's, not the session's.
+    page = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert 'value="Plano"' not in page
+
+
 # A task that needs evidence
 
 
@@ -610,3 +623,16 @@ def test_bulk_done_refuses_them_all_when_one_needs_evidence(client, carla, engag
     )
     assert "Esta tarefa precisa de evidência" in response.content.decode()
     assert not Task.objects.filter(pk__in=[task.pk for task in tasks], done=True).exists()
+
+
+def test_a_file_of_a_type_the_portal_no_longer_knows_downloads_under_its_kept_name(
+    client, carla, engagement
+):
+    evidence = evidence_add_file(
+        task=task_of(engagement), user=carla, upload=upload("notes.txt", b"Plain words\n")
+    )
+    TaskEvidence.objects.filter(pk=evidence.pk).update(content_type="application/x-retired")
+    client.force_login(carla)
+    response = client.get(download_url(evidence))
+    assert response.status_code == 200
+    assert 'filename="notes.txt"' in response["Content-Disposition"]

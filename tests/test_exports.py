@@ -7,10 +7,12 @@ import io
 import openpyxl
 import pytest
 from django.urls import reverse
+from django.utils import translation
 
 from accounts.models import Profile
 from engagements.models import Engagement
 from engagements.services.checkpoints import checkpoint_schedule
+from fasttrack.formatting import spreadsheet_datetime_format
 from responsibilities.models import Phase
 
 from .factories import at
@@ -110,3 +112,9 @@ def test_outsiders_get_only_their_own_portfolio_in_the_xlsx(
 def test_the_xlsx_needs_a_sign_in(client, engagement):
     response = client.get(reverse("portfolio-xlsx"))
     assert response.status_code == 302 and reverse("login") in response["Location"]
+
+
+def test_a_spreadsheet_made_with_no_language_active_takes_the_portal_s_style():
+    """A Celery task runs with no language active; it still writes dates one way."""
+    with translation.override(None):
+        assert spreadsheet_datetime_format() == "dd/mm/yyyy hh:mm"

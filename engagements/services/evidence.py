@@ -117,8 +117,11 @@ def safe_file_name(name: str, code: str) -> str:
 def download_name(evidence: TaskEvidence) -> str:
     """The name a stored file downloads under: the one kept, under the extension of the type
     it was judged to be, also for a file kept before names followed that type."""
-    code = next(code for code, kind in FILE_TYPES.items() if kind.mime == evidence.content_type)
-    return safe_file_name(evidence.original_name, code)
+    code = next(
+        (code for code, kind in FILE_TYPES.items() if kind.mime == evidence.content_type), None
+    )
+    # A type the portal no longer knows keeps the name it was stored under.
+    return evidence.original_name if code is None else safe_file_name(evidence.original_name, code)
 
 
 def _check_caption(caption: str) -> str:

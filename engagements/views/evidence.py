@@ -19,12 +19,17 @@ EVIDENCE_DRAFT_SESSION_KEY = "evidence_draft"
 
 
 def _refused(request, access, task, error):
-    """The refusal, with the form's text kept for the task page (no page can refill a file
-    field: the person chooses the file again)."""
-    request.session[EVIDENCE_DRAFT_SESSION_KEY] = {
+    """The refusal, with the form's text given back (no page can refill a file field: the
+    person chooses the file again): in the row an htmx answer draws, or else kept for the task
+    page the redirect leads to."""
+    draft = {
         "task": task.pk,
         **{field: request.POST.get(field, "") for field in ("url", "caption", "replaces")},
     }
+    if request.headers.get("HX-Request"):
+        task.evidence_draft = draft
+    else:
+        request.session[EVIDENCE_DRAFT_SESSION_KEY] = draft
     return _task_changed(request, access, task, error=error)
 
 
