@@ -25,13 +25,11 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
             raise exceptions.AuthenticationFailed(
                 _("Send the token as “Authorization: Bearer <token>”, with nothing else.")
             )
-        throttle = FailedAuthenticationThrottle()
-        throttle.refuse_if_past_the_rate(request)
         now = timezone.now()
         try:
             access_token = self._usable_token(header[1], now)
         except exceptions.AuthenticationFailed:
-            throttle.record_failure()
+            FailedAuthenticationThrottle().record_failure(request)
             raise
         access_token_record_use(access_token=access_token, now=now)
         return access_token.user, access_token

@@ -27,26 +27,24 @@ class PerUserThrottle(SimpleRateThrottle):
 
 
 class FailedAuthenticationThrottle(SimpleRateThrottle):
-    """Counts the bad tokens an address sends; past the rate, it may try none, not even a good
-    one, until the count runs out, so guessing gains nothing."""
+    """Counts the bad tokens an address sends, in windows as long as the rate's period; past the
+    rate, its further bad tokens are refused until the window ends. A good token is neither
+    counted nor refused: many people may share one address (a NAT), and one broken script must
+    not lock the others out. A token's 256 random bits make guessing hopeless anyway; the count
+    keeps a scanner from hammering the token lookup."""
 
     scope = "failed-authentication"
 
     def get_rate(self):
         return api_settings.DEFAULT_THROTTLE_RATES[self.scope]
 
-    def get_cache_key(self, request, view):
-        return self.cache_format % {"scope": self.scope, "ident": client_ip(request)}
-
-    def refuse_if_past_the_rate(self, request) -> None:
-        self.key = self.get_cache_key(request, None)
-        self.now = self.timer()
-        self.history = [
-            moment for moment in self.cache.get(self.key, []) if moment > self.now - self.duration
-        ]
-        if len(self.history) >= self.num_requests:
-            raise exceptions.Throttled(self.wait())
-
-    def record_failure(self) -> None:
-        """After refuse_if_past_the_rate: count one more failure."""
-        self.throttle_success()
+    def record_failure(self, request) -> None:
+        """Count one more bad token from the request's address; past the rate, refuse it."""
+        now = self.timer()
+        window = int(now // self.duration)
+        ident = f"{client_ip(request)}-{window}"
+        key = self.cache_format % {"scope": self.scope, "ident": ident}
+        # add and incr are each atomic (locmem and Redis), so bad tokens sent at once all count.
+        self.cache.add(key, 0, self.duration)
+        if self.cache.incr(key) > self.num_requests:
+            raise exceptions.Throttled((window + 1) * self.duration - now)

@@ -2,8 +2,10 @@
 429, bad filters and cursors; nothing half-done."""
 
 import datetime
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
@@ -214,11 +216,16 @@ def test_past_the_rate_each_user_gets_a_429_whatever_token_they_send(
     assert ActivityEvent.objects.count() == events and not Task.objects.get(pk=task.pk).note
 
 
-def test_past_the_rate_of_failed_authentications_an_address_gets_a_429(api, carla, settings):
+@pytest.fixture
+def three_failures_a_minute(settings):
     settings.REST_FRAMEWORK = {
         **settings.REST_FRAMEWORK,
         "DEFAULT_THROTTLE_RATES": {"failed-authentication": "3/minute"},
     }
+
+
+@pytest.mark.usefixtures("three_failures_a_minute")
+def test_past_the_rate_of_failed_authentications_an_address_s_bad_tokens_get_a_429(api, carla):
     url = reverse("api-engagement-list")
     good, bad = api(carla), api()
     bad.credentials(HTTP_AUTHORIZATION="Bearer ftp_guessed")
@@ -227,10 +234,41 @@ def test_past_the_rate_of_failed_authentications_an_address_gets_a_429(api, carl
         assert bad.get(url, REMOTE_ADDR="192.0.2.1").status_code == 401
     refused = bad.get(url, REMOTE_ADDR="192.0.2.1")
     assert refused.status_code == 429 and int(refused["Retry-After"]) > 0
-    # Even the right token is refused from there until the count runs out: no guess is tried.
-    assert good.get(url, REMOTE_ADDR="192.0.2.1").status_code == 429
-    assert good.get(url, REMOTE_ADDR="192.0.2.2").status_code == 200
+    # One broken script behind a shared address must not lock out everyone else's good tokens.
+    assert good.get(url, REMOTE_ADDR="192.0.2.1").status_code == 200
+    assert bad.get(url, REMOTE_ADDR="192.0.2.1").status_code == 429
     assert bad.get(url, REMOTE_ADDR="192.0.2.2").status_code == 401
+
+
+@pytest.mark.usefixtures("three_failures_a_minute")
+@pytest.mark.django_db(transaction=True)
+def test_bad_tokens_sent_at_once_each_count(api):
+    """Each request waits, just before looking its token up, until all have come that far: a
+    count read before and written after the lookup would see none of the others."""
+    sent = 5
+    arrived = threading.Barrier(sent, timeout=10)
+    statuses = []
+
+    def at_the_lookup(execute, sql, params, many, context):
+        if "accesstoken" in sql:
+            arrived.wait()
+        return execute(sql, params, many, context)
+
+    def send():
+        bad = api()
+        bad.credentials(HTTP_AUTHORIZATION="Bearer ftp_guessed")
+        try:
+            with connection.execute_wrapper(at_the_lookup):
+                statuses.append(bad.get(reverse("api-engagement-list")).status_code)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=send) for _ in range(sent)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sorted(statuses) == [401, 401, 401, 429, 429]
 
 
 @pytest.mark.parametrize("name", ["api-task-detail", "api-checkpoint-list"])
