@@ -94,9 +94,7 @@ def access_token_create(
     )
     # Two tokens made at once must not both slip under the cap: the user's row is the lock.
     get_user_model().objects.select_for_update().filter(pk=user.pk).first()
-    now = timezone.now()
-    live = AccessToken.objects.filter(user=user, revoked_at__isnull=True, expires_at__gt=now)
-    if live.count() >= ACCESS_TOKEN_MOST_LIVE:
+    if AccessToken.objects.filter(user=user).live(timezone.now()).count() >= ACCESS_TOKEN_MOST_LIVE:
         raise ValidationError(
             _(
                 "You have %(most)d live tokens, the most one person may have: revoke one you "

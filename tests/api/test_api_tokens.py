@@ -218,6 +218,6 @@ def test_past_the_most_live_tokens_a_new_one_is_refused_until_one_is_revoked(cli
     assert response.status_code == 200  # the form again, with the refusal
     assert message in response.content.decode()
     assert AccessToken.objects.count() == made
-    live = AccessToken.objects.filter(revoked_at__isnull=True, expires_at__gt=timezone.now())
+    live = AccessToken.objects.live(timezone.now())
     client.post(reverse("access-token-revoke", args=[live.first().pk]))
     assert make_on_the_profile_page(client, carla).status_code == 302
