@@ -44,7 +44,9 @@ TEST_WORKERS ?= 2
 # TEST_CLOCK=+400d or TEST_CLOCK='@2028-02-29 08:00:00'; PYTEST_ARGS narrows the run.
 TEST_CLOCK ?=
 PYTEST_ARGS ?=
+NEEDS_PANGO := The status report (PDF) and its tests need Pango: apt-get install libpango-1.0-0 libpangoft2-1.0-0
 test: lint
+	@$(BIN)/python -c 'import weasyprint' 2>/dev/null || { echo "$(NEEDS_PANGO)" >&2; exit 1; }
 	DJANGO_SETTINGS_MODULE=fasttrack.test_settings $(BIN)/python manage.py compile_translations
 	$(if $(TEST_CLOCK),faketime -f '$(TEST_CLOCK)') $(BIN)/pytest --numprocesses=$(TEST_WORKERS) $(PYTEST_ARGS)
 

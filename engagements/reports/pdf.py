@@ -2,7 +2,7 @@
 
 The template's headings, lists and tables become the PDF's structure tree, so a screen reader
 can move by heading and read each cell with its column and row; the burn-up chart is a figure
-whose alternate text tells its figures. fpdf2 tags only images and links, hence WeasyPrint.
+whose alternate text tells its figures.
 
 Everything is written in the active language and time zone: call `status_report_pdf` inside
 the reader's (a page request already is; an email is composed inside its recipient's). The
@@ -15,8 +15,6 @@ from pathlib import Path
 
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
-from weasyprint import HTML
-from weasyprint.text.fonts import FontConfiguration
 
 from fasttrack.bounds import one_line
 
@@ -47,6 +45,11 @@ def _footer(title: str) -> str:
 
 def status_report_pdf(report: StatusReport) -> bytes:
     """The report as PDF bytes, in the active language and time zone."""
+    # Imported here: WeasyPrint loads the system's Pango as it is imported, and a machine
+    # without Pango still serves every page but the report (README, "Two commands").
+    from weasyprint import HTML
+    from weasyprint.text.fonts import FontConfiguration
+
     title = _("Status report: %(customer)s") % {"customer": one_line(report.engagement.customer)}
     due = [
         (

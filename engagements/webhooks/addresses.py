@@ -48,7 +48,10 @@ def _is_allowed(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 
 def _is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    return ip.is_global and not ip.is_multicast and ip not in _NAT64_LOCAL_USE
+    # Site-local (fec0::/10) is deprecated but still routed inside some networks, and Python
+    # calls it global.
+    site_local = isinstance(ip, ipaddress.IPv6Address) and ip.is_site_local
+    return ip.is_global and not ip.is_multicast and not site_local and ip not in _NAT64_LOCAL_USE
 
 
 def is_refused(address: str) -> bool:

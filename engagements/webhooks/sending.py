@@ -25,7 +25,6 @@ from urllib.parse import urlsplit
 from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
 from ..access import webhooks_seeing
 from ..models import WebhookDelivery, WebhookDeliveryStatus
@@ -156,7 +155,8 @@ def webhook_delivery_send(*, delivery_id: int, now: datetime.datetime | None = N
             claim_token,
             status=WebhookDeliveryStatus.FAILED,
             attempts=F("attempts") - 1,
-            last_error=_("Withdrawn: its owner no longer sees this engagement."),
+            # Stored as the other errors are (HTTP 502, ConnectionRefusedError: ...), untranslated.
+            last_error="Withdrawn: its owner no longer sees this engagement.",
         )
         return WebhookDeliveryStatus.FAILED
     code, error = None, ""
