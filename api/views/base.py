@@ -39,10 +39,15 @@ class PortalAPIView(GenericAPIView):
             timezone.deactivate()
 
 
-def refuse_empty_filters(query_params, names) -> None:
+def refuse_empty_filters(query_params, parameters, *, but=()) -> None:
     """The pages send an unchosen filter empty and read it as "any"; the schema gives each
-    filter's values (an empty one is none of them), so a program is told instead."""
-    empty = [name for name in names if query_params.get(name) == ""]
+    filter's values (an empty one is none of them), so a program is told instead. `parameters`
+    are the view's OpenApiParameters; those named in `but` may be empty."""
+    empty = [
+        parameter.name
+        for parameter in parameters
+        if parameter.name not in but and query_params.get(parameter.name) == ""
+    ]
     if empty:
         message = _("Leave this filter out rather than send it empty.")
         raise ValidationError(dict.fromkeys(empty, message))

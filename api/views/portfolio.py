@@ -33,7 +33,6 @@ PORTFOLIO_FILTERS = [
         "sort", enum=SORTS, description="A column, `-` first for descending; by customer."
     ),
 ]
-NON_EMPTY_FILTERS = [parameter.name for parameter in PORTFOLIO_FILTERS if parameter.name != "q"]
 
 
 class Portfolio(PortalAPIView):
@@ -42,7 +41,8 @@ class Portfolio(PortalAPIView):
 
     @extend_schema(parameters=PORTFOLIO_FILTERS, responses=EngagementSerializer(many=True))
     def get(self, request):
-        refuse_empty_filters(request.query_params, NON_EMPTY_FILTERS)
+        # An empty search finds everything, as on the page.
+        refuse_empty_filters(request.query_params, PORTFOLIO_FILTERS, but={"q"})
         phases = list(Phase.objects.order_by("order"))
         form = PortfolioFilterForm(request.query_params, phases=phases)
         # The page drops a filter it cannot read; a program is told instead.

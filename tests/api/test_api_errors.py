@@ -179,6 +179,13 @@ def test_a_portfolio_filter_it_cannot_read_is_refused(api, carla, params):
     assert list(response.json()["errors"]) == list(params)
 
 
+def test_an_empty_search_finds_everything(api, engagement, carla):
+    client = api(carla)
+    for url in (reverse("api-task-list", args=[engagement.pk]), reverse("api-portfolio")):
+        everything = client.get(url).json()["results"]
+        assert everything and client.get(url, {"q": ""}).json()["results"] == everything
+
+
 CURSORS = {
     # DRF's: not base64, and an offset that is no number ("o=-x").
     "api-task-list": ["não", "bz0teA=="],
