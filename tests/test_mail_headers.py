@@ -118,10 +118,33 @@ def test_one_click_turns_due_notes_off_and_none_is_owed_after(
     ).exists()
 
 
+def test_a_due_note_waiting_for_a_retry_is_withdrawn_after_one_click(
+    clock, due_task, carla, settings
+):
+    settings.EMAIL_BACKEND = "tests.support.DownEmailBackend"
+    clock(at("2026-11-09 08:00"))
+    queue_task_due_notes(now=timezone.now())
+    dispatch_notifications.delay()
+    note = Notification.objects.get(kind=NotificationKind.TASK_DUE_TOMORROW, recipient=carla)
+    assert (note.status, note.attempts) == (NotificationStatus.PENDING, 1)
+    path = urlsplit(unsubscribe_url(carla, Topic.DUE_NOTES)).path
+    assert Client(enforce_csrf_checks=True).post(path).status_code == 200
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    mail.outbox.clear()
+    clock(note.next_attempt_at)
+    dispatch_notifications.delay()
+    note.refresh_from_db()
+    assert (note.status, note.last_error) == (
+        NotificationStatus.WITHDRAWN,
+        "the recipient turned this kind of email off",
+    )
+    assert mail.outbox == []
+
+
 def test_a_forged_unsubscribe_address_is_refused_and_changes_nothing(carla):
     path = urlsplit(unsubscribe_url(carla, Topic.DIGEST)).path
     forged = path.replace(path.rstrip("/").rsplit(":", 1)[1], "x" * 27)
-    response = Client(enforce_csrf_checks=True).post(forged)
+    response = Client(enforce_csrf_checks=True).post(forged, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "This unsubscribe address is not valid." in response.content.decode()
     assert not Profile.objects.filter(user=carla).exists()

@@ -706,6 +706,27 @@ def test_moving_west_after_the_digest_does_not_bring_a_second_one_that_day(
     assert digests_done(carla) == ["2026-11-04", "2026-11-05"]
 
 
+def test_a_digest_a_day_old_still_counts_after_a_move_across_the_date_line(
+    clock, digest_run, only_carla_digests, due_task, carla
+):
+    # Kiritimati and Pago Pago are 25 hours apart, near the most two zones can be: the digest at
+    # 08:00 on 4 November in one is still that person's latest a day later in the other.
+    kiritimati, pago_pago = (
+        zoneinfo.ZoneInfo("Pacific/Kiritimati"),
+        zoneinfo.ZoneInfo("Pacific/Pago_Pago"),
+    )
+    profile = Profile.objects.create(user=carla, time_zone="Pacific/Kiritimati")
+    digest_run(at("2026-11-04 08:00", zone=kiritimati))
+    digest_run(at("2026-11-04 09:00", zone=kiritimati))  # owes the one for 5 November
+    profile.time_zone = "Pacific/Pago_Pago"
+    profile.save()
+    digest_run(at("2026-11-04 06:59", zone=pago_pago))  # 23:59 after the digest's moment
+    digest_run(at("2026-11-04 08:00", zone=pago_pago))
+    assert digests_done(carla) == ["2026-11-04"]
+    digest_run(at("2026-11-05 08:00", zone=pago_pago))
+    assert digests_done(carla) == ["2026-11-04", "2026-11-05"]
+
+
 def test_moving_east_brings_the_next_digest_at_08_00_in_the_new_zone(
     clock, digest_run, only_carla_digests, carla
 ):
@@ -731,7 +752,7 @@ def test_a_digest_owed_before_its_recipient_turned_digests_off_is_withdrawn(
     withdrawn = Notification.objects.get(kind=NotificationKind.DIGEST, recipient=carla)
     assert (withdrawn.status, withdrawn.last_error) == (
         NotificationStatus.WITHDRAWN,
-        "the recipient turned digests off",
+        "the recipient turned this kind of email off",
     )
 
 

@@ -13,7 +13,7 @@ from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
 from accounts.selectors import user_preferences
-from accounts.unsubscribe import Topic, unsubscribe_url
+from accounts.unsubscribe import unsubscribe_url
 from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
 from responsibilities.models import Party, Phase
@@ -24,18 +24,12 @@ from ..models import Notification, NotificationKind
 from ..selectors.checkpoints import checkpoint_agenda
 from ..selectors.gates import phase_tasks_with_evidence
 from ..selectors.tasks import user_due_tasks
+from . import opt_outs
 
 _CALENDAR_KINDS = {
     NotificationKind.CHECKPOINT_REMINDER,
     NotificationKind.CHECKPOINT_UPDATED,
     NotificationKind.CHECKPOINT_CANCELLED,
-}
-# What the one-click unsubscribe of each kind turns off (the rest are about a person's own
-# meetings, tasks and sign-offs, which they cannot decline and stay a member).
-_UNSUBSCRIBE_TOPICS = {
-    NotificationKind.DIGEST: Topic.DIGEST,
-    NotificationKind.TASK_DUE_TOMORROW: Topic.DUE_NOTES,
-    NotificationKind.TASK_OVERDUE: Topic.DUE_NOTES,
 }
 
 
@@ -201,7 +195,7 @@ def _headers(notification: Notification) -> dict:
         # No out-of-office or other automatic replies to a machine (RFC 3834).
         "Auto-Submitted": "auto-generated",
     }
-    topic = _UNSUBSCRIBE_TOPICS.get(notification.kind)
+    topic = opt_outs.TOPICS.get(notification.kind)
     if topic:
         # One click in the mail client turns this kind of email off (RFC 8058).
         headers["List-Unsubscribe"] = f"<{unsubscribe_url(notification.recipient, topic)}>"

@@ -20,7 +20,7 @@ from ..models import (
     Role,
     Task,
 )
-from . import keys
+from . import keys, opt_outs
 
 
 def checkpoint_reminders_sync(checkpoint: Checkpoint, now) -> None:
@@ -197,8 +197,20 @@ def withdraw_member_notifications(*, engagement_id: int, user) -> None:
     ).update(status=NotificationStatus.WITHDRAWN)
 
 
-def _local_now(user_zones, user_id, now):
-    return now.astimezone(zoneinfo.ZoneInfo(user_zones.get(user_id, settings.TIME_ZONE)))
+def _profiles(user_ids) -> dict:
+    """The profiles of these users that exist, by user id."""
+    switches = {topic.value for topic in opt_outs.TOPICS.values()}
+    profiles = Profile.objects.filter(user_id__in=user_ids).only("user_id", "time_zone", *switches)
+    return {profile.user_id: profile for profile in profiles}
+
+
+def _zone(profiles, user_id) -> zoneinfo.ZoneInfo:
+    profile = profiles.get(user_id)
+    return zoneinfo.ZoneInfo(profile.time_zone if profile else settings.TIME_ZONE)
+
+
+def _local_now(profiles, user_id, now):
+    return now.astimezone(_zone(profiles, user_id))
 
 
 def queue_task_due_notes(*, now: datetime.datetime) -> None:
@@ -230,20 +242,11 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
             return [task.owner_id]
         return managers_of.get((task.engagement_id, task.party), [])
 
-    user_ids = {user_id for task in tasks for user_id in recipients(task)}
-    zones, opted_out = {}, set()
-    for user_id, time_zone, receives_due_notes in Profile.objects.filter(
-        user_id__in=user_ids
-    ).values_list("user_id", "time_zone", "receives_due_notes"):
-        zones[user_id] = time_zone
-        if not receives_due_notes:
-            opted_out.add(user_id)
+    profiles = _profiles({user_id for task in tasks for user_id in recipients(task)})
     owed = []
     for task in tasks:
         for user_id in recipients(task):
-            if user_id in opted_out:
-                continue
-            local = _local_now(zones, user_id, now)
+            local = _local_now(profiles, user_id, now)
             if local.hour < settings.DIGEST_HOUR:
                 continue
             if local.date() == task.due_date - datetime.timedelta(days=1):
@@ -251,6 +254,8 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
             elif local.date() == task.due_date + datetime.timedelta(days=1):
                 kind, key = NotificationKind.TASK_OVERDUE, keys.task_overdue_key
             else:
+                continue
+            if opt_outs.turned_off(profiles.get(user_id), kind):
                 continue
             owed.append(
                 Notification(
@@ -284,14 +289,12 @@ def queue_digests(*, now: datetime.datetime) -> None:
     due follows its recipient's time zone; one already due is left for the send.
     """
     members = set(Membership.objects.filter(user__is_active=True).values_list("user_id", flat=True))
-    zones, opted_out = {}, set()
-    for user_id, time_zone, receives_digest in Profile.objects.filter(
-        user_id__in=members
-    ).values_list("user_id", "time_zone", "receives_digest"):
-        zones[user_id] = time_zone
-        if not receives_digest:
-            opted_out.add(user_id)
-    eligible = members - opted_out
+    profiles = _profiles(members)
+    eligible = {
+        user_id
+        for user_id in members
+        if not opt_outs.turned_off(profiles.get(user_id), NotificationKind.DIGEST)
+    }
     digests = Notification.objects.filter(kind=NotificationKind.DIGEST, recipient_id__in=eligible)
     waiting = {
         row.recipient_id: row
@@ -299,10 +302,14 @@ def queue_digests(*, now: datetime.datetime) -> None:
             "pk", "key", "recipient_id", "due_at"
         )
     }
-    # Keys end in the ISO date, so the greatest key of a user is their latest digest.
+    # Keys end in the ISO date, so the greatest key of a user is their latest digest. Only one
+    # due in the last two days can be for a local date as late as the one worked out below
+    # (time zones are at most about a day apart), so older ones are left unread: there is one
+    # per member per day, kept for ever.
+    recent = digests.filter(due_at__gte=now - datetime.timedelta(days=2))
     last_dates = {
         user_id: _digest_date(key)
-        for user_id, key in digests.exclude(status=NotificationStatus.PENDING)
+        for user_id, key in recent.exclude(status=NotificationStatus.PENDING)
         .values("recipient_id")
         .annotate(last=Max("key"))
         .values_list("recipient_id", "last")
@@ -312,7 +319,7 @@ def queue_digests(*, now: datetime.datetime) -> None:
         row = waiting.get(user_id)
         if row is not None and row.due_at <= now:
             continue
-        zone = zoneinfo.ZoneInfo(zones.get(user_id, settings.TIME_ZONE))
+        zone = _zone(profiles, user_id)
         local = now.astimezone(zone)
         day = local.date()
         if local > _eight_local(day, zone):

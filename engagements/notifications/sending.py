@@ -26,6 +26,7 @@ from django.utils import timezone
 from accounts.selectors import user_profile
 
 from ..models import Membership, Notification, NotificationKind, NotificationStatus
+from . import opt_outs
 from .emails import notification_message
 
 logger = logging.getLogger(__name__)
@@ -137,11 +138,12 @@ def _stale_reason(notification: Notification, now) -> tuple[str, str]:
     ):
         return NotificationStatus.WITHDRAWN, "the task was given to someone else"
     recipient = notification.recipient
-    if notification.kind == NotificationKind.DIGEST:
-        # Owed the day before it is due: the recipient may have turned digests off since.
-        profile = user_profile(recipient)
-        if profile is not None and not profile.receives_digest:
-            return NotificationStatus.WITHDRAWN, "the recipient turned digests off"
+    # A digest is owed the day before it is due and a due note may wait for a retry: the
+    # recipient may have turned that kind of email off since.
+    if notification.kind in opt_outs.TOPICS and opt_outs.turned_off(
+        user_profile(recipient), notification.kind
+    ):
+        return NotificationStatus.WITHDRAWN, "the recipient turned this kind of email off"
     if not recipient.is_active:
         return NotificationStatus.DROPPED, "the recipient's account is inactive"
     if not recipient.email:
