@@ -24,7 +24,7 @@ def profile_update(
     language: str,
     time_zone: str,
     receives_digest: bool,
-    receives_due_notes: bool = True,
+    receives_due_notes: bool,
 ) -> Profile:
     """Save the user's language, time zone and which emails they want (making their profile if
     needed)."""

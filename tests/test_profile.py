@@ -67,5 +67,11 @@ def test_alias_zones_are_refused(client, carla, zone):
 
 def test_the_service_refuses_a_zone_the_form_does_not_offer(carla):
     with pytest.raises(ValidationError):
-        profile_update(user=carla, language="en", time_zone="Factory", receives_digest=True)
+        profile_update(
+            user=carla,
+            language="en",
+            time_zone="Factory",
+            receives_digest=True,
+            receives_due_notes=True,
+        )
     assert not Profile.objects.filter(user=carla).exists()
