@@ -46,5 +46,9 @@ class FailedAuthenticationThrottle(SimpleRateThrottle):
         key = self.cache_format % {"scope": self.scope, "ident": ident}
         # add and incr are each atomic (locmem and Redis), so bad tokens sent at once all count.
         self.cache.add(key, 0, self.duration)
-        if self.cache.incr(key) > self.num_requests:
+        try:
+            failures = self.cache.incr(key)
+        except ValueError:  # the cache dropped the key in between: this failure starts anew
+            self.cache.set(key, failures := 1, self.duration)
+        if failures > self.num_requests:
             raise exceptions.Throttled((window + 1) * self.duration - now)

@@ -312,8 +312,8 @@ REST_FRAMEWORK = {
         "api.permissions.TokenScopePermission",
     ],
     "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerUserThrottle"],
-    # Bad tokens from one address (api/authentication.py): enough for a script's mistakes,
-    # too few for guessing.
+    # Bad tokens from one address (api/authentication.py): enough for a script's mistakes;
+    # past it the address's bad tokens are refused unread, and its good ones still work.
     "DEFAULT_THROTTLE_RATES": {"failed-authentication": "30/hour"},
     "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

@@ -5,10 +5,12 @@ import datetime
 import threading
 
 import pytest
+from django.core.cache.backends.locmem import LocMemCache
 from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
+from api.throttling import FailedAuthenticationThrottle
 from engagements.models import ActivityEvent, Task
 from responsibilities.models import Phase
 
@@ -245,6 +247,23 @@ def test_past_the_rate_of_failed_authentications_an_address_s_bad_tokens_get_a_4
     assert good.get(url, REMOTE_ADDR="192.0.2.1").status_code == 200
     assert bad.get(url, REMOTE_ADDR="192.0.2.1").status_code == 429
     assert bad.get(url, REMOTE_ADDR="192.0.2.2").status_code == 401
+
+
+class ForgetfulCache(LocMemCache):
+    """A full cache: what is added is evicted before it is read again."""
+
+    def add(self, *args, **kwargs):
+        return True
+
+
+@pytest.mark.usefixtures("three_failures_a_minute")
+def test_a_count_the_cache_evicted_starts_anew_instead_of_failing(api, monkeypatch, db):
+    monkeypatch.setattr(
+        FailedAuthenticationThrottle, "cache", ForgetfulCache("forgetful", params={})
+    )
+    bad = api()
+    bad.credentials(HTTP_AUTHORIZATION="Bearer ftp_guessed")
+    assert bad.get(reverse("api-engagement-list")).status_code == 401
 
 
 @pytest.mark.usefixtures("three_failures_a_minute")
