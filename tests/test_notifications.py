@@ -101,7 +101,7 @@ def test_a_second_send_of_the_same_reminder_is_not_claimed(clock, checkpoint):
     assert len(mail.outbox) == 1
 
 
-def test_the_reminder_is_plain_text_and_html_with_the_calendar_file(clock, checkpoint, engagement):
+def test_the_reminder_is_plain_text_and_html_with_the_invitation(clock, checkpoint, engagement):
     clock(at("2026-11-09 10:00"))
     dispatch()
     message = next(m for m in mail.outbox if m.to == ["carla@example.com"])
@@ -913,7 +913,7 @@ def updates_sent():
     ]
 
 
-def attached_event(message):
+def invitation_event(message):
     _, calendar = invitation(message)
     (event,) = calendar.walk("VEVENT")
     return calendar, event
@@ -929,7 +929,7 @@ def reschedule(checkpoint, user, start, **changes):
     )
 
 
-def test_a_reschedule_sends_each_attendee_an_update_with_the_calendar_file_at_once(
+def test_a_reschedule_sends_each_attendee_an_update_with_the_invitation_at_once(
     clock, checkpoint, carla
 ):
     (original,) = Calendar.from_ical(checkpoint_ics(checkpoint)).walk("VEVENT")
@@ -943,7 +943,7 @@ def test_a_reschedule_sends_each_attendee_an_update_with_the_calendar_file_at_on
         assert "12/11/2026 15:00" in message.body
         html, mimetype = message.alternatives[0]
         assert mimetype == "text/html" and "12/11/2026 15:00" in html
-        calendar, event = attached_event(message)
+        calendar, event = invitation_event(message)
         assert str(calendar["METHOD"]) == "REQUEST"
         assert str(event["UID"]) == str(original["UID"])
         assert event.decoded("SEQUENCE") > original.decoded("SEQUENCE")
@@ -954,7 +954,7 @@ def test_an_agenda_change_sends_an_update_too(clock, checkpoint, carla):
     change_checkpoint(checkpoint, carla, agenda="1. Rede\n2. Identidade")
     dispatch()
     assert sorted(m.to[0] for m in updates_sent()) == ["carla@example.com", "miguel@example.com"]
-    _, event = attached_event(updates_sent()[0])
+    _, event = invitation_event(updates_sent()[0])
     assert "2. Identidade" in str(event["DESCRIPTION"])
     assert event.decoded("SEQUENCE") == 1
 
@@ -975,7 +975,7 @@ def test_only_the_newest_of_two_quick_updates_is_delivered(clock, checkpoint, ca
     assert sorted(m.to[0] for m in updates_sent()) == ["carla@example.com", "miguel@example.com"]
     for message in updates_sent():
         assert "13/11/2026 09:00" in message.subject
-        _, event = attached_event(message)
+        _, event = invitation_event(message)
         assert event.decoded("SEQUENCE") == 2
     older = checkpoint.notifications.filter(kind=NotificationKind.CHECKPOINT_UPDATED, sequence=1)
     assert (
@@ -999,7 +999,7 @@ def test_an_update_held_by_the_mail_server_during_a_newer_change_is_never_sent(
     dispatch()
     first.refresh_from_db()
     assert first.status == NotificationStatus.WITHDRAWN
-    assert [event.decoded("SEQUENCE") for _, event in map(attached_event, updates_sent())] == [
+    assert [event.decoded("SEQUENCE") for _, event in map(invitation_event, updates_sent())] == [
         2,
         2,
     ]
