@@ -277,8 +277,10 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagements.tasks.dispatch_notifications",
         "schedule": NOTIFICATION_DISPATCH_SECONDS,
     },
-    # Due-date notes and digests are promised "at 08:00 your time", so a five-minute
-    # period is precise enough and keeps the per-user scan rare.
+    # Digests are owed a day ahead, due at exactly 08:00 their recipient's time, so the
+    # dispatch period above decides when they go out; this scan only has to run once between
+    # two 08:00s. Due-date notes are owed when the scan finds it past 08:00 for their
+    # recipient, so they may go out up to five minutes late, which keeps the per-user scan rare.
     "queue-daily-notifications": {
         "task": "engagements.tasks.queue_daily_notifications",
         "schedule": 300.0,
