@@ -128,17 +128,12 @@ def version_preview(engagement: Engagement, version: CatalogueVersion | None = N
     version = version or latest_version()
     items = version_items(version)
     changes = catalogue_changes(frozen(engagement.catalogue_version), frozen(version))
-    return Preview(
-        engagement=engagement,
-        version=version,
-        plan=plan(
-            tasks=task_states(engagement),
-            target=items,
-            applicable=_applicable(items, engagement),
-            signed_phases=_signed_phases(engagement),
-            order=_order(items),
-            kinds={change.key: change.kinds for change in changes},
-        ),
+    return _preview(
+        engagement,
+        version,
+        items,
+        applicable_to=engagement,
+        kinds={change.key: change.kinds for change in changes},
     )
 
 
@@ -150,16 +145,29 @@ def scope_preview(engagement: Engagement, scope: dict) -> Preview:
     proposed = Engagement(**{name: getattr(engagement, name) for name in SCOPE_FIELDS})
     for name, value in scope.items():
         setattr(proposed, name, value)
+    return _preview(
+        engagement,
+        version,
+        items,
+        applicable_to=proposed,
+        was_applicable=_applicable(items, engagement),
+    )
+
+
+def _preview(engagement, version, items, *, applicable_to: Engagement, **change) -> Preview:
+    """The plan for bringing the engagement's tasks to `items` (of `version`), which apply as
+    they would to `applicable_to`; `change` tells the planner whether a new version or a new
+    scope is planned (`kinds` or `was_applicable`, see planner.plan)."""
     return Preview(
         engagement=engagement,
         version=version,
         plan=plan(
             tasks=task_states(engagement),
             target=items,
-            applicable=_applicable(items, proposed),
+            applicable=_applicable(items, applicable_to),
             signed_phases=_signed_phases(engagement),
             order=_order(items),
-            was_applicable=_applicable(items, engagement),
+            **change,
         ),
     )
 
