@@ -55,13 +55,8 @@ def user_feed(user, *, language: str) -> bytes:
         .order_by("starts_at", "pk")
     )
     tasks = (
-        Task.objects.filter(
-            engagement__memberships__user=user,
-            owner=user,
-            done=False,
-            due_date__isnull=False,
-            phase__isnull=False,
-        )
+        Task.objects.open(with_withdrawn=True)
+        .filter(engagement__memberships__user=user, owner=user, due_date__isnull=False)
         .select_related("engagement")
         .annotate(
             due_date_changes=Count("events", filter=Q(events__kind=EventKind.DUE_DATE_CHANGED)),

@@ -13,7 +13,6 @@ from fasttrack import bounds
 from responsibilities.models import Party
 
 from .models import Task
-from .status import DUE_SOON_DAYS
 
 GENERAL = "general"
 ME, NOBODY = "me", "nobody"
@@ -75,18 +74,19 @@ class TaskFilter(django_filters.FilterSet):
             return queryset.filter(phase__isnull=True)
         return queryset.filter(phase__code=value)
 
-    # General responsibilities are standing commitments: never open, done or due.
+    # General responsibilities are standing commitments: never open, done or due. The page
+    # lists withdrawn tasks too (marked so), and its filters find them.
     def filter_status(self, queryset, name, value):
-        return queryset.filter(done=value == "done", phase__isnull=False)
+        if value == "open":
+            return queryset.open(with_withdrawn=True)
+        return queryset.filter(done=True, phase__isnull=False)
 
     def filter_due(self, queryset, name, value):
         if value == "none":
             return queryset.filter(due_date__isnull=True)
-        queryset = queryset.filter(done=False, phase__isnull=False)
-        if value == "overdue":  # due today is not overdue
-            return queryset.filter(due_date__lt=self.today)
-        horizon = self.today + datetime.timedelta(days=DUE_SOON_DAYS)
-        return queryset.filter(due_date__gte=self.today, due_date__lte=horizon)
+        if value == "overdue":
+            return queryset.overdue(self.today, with_withdrawn=True)
+        return queryset.due_soon(self.today, with_withdrawn=True)
 
     def filter_owner(self, queryset, name, value):
         if value == ME:

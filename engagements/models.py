@@ -225,10 +225,45 @@ class Membership(models.Model):
         return f"{self.user} ({self.get_role_display()}, {self.get_party_display()})"
 
 
+DUE_SOON_DAYS = 7
+
+
+def due_soon_until(today: datetime.date) -> datetime.date:
+    """The last day "due soon" reaches: DUE_SOON_DAYS days ahead, today included."""
+    return today + datetime.timedelta(days=DUE_SOON_DAYS)
+
+
 class TaskQuerySet(models.QuerySet):
+    """The one ORM spelling of open, overdue and due soon; Task.is_overdue is the same rule on
+    one task and status_sql.py the same rule on the stored status (tests/test_overdue_rule.py).
+
+    Two readers keep a wider set than open, and say so where they ask: the task page and the
+    calendar feed list withdrawn tasks too (`with_withdrawn`), the checkpoint agenda lists a
+    general responsibility still carrying a due date from before a catalogue moved it out of
+    its phase (`with_standing`)."""
+
     def in_force(self):
         """Tasks that count: not withdrawn (by a retired item or a scope change)."""
         return self.filter(withdrawn_at__isnull=True)
+
+    def open(self, *, with_withdrawn=False, with_standing=False):
+        """Phase tasks in force not done: a general responsibility is a standing commitment,
+        never open, done or due."""
+        tasks = self if with_withdrawn else self.in_force()
+        tasks = tasks.filter(done=False)
+        return tasks if with_standing else tasks.filter(phase__isnull=False)
+
+    def overdue(self, today: datetime.date, **wider):
+        """Open tasks due before today: due today is not overdue."""
+        return self.open(**wider).filter(due_date__lt=today)
+
+    def due_soon(self, today: datetime.date, **wider):
+        """Open tasks due from today to due_soon_until(today), both included."""
+        return self.open(**wider).filter(due_date__range=(today, due_soon_until(today)))
+
+    def overdue_or_due_soon(self, today: datetime.date):
+        """What the dashboard and the digest list, in one query."""
+        return self.overdue(today) | self.due_soon(today)
 
 
 class Task(models.Model):
@@ -335,7 +370,8 @@ class Task(models.Model):
         return self.withdrawn_at is not None
 
     def is_overdue(self, today=None) -> bool:
-        """An open task in force whose due date has passed (in the portal's time zone)."""
+        """An open task in force whose due date has passed (in the portal's time zone): one
+        task's TaskQuerySet.overdue."""
         today = today or timezone.localdate()
         return (
             not self.done

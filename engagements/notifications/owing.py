@@ -223,8 +223,8 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
     # Time zones run about a day either side of the portal's.
     window = [portal_today + datetime.timedelta(days=d) for d in (-2, -1, 0, 1, 2)]
     tasks = list(
-        Task.objects.in_force()
-        .filter(done=False, due_date__in=window, phase__isnull=False)
+        Task.objects.open()
+        .filter(due_date__in=window)
         .select_related("owner")
         .only("pk", "engagement_id", "party", "due_date", "owner__id", "owner__is_active")
     )

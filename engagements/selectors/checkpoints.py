@@ -65,12 +65,11 @@ def checkpoint_agenda(checkpoint: Checkpoint, now: datetime.datetime) -> Checkpo
     """The phase's open tasks by party, what is overdue and what was done since the last
     meeting (four queries)."""
     tasks = (
-        Task.objects.in_force()
-        .filter(engagement_id=checkpoint.engagement_id)
+        Task.objects.filter(engagement_id=checkpoint.engagement_id)
         .select_related("owner")
         .order_by("position")
     )
-    open_in_phase = list(tasks.filter(phase_id=checkpoint.phase_id, done=False))
+    open_in_phase = list(tasks.open().filter(phase_id=checkpoint.phase_id))
     previous = (
         Checkpoint.objects.filter(
             engagement_id=checkpoint.engagement_id,
@@ -86,7 +85,7 @@ def checkpoint_agenda(checkpoint: Checkpoint, now: datetime.datetime) -> Checkpo
             (Party(code).label, [t for t in open_in_phase if t.party == code])
             for code in Party.values
         ],
-        overdue=list(tasks.filter(done=False, due_date__lt=timezone.localdate(now))),
-        done_since=list(tasks.filter(done=True, done_at__gte=since).order_by("done_at")),
+        overdue=list(tasks.overdue(timezone.localdate(now), with_standing=True)),
+        done_since=list(tasks.in_force().filter(done=True, done_at__gte=since).order_by("done_at")),
         since=since,
     )

@@ -17,8 +17,8 @@ from django.utils import timezone
 
 from responsibilities.models import Party, Phase
 
-from ..models import ActivityEvent, Checkpoint, Engagement, GateSignOff, Task
-from ..status import DUE_SOON_DAYS, PARTIES, EngagementStatus
+from ..models import ActivityEvent, Checkpoint, Engagement, GateSignOff, Task, due_soon_until
+from ..status import PARTIES, EngagementStatus
 from ..stored_status import STORED_FIELDS
 from ..tallies import Cell, EngagementProgress
 
@@ -36,7 +36,7 @@ def _new_statuses(engagements, now, phases=None) -> dict[int, EngagementStatus]:
 
 
 def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date) -> None:
-    soon = today + datetime.timedelta(days=DUE_SOON_DAYS)
+    soon = due_soon_until(today)
     groups = (
         counted_tasks(list(statuses))
         .values("engagement_id", "phase_id", "party", "done", "awaiting_confirmation", "due_date")
@@ -49,6 +49,7 @@ def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date
         cell.total += count
         cell.done += count if row["done"] else 0
         cell.awaiting += count if row["awaiting_confirmation"] else 0
+        # Task.objects.overdue and due_soon, read from rows grouped with the done ones.
         if not row["done"] and due is not None:
             status.open_due.setdefault(row["party"], []).extend([due] * count)
             cell.due_soon += count if today <= due <= soon else 0

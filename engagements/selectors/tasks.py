@@ -9,7 +9,7 @@ from django.db.models import Exists, OuterRef
 from responsibilities.models import SECTION_ORDER, Party, Phase, Section
 
 from ..models import Engagement, Membership, Task, TaskComment, TaskEvidence
-from ..status import DUE_SOON_DAYS, PARTIES
+from ..status import PARTIES
 
 if TYPE_CHECKING:
     from .gates import GatePanel
@@ -134,14 +134,13 @@ class DueTasks:
 def engagement_due_tasks(engagement: Engagement, today: datetime.date) -> DueTasks:
     """Open tasks past due, and those due within DUE_SOON_DAYS days, by party (one query)."""
     due = DueTasks(overdue={p: [] for p in PARTIES}, due_soon={p: [] for p in PARTIES})
-    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     for task in (
-        Task.objects.in_force()
-        .filter(engagement=engagement, done=False, due_date__lte=horizon, phase__isnull=False)
+        Task.objects.overdue_or_due_soon(today)
+        .filter(engagement=engagement)
         .select_related("owner")
         .order_by("due_date", "position")
     ):
-        (due.overdue if task.due_date < today else due.due_soon)[task.party].append(task)
+        (due.overdue if task.is_overdue(today) else due.due_soon)[task.party].append(task)
     return due
 
 
@@ -156,15 +155,9 @@ def user_due_tasks(user, today: datetime.date) -> list[DigestEntry]:
     """For each of the user's engagements with something due: its overdue tasks and those due
     within DUE_SOON_DAYS days (two queries)."""
     memberships = Membership.objects.filter(user=user).select_related("engagement")
-    horizon = today + datetime.timedelta(days=DUE_SOON_DAYS)
     tasks = (
-        Task.objects.in_force()
-        .filter(
-            engagement__memberships__user=user,
-            done=False,
-            due_date__lte=horizon,
-            phase__isnull=False,
-        )
+        Task.objects.overdue_or_due_soon(today)
+        .filter(engagement__memberships__user=user)
         .select_related("engagement", "owner")
         .order_by("due_date", "position")
     )
@@ -174,5 +167,5 @@ def user_due_tasks(user, today: datetime.date) -> list[DigestEntry]:
     }
     for task in tasks:
         entry = by_engagement[task.engagement_id]
-        (entry.overdue if task.due_date < today else entry.due_soon).append(task)
+        (entry.overdue if task.is_overdue(today) else entry.due_soon).append(task)
     return [entry for entry in by_engagement.values() if entry.overdue or entry.due_soon]

@@ -84,8 +84,8 @@ def _party_to_act_for(engagement: Engagement, user, party: str | None) -> tuple[
 
 def owe_gate_ready(*, task: Task, event) -> None:
     """When the tick `event` finished the task's phase, every manager is asked to sign it off."""
-    open_tasks = Task.objects.in_force().filter(
-        engagement_id=task.engagement_id, phase_id=task.phase_id, done=False
+    open_tasks = Task.objects.open().filter(
+        engagement_id=task.engagement_id, phase_id=task.phase_id
     )
     if open_tasks.exists():
         return
@@ -144,7 +144,7 @@ def gate_sign(
             % {"party": Party(party).label, "phase": phase.name}
         )
     tasks = Task.objects.in_force().filter(engagement=engagement, phase=phase)
-    open_count = tasks.filter(done=False).count()
+    open_count = tasks.open().count()
     if open_count:
         raise ValidationError(
             ngettext(
