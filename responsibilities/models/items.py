@@ -60,6 +60,23 @@ def in_active_language(portuguese: str, english: str) -> str:
     return portuguese
 
 
+class BilingualItem:
+    """A catalogue item's words in the active language, for the draft item and the published
+    one alike (both keep each text in Portuguese and English)."""
+
+    @property
+    def text(self) -> str:
+        return in_active_language(self.text_pt, self.text_en)
+
+    @property
+    def note(self) -> str:
+        return in_active_language(self.note_pt, self.note_en)
+
+    @property
+    def evidence_hint(self) -> str:
+        return in_active_language(self.evidence_hint_pt, self.evidence_hint_en)
+
+
 class PhaseManager(models.Manager):
     def get_by_natural_key(self, code):
         return self.get(code=code)
@@ -120,7 +137,7 @@ class ResponsibilityManager(models.Manager.from_queryset(ResponsibilityQuerySet)
         return self.get(key=key)
 
 
-class Responsibility(models.Model):
+class Responsibility(BilingualItem, models.Model):
     """One item of the catalogue; sub-items hang under a parent of the same party and phase."""
 
     key = models.SlugField(
@@ -203,18 +220,6 @@ class Responsibility(models.Model):
         return (self.key,)
 
     natural_key.dependencies = ["responsibilities.phase"]
-
-    @property
-    def text(self) -> str:
-        return in_active_language(self.text_pt, self.text_en)
-
-    @property
-    def note(self) -> str:
-        return in_active_language(self.note_pt, self.note_en)
-
-    @property
-    def evidence_hint(self) -> str:
-        return in_active_language(self.evidence_hint_pt, self.evidence_hint_en)
 
     def depth(self) -> int:
         """1 for a top-level item, 2 for a sub-item, 3 for a sub-sub-item."""

@@ -7,7 +7,7 @@ from django.utils.translation import gettext_lazy as _
 
 from fasttrack import bounds
 
-from .items import Condition, Party, Responsibility, Section, Service, in_active_language
+from .items import BilingualItem, Condition, Party, Responsibility, Section, Service
 
 # What a task copies from an item, and where the item stands: the fields a version freezes.
 FROZEN_FIELDS = [
@@ -82,7 +82,7 @@ class CatalogueVersion(models.Model):
         return self.note or str(self.get_source_display())
 
 
-class ResponsibilityVersion(models.Model):
+class ResponsibilityVersion(BilingualItem, models.Model):
     """One item as a version froze it. A later version that leaves the item unchanged holds
     the same row, so a task's `item_version` says exactly which wording it was copied from."""
 
@@ -122,18 +122,6 @@ class ResponsibilityVersion(models.Model):
 
     def __str__(self):
         return f"{self.key}: {self.text_pt[:60]}"
-
-    @property
-    def text(self) -> str:
-        return in_active_language(self.text_pt, self.text_en)
-
-    @property
-    def note(self) -> str:
-        return in_active_language(self.note_pt, self.note_en)
-
-    @property
-    def evidence_hint(self) -> str:
-        return in_active_language(self.evidence_hint_pt, self.evidence_hint_en)
 
     def frozen(self) -> dict:
         return {name: getattr(self, name) for name in FROZEN_FIELDS}
