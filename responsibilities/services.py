@@ -10,7 +10,15 @@ from django.core import serializers
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
-from .models import CatalogueEventKind, CatalogueVersion, Phase, Responsibility, VersionSource
+from .models import (
+    DRAFT_LINKS,
+    FROZEN_FIELDS,
+    CatalogueEventKind,
+    CatalogueVersion,
+    Phase,
+    Responsibility,
+    VersionSource,
+)
 from .publishing import catalogue_publish, draft_has_changes
 from .trail import as_text, catalogue_event_record
 
@@ -98,24 +106,9 @@ def catalogue_load(*, fixture_dir: Path = FIXTURE_DIR, actor=None) -> LoadResult
     return result
 
 
-_AUDITED_FIELDS = [
-    "key",
-    "party",
-    "phase",
-    "section",
-    "service",
-    "condition",
-    "parent",
-    "position",
-    "text_pt",
-    "text_en",
-    "note_pt",
-    "note_en",
-    "is_active",
-    "evidence_required",
-    "evidence_hint_pt",
-    "evidence_hint_en",
-]
+# An edit is recorded in the fields a version freezes (by the draft's names for them), so the
+# trail tells of every change a publication would carry.
+_AUDITED_FIELDS = [DRAFT_LINKS.get(name, name) for name in FROZEN_FIELDS]
 
 
 def _snapshot(item: Responsibility) -> dict:

@@ -22,6 +22,7 @@ from .items import (
     in_active_language,
 )
 from .versions import (
+    DRAFT_LINKS,
     FROZEN_FIELDS,
     CatalogueVersion,
     ResponsibilityVersion,
@@ -30,6 +31,7 @@ from .versions import (
 )
 
 __all__ = [
+    "DRAFT_LINKS",
     "FROZEN_FIELDS",
     "MAX_DEPTH",
     "SECTION_ORDER",

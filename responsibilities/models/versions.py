@@ -28,6 +28,9 @@ FROZEN_FIELDS = [
     "evidence_hint_pt",
     "evidence_hint_en",
 ]
+# The frozen fields a draft item holds as links, by the draft's names for them: a version keeps
+# the phase by its code and the parent by its key.
+DRAFT_LINKS = {"phase_code": "phase", "parent_key": "parent"}
 
 
 class VersionSource(models.TextChoices):
@@ -134,8 +137,7 @@ class ResponsibilityVersion(BilingualItem, models.Model):
 
 def frozen_values(item: Responsibility) -> dict:
     """A draft item's fields as a version would freeze them (its phase and parent joined)."""
-    joined = {"phase_code", "parent_key"}
-    values = {name: getattr(item, name) for name in FROZEN_FIELDS if name not in joined}
+    values = {name: getattr(item, name) for name in FROZEN_FIELDS if name not in DRAFT_LINKS}
     values["phase_code"] = item.phase.code if item.phase_id else ""
     values["parent_key"] = item.parent.key if item.parent_id else ""
     return values
