@@ -1,7 +1,8 @@
 """Today's figures and the at-risk rules of status.py, decided in SQL from the stored status, so
 the portfolio sorts, filters and counts every engagement in one query and nothing stored goes
 stale at midnight. tests/test_status_sql.py holds each rule to agree with status.py's at its
-edges; the thresholds are status.py's own constants.
+edges, tests/test_overdue_rule.py holds overdue to Task.objects.overdue; the thresholds are
+status.py's own constants.
 """
 
 import datetime
@@ -17,7 +18,8 @@ DAY = datetime.timedelta(days=1)
 
 
 def overdue(party: str, today: datetime.date):
-    """The party's open tasks due before today (due today is not overdue)."""
+    """Task.objects.overdue(today) counted for the party from its stored open due dates: due
+    before today (due today is not overdue)."""
     return CountAtMost(f"status_{party}_due", today - DAY)
 
 
@@ -27,7 +29,7 @@ def next_checkpoint_at(now: datetime.datetime):
 
 
 def risk_overdue(today: datetime.date) -> Q:
-    """Rule 1: an open task is past its due date."""
+    """Rule 1: an open task is past its due date (Task.objects.overdue(today) is not empty)."""
     return Q(status_first_due__lt=today)
 
 
