@@ -237,7 +237,7 @@ class TaskQuerySet(models.QuerySet):
     """The one ORM spelling of open, overdue and due soon; Task.is_overdue is the same rule on
     one task and status_sql.py the same rule on the stored status (tests/test_overdue_rule.py).
 
-    Two readers keep a wider set than open, and say so where they ask: the task page and the
+    Three readers keep a wider set than open, and say so where they ask: the task page and the
     calendar feed list withdrawn tasks too (`with_withdrawn`), the checkpoint agenda lists a
     general responsibility still carrying a due date from before a catalogue moved it out of
     its phase (`with_standing`)."""
