@@ -55,7 +55,7 @@ def user_feed(user, *, language: str) -> bytes:
         .order_by("starts_at", "pk")
     )
     tasks = (
-        Task.objects.open(with_withdrawn=True)
+        Task.objects.open()
         .filter(engagement__memberships__user=user, owner=user, due_date__isnull=False)
         .select_related("engagement")
         .annotate(

@@ -237,10 +237,10 @@ class TaskQuerySet(models.QuerySet):
     """The one ORM spelling of open, overdue and due soon; Task.is_overdue is the same rule on
     one task and status_sql.py the same rule on the stored status (tests/test_overdue_rule.py).
 
-    Three readers keep a wider set than open, and say so where they ask: the task page and the
-    calendar feed list withdrawn tasks too (`with_withdrawn`), the checkpoint agenda lists a
-    general responsibility still carrying a due date from before a catalogue moved it out of
-    its phase (`with_standing`)."""
+    Two readers keep a wider set than open, and say so where they ask: the task page lists
+    withdrawn tasks too (`with_withdrawn`), the checkpoint agenda lists a general
+    responsibility still carrying a due date from before a catalogue moved it out of its phase
+    (`with_standing`)."""
 
     def in_force(self):
         """Tasks that count: not withdrawn (by a retired item or a scope change)."""

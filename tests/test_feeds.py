@@ -7,12 +7,13 @@ import re
 import icalendar
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from accounts.models import CalendarFeed, Profile
 from accounts.services import calendar_feed_renew
 from engagements.calendar import checkpoint_uid
 from engagements.feeds import task_due_uid
-from engagements.models import Membership
+from engagements.models import Membership, Task
 from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_due_date, task_set_owner
@@ -197,3 +198,10 @@ def test_a_feed_fetched_again_is_the_same_and_its_etag_answers_304_until_it_chan
     assert events(changed)[task_due_uid(feed["task"])].decoded("dtstamp") == at(
         "2026-10-01 09:40"
     )
+
+
+def test_a_withdrawn_task_leaves_the_feed(client, feed):
+    """A withdrawn task counts for nothing until a catalogue apply brings it back, so its due
+    date is no appointment either."""
+    Task.objects.filter(pk=feed["task"].pk).update(withdrawn_at=timezone.now())
+    assert task_due_uid(feed["task"]) not in events(fetch(client, feed["token"]))

@@ -57,7 +57,7 @@ def test_every_spelling_of_overdue_and_due_soon_agrees(fresh, carla, days, done)
 
 
 def test_the_wider_sets_are_asked_for_by_name(fresh, carla):  # noqa: F811
-    """The task page and the feed keep withdrawn tasks, the checkpoint agenda a general
+    """The task page keeps withdrawn tasks, the checkpoint agenda a general
     responsibility still carrying a due date; nothing else sees either as open."""
     today = timezone.localdate()
     withdrawn, standing = fresh.tasks.filter(party=Party.CUSTOMER, phase__code="avaliar")[:2]
