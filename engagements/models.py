@@ -237,21 +237,19 @@ class TaskQuerySet(models.QuerySet):
     """The one ORM spelling of open, overdue and due soon; Task.is_overdue is the same rule on
     one task and status_sql.py the same rule on the stored status (tests/test_overdue_rule.py).
 
-    Two readers keep a wider set than open, and say so where they ask: the task page lists
-    withdrawn tasks too (`with_withdrawn`), the checkpoint agenda lists a general
-    responsibility still carrying a due date from before a catalogue moved it out of its phase
-    (`with_standing`)."""
+    The task page keeps a wider set than open, and says so where it asks: it lists withdrawn
+    tasks too (`with_withdrawn`)."""
 
     def in_force(self):
         """Tasks that count: not withdrawn (by a retired item or a scope change)."""
         return self.filter(withdrawn_at__isnull=True)
 
-    def open(self, *, with_withdrawn=False, with_standing=False):
+    def open(self, *, with_withdrawn=False):
         """Phase tasks in force not done: a general responsibility is a standing commitment,
-        never open, done or due."""
+        never open, done or due (even one that kept a due date from before a catalogue version
+        moved it out of its phase)."""
         tasks = self if with_withdrawn else self.in_force()
-        tasks = tasks.filter(done=False)
-        return tasks if with_standing else tasks.filter(phase__isnull=False)
+        return tasks.filter(done=False, phase__isnull=False)
 
     def overdue(self, today: datetime.date, **wider):
         """Open tasks due before today: due today is not overdue."""

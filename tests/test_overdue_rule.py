@@ -11,12 +11,13 @@ from django.utils import timezone
 
 from engagements.filters import TaskFilter
 from engagements.models import DUE_SOON_DAYS, Task
+from engagements.selectors.checkpoints import checkpoint_agenda
 from engagements.selectors.status import engagement_statuses
 from engagements.selectors.tasks import engagement_due_tasks
 from engagements.services.tasks import task_set_due_date
 from responsibilities.models import Party
 
-from .factories import tick
+from .factories import make_checkpoint, tick
 from .test_status_sql import agree, first_task, fresh, in_sql  # noqa: F401 (fresh is a fixture)
 
 CLOCK_START = "2026-09-16 09:00"
@@ -57,8 +58,8 @@ def test_every_spelling_of_overdue_and_due_soon_agrees(fresh, carla, days, done)
 
 
 def test_the_wider_sets_are_asked_for_by_name(fresh, carla):  # noqa: F811
-    """The task page keeps withdrawn tasks, the checkpoint agenda a general
-    responsibility still carrying a due date; nothing else sees either as open."""
+    """The task page keeps withdrawn tasks; nothing else sees them, nor a general
+    responsibility still carrying a due date, as open: not even a checkpoint's agenda."""
     today = timezone.localdate()
     withdrawn, standing = fresh.tasks.filter(party=Party.CUSTOMER, phase__code="avaliar")[:2]
     for task in (withdrawn, standing):
@@ -76,6 +77,8 @@ def test_the_wider_sets_are_asked_for_by_name(fresh, carla):  # noqa: F811
         and not tasks.open().filter(due_date__isnull=False).exists()
     )
     assert list(tasks.overdue(today, with_withdrawn=True)) == [withdrawn]
-    assert list(tasks.overdue(today, with_standing=True)) == [standing]
+    starts_at = timezone.now() + datetime.timedelta(days=2)
+    checkpoint = make_checkpoint(fresh, carla, starts_at=starts_at, attendees=[carla])
+    assert checkpoint_agenda(checkpoint, timezone.now()).overdue == []
     page = TaskFilter({"due": "overdue"}, user=carla, members=[], phases=[], today=today)
     assert list(page.tasks_of(fresh)) == [withdrawn]

@@ -85,7 +85,7 @@ def checkpoint_agenda(checkpoint: Checkpoint, now: datetime.datetime) -> Checkpo
             (Party(code).label, [t for t in open_in_phase if t.party == code])
             for code in Party.values
         ],
-        overdue=list(tasks.overdue(timezone.localdate(now), with_standing=True)),
+        overdue=list(tasks.overdue(timezone.localdate(now))),
         done_since=list(tasks.in_force().filter(done=True, done_at__gte=since).order_by("done_at")),
         since=since,
     )
