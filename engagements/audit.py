@@ -1,20 +1,12 @@
-"""The engagement's audit trail: every change appended as a hash-chained event, and the checks
-that each chain is whole (the rows it explains are checked in `trail_checks`)."""
+"""The engagement's audit trail: what its events keep, and the checks that each chain is whole
+(events are appended in `journal`; the rows they explain are checked in `trail_checks`)."""
 
 import hashlib
 
-from django.db import transaction
-from django.utils import timezone
-
-from responsibilities.audit import actor_name, chain_append, chain_check, head_problems
+from responsibilities.audit import chain_check, head_problems
 from responsibilities.models import AuditChainHead
 
-from .models import (
-    ActivityEvent,
-    Engagement,
-    Membership,
-)
-from .webhooks.owing import webhook_deliveries_owe
+from .models import ActivityEvent, Engagement, Membership
 
 
 def task_text_hash(task) -> str:
@@ -40,59 +32,6 @@ def membership_party(engagement_id: int, user) -> str:
         .first()
     )
     return party or ""
-
-
-@transaction.atomic
-def event_record(
-    *,
-    engagement_id: int,
-    actor,
-    kind: str,
-    task=None,
-    checkpoint=None,
-    changes: dict | None = None,
-    reason: str = "",
-    on_behalf_of: str = "",
-    party: str | None = None,
-) -> ActivityEvent:
-    """Append one event to the engagement's chain; `changes` says what changed as data (the
-    shapes per kind are in engagements/event_text.py, which renders them).
-
-    Locking the engagement row serialises appends, so two requests at once cannot take the
-    same place in the chain. Callers that also lock a task or checkpoint lock that first.
-    Every event passes here, so this is where the webhooks watching the engagement are owed
-    it, in the same transaction.
-    """
-    engagement = (
-        Engagement.objects.select_for_update()
-        .only("audit_length", "audit_head")
-        .get(pk=engagement_id)
-    )
-    if party is None:
-        party = membership_party(engagement_id, actor)
-    event = ActivityEvent(
-        engagement_id=engagement_id,
-        task=task,
-        checkpoint=checkpoint,
-        actor=actor,
-        actor_name=actor_name(actor),
-        party=party,
-        on_behalf_of=on_behalf_of,
-        kind=kind,
-        changes=changes or {},
-        reason=reason,
-        created_at=timezone.now(),
-    )
-    event = chain_append(
-        event,
-        owner=engagement,
-        length_field="audit_length",
-        head_field="audit_head",
-        chain=AuditChainHead.Chain.ENGAGEMENT,
-        owner_id=engagement_id,
-    )
-    webhook_deliveries_owe(event)
-    return event
 
 
 def engagement_chain_problems(engagement: Engagement) -> list[str]:

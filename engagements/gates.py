@@ -4,12 +4,20 @@ acknowledgement of its general responsibilities vouches for, and theirs.
 A sign-off records the hash of `phase_state` at that moment; verify_audit recomputes it for
 every active sign-off, so a task of a signed phase, or its evidence, changed in the database is
 named.
+
+Who is asked to sign a gate (its managers, by party) is here too, with the note that asks them
+once a tick finished the phase: the journal calls `owe_gate_ready` for each event it records.
 """
 
 import hashlib
 import json
 
-from .models import Engagement, Task, TaskEvidence
+from responsibilities.models import Party
+
+from .models import Engagement, EventKind, Membership, NotificationKind, Role, Task, TaskEvidence
+from .notifications.owing import owe_gate_notes
+
+PARTIES = tuple(Party.values)
 
 
 def phase_state(engagement: Engagement, phase) -> dict:
@@ -52,4 +60,33 @@ def general_texts_hash(engagement: Engagement, party: str, language: str) -> str
     texts = general_tasks(engagement, party).values_list("pk", "text_pt", field)
     return state_hash(
         {"party": party, "texts": [[pk, text or source] for pk, source, text in texts]}
+    )
+
+
+def gate_managers(engagement: Engagement) -> dict[str, list[int]]:
+    """The ids of the engagement's active managers, by party: who signs its gates."""
+    managers: dict[str, list[int]] = {party: [] for party in PARTIES}
+    for party, user_id in Membership.objects.filter(
+        engagement=engagement, role=Role.MANAGER, user__is_active=True
+    ).values_list("party", "user_id"):
+        managers[party].append(user_id)
+    return managers
+
+
+def owe_gate_ready(event) -> None:
+    """When a tick finished its task's phase, every manager is asked to sign it off."""
+    if event.kind != EventKind.TASK_DONE:
+        return
+    task = event.task
+    open_tasks = Task.objects.open().filter(
+        engagement_id=task.engagement_id, phase_id=task.phase_id
+    )
+    if open_tasks.exists():
+        return
+    managers = gate_managers(task.engagement)
+    owe_gate_notes(
+        event=event,
+        kind=NotificationKind.GATE_READY,
+        user_ids=[pk for party in PARTIES for pk in managers[party]],
+        now=event.created_at,
     )

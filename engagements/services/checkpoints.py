@@ -13,7 +13,7 @@ from fasttrack import bounds
 from responsibilities.audit import actor_name
 from responsibilities.models import Phase
 
-from ..audit import event_record
+from ..journal import engagement_changed, event_record
 from ..models import Checkpoint, Engagement, EventKind
 from ..notifications.owing import (
     checkpoint_reminders_sync,
@@ -21,7 +21,6 @@ from ..notifications.owing import (
     owe_checkpoint_updates,
     withdraw_checkpoint_updates,
 )
-from .status import engagement_status_refresh
 
 
 def _checkpoint_validate(*, engagement, details, attendees, now) -> None:
@@ -60,7 +59,7 @@ def _checkpoint_event(checkpoint, user, kind, changes):
         kind=kind,
         changes=changes,
     )
-    engagement_status_refresh(engagement_id=checkpoint.engagement_id)
+    engagement_changed(engagement_id=checkpoint.engagement_id)
 
 
 class CheckpointDetails(TypedDict):
@@ -202,3 +201,15 @@ def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Chec
         {name: [value, None] for name, value in values.items()},
     )
     return checkpoint
+
+
+def checkpoints_leave(*, engagement_id: int, user: AbstractBaseUser, now) -> None:
+    """A member leaving the engagement leaves its meetings still to come, and their reminders."""
+    upcoming = Checkpoint.objects.select_for_update().filter(
+        engagement_id=engagement_id, attendees=user, starts_at__gt=now, cancelled_at__isnull=True
+    )
+    for checkpoint in upcoming:
+        checkpoint.attendees.remove(user)
+        checkpoint.sequence += 1  # the calendar's attendee list changed
+        checkpoint.save(update_fields=["sequence"])
+        checkpoint_reminders_sync(checkpoint, now)

@@ -10,10 +10,10 @@ from django.utils.translation import gettext as _
 from responsibilities.models import CatalogueVersion, Phase, ResponsibilityVersion
 from responsibilities.publishing import applicable_items, latest_version, version_items
 
-from ..audit import event_record, task_text_hash
+from ..audit import task_text_hash
+from ..journal import engagement_changed, event_record
 from ..models import Engagement, EventKind, Task
 from ..stored_status import STORED_FIELDS
-from .status import engagement_status_refresh
 
 
 def new_task(
@@ -102,7 +102,7 @@ def engagement_create(*, engagement: Engagement, created_by: AbstractBaseUser) -
             "version": engagement.catalogue_version.number,
         },
     )
-    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement_changed(engagement_id=engagement.pk)
     engagement.refresh_from_db(fields=["audit_length", "audit_head", *STORED_FIELDS])
     return engagement
 
@@ -126,7 +126,7 @@ def engagement_update(
             },
         )
     # Always: a save without named fields writes the whole row, stored status included.
-    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement_changed(engagement_id=engagement.pk)
     return engagement
 
 

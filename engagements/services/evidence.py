@@ -22,10 +22,9 @@ from django.utils.translation import gettext as _
 
 from fasttrack import bounds
 
-from ..audit import event_record
+from ..journal import engagement_changed, event_record
 from ..models import Engagement, EventKind, EvidenceKind, Task, TaskComment, TaskEvidence
 from .gates import phase_is_signed
-from .status import engagement_status_refresh
 from .tasks import refuse_withdrawn
 
 logger = logging.getLogger(__name__)
@@ -256,7 +255,7 @@ def _store(
                 kind=EventKind.EVIDENCE_REPLACED if replaces else EventKind.EVIDENCE_ADDED,
                 changes=_evidence_changes(evidence),
             )
-            engagement_status_refresh(engagement_id=task.engagement_id)
+            engagement_changed(engagement_id=task.engagement_id)
         except Exception:
             if evidence.file:
                 evidence.file.storage.delete(evidence.file.name)
@@ -319,5 +318,5 @@ def comment_add(*, task: Task, user: AbstractBaseUser, body: str) -> TaskComment
         kind=EventKind.COMMENT_ADDED,
         changes={"comment": comment.pk, "body": body},
     )
-    engagement_status_refresh(engagement_id=task.engagement_id)
+    engagement_changed(engagement_id=task.engagement_id)
     return comment

@@ -23,8 +23,8 @@ from django.utils.translation import ngettext
 from fasttrack import bounds
 from responsibilities.models import Party, Phase
 
-from ..audit import event_record
-from ..gates import general_tasks, general_texts_hash, phase_state_hash
+from ..gates import PARTIES, gate_managers, general_tasks, general_texts_hash, phase_state_hash
+from ..journal import engagement_changed, event_record
 from ..models import (
     Engagement,
     EventKind,
@@ -37,22 +37,10 @@ from ..models import (
     Task,
 )
 from ..notifications.owing import owe_gate_notes
-from .status import engagement_status_refresh
-
-PARTIES = tuple(Party.values)
 
 
 def _other(party: str) -> str:
     return next(p for p in PARTIES if p != party)
-
-
-def _managers(engagement: Engagement) -> dict[str, list[int]]:
-    managers: dict[str, list[int]] = {party: [] for party in PARTIES}
-    for party, user_id in Membership.objects.filter(
-        engagement=engagement, role=Role.MANAGER, user__is_active=True
-    ).values_list("party", "user_id"):
-        managers[party].append(user_id)
-    return managers
 
 
 def _manager_party(engagement: Engagement, user) -> str:
@@ -74,28 +62,12 @@ def _party_to_act_for(engagement: Engagement, user, party: str | None) -> tuple[
     party's only while it has no manager."""
     own_party = _manager_party(engagement, user)
     party = party or own_party
-    if party != own_party and _managers(engagement)[party]:
+    if party != own_party and gate_managers(engagement)[party]:
         raise ValidationError(
             _("%(party)s has a manager on this engagement: only they may sign for it.")
             % {"party": Party(party).label}
         )
     return party, own_party
-
-
-def owe_gate_ready(*, task: Task, event) -> None:
-    """When the tick `event` finished the task's phase, every manager is asked to sign it off."""
-    open_tasks = Task.objects.open().filter(
-        engagement_id=task.engagement_id, phase_id=task.phase_id
-    )
-    if open_tasks.exists():
-        return
-    managers = _managers(task.engagement)
-    owe_gate_notes(
-        event=event,
-        kind=NotificationKind.GATE_READY,
-        user_ids=[pk for party in PARTIES for pk in managers[party]],
-        now=event.created_at,
-    )
 
 
 def first_phase() -> Phase:
@@ -133,7 +105,7 @@ def gate_sign(
     bounds.validate_fields({"comment": (comment, bounds.single_line(bounds.REASON_MAX_LENGTH))})
     gate = _locked_gate(engagement, phase)
     party, own_party = _party_to_act_for(engagement, user, party)
-    managers = _managers(engagement)
+    managers = gate_managers(engagement)
     if (
         phase == first_phase()
         and general_tasks(engagement, party).exists()
@@ -207,7 +179,7 @@ def gate_sign(
             user_ids=[pk for pk in managers[_other(party)] if pk != user.pk],
             now=sign_off.signed_at,
         )
-    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement_changed(engagement_id=engagement.pk)
     return sign_off
 
 
@@ -248,10 +220,10 @@ def gate_reopen(
     owe_gate_notes(
         event=event,
         kind=NotificationKind.GATE_REOPENED,
-        user_ids=_managers(engagement)[_other(own_party)],
+        user_ids=gate_managers(engagement)[_other(own_party)],
         now=now,
     )
-    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement_changed(engagement_id=engagement.pk)
     return withdrawn
 
 
@@ -298,5 +270,5 @@ def general_acknowledge(
             "texts_hash": acknowledgement.texts_hash,
         },
     )
-    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement_changed(engagement_id=engagement.pk)
     return acknowledgement

@@ -10,14 +10,9 @@ from django.utils.translation import gettext as _
 from fasttrack import bounds
 from responsibilities.audit import actor_name
 
-from ..audit import event_record
-from ..models import Checkpoint, Engagement, EventKind, Membership, Task
-from ..notifications.owing import (
-    checkpoint_reminders_sync,
-    owe_invitation,
-    withdraw_member_notifications,
-)
-from .status import engagement_status_refresh
+from ..journal import engagement_changed, event_record
+from ..models import Engagement, EventKind, Membership, Task
+from .checkpoints import checkpoints_leave
 from .tasks import task_set_owner
 
 
@@ -78,14 +73,14 @@ def member_add(*, membership: Membership, added_by: AbstractBaseUser) -> Members
     """Save a new membership, tell the person by email (through beat) and record it."""
     membership.full_clean()
     membership.save()
-    owe_invitation(membership, timezone.now())
     event_record(
         engagement_id=membership.engagement_id,
         actor=added_by,
         kind=EventKind.MEMBER_ADDED,
         changes=member_values(membership),
+        membership=membership,
     )
-    engagement_status_refresh(engagement_id=membership.engagement_id)
+    engagement_changed(engagement_id=membership.engagement_id)
     return membership
 
 
@@ -101,7 +96,7 @@ def member_change(*, membership: Membership, changed_by: AbstractBaseUser) -> Me
         kind=EventKind.MEMBER_CHANGED,
         changes={"old": member_values(before), "new": member_values(membership)},
     )
-    engagement_status_refresh(engagement_id=membership.engagement_id)
+    engagement_changed(engagement_id=membership.engagement_id)
     return membership
 
 
@@ -127,20 +122,13 @@ def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> No
     for task in owned.order_by("pk"):
         task_set_owner(task=task, user=removed_by, owner=None)
     membership.delete()
-    now = timezone.now()
-    upcoming = Checkpoint.objects.select_for_update().filter(
-        engagement_id=engagement_id, attendees=user, starts_at__gt=now, cancelled_at__isnull=True
-    )
-    for checkpoint in upcoming:
-        checkpoint.attendees.remove(user)
-        checkpoint.sequence += 1  # the calendar's attendee list changed
-        checkpoint.save(update_fields=["sequence"])
-        checkpoint_reminders_sync(checkpoint, now)
-    withdraw_member_notifications(engagement_id=engagement_id, user=user)
+    # Called here, not by the journal: it locks checkpoints, which a change locks before the
+    # engagement, as the event does.
+    checkpoints_leave(engagement_id=engagement_id, user=user, now=timezone.now())
     event_record(
         engagement_id=engagement_id,
         actor=removed_by,
         kind=EventKind.MEMBER_REMOVED,
         changes=values,
     )
-    engagement_status_refresh(engagement_id=engagement_id)
+    engagement_changed(engagement_id=engagement_id)

@@ -19,13 +19,12 @@ from django.utils import timezone, translation
 
 from accounts.models import Profile
 
-from ..audit import event_record
+from ..journal import engagement_changed, event_record
 from ..models import Checkpoint, CheckpointReport, EventKind
 from ..notifications.owing import owe_checkpoint_reports
 from ..reports.content import status_report
 from ..reports.pdf import status_report_pdf
 from ..reports.records import report_changes
-from .status import engagement_status_refresh
 
 # A meeting that ended longer ago than this when a beat first sees it gets no report: what it
 # would tell is no longer the status after the meeting (and deploying this must not mail a
@@ -121,5 +120,5 @@ def checkpoint_report_file(*, checkpoint_id: int, now: datetime.datetime) -> lis
         checkpoint, {user.pk: reports[readings[user.pk]] for user in attendees}, now
     )
     # The report's event is the engagement's latest activity.
-    engagement_status_refresh(engagement_id=checkpoint.engagement_id)
+    engagement_changed(engagement_id=checkpoint.engagement_id)
     return filed

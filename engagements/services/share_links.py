@@ -11,9 +11,8 @@ from django.utils import timezone
 from fasttrack import bounds
 
 from ..access import share_token_hash
-from ..audit import event_record
+from ..journal import engagement_changed, event_record
 from ..models import Engagement, EventKind, ShareLink
-from .status import engagement_status_refresh
 
 
 def share_link_values(link: ShareLink) -> dict:
@@ -56,7 +55,7 @@ def share_link_create(
         kind=EventKind.SHARE_LINK_CREATED,
         changes=share_link_values(link),
     )
-    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement_changed(engagement_id=engagement.pk)
     return link, token
 
 
@@ -77,5 +76,5 @@ def share_link_revoke(*, link: ShareLink, user: AbstractBaseUser) -> ShareLink:
             "revoked_at": link.revoked_at.astimezone(datetime.UTC).isoformat(),
         },
     )
-    engagement_status_refresh(engagement_id=link.engagement_id)
+    engagement_changed(engagement_id=link.engagement_id)
     return link

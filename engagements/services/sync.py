@@ -25,11 +25,10 @@ from responsibilities.publishing import (
     version_items,
 )
 
-from ..audit import event_record
+from ..journal import engagement_changed, event_record
 from ..models import Engagement, EventKind, GateSignOff, Task
 from ..planner import COPIED, Plan, TaskState, plan
 from .engagements import as_data
-from .status import engagement_status_refresh
 from .sync_steps import Cause, carry_out
 
 # What a manager may change of an engagement's scope through the planner.
@@ -246,7 +245,7 @@ def catalogue_apply(
                 "not_applied": result.not_applied,
             },
         )
-        engagement_status_refresh(engagement_id=engagement.pk)
+        engagement_changed(engagement_id=engagement.pk)
     return result
 
 
@@ -307,5 +306,5 @@ def scope_apply(
         version=preview.version,
         cause=Cause.SCOPE,
     )
-    engagement_status_refresh(engagement_id=engagement.pk)
+    engagement_changed(engagement_id=engagement.pk)
     return ApplyResult(changed=changed, not_applied=[entry.key for entry in preview.plan.blocked])

@@ -8,7 +8,8 @@ from django.utils import timezone
 from responsibilities.models import CatalogueVersion, Phase, ResponsibilityVersion
 from responsibilities.publishing import phase_orders, version_items
 
-from ..audit import event_record, task_text_hash
+from ..audit import task_text_hash
+from ..journal import event_record
 from ..models import Engagement, EventKind, Task
 from ..planner import COPIED, PLACE, Effect, Entry
 from .engagements import new_task

@@ -12,11 +12,10 @@ from fasttrack import bounds
 from fasttrack.formatting import format_date
 
 from ..access import engagement_access
-from ..audit import event_record, membership_party
+from ..audit import membership_party
+from ..journal import engagement_changed, event_record
 from ..models import Engagement, EventKind, Membership, Task
-from ..notifications.owing import owe_assignment_note
-from .gates import owe_gate_ready, phase_is_signed
-from .status import engagement_status_refresh
+from .gates import phase_is_signed
 
 
 def _standing_refusal(what: str) -> ValidationError:
@@ -88,7 +87,7 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
     # A tick on the other party's behalf waits for that party's managers to confirm it.
     task.awaiting_confirmation = done and bool(on_behalf_of)
     task.save(update_fields=["done", "done_at", "done_by", "awaiting_confirmation"])
-    event = event_record(
+    event_record(
         engagement_id=task.engagement_id,
         task=task,
         actor=user,
@@ -97,9 +96,7 @@ def task_set_done(*, task: Task, user: AbstractBaseUser, done: bool, reason: str
         reason=reason,
         on_behalf_of=on_behalf_of,
     )
-    if done:
-        owe_gate_ready(task=task, event=event)
-    engagement_status_refresh(engagement_id=task.engagement_id)
+    engagement_changed(engagement_id=task.engagement_id)
     return task
 
 
@@ -122,7 +119,7 @@ def task_confirm(*, task: Task, user: AbstractBaseUser) -> Task:
         party=access.party,
         kind=EventKind.TASK_CONFIRMED,
     )
-    engagement_status_refresh(engagement_id=task.engagement_id)
+    engagement_changed(engagement_id=task.engagement_id)
     return task
 
 
@@ -144,7 +141,7 @@ def task_set_note(*, task: Task, user: AbstractBaseUser, note: str) -> Task:
         kind=EventKind.NOTE_CHANGED,
         changes={"old": old_note, "new": note},
     )
-    engagement_status_refresh(engagement_id=task.engagement_id)
+    engagement_changed(engagement_id=task.engagement_id)
     return task
 
 
@@ -181,7 +178,7 @@ def task_set_due_date(*, task: Task, user: AbstractBaseUser, due_date: date | No
             "new": due_date.isoformat() if due_date else None,
         },
     )
-    engagement_status_refresh(engagement_id=task.engagement_id)
+    engagement_changed(engagement_id=task.engagement_id)
     return task
 
 
@@ -214,7 +211,7 @@ def task_set_owner(
         return task
     old_owner, task.owner = task.owner, owner
     task.save(update_fields=["owner"])
-    event = event_record(
+    event_record(
         engagement_id=task.engagement_id,
         task=task,
         actor=user,
@@ -222,8 +219,7 @@ def task_set_owner(
         reason=reason,
         changes={"old": owner_value(old_owner), "new": owner_value(owner)},
     )
-    owe_assignment_note(task=task, assigned_by=user, event_id=event.pk, now=timezone.now())
-    engagement_status_refresh(engagement_id=task.engagement_id)
+    engagement_changed(engagement_id=task.engagement_id)
     return task
 
 
