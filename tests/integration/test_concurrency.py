@@ -1,7 +1,7 @@
 """Managers changing tasks at the same moment, on PostgreSQL, in real threads.
 
 Two row locks keep concurrent writes apart: the task's (`_locked` in services/tasks.py), so two
-changes of one task see each other's result, and the engagement's (in audit.event_record), so
+changes of one task see each other's result, and the engagement's (in journal.event_record), so
 two events never take the same place in the chain. Each has a test here that fails without it,
 as do the gate's locks (services/gates.py). A change of several tasks locks them all first, by
 primary key, then the engagement, as a change of one task does, so the two never deadlock.
@@ -201,7 +201,7 @@ def test_ticks_of_different_tasks_at_once_each_take_their_own_place_in_the_chain
 def test_notes_due_dates_and_comments_on_different_tasks_at_once_each_take_their_own_place(
     engagement, postgres_db, carla, miguel
 ):
-    """The engagement lock in audit.event_record alone: these changes lock only their own task
+    """The engagement lock in journal.event_record alone: these changes lock only their own task
     (a tick locks the engagement besides), so without it two appends read the same head and
     collide on one place in the chain, or fork it."""
     tasks = list(engagement.tasks.filter(phase__isnull=False).order_by("pk")[:6])
