@@ -4,12 +4,19 @@ The personas: Carla manages for the customer, Miguel manages for Microsoft, Vera
 Otto belongs to another engagement, and Ada is staff (the catalogue admin).
 """
 
+import datetime
 import os
+import sqlite3
 from pathlib import Path
 
 import pytest
+from django.apps import apps
+from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
 from django.core.files.storage import storages
-from django.utils import translation
+from django.core.management.color import no_style
+from django.db import connection, transaction
+from django.utils import timezone, translation
 
 from engagements.demo import demo_data_create
 from engagements.models import CheckpointReport, Engagement, Membership, Role, TaskEvidence
@@ -64,10 +71,94 @@ def catalogue(db):
         catalogue_load()
 
 
+# The demo is built relative to now: Contoso's checkpoint call starts 62 minutes after it, the
+# first reminder 2 minutes after. A copy this old still has the call well ahead; an older one, or
+# one from another day, is built again.
+DEMO_COPY_LIFETIME = datetime.timedelta(minutes=15)
+DEMO_COPY_SCHEMA = "demo_copy"
+
+
+def sqlite_copy():
+    copy = sqlite3.connect(":memory:", check_same_thread=False)
+    connection.connection.backup(copy)
+    return copy
+
+
+def sqlite_restore(copy):
+    copy.backup(connection.connection)
+
+
+def postgresql_copy():
+    """The tables that a flush empties, copied into a schema of their own in the test database,
+    which is dropped with it."""
+    tables = connection.introspection.django_table_names(only_existing=True, include_views=False)
+    quote = connection.ops.quote_name
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP SCHEMA IF EXISTS {DEMO_COPY_SCHEMA} CASCADE")
+        cursor.execute(f"CREATE SCHEMA {DEMO_COPY_SCHEMA}")
+        for table in map(quote, tables):
+            cursor.execute(f"CREATE TABLE {DEMO_COPY_SCHEMA}.{table} AS TABLE {table}")
+    return tables
+
+
+def postgresql_restore(tables):
+    quote = connection.ops.quote_name
+    # The foreign keys are checked at the commit, so the tables empty and fill in any order. The
+    # flush before left them almost empty: a DELETE costs less than a TRUNCATE of every table.
+    with transaction.atomic(), connection.cursor() as cursor:
+        for table in map(quote, tables):
+            cursor.execute(f"DELETE FROM {table}")
+        for table in map(quote, tables):
+            cursor.execute(f"INSERT INTO {table} TABLE {DEMO_COPY_SCHEMA}.{table}")
+        # No later row may take an id the copy holds.
+        models = [
+            model
+            for model in apps.get_models(include_auto_created=True)
+            if model._meta.db_table in tables
+        ]
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+
+
+DEMO_COPIERS = {
+    "sqlite": (sqlite_copy, sqlite_restore),
+    "postgresql": (postgresql_copy, postgresql_restore),
+}
+
+
+@pytest.fixture(scope="session")
+def demo_copy():
+    """This worker's copy of the database as the first `demo` left it, and when it was built."""
+    return {}
+
+
 @pytest.fixture
-def demo(transactional_db, catalogue):
-    """The demo data set, as `make run` makes it; its Contoso engagement."""
-    demo_data_create()
+def demo(request, transactional_db, demo_copy):
+    """The demo data set, as `make run` makes it; its Contoso engagement.
+
+    Building it takes seconds, so each worker builds it once, copies the whole database and
+    gives each later test that copy back: the same rows and ids, the catalogue and the audit
+    chain. The copy replaces every row, so it stands in only for a database with no users and no
+    engagements (what a fixture requested before `demo` makes): on another, the demo is built.
+    """
+    copy, restore = DEMO_COPIERS[connection.vendor]
+    now = timezone.now()
+    built_at = demo_copy.get("built_at")
+    fresh = (
+        built_at is not None
+        and timezone.localdate(built_at) == timezone.localdate(now)
+        and built_at <= now < built_at + DEMO_COPY_LIFETIME
+    )
+    bare = not (get_user_model().objects.exists() or Engagement.objects.exists())
+    if fresh and bare:
+        restore(demo_copy["copy"])
+        # Its ids are the copy's, not those the flush before made.
+        ContentType.objects.clear_cache()
+    else:
+        request.getfixturevalue("catalogue")
+        demo_data_create()
+        if bare:
+            demo_copy.update(built_at=now, copy=copy())
     return Engagement.objects.get(customer="Contoso")
 
 
