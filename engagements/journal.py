@@ -16,7 +16,7 @@ from .audit import membership_party
 from .gates import owe_gate_ready
 from .models import ActivityEvent, Engagement, EventKind, Membership
 from .notifications.owing import owe_assignment_note, owe_invitation, withdraw_member_notifications
-from .services.status import engagement_status_refresh
+from .status_refresh import engagement_status_refresh
 from .webhooks.owing import webhook_deliveries_owe
 
 

@@ -2,7 +2,7 @@
 engagement row so every portfolio view is one query over one table with its indexes.
 
 It is a pure function of the engagement's rows (tasks, gates' sign-offs, checkpoints, events):
-`engagement_status_refresh` (engagements/services/status.py) recomputes it from them in the
+`engagement_status_refresh` (engagements/status_refresh.py) recomputes it from them in the
 transaction of every change, and `manage.py engagement_status --check` recomputes and compares.
 Nothing in it depends on today: what does ("overdue", "quiet for 14 days", "checkpoint within
 3 days") is decided in SQL from the stored dates when a page asks (engagements/status_sql.py).

@@ -22,7 +22,6 @@ from engagements.services.gates import gate_reopen, gate_sign, general_acknowled
 from engagements.services.members import member_change, member_invite, member_remove
 from engagements.services.reports import checkpoint_report_file
 from engagements.services.share_links import share_link_create, share_link_revoke
-from engagements.services.status import engagement_status_check, engagement_status_refresh
 from engagements.services.sync import SCOPE_FIELDS, catalogue_apply, scope_apply
 from engagements.services.tasks import (
     task_confirm,
@@ -32,6 +31,7 @@ from engagements.services.tasks import (
     task_set_owner,
     tasks_bulk_change,
 )
+from engagements.status_refresh import engagement_status_check, engagement_status_refresh
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 

@@ -1,11 +1,12 @@
-"""Writing the stored status (engagements/stored_status.py): every service that changes an
-engagement calls `engagement_status_refresh` in its transaction, after its change."""
+"""Writing the stored status (engagements/stored_status.py): every change to an engagement
+ends with `journal.engagement_changed`, which calls `engagement_status_refresh` in its
+transaction; the command that checks and repairs it calls `engagement_status_check`."""
 
 from django.db import transaction
 
-from ..models import Engagement
-from ..selectors.status import differing_fields, recomputed_values
-from ..stored_status import STORED_FIELDS
+from .models import Engagement
+from .selectors.status import differing_fields, recomputed_values
+from .stored_status import STORED_FIELDS
 
 REBUILD_BATCH = 500
 
