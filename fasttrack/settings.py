@@ -5,7 +5,6 @@ SECRET_KEY and CELERY_BROKER_URL (see .env.example).
 """
 
 import datetime
-import ipaddress
 from email.utils import parseaddr
 from pathlib import Path
 
@@ -15,6 +14,7 @@ from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 from .evidence_store import evidence_store
+from .setting_checks import allowed_networks, check_send_time_limits
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -221,12 +221,6 @@ CELERY_TIMEZONE = TIME_ZONE
 # so one stalled answer ends the attempt before Celery must interrupt it; the soft limit still
 # bounds a conversation of many slow answers (sending.py then hangs up at once).
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=min(30.0, CELERY_TASK_SOFT_TIME_LIMIT / 3))
-if not 0 < EMAIL_TIMEOUT < CELERY_TASK_SOFT_TIME_LIMIT:
-    raise ImproperlyConfigured(
-        f"EMAIL_TIMEOUT ({EMAIL_TIMEOUT:g}) must be above 0 and below "
-        f"CELERY_TASK_SOFT_TIME_LIMIT ({CELERY_TASK_SOFT_TIME_LIMIT}): a mail server slow to "
-        "answer would hold the send until the hard limit kills it, after the message went out."
-    )
 
 # Reminders and notifications (see engagements/notifications/).
 CHECKPOINT_REMINDER_MINUTES = env.list(
@@ -235,15 +229,12 @@ CHECKPOINT_REMINDER_MINUTES = env.list(
 NOTIFICATION_DISPATCH_SECONDS = env.float("NOTIFICATION_DISPATCH_SECONDS", default=30.0)
 # A send claimed longer ago than this is taken to have died with its worker and is retried.
 NOTIFICATION_CLAIM_LEASE_SECONDS = env.int("NOTIFICATION_CLAIM_LEASE_SECONDS", default=300)
-if NOTIFICATION_CLAIM_LEASE_SECONDS <= CELERY_TASK_TIME_LIMIT:
-    # Otherwise a send still talking to a slow mail server would have its claim retaken and
-    # the notification sent again by another worker. With the lease longer, Celery kills the
-    # send before its lease runs out.
-    raise ImproperlyConfigured(
-        f"NOTIFICATION_CLAIM_LEASE_SECONDS ({NOTIFICATION_CLAIM_LEASE_SECONDS}) must be longer "
-        f"than CELERY_TASK_TIME_LIMIT ({CELERY_TASK_TIME_LIMIT}): a send that outlived its "
-        "lease would be sent twice."
-    )
+check_send_time_limits(
+    email_timeout=EMAIL_TIMEOUT,
+    soft_limit=CELERY_TASK_SOFT_TIME_LIMIT,
+    hard_limit=CELERY_TASK_TIME_LIMIT,
+    claim_lease=NOTIFICATION_CLAIM_LEASE_SECONDS,
+)
 # A row dispatch queued that no worker claimed within this (the broker lost its queue) is
 # queued again; far shorter than the lease, since nothing is sending it.
 NOTIFICATION_REQUEUE_SECONDS = env.int("NOTIFICATION_REQUEUE_SECONDS", default=60)
@@ -255,14 +246,7 @@ DIGEST_HOUR = 8
 # Webhooks (see engagements/webhooks/). Addresses in loopback, private, link-local or reserved
 # ranges are refused unless a network here lets them in (an internal receiver), e.g.
 # WEBHOOK_ALLOWED_NETWORKS=10.20.0.0/16.
-WEBHOOK_ALLOWED_NETWORKS = [
-    network for network in env.list("WEBHOOK_ALLOWED_NETWORKS", default=[]) if network
-]
-for _network in WEBHOOK_ALLOWED_NETWORKS:
-    try:
-        ipaddress.ip_network(_network)
-    except ValueError as _error:
-        raise ImproperlyConfigured(f"WEBHOOK_ALLOWED_NETWORKS: {_error}") from _error
+WEBHOOK_ALLOWED_NETWORKS = allowed_networks(env.list("WEBHOOK_ALLOWED_NETWORKS", default=[]))
 # A CA bundle to verify receivers' certificates with, for receivers behind a private CA.
 WEBHOOK_CA_FILE = env.str("WEBHOOK_CA_FILE", default="")
 # Well under CELERY_TASK_TIME_LIMIT, so a slow receiver fails the attempt, not the worker.

@@ -134,3 +134,14 @@ def test_the_email_timeout_follows_the_soft_time_limit_by_default():
     )
     assert result.returncode == 0, result.stderr
     assert float(result.stdout) == 1.0
+
+
+def test_an_allowed_webhook_network_that_is_no_network_stops_with_a_clear_message():
+    result = import_settings(SECRET_KEY="x" * 50, WEBHOOK_ALLOWED_NETWORKS="10.20.0.0/33")
+    assert result.returncode != 0
+    assert "WEBHOOK_ALLOWED_NETWORKS:" in result.stderr
+    result = import_settings(
+        "s.WEBHOOK_ALLOWED_NETWORKS", SECRET_KEY="x" * 50, WEBHOOK_ALLOWED_NETWORKS="10.20.0.0/16,"
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "['10.20.0.0/16']"
