@@ -42,11 +42,21 @@ class CheckpointSerializer(serializers.ModelSerializer):
         read_only_fields = fields  # an answer: every field is always there
 
 
+class PhaseCodeField(serializers.SlugRelatedField):
+    """A phase by its code. A code holding a NUL is no phase's, and is said so before the
+    lookup, which PostgreSQL would refuse with an error."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, str) and "\x00" in data:
+            self.fail("does_not_exist", slug_name=self.slug_field, value=data)
+        return super().to_internal_value(data)
+
+
 class CheckpointDetailsSerializer(serializers.Serializer):
     """A meeting as scheduled; a change (PATCH) gives only what changes. The service checks
     the rest, as for the form: lengths, times in the window and ahead, members only."""
 
-    phase = serializers.SlugRelatedField(
+    phase = PhaseCodeField(
         slug_field="code",
         queryset=Phase.objects.all(),
         help_text="A phase code (an engagement's `phases` give them); any other is a 400.",

@@ -89,6 +89,20 @@ def test_a_checkpoint_in_the_past_or_with_strangers_is_refused(api, engagement, 
     assert not engagement.checkpoints.exists()
 
 
+@pytest.mark.parametrize("phase", ["nope", "ava\x00liar"])
+def test_a_checkpoint_in_a_phase_that_is_not_one_is_refused(api, engagement, carla, phase):
+    """PostgreSQL refuses a NUL in a query: the code is judged before it is looked up."""
+    details = {"title": "Chamada", "kind": "checkpoint_call", "phase": phase}
+    starts_at = (timezone.now() + datetime.timedelta(days=2)).isoformat()
+    refused = api(carla).post(
+        reverse("api-checkpoint-list", args=[engagement.pk]),
+        {**details, "starts_at": starts_at},
+        format="json",
+    )
+    assert refused.status_code == 400 and list(refused.json()["errors"]) == ["phase"]
+    assert not engagement.checkpoints.exists()
+
+
 def test_moving_only_the_start_keeps_the_meeting_s_length(api, engagement, carla):
     client = api(carla)
     starts_at = timezone.now() + datetime.timedelta(days=2)
