@@ -22,13 +22,16 @@ from ..support import SmtpServer, free_port
 CELERY = str(Path(sys.executable).with_name("celery"))
 
 
-def wait_for(condition, timeout=30.0, interval=0.2, what="condition"):
+def wait_for(condition, timeout=30.0, interval=0.2, what="condition", evidence=None):
+    """Wait for `condition`; on a time-out, fail with what `evidence()` returns (a log's tail),
+    since a CI failure is often seen only once and only through this message."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         if condition():
             return
         time.sleep(interval)
-    pytest.fail(f"Timed out after {timeout}s waiting for {what}")
+    told = f"\n{evidence()}" if evidence else ""
+    pytest.fail(f"Timed out after {timeout}s waiting for {what}{told}")
 
 
 def unavailable(reason):
@@ -58,6 +61,15 @@ class Worker:
 
     def log(self) -> str:
         return self.log_path.read_text(errors="replace") if self.log_path.exists() else ""
+
+    def log_tail(self, lines=80) -> str:
+        """The log's last lines, without the beat's once-a-second chatter."""
+        kept = [
+            line
+            for line in self.log().splitlines()
+            if "Scheduler: Sending due task" not in line and "succeeded in" not in line
+        ]
+        return "\n".join(kept[-lines:])
 
     def kill(self):
         """Kill the worker and its pool children at once, as a crash would."""

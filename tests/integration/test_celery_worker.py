@@ -51,7 +51,11 @@ def test_worker_and_beat_deliver_a_due_reminder_once(
     own_redis, start_worker, due_reminder, mail_dir
 ):
     worker = start_worker(own_redis.url, beat=True)
-    wait_for(lambda: status_of(due_reminder) == NotificationStatus.SENT, what="the reminder")
+    wait_for(
+        lambda: status_of(due_reminder) == NotificationStatus.SENT,
+        what="the reminder",
+        evidence=worker.log_tail,
+    )
     time.sleep(3)  # beat keeps firing every second: nothing more may go out
     assert count_messages(mail_dir) == 1
     assert "Dispatched 1 notifications" in worker.log()
@@ -87,11 +91,12 @@ def test_a_worker_killed_mid_send_loses_nothing(own_redis, start_worker, due_rem
     stuck.kill()
     assert count_messages(mail_dir) == 0
 
-    start_worker(own_redis.url, beat=True, name="rescuer")
+    rescuer = start_worker(own_redis.url, beat=True, name="rescuer")
     wait_for(
         lambda: status_of(due_reminder) == NotificationStatus.SENT,
         timeout=45,
         what="the rescuer to retake the claim after its lease and send",
+        evidence=rescuer.log_tail,
     )
     time.sleep(2)
     assert count_messages(mail_dir) == 1
@@ -125,6 +130,7 @@ def test_redis_stopped_and_started_again_the_reminder_goes_out_once(
         lambda: status_of(reminder) == NotificationStatus.SENT,
         timeout=240,
         what="the reminder after Redis came back",
+        evidence=lambda: f"worker log:\n{worker.log_tail()}\nRedis log:\n{own_redis.log()[-3000:]}",
     )
     time.sleep(2)
     assert count_messages(mail_dir) == 1
