@@ -1,7 +1,7 @@
 """Cursor pagination: a page follows the last row seen, not a count of rows, so rows inserted
 or removed meanwhile neither repeat nor skip one. Two kinds: DRF's, over a queryset in a
 unique order, and one over the portfolio's rows, which the database sorts by expressions a
-cursor cannot hold (engagements.selectors.portfolio)."""
+cursor cannot hold (engagements.status.portfolio)."""
 
 import base64
 import json

@@ -7,13 +7,13 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.utils import timezone
 
-from engagements.forms import EngagementSearchForm
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Task
+from engagements.models.stored_status import STORED_FIELDS
 from engagements.selectors.engagements import engagement_list_for
 from engagements.selectors.paging import PAGE_SIZE
-from engagements.selectors.portfolio import portfolio_queryset, portfolio_summary_groups
-from engagements.stored_status import STORED_FIELDS
-from engagements.views.portfolio import portfolio_filters
+from engagements.status.portfolio import portfolio_queryset, portfolio_summary_groups
+from engagements.status.views import portfolio_filters
+from engagements.views.forms import EngagementSearchForm
 from responsibilities.models import Phase
 
 RECENT_EVENTS = 30

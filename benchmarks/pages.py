@@ -27,7 +27,7 @@ import psycopg
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 django.setup()
 
-from engagements.selectors.portfolio import PORTFOLIO_SORTS  # noqa: E402
+from engagements.status.portfolio import PORTFOLIO_SORTS  # noqa: E402
 
 from .memory import csv_memory  # noqa: E402
 from .seed import SEED_VERSION  # noqa: E402

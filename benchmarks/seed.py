@@ -39,9 +39,9 @@ from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
 from engagements.models import Engagement, Membership, Role, Task  # noqa: E402
+from engagements.models.stored_status import STORED_FIELDS  # noqa: E402
 from engagements.services.engagements import engagement_create  # noqa: E402
-from engagements.status_refresh import engagement_status_check  # noqa: E402
-from engagements.stored_status import STORED_FIELDS  # noqa: E402
+from engagements.status.refresh import engagement_status_check  # noqa: E402
 from responsibilities.models import Party  # noqa: E402
 
 USERNAME = PASSWORD = "bench"

@@ -22,7 +22,15 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from .models import Checkpoint, Engagement, Membership, Role, ShareLink, Task, Webhook
+from engagements.models import (
+    Checkpoint,
+    Engagement,
+    Membership,
+    Role,
+    ShareLink,
+    Task,
+    Webhook,
+)
 
 
 def sees_every_engagement(user) -> bool:

@@ -3,14 +3,13 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext, ngettext
 from django.utils.translation import gettext_lazy as _
 
+from engagements.models import Engagement, Membership, Notification, Option
+from engagements.notifications.sending import notifications_retry
+from engagements.services.engagements import engagement_create, engagement_update
+from engagements.services.members import member_add, member_change, member_remove
+from engagements.sync.services import catalogue_apply_many, version_preview
 from responsibilities.models import CatalogueVersion, Service
 from responsibilities.publishing import latest_version
-
-from .models import Engagement, Membership, Notification, Option
-from .notifications.sending import notifications_retry
-from .services.engagements import engagement_create, engagement_update
-from .services.members import member_add, member_change, member_remove
-from .services.sync import catalogue_apply_many, version_preview
 
 SCOPE_FIELDS = [*Service.values, *Option.values]
 

@@ -3,10 +3,9 @@
 
 import hashlib
 
+from engagements.models import ActivityEvent, Engagement, Membership
 from responsibilities.audit import chain_check, head_problems
 from responsibilities.models import AuditChainHead
-
-from .models import ActivityEvent, Engagement, Membership
 
 
 def task_text_hash(task) -> str:

@@ -9,15 +9,18 @@ feature. Plain calls, not Django signals, so the order and the whole list are re
 from django.db import transaction
 from django.utils import timezone
 
+from engagements.audit import membership_party
+from engagements.gates.state import owe_gate_ready
+from engagements.models import ActivityEvent, Engagement, EventKind, Membership
+from engagements.notifications.owing import (
+    owe_assignment_note,
+    owe_invitation,
+    withdraw_member_notifications,
+)
+from engagements.status.refresh import engagement_status_refresh
+from engagements.webhooks.owing import webhook_deliveries_owe
 from responsibilities.audit import actor_name, chain_append
 from responsibilities.models import AuditChainHead
-
-from .audit import membership_party
-from .gates import owe_gate_ready
-from .models import ActivityEvent, Engagement, EventKind, Membership
-from .notifications.owing import owe_assignment_note, owe_invitation, withdraw_member_notifications
-from .status_refresh import engagement_status_refresh
-from .webhooks.owing import webhook_deliveries_owe
 
 
 def _assignment_note(event: ActivityEvent, membership: Membership | None) -> None:
@@ -66,7 +69,7 @@ def event_record(
     membership: Membership | None = None,
 ) -> ActivityEvent:
     """Append one event to the engagement's chain, then call each of EVENT_LISTENERS with it;
-    `changes` says what changed as data (the shapes per kind are in engagements/event_text.py,
+    `changes` says what changed as data (the shapes per kind are in engagements/activity/text.py,
     which renders them). `membership` is the member an added member's event is about, for the
     listeners (the trail keeps its values in `changes`).
 

@@ -6,9 +6,9 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from .notifications import owing, sending
-from .services import reports
-from .webhooks import sending as webhook_sending
+from engagements.notifications import owing, sending
+from engagements.services import reports
+from engagements.webhooks import sending as webhook_sending
 
 logger = logging.getLogger(__name__)
 

@@ -1,19 +1,19 @@
 from django.urls import path
 
-from .views import (
-    audit,
-    checkpoints,
+from engagements.activity import views as audit
+from engagements.gates import evidence_views as evidence
+from engagements.gates import views as gates
+from engagements.meetings import feed_views as feeds
+from engagements.meetings import views as checkpoints
+from engagements.status import views as portfolio
+from engagements.sync import views as sync
+from engagements.views import (
     engagements,
-    evidence,
     exports,
-    feeds,
-    gates,
     members,
-    portfolio,
     reports,
     share_links,
     shared,
-    sync,
     tasks,
     webhooks,
 )

@@ -8,24 +8,23 @@ import io
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from engagements.models import Checkpoint, CheckpointKind, Engagement, Membership, Role, Task
-from engagements.services.checkpoints import (
-    checkpoint_cancel,
-    checkpoint_schedule,
-    checkpoint_update,
-)
-from engagements.services.engagements import engagement_create, engagement_update
-from engagements.services.evidence import (
+from engagements.gates.evidence import (
     comment_add,
     evidence_add_file,
     evidence_add_link,
     evidence_replace,
 )
-from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
+from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
+from engagements.meetings.services import (
+    checkpoint_cancel,
+    checkpoint_schedule,
+    checkpoint_update,
+)
+from engagements.models import Checkpoint, CheckpointKind, Engagement, Membership, Role, Task
+from engagements.services.engagements import engagement_create, engagement_update
 from engagements.services.members import member_add, member_change, member_remove
 from engagements.services.reports import checkpoint_report_file
 from engagements.services.share_links import share_link_create, share_link_revoke
-from engagements.services.sync import SCOPE_FIELDS, catalogue_apply, scope_apply
 from engagements.services.tasks import (
     task_confirm,
     task_set_done,
@@ -33,6 +32,7 @@ from engagements.services.tasks import (
     task_set_note,
     task_set_owner,
 )
+from engagements.sync.services import SCOPE_FIELDS, catalogue_apply, scope_apply
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 

@@ -9,14 +9,14 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Profile
-from engagements.forms import ShareLinkForm
+from engagements.gates.evidence import comment_add
+from engagements.meetings.services import checkpoint_schedule
 from engagements.models import Checkpoint, Engagement, TaskComment
-from engagements.services.checkpoints import checkpoint_schedule
 from engagements.services.engagements import engagement_create
-from engagements.services.evidence import comment_add
 from engagements.services.members import member_invite
 from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
+from engagements.views.forms import ShareLinkForm
 from responsibilities.models import Party, Phase
 
 from .factories import at
@@ -312,8 +312,9 @@ def test_a_checkpoint_title_is_limited_to_200_characters(manager, engagement, ca
     response = manager.post(
         reverse("checkpoint-new", args=[engagement.pk]), checkpoint_post(title="t" * 201)
     )
-    assert "Ensure this value has at most 200 characters (it has 201)." in (
-        form_errors(response)["title"]
+    assert (
+        "Ensure this value has at most 200 characters (it has 201)."
+        in (form_errors(response)["title"])
     )
     with pytest.raises(ValidationError) as refused:
         schedule(engagement, carla, title="t" * 201)

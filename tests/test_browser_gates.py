@@ -11,9 +11,9 @@ from django.contrib.auth import get_user_model
 from django.core.management import call_command
 from playwright.sync_api import expect
 
+from engagements.gates.evidence import evidence_add_link
+from engagements.gates.services import active_sign_offs, gate_sign
 from engagements.models import GateSignOff, Task
-from engagements.services.evidence import evidence_add_link
-from engagements.services.gates import active_sign_offs, gate_sign
 from engagements.services.tasks import task_set_done
 from responsibilities.models import Party, Phase
 

@@ -9,7 +9,7 @@ import pytest
 from playwright.sync_api import expect
 
 from engagements.models import Task
-from engagements.services.sync import SCOPE_FIELDS, catalogue_apply
+from engagements.sync.services import SCOPE_FIELDS, catalogue_apply
 from responsibilities.models import Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 

@@ -7,6 +7,8 @@ from django.urls import reverse
 from django.utils import timezone
 from icalendar import Calendar
 
+from engagements.gates.services import gate_sign
+from engagements.meetings.services import checkpoint_cancel, checkpoint_schedule
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
@@ -16,8 +18,6 @@ from engagements.models import (
     NotificationStatus,
     Task,
 )
-from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
-from engagements.services.gates import gate_sign
 from responsibilities.models import Phase
 
 from .factories import acknowledge_general, change_checkpoint

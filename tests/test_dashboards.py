@@ -8,11 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
+from engagements.gates.services import gate_sign, general_acknowledge
+from engagements.meetings.services import checkpoint_schedule
 from engagements.models import Membership, Role, Task
-from engagements.selectors.status import engagement_statuses
-from engagements.services.checkpoints import checkpoint_schedule
-from engagements.services.gates import gate_sign, general_acknowledge
 from engagements.services.tasks import task_set_done, task_set_due_date
+from engagements.status.selectors import engagement_statuses
 from responsibilities.models import Party, Phase
 
 from .factories import at, make_engagement, read_csv

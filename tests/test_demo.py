@@ -9,9 +9,9 @@ from django.core.management.base import CommandError
 from django.test import RequestFactory
 from django.utils import timezone
 
+from engagements.activity.selectors import engagement_burnup
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Notification, Role, Task
-from engagements.selectors.activity import engagement_burnup
-from engagements.selectors.status import engagement_statuses
+from engagements.status.selectors import engagement_statuses
 from responsibilities.models import Party
 
 

@@ -13,8 +13,8 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.services import calendar_feed_renew
-from engagements.checkpoint_forms import new_checkpoint_initial
-from engagements.feeds import task_due_uid
+from engagements.meetings.feeds import task_due_uid
+from engagements.meetings.forms import new_checkpoint_initial
 from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_due_date, task_set_owner
 from fasttrack.formatting import format_date, format_datetime

@@ -7,10 +7,10 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from engagements.gates.evidence import comment_add, evidence_add_file, evidence_add_link
 from engagements.models import Engagement, Membership, Role
-from engagements.selectors.status import engagement_progress
-from engagements.services.evidence import comment_add, evidence_add_file, evidence_add_link
 from engagements.services.tasks import task_set_done, task_set_note
+from engagements.status.selectors import engagement_progress
 from responsibilities.models import Party
 
 from .factories import add_tasks, make_checkpoint, make_engagement, tick

@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
+from engagements.gates.services import gate_reopen, gate_sign
+from engagements.meetings.services import checkpoint_cancel
 from engagements.models import (
     CheckpointReport,
     Engagement,
@@ -24,8 +26,6 @@ from engagements.models import (
     Task,
 )
 from engagements.notifications.emails import notification_message
-from engagements.services.checkpoints import checkpoint_cancel
-from engagements.services.gates import gate_reopen, gate_sign
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
 from responsibilities.models import Party, Phase

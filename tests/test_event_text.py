@@ -9,7 +9,7 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Profile
-from engagements.event_text import event_change_text
+from engagements.activity.text import event_change_text
 from engagements.models import ActivityEvent, EventKind
 
 from .factories import read_csv, record_every_kind

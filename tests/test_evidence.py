@@ -16,18 +16,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Profile
-from engagements.event_text import event_change_text
-from engagements.models import ActivityEvent, EventKind, Task, TaskComment, TaskEvidence
-from engagements.services.evidence import (
+from engagements.activity.text import event_change_text
+from engagements.gates.evidence import (
     comment_add,
     evidence_add_file,
     evidence_add_link,
     evidence_replace,
     safe_file_name,
 )
+from engagements.models import ActivityEvent, EventKind, Task, TaskComment, TaskEvidence
 from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_done
-from engagements.trail_checks import engagement_state_problems
+from engagements.verify.checks import engagement_state_problems
 from responsibilities.models import CatalogueEvent, Responsibility
 from responsibilities.publishing import catalogue_publish
 
@@ -471,9 +471,7 @@ def test_a_refused_link_is_given_back_to_be_corrected(client, carla, engagement)
     assert not TaskEvidence.objects.exists()
 
 
-def test_a_link_refused_in_an_htmx_answer_is_given_back_in_that_row_only(
-    client, carla, engagement
-):
+def test_a_link_refused_in_an_htmx_answer_is_given_back_in_that_row_only(client, carla, engagement):
     task = task_of(engagement)
     client.force_login(carla)
     data = {"url": "http://contoso.example/plan", "caption": "Plano"}

@@ -10,8 +10,8 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Profile
+from engagements.meetings.services import checkpoint_schedule
 from engagements.models import Engagement
-from engagements.services.checkpoints import checkpoint_schedule
 from fasttrack.formatting import spreadsheet_datetime_format
 from responsibilities.models import Phase
 

@@ -11,10 +11,10 @@ from django.utils import timezone
 
 from accounts.models import CalendarFeed, Profile
 from accounts.services import calendar_feed_renew
-from engagements.calendar import checkpoint_uid
-from engagements.feeds import task_due_uid
+from engagements.meetings.calendar import checkpoint_uid
+from engagements.meetings.feeds import task_due_uid
+from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Membership, Task
-from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_due_date, task_set_owner
 from responsibilities.models import Party
@@ -195,9 +195,7 @@ def test_a_feed_fetched_again_is_the_same_and_its_etag_answers_304_until_it_chan
     task_set_due_date(task=feed["task"], user=carla, due_date=datetime.date(2026, 10, 22))
     changed = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
     assert changed.status_code == 200 and changed["ETag"] != first["ETag"]
-    assert events(changed)[task_due_uid(feed["task"])].decoded("dtstamp") == at(
-        "2026-10-01 09:40"
-    )
+    assert events(changed)[task_due_uid(feed["task"])].decoded("dtstamp") == at("2026-10-01 09:40")
 
 
 def test_a_withdrawn_task_leaves_the_feed(client, feed):

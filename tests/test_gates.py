@@ -14,7 +14,9 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Profile
-from engagements.gates import phase_state, phase_state_hash
+from engagements.gates.evidence import evidence_add_file, evidence_add_link
+from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
+from engagements.gates.state import phase_state, phase_state_hash
 from engagements.models import (
     GateSignOff,
     Membership,
@@ -24,10 +26,8 @@ from engagements.models import (
     Task,
     TaskEvidence,
 )
-from engagements.services.evidence import evidence_add_file, evidence_add_link
-from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
 from engagements.services.tasks import task_confirm, task_set_done
-from engagements.trail_checks import engagement_state_problems
+from engagements.verify.checks import engagement_state_problems
 from responsibilities.models import Party, Phase
 
 from .factories import acknowledge_general, make_engagement

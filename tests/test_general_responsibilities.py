@@ -12,15 +12,15 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Profile
-from engagements.event_text import event_change_text
-from engagements.gates import general_texts_hash
+from engagements.activity.text import event_change_text
+from engagements.gates.services import gate_sign, general_acknowledge
+from engagements.gates.state import general_texts_hash
 from engagements.models import GeneralAcknowledgement, Membership, Notification, Role, Task
 from engagements.notifications.owing import queue_task_due_notes
-from engagements.selectors.status import engagement_statuses
 from engagements.selectors.tasks import user_due_tasks
-from engagements.services.gates import gate_sign, general_acknowledge
 from engagements.services.tasks import task_set_done, task_set_due_date
-from engagements.trail_checks import engagement_state_problems
+from engagements.status.selectors import engagement_statuses
+from engagements.verify.checks import engagement_state_problems
 from responsibilities.models import Party, Phase
 
 from .factories import make_engagement

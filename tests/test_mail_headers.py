@@ -13,9 +13,9 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from accounts.unsubscribe import Topic, unsubscribe_url
+from engagements.meetings.services import checkpoint_schedule
 from engagements.models import Notification, NotificationKind, NotificationStatus
 from engagements.notifications.owing import queue_digests, queue_task_due_notes
-from engagements.services.checkpoints import checkpoint_schedule
 from engagements.services.tasks import task_set_due_date
 from engagements.tasks import dispatch_notifications
 from responsibilities.models import Party, Phase
@@ -71,9 +71,7 @@ def test_every_email_says_it_is_automatic_with_a_message_id_on_the_portals_host(
     assert len({received["Message-ID"] for received in one_of_each.values()}) == 3
 
 
-def test_digests_and_due_notes_offer_one_click_unsubscribe_and_reminders_do_not(
-    one_of_each, carla
-):
+def test_digests_and_due_notes_offer_one_click_unsubscribe_and_reminders_do_not(one_of_each, carla):
     digest, due_note = one_of_each["digest"], one_of_each["task-due-tomorrow"]
     assert unsubscribe_address(digest) == unsubscribe_url(carla, Topic.DIGEST)
     assert unsubscribe_address(due_note) == unsubscribe_url(carla, Topic.DUE_NOTES)
@@ -184,9 +182,7 @@ def test_an_address_with_non_ascii_letters_before_the_at_is_refused_with_a_reaso
     assert not get_user_model().objects.filter(email__startswith="jo").exists()
 
 
-def test_an_internationalised_domain_is_accepted_and_mailed_as_punycode(
-    client, engagement, carla
-):
+def test_an_internationalised_domain_is_accepted_and_mailed_as_punycode(client, engagement, carla):
     client.force_login(carla)
     members = reverse("engagement-members", args=[engagement.pk])
     client.post(members, {"email": "ana@ação.br", "name": "Ana Souza", "role": "viewer"})

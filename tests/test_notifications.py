@@ -11,7 +11,8 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.models import Profile
-from engagements.calendar import checkpoint_ics
+from engagements.meetings.calendar import checkpoint_ics
+from engagements.meetings.services import checkpoint_cancel, checkpoint_schedule
 from engagements.models import (
     Checkpoint,
     Notification,
@@ -27,7 +28,6 @@ from engagements.notifications.sending import (
     notifications_due,
     notifications_retry,
 )
-from engagements.services.checkpoints import checkpoint_cancel, checkpoint_schedule
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_owner
 from engagements.tasks import dispatch_notifications, queue_daily_notifications

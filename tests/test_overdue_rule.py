@@ -9,12 +9,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from engagements.filters import TaskFilter
+from engagements.meetings.selectors import checkpoint_agenda
 from engagements.models import DUE_SOON_DAYS, Task
-from engagements.selectors.checkpoints import checkpoint_agenda
-from engagements.selectors.status import engagement_statuses
 from engagements.selectors.tasks import engagement_due_tasks
 from engagements.services.tasks import task_set_due_date
+from engagements.status.selectors import engagement_statuses
+from engagements.views.filters import TaskFilter
 from responsibilities.models import Party
 
 from .factories import make_checkpoint, tick

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagements.models import Membership
-from engagements.selectors import portfolio as portfolio_selectors
 from engagements.selectors.engagements import engagement_list_for
-from engagements.selectors.status import engagement_statuses
 from engagements.services.tasks import task_set_due_date
+from engagements.status import portfolio as portfolio_selectors
+from engagements.status.selectors import engagement_statuses
 from responsibilities.models import Party
 
 from .factories import make_checkpoint, make_engagement, tick

@@ -16,6 +16,8 @@ from django.utils import timezone, translation
 
 from accounts.models import Profile
 from engagements.audit import engagement_chain_problems
+from engagements.gates.services import gate_sign, general_acknowledge
+from engagements.meetings.services import checkpoint_cancel
 from engagements.models import (
     CheckpointReport,
     EventKind,
@@ -27,11 +29,9 @@ from engagements.models import (
 )
 from engagements.reports.content import status_report
 from engagements.reports.pdf import status_report_pdf
-from engagements.services.checkpoints import checkpoint_cancel
-from engagements.services.gates import gate_sign, general_acknowledge
 from engagements.services.tasks import task_set_due_date, task_set_owner
 from engagements.tasks import dispatch_notifications, file_checkpoint_reports
-from engagements.trail_checks import engagement_state_problems
+from engagements.verify.checks import engagement_state_problems
 from responsibilities.models import Party, Phase
 
 from .factories import at, make_checkpoint, make_engagement, make_user, tick

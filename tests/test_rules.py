@@ -15,6 +15,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagements.access import visible_engagements
+from engagements.gates.evidence import evidence_add_file
+from engagements.gates.services import gate_sign
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
@@ -30,10 +32,8 @@ from engagements.models import (
     TaskEvidence,
     Webhook,
 )
-from engagements.services.evidence import evidence_add_file
-from engagements.services.gates import gate_sign
 from engagements.services.share_links import share_link_create
-from engagements.services.sync import SCOPE_FIELDS, scope_preview, version_preview
+from engagements.sync.services import SCOPE_FIELDS, scope_preview, version_preview
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 

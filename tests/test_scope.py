@@ -5,10 +5,10 @@ import pytest
 from django.urls import reverse
 
 from engagements.models import Engagement, EventKind, Task
-from engagements.planner import Effect
-from engagements.services.sync import SCOPE_FIELDS, PlanChanged, scope_apply, scope_preview
 from engagements.services.tasks import task_set_done
-from engagements.trail_checks import engagement_state_problems
+from engagements.sync.planner import Effect
+from engagements.sync.services import SCOPE_FIELDS, PlanChanged, scope_apply, scope_preview
+from engagements.verify.checks import engagement_state_problems
 
 MAM = [
     "microsoft-habilitar-intune-06",

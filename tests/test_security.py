@@ -17,6 +17,7 @@ from hypothesis import settings as hypothesis_settings
 from hypothesis import strategies as st
 
 from accounts.services import access_token_create
+from engagements.gates.evidence import evidence_add_link
 from engagements.models import (
     ActivityEvent,
     Checkpoint,
@@ -27,7 +28,6 @@ from engagements.models import (
     TaskComment,
     TaskEvidence,
 )
-from engagements.services.evidence import evidence_add_link
 from engagements.services.members import member_invite
 from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_done, task_set_note

@@ -1,4 +1,4 @@
-"""The at-risk rule (engagements/status.py) at each of its edges.
+"""The at-risk rule (engagements/status/rules.py) at each of its edges.
 
 Each rule is tested one step on either side of its threshold, so moving a threshold by one unit,
 flipping a comparison or dropping a term makes one of these fail. Most go through
@@ -13,18 +13,18 @@ from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Profile
+from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Checkpoint, Engagement, Task
-from engagements.selectors.status import engagement_statuses
 from engagements.selectors.tasks import engagement_due_tasks, user_due_tasks
-from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.tasks import task_set_done, task_set_due_date
-from engagements.status import (
+from engagements.status.rules import (
     RISK_CHECKPOINT_DAYS,
     RISK_PHASE_DONE_BELOW,
     RISK_STALLED_DAYS,
     EngagementStatus,
 )
-from engagements.tallies import Cell
+from engagements.status.selectors import engagement_statuses
+from engagements.status.tallies import Cell
 from responsibilities.models import Party, Phase
 
 from .factories import at, make_checkpoint, tick

@@ -1,6 +1,6 @@
 """The portfolio decides today's figures and the at-risk rules in SQL from the stored status
-(engagements/status_sql.py); the engagement's own pages decide them in Python from its rows
-(engagements/status.py). Here both meet each rule on either side of its edge and must agree,
+(engagements/status/sql.py); the engagement's own pages decide them in Python from its rows
+(engagements/status/rules.py). Here both meet each rule on either side of its edge and must agree,
 and each edge is also held to what the rule says."""
 
 import datetime
@@ -9,11 +9,11 @@ import pytest
 from django.db.models import BooleanField, Case, Value, When
 from django.utils import timezone, translation
 
+from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Engagement
-from engagements.selectors.status import engagement_statuses
-from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.tasks import task_set_due_date
-from engagements.status_sql import next_checkpoint_at, overdue, risk_count, risk_rules
+from engagements.status.selectors import engagement_statuses
+from engagements.status.sql import next_checkpoint_at, overdue, risk_count, risk_rules
 from responsibilities.models import Party
 
 from .factories import make_checkpoint, make_engagement, tick

@@ -9,20 +9,19 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.utils import timezone
 
-from engagements.models import Checkpoint, Engagement, Membership, Role, Task
-from engagements.services.checkpoints import checkpoint_cancel
-from engagements.services.engagements import engagement_update
-from engagements.services.evidence import (
+from engagements.gates.evidence import (
     comment_add,
     evidence_add_file,
     evidence_add_link,
     evidence_replace,
 )
-from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
+from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
+from engagements.meetings.services import checkpoint_cancel
+from engagements.models import Checkpoint, Engagement, Membership, Role, Task
+from engagements.services.engagements import engagement_update
 from engagements.services.members import member_change, member_invite, member_remove
 from engagements.services.reports import checkpoint_report_file
 from engagements.services.share_links import share_link_create, share_link_revoke
-from engagements.services.sync import SCOPE_FIELDS, catalogue_apply, scope_apply
 from engagements.services.tasks import (
     task_confirm,
     task_set_done,
@@ -31,7 +30,8 @@ from engagements.services.tasks import (
     task_set_owner,
     tasks_bulk_change,
 )
-from engagements.status_refresh import engagement_status_check, engagement_status_refresh
+from engagements.status.refresh import engagement_status_check, engagement_status_refresh
+from engagements.sync.services import SCOPE_FIELDS, catalogue_apply, scope_apply
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 

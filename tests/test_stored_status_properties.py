@@ -9,12 +9,12 @@ from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from engagements.gates.evidence import comment_add
+from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
+from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Checkpoint, Engagement, Task
-from engagements.selectors.status import differing_fields, recomputed_values
-from engagements.services.checkpoints import checkpoint_cancel
-from engagements.services.evidence import comment_add
-from engagements.services.gates import gate_reopen, gate_sign, general_acknowledge
 from engagements.services.tasks import task_confirm, task_set_done, task_set_due_date
+from engagements.status.selectors import differing_fields, recomputed_values
 from responsibilities.models import Party, Phase
 
 from .factories import make_checkpoint, make_engagement, tick

@@ -8,31 +8,31 @@ from django.core.exceptions import ValidationError
 from django.db import DatabaseError
 from django.utils import timezone, translation
 
+from engagements.activity.text import event_change_text
 from engagements.audit import engagement_chain_problems
-from engagements.event_text import event_change_text
+from engagements.gates.evidence import evidence_add_link
+from engagements.gates.services import gate_sign
+from engagements.meetings.selectors import checkpoint_agenda
 from engagements.models import ActivityEvent, EventKind, Notification, Task
 from engagements.notifications.owing import queue_task_due_notes
-from engagements.planner import Effect
-from engagements.selectors.checkpoints import checkpoint_agenda
-from engagements.selectors.status import engagement_progress, engagement_statuses
 from engagements.selectors.tasks import engagement_due_tasks, user_due_tasks
-from engagements.services import sync
-from engagements.services.evidence import evidence_add_link
-from engagements.services.gates import gate_sign
 from engagements.services.members import member_remove
-from engagements.services.sync import (
-    PlanChanged,
-    catalogue_apply,
-    catalogue_apply_many,
-    version_preview,
-)
 from engagements.services.tasks import (
     task_set_done,
     task_set_due_date,
     task_set_note,
     task_set_owner,
 )
-from engagements.trail_checks import engagement_state_problems
+from engagements.status.selectors import engagement_progress, engagement_statuses
+from engagements.sync import services as sync
+from engagements.sync.planner import Effect
+from engagements.sync.services import (
+    PlanChanged,
+    catalogue_apply,
+    catalogue_apply_many,
+    version_preview,
+)
+from engagements.verify.checks import engagement_state_problems
 from responsibilities.diff import ChangeKind
 from responsibilities.models import CatalogueVersion, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish

@@ -5,7 +5,7 @@ from django.db import DatabaseError
 from django.urls import reverse
 
 from engagements.models import Engagement, Task
-from engagements.services import sync
+from engagements.sync import services as sync
 from responsibilities.models import Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 

@@ -5,8 +5,8 @@ from django.contrib.auth.models import Permission
 from django.urls import reverse
 
 from engagements.models import Engagement, EventKind, Task
-from engagements.services.sync import catalogue_apply, version_preview
 from engagements.services.tasks import task_set_done
+from engagements.sync.services import catalogue_apply, version_preview
 from responsibilities.models import Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 from responsibilities.services import responsibility_save

@@ -17,8 +17,8 @@ from django.core.exceptions import ValidationError
 from django.urls import reverse
 
 from accounts.models import Profile
+from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
-from engagements.services.checkpoints import checkpoint_cancel
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_done, task_set_note
 from engagements.services.webhooks import webhook_register

@@ -4,9 +4,9 @@ import datetime
 
 from rest_framework import serializers
 
-from engagements.checkpoint_forms import USUAL_CHECKPOINT_LENGTH
-from engagements.forms import LARGEST_ID
+from engagements.meetings.forms import USUAL_CHECKPOINT_LENGTH
 from engagements.models import Checkpoint, CheckpointKind
+from engagements.views.forms import LARGEST_ID
 from fasttrack.bounds import CHECKPOINT_MAX_DURATION
 from responsibilities.models import Phase
 

@@ -30,7 +30,7 @@ class CheckpointSummarySerializer(serializers.Serializer):
 
 
 class EngagementSerializer(serializers.Serializer):
-    """One portfolio row (engagements.selectors.portfolio.PortfolioRow): the engagement and its
+    """One portfolio row (engagements.status.portfolio.PortfolioRow): the engagement and its
     status, as the portfolio page shows them."""
 
     id = serializers.IntegerField(source="engagement.pk")
@@ -105,7 +105,7 @@ class PartyOrNullField(serializers.ChoiceField):
 
 
 class EventSerializer(serializers.ModelSerializer):
-    """An audit event: what changed, as data (engagements/event_text.py documents each kind's
+    """An audit event: what changed, as data (engagements/activity/text.py documents each kind's
     `changes`); the kind is also named in the reader's language."""
 
     kind = serializers.ChoiceField(choices=EventKind.choices)

@@ -3,8 +3,8 @@
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
-from engagements.forms import LARGEST_ID
 from engagements.models import Task
+from engagements.views.forms import LARGEST_ID
 from responsibilities.models import Party
 
 from .common import PersonSerializer

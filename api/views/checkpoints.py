@@ -7,8 +7,8 @@ from rest_framework import status
 from rest_framework.response import Response
 
 from engagements.access import get_checkpoint_for_user, get_engagement_for_user
+from engagements.meetings import services as checkpoint_services
 from engagements.models import Checkpoint
-from engagements.services import checkpoints as checkpoint_services
 
 from ..serializers.checkpoints import CheckpointDetailsSerializer, CheckpointSerializer
 from .base import PortalAPIView

@@ -5,10 +5,10 @@ from drf_spectacular.utils import extend_schema
 from rest_framework.response import Response
 
 from engagements.access import get_engagement_for_user, visible_engagements
-from engagements.selectors.activity import engagement_audit_events
+from engagements.activity.selectors import engagement_audit_events
 from engagements.selectors.engagements import engagement_memberships
-from engagements.selectors.portfolio import PortfolioRow
-from engagements.selectors.status import engagement_statuses
+from engagements.status.portfolio import PortfolioRow
+from engagements.status.selectors import engagement_statuses
 
 from ..serializers.engagements import (
     EngagementDetailSerializer,

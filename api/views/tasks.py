@@ -8,9 +8,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from engagements.access import get_engagement_for_user, get_task_for_user
-from engagements.filters import TaskFilter
 from engagements.models import Task
 from engagements.services import tasks as task_services
+from engagements.views.filters import TaskFilter
 from fasttrack import bounds
 from responsibilities.models import Party, Phase
 

@@ -18,14 +18,14 @@ from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 
-from ..models import Engagement
-from .engagements import (
+from engagements.demo.engagements import (
     DEMO_CUSTOMER,
     contoso_create,
     fabrikam_create,
     northwind_create,
     tailspin_create,
 )
+from engagements.models import Engagement
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [

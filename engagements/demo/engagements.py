@@ -4,11 +4,15 @@ import datetime
 
 from django.utils import timezone
 
+from engagements.demo.story import (
+    engagement_start,
+    moment_at,
+    working_day_before,
+    working_days,
+)
+from engagements.meetings.services import checkpoint_schedule
+from engagements.models import CheckpointKind, Role
 from responsibilities.models import Party, Phase
-
-from ..models import CheckpointKind, Role
-from ..services.checkpoints import checkpoint_schedule
-from .story import engagement_start, moment_at, working_day_before, working_days
 
 DEMO_CUSTOMER = "Contoso"
 

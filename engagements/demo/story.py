@@ -9,15 +9,19 @@ from functools import partial
 
 from django.utils import timezone
 
+from engagements.gates.evidence import evidence_add_link
+from engagements.gates.services import first_phase, gate_sign, general_acknowledge
+from engagements.meetings.services import checkpoint_schedule
+from engagements.models import Engagement, Membership, Role, Task
+from engagements.services.engagements import engagement_create
+from engagements.services.members import member_add
+from engagements.services.tasks import (
+    task_set_done,
+    task_set_due_date,
+    task_set_note,
+    task_set_owner,
+)
 from responsibilities.models import Phase
-
-from ..models import Engagement, Membership, Role, Task
-from ..services.checkpoints import checkpoint_schedule
-from ..services.engagements import engagement_create
-from ..services.evidence import evidence_add_link
-from ..services.gates import first_phase, gate_sign, general_acknowledge
-from ..services.members import member_add
-from ..services.tasks import task_set_done, task_set_due_date, task_set_note, task_set_owner
 
 
 @contextlib.contextmanager

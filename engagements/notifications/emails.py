@@ -14,17 +14,16 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import user_preferences
 from accounts.unsubscribe import unsubscribe_url
+from engagements.gates.selectors import phase_tasks_with_evidence
+from engagements.links import portal_host, portal_link
+from engagements.meetings.calendar import checkpoint_ics, checkpoint_method
+from engagements.meetings.selectors import checkpoint_agenda
+from engagements.models import Notification, NotificationKind
+from engagements.notifications import opt_outs
+from engagements.selectors.tasks import user_due_tasks
 from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
 from responsibilities.models import Party, Phase
-
-from ..calendar import checkpoint_ics, checkpoint_method
-from ..links import portal_host, portal_link
-from ..models import Notification, NotificationKind
-from ..selectors.checkpoints import checkpoint_agenda
-from ..selectors.gates import phase_tasks_with_evidence
-from ..selectors.tasks import user_due_tasks
-from . import opt_outs
 
 _CALENDAR_KINDS = {
     NotificationKind.CHECKPOINT_REMINDER,

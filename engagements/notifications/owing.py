@@ -10,8 +10,7 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Profile
-
-from ..models import (
+from engagements.models import (
     Checkpoint,
     Membership,
     Notification,
@@ -20,7 +19,7 @@ from ..models import (
     Role,
     Task,
 )
-from . import keys, opt_outs
+from engagements.notifications import keys, opt_outs
 
 
 def checkpoint_reminders_sync(checkpoint: Checkpoint, now) -> None:

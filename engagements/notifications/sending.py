@@ -24,10 +24,9 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.selectors import user_profile
-
-from ..models import Membership, Notification, NotificationKind, NotificationStatus
-from . import opt_outs
-from .emails import notification_message
+from engagements.models import Membership, Notification, NotificationKind, NotificationStatus
+from engagements.notifications import opt_outs
+from engagements.notifications.emails import notification_message
 
 logger = logging.getLogger(__name__)
 

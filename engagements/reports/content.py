@@ -5,16 +5,15 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
+from engagements.access import EngagementAccess
+from engagements.activity.selectors import engagement_burnup
+from engagements.gates.selectors import AcknowledgementRow, GatePanel, gate_panels
+from engagements.models import Checkpoint, Engagement, Task
+from engagements.selectors.tasks import DueTasks, engagement_due_tasks
+from engagements.status.rules import EngagementStatus
+from engagements.status.selectors import engagement_statuses
+from engagements.status.tallies import EngagementProgress
 from responsibilities.models import Party, Phase
-
-from ..access import EngagementAccess
-from ..models import Checkpoint, Engagement, Task
-from ..selectors.activity import engagement_burnup
-from ..selectors.gates import AcknowledgementRow, GatePanel, gate_panels
-from ..selectors.status import engagement_statuses
-from ..selectors.tasks import DueTasks, engagement_due_tasks
-from ..status import EngagementStatus
-from ..tallies import EngagementProgress
 
 
 @dataclass

@@ -16,10 +16,9 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from engagements.reports.content import StatusReport
+from engagements.status.charts import burnup_chart
 from fasttrack.bounds import one_line
-
-from ..charts import burnup_chart
-from .content import StatusReport
 
 FONTS = Path(__file__).parent / "fonts"
 

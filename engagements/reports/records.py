@@ -1,16 +1,15 @@
 """What the audit trail keeps of a report filed with a checkpoint, and the check that the
-stored reports are still what it says (verify_audit, through engagements/trail_checks.py)."""
+stored reports are still what it says (verify_audit, through engagements/verify/checks.py)."""
 
 import datetime
 import hashlib
 
+from engagements.models import CheckpointReport
 from responsibilities.audit import actor_name
-
-from ..models import CheckpointReport
 
 
 def report_changes(report: CheckpointReport, recipients) -> dict:
-    """The event's data: which file, for whom, read how (see engagements/event_text.py)."""
+    """The event's data: which file, for whom, read how (see engagements/activity/text.py)."""
     return {
         "report": report.pk,
         "language": report.language,

@@ -3,8 +3,8 @@
 from django.contrib.auth import get_user_model
 from django.db.models import F
 
-from ..access import visible_engagements
-from ..models import Engagement
+from engagements.access import visible_engagements
+from engagements.models import Engagement
 
 
 def engagement_list_for(user, query: str = ""):

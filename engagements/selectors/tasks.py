@@ -6,13 +6,12 @@ from typing import TYPE_CHECKING
 
 from django.db.models import Exists, OuterRef
 
+from engagements.models import Engagement, Membership, Task, TaskComment, TaskEvidence
+from engagements.status.rules import PARTIES
 from responsibilities.models import SECTION_ORDER, Party, Phase, Section
 
-from ..models import Engagement, Membership, Task, TaskComment, TaskEvidence
-from ..status import PARTIES
-
 if TYPE_CHECKING:
-    from .gates import GatePanel
+    from engagements.gates.selectors import GatePanel
 
 
 @dataclass
@@ -105,7 +104,7 @@ class PhaseSection:
 
     phase: Phase | None
     groups: list[TaskGroup]
-    gate: "GatePanel | None" = None  # set by the task page (engagements/selectors/gates.py)
+    gate: "GatePanel | None" = None  # set by the task page (engagements/gates/selectors.py)
 
     @property
     def anchor(self) -> str:

@@ -7,13 +7,12 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from engagements.audit import task_text_hash
+from engagements.journal import engagement_changed, event_record
+from engagements.models import Engagement, EventKind, Task
+from engagements.models.stored_status import STORED_FIELDS
 from responsibilities.models import CatalogueVersion, Phase, ResponsibilityVersion
 from responsibilities.publishing import applicable_items, latest_version, version_items
-
-from ..audit import task_text_hash
-from ..journal import engagement_changed, event_record
-from ..models import Engagement, EventKind, Task
-from ..stored_status import STORED_FIELDS
 
 
 def new_task(

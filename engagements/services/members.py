@@ -7,13 +7,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagements.journal import engagement_changed, event_record
+from engagements.meetings.services import checkpoints_leave
+from engagements.models import Engagement, EventKind, Membership, Task
+from engagements.services.tasks import task_set_owner
 from fasttrack import bounds
 from responsibilities.audit import actor_name
-
-from ..journal import engagement_changed, event_record
-from ..models import Engagement, EventKind, Membership, Task
-from .checkpoints import checkpoints_leave
-from .tasks import task_set_owner
 
 
 def member_values(membership: Membership) -> dict:

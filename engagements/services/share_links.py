@@ -8,11 +8,10 @@ from django.contrib.auth.models import AbstractBaseUser
 from django.db import transaction
 from django.utils import timezone
 
+from engagements.access import share_token_hash
+from engagements.journal import engagement_changed, event_record
+from engagements.models import Engagement, EventKind, ShareLink
 from fasttrack import bounds
-
-from ..access import share_token_hash
-from ..journal import engagement_changed, event_record
-from ..models import Engagement, EventKind, ShareLink
 
 
 def share_link_values(link: ShareLink) -> dict:

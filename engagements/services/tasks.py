@@ -8,14 +8,13 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagements.access import engagement_access
+from engagements.audit import membership_party
+from engagements.gates.services import phase_is_signed
+from engagements.journal import engagement_changed, event_record
+from engagements.models import Engagement, EventKind, Membership, Task
 from fasttrack import bounds
 from fasttrack.formatting import format_date
-
-from ..access import engagement_access
-from ..audit import membership_party
-from ..journal import engagement_changed, event_record
-from ..models import Engagement, EventKind, Membership, Task
-from .gates import phase_is_signed
 
 
 def _standing_refusal(what: str) -> ValidationError:

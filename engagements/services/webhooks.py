@@ -3,10 +3,9 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import MinLengthValidator
 
+from engagements.models import Engagement, Webhook
+from engagements.webhooks.addresses import validate_webhook_address, validate_webhook_port
 from fasttrack import bounds
-
-from ..models import Engagement, Webhook
-from ..webhooks.addresses import validate_webhook_address, validate_webhook_port
 
 
 def webhook_register(

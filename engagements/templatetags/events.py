@@ -2,7 +2,7 @@
 
 from django import template
 
-from ..event_text import event_change_text
+from engagements.activity.text import event_change_text
 
 register = template.Library()
 

@@ -7,20 +7,24 @@ from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
+from engagements.access import EngagementAccess, get_engagement_for_user
+from engagements.activity.selectors import engagement_burnup, engagement_recent_activity
+from engagements.gates.evidence_views import EVIDENCE_DRAFT_SESSION_KEY
+from engagements.gates.selectors import gate_panels
+from engagements.meetings.selectors import engagement_checkpoints
+from engagements.selectors.engagements import engagement_list_for
+from engagements.selectors.paging import page_of
+from engagements.selectors.tasks import (
+    engagement_due_tasks,
+    engagement_tasks,
+    phase_sections,
+    task_groups,
+)
+from engagements.status.charts import burnup_chart
+from engagements.status.selectors import engagement_progress, engagement_statuses
+from engagements.views.filters import TaskFilter
+from engagements.views.forms import EngagementSearchForm
 from responsibilities.models import Phase
-
-from ..access import EngagementAccess, get_engagement_for_user
-from ..charts import burnup_chart
-from ..filters import TaskFilter
-from ..forms import EngagementSearchForm
-from ..selectors.activity import engagement_burnup, engagement_recent_activity
-from ..selectors.checkpoints import engagement_checkpoints
-from ..selectors.engagements import engagement_list_for
-from ..selectors.gates import gate_panels
-from ..selectors.paging import page_of
-from ..selectors.status import engagement_progress, engagement_statuses
-from ..selectors.tasks import engagement_due_tasks, engagement_tasks, phase_sections, task_groups
-from .evidence import EVIDENCE_DRAFT_SESSION_KEY
 
 
 @login_required

@@ -15,14 +15,13 @@ from django.utils.translation import gettext_lazy
 from openpyxl import Workbook
 from openpyxl.cell import WriteOnlyCell
 
+from engagements.access import get_checkpoint_for_user, get_engagement_for_user
+from engagements.activity.selectors import engagement_audit_events
+from engagements.activity.text import event_change_text
+from engagements.meetings.calendar import checkpoint_ics
+from engagements.status.portfolio import portfolio_rows
+from engagements.status.views import portfolio_filters
 from fasttrack.formatting import csv_delimiter, iso_timestamp, spreadsheet_datetime_format
-
-from ..access import get_checkpoint_for_user, get_engagement_for_user
-from ..calendar import checkpoint_ics
-from ..event_text import event_change_text
-from ..selectors.activity import engagement_audit_events
-from ..selectors.portfolio import portfolio_rows
-from .portfolio import portfolio_filters
 
 # Lines sent together after the header, which goes out alone, at once.
 _LINES_PER_CHUNK = 100

@@ -7,11 +7,11 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..access import get_engagement_for_user
-from ..forms import InviteForm
-from ..models import Membership
-from ..selectors.engagements import engagement_memberships
-from ..services import members as member_services
+from engagements.access import get_engagement_for_user
+from engagements.models import Membership
+from engagements.selectors.engagements import engagement_memberships
+from engagements.services import members as member_services
+from engagements.views.forms import InviteForm
 
 
 @login_required

@@ -4,9 +4,9 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.utils import timezone
 
-from ..access import get_engagement_for_user
-from ..reports.content import status_report
-from ..reports.pdf import status_report_pdf
+from engagements.access import get_engagement_for_user
+from engagements.reports.content import status_report
+from engagements.reports.pdf import status_report_pdf
 
 
 @login_required

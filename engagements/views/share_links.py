@@ -9,11 +9,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from ..access import get_engagement_for_user
-from ..forms import ShareLinkForm
-from ..models import ShareLink
-from ..selectors.engagements import engagement_share_links
-from ..services import share_links as share_link_services
+from engagements.access import get_engagement_for_user
+from engagements.models import ShareLink
+from engagements.selectors.engagements import engagement_share_links
+from engagements.services import share_links as share_link_services
+from engagements.views.forms import ShareLinkForm
 
 NEW_LINK_SESSION_KEY = "new_share_link"
 

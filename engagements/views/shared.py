@@ -4,8 +4,8 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from ..access import ShareLinkClosed, get_engagement_for_share_token
-from .engagements import dashboard_context
+from engagements.access import ShareLinkClosed, get_engagement_for_share_token
+from engagements.views.engagements import dashboard_context
 
 
 @require_safe

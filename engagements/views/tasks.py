@@ -11,17 +11,22 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
+from engagements.access import get_engagement_for_user, get_task_for_user
+from engagements.activity.selectors import engagement_recent_activity
+from engagements.models import Task
+from engagements.selectors.tasks import attach_threads
+from engagements.services import tasks as task_services
+from engagements.status.selectors import engagement_progress
+from engagements.views.common import first_error
+from engagements.views.filters import TaskFilter
+from engagements.views.forms import (
+    TaskBulkForm,
+    TaskDoneForm,
+    TaskDueDateForm,
+    TaskNoteForm,
+    TaskOwnerForm,
+)
 from responsibilities.models import Phase
-
-from ..access import get_engagement_for_user, get_task_for_user
-from ..filters import TaskFilter
-from ..forms import TaskBulkForm, TaskDoneForm, TaskDueDateForm, TaskNoteForm, TaskOwnerForm
-from ..models import Task
-from ..selectors.activity import engagement_recent_activity
-from ..selectors.status import engagement_progress
-from ..selectors.tasks import attach_threads
-from ..services import tasks as task_services
-from .common import first_error
 
 
 def _task_changed(request, access, task, *, error=None):

@@ -5,9 +5,9 @@ the change nor sent for a change that was rolled back."""
 import datetime
 import json
 
-from ..access import webhooks_seeing
-from ..calendar import checkpoint_uid
-from ..models import ActivityEvent, Engagement, EventKind, WebhookDelivery
+from engagements.access import webhooks_seeing
+from engagements.meetings.calendar import checkpoint_uid
+from engagements.models import ActivityEvent, Engagement, EventKind, WebhookDelivery
 
 # The events webhooks carry, under the names receivers see.
 WEBHOOK_EVENTS = {

@@ -26,10 +26,10 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from ..access import webhooks_seeing
-from ..models import WebhookDelivery, WebhookDeliveryStatus
-from .addresses import AddressRefused, resolve
-from .owing import WEBHOOK_EVENTS
+from engagements.access import webhooks_seeing
+from engagements.models import WebhookDelivery, WebhookDeliveryStatus
+from engagements.webhooks.addresses import AddressRefused, resolve
+from engagements.webhooks.owing import WEBHOOK_EVENTS
 
 logger = logging.getLogger(__name__)
 

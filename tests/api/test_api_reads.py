@@ -10,9 +10,9 @@ from django.utils import timezone
 
 from api.views.portfolio import SORTS
 from engagements.models import Engagement, Task
-from engagements.selectors.portfolio import portfolio_rows
 from engagements.services.tasks import task_set_done, task_set_note
-from engagements.status_refresh import engagement_status_refresh
+from engagements.status.portfolio import portfolio_rows
+from engagements.status.refresh import engagement_status_refresh
 from responsibilities.models import Phase
 
 from ..factories import add_tasks, make_checkpoint, make_engagement, make_user

@@ -18,9 +18,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagements.audit import engagement_chain_problems
+from engagements.gates.evidence import comment_add
+from engagements.gates.services import gate_reopen, gate_sign
 from engagements.models import Engagement, GateSignOff, Membership, Role, Task
-from engagements.services.evidence import comment_add
-from engagements.services.gates import gate_reopen, gate_sign
 from engagements.services.members import member_remove
 from engagements.services.tasks import (
     task_set_done,
@@ -314,7 +314,7 @@ def test_two_applies_of_one_version_at_once_give_one_result(
 ):
     """The tasks' and the engagement's locks: the second apply works its plan out again after
     the first and finds nothing left, so no task is added twice and no event repeats."""
-    from engagements.services.sync import version_preview
+    from engagements.sync.services import version_preview
 
     version = _version_with_a_new_item_and_a_new_wording(ada)
     preview = version_preview(engagement, version)
@@ -339,7 +339,7 @@ def test_a_tick_during_an_apply_neither_deadlocks_nor_is_lost(
 ):
     """An apply locks the tasks before the engagement, as a tick does: the two wait for each
     other instead of deadlocking, and the apply plans around the tick it waited for."""
-    from engagements.services.sync import catalogue_apply
+    from engagements.sync.services import catalogue_apply
 
     version = _version_with_a_new_item_and_a_new_wording(ada)
     task = engagement.tasks.get(responsibility__key="customer-avaliar-02")

@@ -1,7 +1,7 @@
 from django.core.management.base import BaseCommand, CommandError
 
 from engagements.models import Engagement
-from engagements.status_refresh import engagement_status_check
+from engagements.status.refresh import engagement_status_check
 
 
 class Command(BaseCommand):

@@ -2,7 +2,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from engagements.audit import engagement_chain_problems, engagement_heads_problems
 from engagements.models import Engagement
-from engagements.trail_checks import engagement_state_problems
+from engagements.verify.checks import engagement_state_problems
 from responsibilities.trail import catalogue_chain_problems, version_problems
 
 

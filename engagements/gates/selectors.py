@@ -1,0 +1,123 @@
+"""The task page's gate panels: each phase's sign-offs in force and what the reader may do;
+the first phase's also each party's acknowledgement of its general responsibilities."""
+
+from dataclasses import dataclass, field
+
+from django.db.models import Count, Prefetch
+
+from engagements.access import EngagementAccess
+from engagements.models import GateSignOff, GeneralAcknowledgement, Task, TaskEvidence
+from engagements.status.rules import PARTIES
+from engagements.status.tallies import EngagementProgress
+from responsibilities.models import Party, Phase
+
+
+@dataclass
+class AcknowledgementRow:
+    party: str
+    party_label: str
+    count: int  # the party's general responsibilities
+    acknowledgement: GeneralAcknowledgement | None
+    can_acknowledge: bool
+
+
+@dataclass
+class GatePanel:
+    phase: Phase
+    tasks_done: bool
+    sign_offs: list[GateSignOff] = field(default_factory=list)
+    # (party code, its label) the reader may still sign the phase off for
+    signable: list[tuple[str, str]] = field(default_factory=list)
+    can_reopen: bool = False
+    acknowledgements: list[AcknowledgementRow] = field(default_factory=list)
+    awaiting: int = 0  # ticks made on a party's behalf that it has not confirmed
+    # The sign-offs the latest reopening withdrew, shown until the gate closes again.
+    withdrawn: list[GateSignOff] = field(default_factory=list)
+
+    @property
+    def closed(self) -> bool:
+        return {sign_off.party for sign_off in self.sign_offs} == set(PARTIES)
+
+
+def gate_panels(
+    access: EngagementAccess, phases: list[Phase], progress: EngagementProgress
+) -> dict[int, GatePanel]:
+    """One panel per phase (one query: the sign-offs, in force and withdrawn, with who signed)."""
+    # A phase without tasks has nothing left to do either: its gate can be signed at once.
+    open_phases = {row.phase.pk for row in progress.phases if row.overall.done < row.overall.total}
+    awaiting = {row.phase.pk: row.awaiting for row in progress.phases}
+    panels = {
+        phase.pk: GatePanel(
+            phase=phase, tasks_done=phase.pk not in open_phases, awaiting=awaiting.get(phase.pk, 0)
+        )
+        for phase in phases
+    }
+    for sign_off in (
+        GateSignOff.objects.filter(gate__engagement=access.engagement)
+        .select_related("signed_by", "gate")
+        .order_by("signed_at", "pk")
+    ):
+        panel = panels[sign_off.gate.phase_id]
+        if sign_off.withdrawn_at is None:
+            panel.sign_offs.append(sign_off)
+        elif not panel.withdrawn or sign_off.withdrawn_at > panel.withdrawn[0].withdrawn_at:
+            panel.withdrawn = [sign_off]
+        elif sign_off.withdrawn_at == panel.withdrawn[0].withdrawn_at:
+            panel.withdrawn.append(sign_off)
+    for panel in panels.values():
+        if panel.closed:
+            panel.withdrawn = []
+        signed = {sign_off.party for sign_off in panel.sign_offs}
+        if panel.tasks_done:
+            panel.signable = [
+                (party, Party(party).label)
+                for party in PARTIES
+                if party in access.signable_parties and party not in signed
+            ]
+        panel.can_reopen = bool(panel.sign_offs) and access.can_reopen_gate
+    if phases:
+        panels[phases[0].pk].acknowledgements = acknowledgement_rows(access)
+    return panels
+
+
+def acknowledgement_rows(access: EngagementAccess) -> list[AcknowledgementRow]:
+    """Each party with general responsibilities, with its acknowledgement (two queries)."""
+    counts = dict(
+        Task.objects.in_force()
+        .filter(engagement=access.engagement, phase=None)
+        .values_list("party")
+        .annotate(count=Count("pk"))
+        .order_by()
+    )
+    acknowledgements = {
+        acknowledgement.party: acknowledgement
+        for acknowledgement in GeneralAcknowledgement.objects.filter(
+            engagement=access.engagement
+        ).select_related("acknowledged_by")
+    }
+    return [
+        AcknowledgementRow(
+            party=party,
+            party_label=Party(party).label,
+            count=counts[party],
+            acknowledgement=acknowledgements.get(party),
+            can_acknowledge=party in access.signable_parties,
+        )
+        for party in PARTIES
+        if counts.get(party)
+    ]
+
+
+def phase_tasks_with_evidence(engagement, phase) -> list[Task]:
+    """The phase's tasks in page order, each with who did it and its evidence (`evidence_list`),
+    as a gate's emails list them (two queries)."""
+    return list(
+        Task.objects.filter(engagement=engagement, phase=phase)
+        .select_related("done_by")
+        .prefetch_related(
+            Prefetch(
+                "evidence", queryset=TaskEvidence.objects.order_by("pk"), to_attr="evidence_list"
+            )
+        )
+        .order_by("position")
+    )

@@ -1,0 +1,228 @@
+"""Reads behind the portfolio: the engagements a user sees, filtered, sorted and paged by the
+database from the stored status (engagements/models/stored_status.py, status/sql.py), and the
+summary's counts in one grouped query. No view loads every engagement into Python: a page
+costs the same queries at any size, and the CSV streams rows as the database yields them."""
+
+import datetime
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+
+from django.db.models import (
+    Case,
+    Count,
+    DateTimeField,
+    F,
+    JSONField,
+    OuterRef,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.lookups import Exact
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from engagements.access import visible_engagements
+from engagements.models import Checkpoint, Engagement
+from engagements.selectors.paging import PAGE_SIZE, page_of
+from engagements.status.rules import COMPLETED, PARTIES, EngagementStatus
+from engagements.status.selectors import status_from_stored
+from engagements.status.sql import at_risk, next_checkpoint_at, overdue, risk_count
+from responsibilities.models import Phase
+
+PORTFOLIO_PAGE_SIZE = PAGE_SIZE
+# The CSV's rows come from the database this many at a time (a server-side cursor on
+# PostgreSQL), so a worker's memory does not grow with the portfolio.
+CSV_CHUNK = 500
+
+
+def _services_rank():
+    """The order of the services column's text ("Azure AD Premium, Microsoft Intune, ..." by
+    their codes joined): with AAD Premium first, then by Intune, then by Rights Management."""
+    return (
+        Case(When(aad_premium=True, then=Value(0)), default=Value(4))
+        + Case(When(intune=True, then=Value(2)), default=Value(0))
+        + Case(When(azure_rms=True, then=Value(1)), default=Value(0))
+    )
+
+
+@dataclass(frozen=True)
+class Sort:
+    """How a column sorts: its key as of `now`; where an engagement without a key goes when
+    the column sorts up ("first" or "last"); and whether the key falls as the column's value
+    grows (the earliest open due date is the most overdue). Ties go by customer."""
+
+    key: Callable
+    empty: str | None = None
+    inverted: bool = False
+
+
+# The most overdue first ("-overdue") and the least progressed first read an index, as the
+# customer order does; the others sort every engagement the user sees by a key computed in
+# SQL (risk and the next checkpoint depend on now, so no index can hold them).
+PORTFOLIO_SORTS = {
+    "customer": Sort(lambda now: F("customer")),
+    "services": Sort(lambda now: _services_rank()),
+    "phase": Sort(lambda now: Coalesce("status_current_phase__order", 99)),
+    "customer_progress": Sort(lambda now: F("status_customer_percent")),
+    "microsoft_progress": Sort(lambda now: F("status_microsoft_percent")),
+    "overdue": Sort(lambda now: F("status_first_due"), empty="first", inverted=True),
+    "next_checkpoint": Sort(lambda now: next_checkpoint_at(now), empty="last"),
+    "last_activity": Sort(lambda now: F("status_last_activity_at"), empty="first"),
+    "risk": Sort(lambda now: risk_count(now)),
+}
+
+
+def _ordering(sort: str, now) -> list:
+    name, descending = sort.lstrip("-"), sort.startswith("-")
+    if name == "customer":
+        return ["-customer", "-pk"] if descending else ["customer", "pk"]
+    column = PORTFOLIO_SORTS[name]
+    nulls = {}
+    if column.empty:
+        last = (column.empty == "last") != descending
+        nulls = {"nulls_last": True} if last else {"nulls_first": True}
+    key = column.key(now)
+    order = key.desc(**nulls) if descending != column.inverted else key.asc(**nulls)
+    return [order, "customer", "pk"]
+
+
+def _filtered(user, filters: dict, now):
+    engagements = visible_engagements(user)
+    if filters.get("q"):
+        engagements = engagements.filter(customer__icontains=filters["q"])
+    if filters.get("service"):
+        engagements = engagements.filter(**{filters["service"]: True})
+    if filters.get("phase") == COMPLETED:
+        engagements = engagements.filter(status_current_phase__isnull=True)
+    elif filters.get("phase"):
+        # The phase's id as a scalar subquery, not a join: the database then walks the page's
+        # order and keeps the engagements in that phase, instead of joining every one first.
+        phase = Phase.objects.filter(code=filters["phase"]).values("pk")
+        engagements = engagements.filter(status_current_phase=Subquery(phase))
+    if filters.get("at_risk") == "yes":
+        engagements = engagements.filter(at_risk(now))
+    elif filters.get("at_risk") == "no":
+        engagements = engagements.filter(Exact(risk_count(now), 0))
+    return engagements
+
+
+def _with_next_checkpoint(engagements, now):
+    """Each engagement's next checkpoint as a small JSON object, by a subquery per row shown."""
+    upcoming = Checkpoint.objects.filter(
+        engagement=OuterRef("pk"), cancelled_at__isnull=True, starts_at__gt=now
+    ).order_by("starts_at", "pk")
+    fields = JSONObject(pk="pk", title="title", phase_id="phase_id")
+    return engagements.annotate(
+        next_checkpoint=Subquery(upcoming.values(json=fields)[:1], output_field=JSONField()),
+        next_checkpoint_at=next_checkpoint_at(now),
+        next_checkpoint_ends_at=Subquery(
+            upcoming.values("ends_at")[:1], output_field=DateTimeField()
+        ),
+    )
+
+
+def portfolio_queryset(user, filters: dict, now):
+    """The engagements the user may see that pass the filters, in the asked order, each with
+    what its row shows."""
+    engagements = _filtered(user, filters, now)
+    return _with_next_checkpoint(engagements, now).order_by(
+        *_ordering(filters.get("sort") or "customer", now)
+    )
+
+
+@dataclass
+class PortfolioRow:
+    status: EngagementStatus
+    risk_reasons: list[str]
+
+    @property
+    def engagement(self):
+        return self.status.engagement
+
+
+def portfolio_row(engagement, phases, now) -> PortfolioRow:
+    """A row of the portfolio from an engagement of `portfolio_queryset`."""
+    status = status_from_stored(engagement, phases, timezone.localdate(now))
+    if engagement.next_checkpoint:
+        status.next_checkpoint = Checkpoint(
+            engagement=engagement,
+            starts_at=engagement.next_checkpoint_at,
+            ends_at=engagement.next_checkpoint_ends_at,
+            **engagement.next_checkpoint,
+        )
+    return PortfolioRow(status=status, risk_reasons=status.risk_reasons(now))
+
+
+def portfolio_page(user, filters: dict, page_number, now: datetime.datetime, phases):
+    """One page of the portfolio table (and matrix): the database sorts and pages the ids
+    alone (from an index for the common orders), then reads the page's fifty rows; three
+    queries at any size, two when one page holds everything."""
+    ordered = _filtered(user, filters, now).order_by(
+        *_ordering(filters.get("sort") or "customer", now)
+    )
+    page = page_of(ordered.values_list("pk", flat=True), page_number, PORTFOLIO_PAGE_SIZE)
+    shown = _with_next_checkpoint(Engagement.objects.filter(pk__in=page.object_list), now)
+    engagements = {engagement.pk: engagement for engagement in shown}
+    page.object_list = [portfolio_row(engagements[pk], phases, now) for pk in page.object_list]
+    return page
+
+
+def portfolio_rows(user, filters: dict, now: datetime.datetime, phases) -> Iterator[PortfolioRow]:
+    """Every row of the filtered portfolio, in order, as the database yields them (what the
+    user may see is decided now; the rows are read as the iterator is)."""
+    engagements = portfolio_queryset(user, filters, now).iterator(chunk_size=CSV_CHUNK)
+    return (portfolio_row(engagement, phases, now) for engagement in engagements)
+
+
+@dataclass
+class PortfolioSummary:
+    per_phase: list[tuple[str, int]]
+    on_track: int
+    at_risk: int
+    overdue_by_party: dict[str, int]
+    waiting_by_phase: list[tuple[str, dict[str, int]]]
+
+
+def portfolio_summary_groups(user, filters: dict, now: datetime.datetime):
+    """The summary's one grouped query: per current phase and whom it waits on, how many
+    engagements, how many at risk, and each party's overdue tasks."""
+    today = timezone.localdate(now)
+    return (
+        _filtered(user, filters, now)
+        .order_by()
+        .values("status_current_phase_id", "status_waiting_on")
+        .annotate(
+            engagements=Count("pk"),
+            at_risk=Count("pk", filter=at_risk(now)),
+            **{f"overdue_{party}": Sum(overdue(party, today)) for party in PARTIES},
+        )
+    )
+
+
+def portfolio_summary(user, filters: dict, now: datetime.datetime, phases) -> PortfolioSummary:
+    """Counts over the whole (filtered) portfolio, for the summary charts: one grouped query."""
+    groups = portfolio_summary_groups(user, filters, now)
+    code_of = {phase.pk: phase.code for phase in phases}
+    per_phase = {phase.code: 0 for phase in phases} | {COMPLETED: 0}
+    waiting = {phase.code: {"customer": 0, "microsoft": 0, "both": 0} for phase in phases}
+    overdue_by_party, risky, total = dict.fromkeys(PARTIES, 0), 0, 0
+    for group in groups:
+        code = code_of.get(group["status_current_phase_id"], COMPLETED)
+        per_phase[code] += group["engagements"]
+        if code != COMPLETED:
+            waiting[code][group["status_waiting_on"]] += group["engagements"]
+        for party in PARTIES:
+            overdue_by_party[party] += group[f"overdue_{party}"] or 0
+        risky += group["at_risk"]
+        total += group["engagements"]
+    names = {phase.code: phase.name for phase in phases} | {COMPLETED: _("Completed")}
+    return PortfolioSummary(
+        per_phase=[(names[code], count) for code, count in per_phase.items()],
+        on_track=total - risky,
+        at_risk=risky,
+        overdue_by_party=overdue_by_party,
+        waiting_by_phase=[(names[code], counts) for code, counts in waiting.items()],
+    )

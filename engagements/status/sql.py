@@ -1,0 +1,71 @@
+"""Today's figures and the at-risk rules of status.py, decided in SQL from the stored status, so
+the portfolio sorts, filters and counts every engagement in one query and nothing stored goes
+stale at midnight. tests/test_status_sql.py holds each rule to agree with status.py's at its
+edges, tests/test_overdue_rule.py holds overdue to Task.objects.overdue; the thresholds are
+status.py's own constants.
+"""
+
+import datetime
+
+from django.db.models import Case, F, Q, Value, When
+from django.db.models.lookups import Exact, LessThan, LessThanOrEqual
+from django.utils import timezone
+
+from engagements.models.fields import CountAtMost, FirstAfter, FlagOfFirstAfter
+from engagements.status.rules import RISK_CHECKPOINT_DAYS, RISK_STALLED_DAYS
+
+DAY = datetime.timedelta(days=1)
+
+
+def overdue(party: str, today: datetime.date):
+    """Task.objects.overdue(today) counted for the party from its stored open due dates: due
+    before today (due today is not overdue)."""
+    return CountAtMost(f"status_{party}_due", today - DAY)
+
+
+def next_checkpoint_at(now: datetime.datetime):
+    """The start of the first checkpoint not cancelled that starts after now (NULL if none)."""
+    return FirstAfter("status_checkpoints", now)
+
+
+def risk_overdue(today: datetime.date) -> Q:
+    """Rule 1: an open task is past its due date (Task.objects.overdue(today) is not empty)."""
+    return Q(status_first_due__lt=today)
+
+
+def risk_checkpoint(now: datetime.datetime) -> Q:
+    """Rule 2: the next checkpoint starts within RISK_CHECKPOINT_DAYS days and its phase is
+    less than half done (stored beside each checkpoint, so the next one's flag is read)."""
+    within = now + datetime.timedelta(days=RISK_CHECKPOINT_DAYS)
+    return Q(LessThanOrEqual(next_checkpoint_at(now), within)) & Q(
+        Exact(FlagOfFirstAfter("status_checkpoint_behind", "status_checkpoints", now), True)
+    )
+
+
+def risk_quiet(now: datetime.datetime) -> Q:
+    """Rule 3: tasks are open and nothing has happened for RISK_STALLED_DAYS days."""
+    done = F("status_customer_done") + F("status_microsoft_done")
+    total = F("status_customer_total") + F("status_microsoft_total")
+    quiet_since = now - datetime.timedelta(days=RISK_STALLED_DAYS)
+    return Q(LessThan(done, total)) & Q(status_quiet_since__lte=quiet_since)
+
+
+def risk_rules(now: datetime.datetime) -> list[Q]:
+    """The three rules, in status.py's order; today is the reader's, as on the pages."""
+    return [risk_overdue(timezone.localdate(now)), risk_checkpoint(now), risk_quiet(now)]
+
+
+def at_risk(now: datetime.datetime) -> Q:
+    """Any rule holds."""
+    first, *rest = risk_rules(now)
+    for rule in rest:
+        first |= rule
+    return first
+
+
+def risk_count(now: datetime.datetime):
+    """How many rules hold (what the risk column sorts by)."""
+    first, second, third = (
+        Case(When(rule, then=Value(1)), default=Value(0)) for rule in risk_rules(now)
+    )
+    return first + second + third
