@@ -173,3 +173,11 @@ def validate_https_url(value: str) -> None:
     from django.core.validators import URLValidator
 
     URLValidator(schemes=["https"], message=_("Enter a link that starts with https://."))(value)
+
+
+LARGEST_ID = 2**63 - 1
+
+
+def fits_an_id(value) -> bool:
+    """Ids past a 64-bit integer would make the database raise instead of finding nothing."""
+    return str(value).isdecimal() and int(value) <= LARGEST_ID

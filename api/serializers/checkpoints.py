@@ -6,8 +6,7 @@ from rest_framework import serializers
 
 from engagements.meetings.forms import USUAL_CHECKPOINT_LENGTH
 from engagements.models import Checkpoint, CheckpointKind
-from engagements.views.forms import LARGEST_ID
-from fasttrack.bounds import CHECKPOINT_MAX_DURATION
+from fasttrack.bounds import CHECKPOINT_MAX_DURATION, LARGEST_ID
 from responsibilities.models import Phase
 
 from .common import PersonSerializer

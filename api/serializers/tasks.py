@@ -4,7 +4,7 @@ from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from engagements.models import Task
-from engagements.views.forms import LARGEST_ID
+from fasttrack.bounds import LARGEST_ID
 from responsibilities.models import Party
 
 from .common import PersonSerializer

@@ -5,9 +5,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 
+from engagements.status.forms import PortfolioFilterForm
 from engagements.status.portfolio import PORTFOLIO_SORTS, portfolio_rows
 from engagements.status.rules import COMPLETED
-from engagements.views.forms import PortfolioFilterForm
 from responsibilities.models import Phase, Service
 
 from ..pagination import SortedRowsCursor

@@ -8,9 +8,9 @@ from django.views.decorators.http import require_POST
 
 from engagements.access import get_task_for_user
 from engagements.gates import evidence as evidence_services
+from engagements.gates.forms import CommentForm, EvidenceForm
 from engagements.models import EvidenceKind, TaskEvidence
 from engagements.views.common import first_error
-from engagements.views.forms import CommentForm, EvidenceForm
 from engagements.views.tasks import _task_changed
 
 # What a refused evidence form held, until the task page puts it back: the page is reached by a

@@ -11,8 +11,8 @@ from django.views.decorators.http import require_POST
 
 from engagements.access import get_engagement_for_user
 from engagements.gates import services as gate_services
+from engagements.gates.forms import AcknowledgeForm, GateReopenForm, GateSignForm
 from engagements.views.common import first_error
-from engagements.views.forms import AcknowledgeForm, GateReopenForm, GateSignForm
 from responsibilities.models import Party, Phase
 
 

@@ -7,10 +7,10 @@ from django.utils import timezone
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from engagements.meetings.selectors import engagement_member_users
 from engagements.models import CheckpointKind
-from engagements.views.forms import fits_an_id
+from engagements.selectors.engagements import engagement_member_users
 from fasttrack import bounds
+from fasttrack.bounds import fits_an_id
 from responsibilities.models import Phase
 
 DATETIME_LOCAL = "%Y-%m-%dT%H:%M"

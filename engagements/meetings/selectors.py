@@ -3,7 +3,6 @@
 import datetime
 from dataclasses import dataclass
 
-from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from engagements.models import Checkpoint, Engagement, Task
@@ -38,15 +37,6 @@ def checkpoint_notifications(checkpoint: Checkpoint):
     """The checkpoint's reminder log: to whom, when, and how each ended."""
     return checkpoint.notifications.select_related("recipient").order_by(
         "due_at", "recipient__username"
-    )
-
-
-def engagement_member_users(engagement: Engagement):
-    """The accounts of the engagement's members, by name: who may attend its meetings."""
-    return (
-        get_user_model()
-        .objects.filter(memberships__engagement=engagement)
-        .order_by("first_name", "username")
     )
 
 

@@ -37,3 +37,13 @@ def party_member_users(engagement_id: int, party: str):
 
 def engagement_share_links(engagement: Engagement):
     return engagement.share_links.select_related("created_by")
+
+
+def engagement_member_users(engagement: Engagement):
+    """The accounts of the engagement's members, by name: who may own its tasks or attend its
+    meetings."""
+    return (
+        get_user_model()
+        .objects.filter(memberships__engagement=engagement)
+        .order_by("first_name", "username")
+    )

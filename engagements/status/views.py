@@ -6,8 +6,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagements.status.charts import bar_chart
+from engagements.status.forms import PortfolioFilterForm
 from engagements.status.portfolio import portfolio_page, portfolio_summary
-from engagements.views.forms import PortfolioFilterForm
 from responsibilities.models import Party, Phase
 
 

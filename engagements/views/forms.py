@@ -1,13 +1,13 @@
+"""The core's forms: ticking and changing tasks, searching engagements, inviting members, share
+links."""
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from engagements.meetings.selectors import engagement_member_users
 from engagements.models import Role
-from engagements.selectors.engagements import party_member_users
-from engagements.status.portfolio import PORTFOLIO_SORTS
-from engagements.status.rules import COMPLETED
+from engagements.selectors.engagements import engagement_member_users, party_member_users
 from fasttrack import bounds
-from responsibilities.models import Party, Service
+from fasttrack.bounds import fits_an_id
 
 
 class TaskDoneForm(forms.Form):
@@ -26,69 +26,11 @@ class TaskDoneForm(forms.Form):
     )
 
 
-class GateSignForm(forms.Form):
-    party = forms.ChoiceField(choices=Party.choices)
-    comment = forms.CharField(
-        label=_("Comment (optional)"),
-        max_length=bounds.REASON_MAX_LENGTH,
-        required=False,
-        validators=[bounds.validate_single_line],
-    )
-
-
-class AcknowledgeForm(forms.Form):
-    party = forms.ChoiceField(choices=Party.choices)
-
-
-class GateReopenForm(forms.Form):
-    reason = forms.CharField(
-        label=_("Why reopen it"),
-        max_length=bounds.REASON_MAX_LENGTH,
-        validators=[bounds.validate_single_line],
-        error_messages={"required": _("Say why the phase is reopened.")},
-    )
-
-
 class TaskNoteForm(forms.Form):
     note = forms.CharField(
         label=_("Note"),
         max_length=bounds.NOTE_MAX_LENGTH,
         required=False,
-        widget=forms.Textarea(attrs={"rows": 2}),
-        validators=[bounds.validate_multi_line],
-    )
-
-
-class EvidenceForm(forms.Form):
-    """A file or an https link, with an optional caption; `replaces` names the version a new
-    one replaces."""
-
-    file = forms.FileField(label=_("File"), required=False)
-    url = forms.CharField(
-        label=_("or a link (https)"),
-        required=False,
-        max_length=bounds.URL_MAX_LENGTH,
-        validators=[bounds.validate_single_line, bounds.validate_https_url],
-    )
-    caption = forms.CharField(
-        label=_("Caption"),
-        required=False,
-        max_length=bounds.CAPTION_MAX_LENGTH,
-        validators=[bounds.validate_single_line],
-    )
-    replaces = forms.IntegerField(required=False, widget=forms.HiddenInput, min_value=1)
-
-    def clean(self):
-        data = super().clean()
-        if bool(data.get("file")) == bool(data.get("url")):
-            raise forms.ValidationError(_("Choose a file or give a link (one of the two)."))
-        return data
-
-
-class CommentForm(forms.Form):
-    body = forms.CharField(
-        label=_("Comment"),
-        max_length=bounds.COMMENT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
         validators=[bounds.validate_multi_line],
     )
@@ -160,14 +102,6 @@ class TaskBulkForm(forms.Form):
         return cleaned
 
 
-LARGEST_ID = 2**63 - 1
-
-
-def fits_an_id(value) -> bool:
-    """Ids past a 64-bit integer would make the database raise instead of finding nothing."""
-    return str(value).isdecimal() and int(value) <= LARGEST_ID
-
-
 class EngagementSearchForm(forms.Form):
     """The engagement list's search, by customer name, read from the query string."""
 
@@ -175,39 +109,6 @@ class EngagementSearchForm(forms.Form):
 
     def query(self) -> str:
         return self.cleaned_data["q"] if self.is_valid() else ""
-
-
-class PortfolioFilterForm(forms.Form):
-    """The portfolio's filters and sort, read from the query string; bad values are ignored."""
-
-    q = forms.CharField(label=_("Customer"), required=False, max_length=100)
-    phase = forms.ChoiceField(label=_("Current phase"), required=False)
-    service = forms.ChoiceField(
-        label=_("Service"), required=False, choices=[("", _("any"))] + Service.choices
-    )
-    at_risk = forms.ChoiceField(
-        label=_("At risk"),
-        required=False,
-        choices=[("", _("any")), ("yes", _("at risk")), ("no", _("on track"))],
-    )
-    sort = forms.CharField(required=False, widget=forms.HiddenInput)
-
-    def __init__(self, *args, phases, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["phase"].choices = (
-            [("", _("any"))]
-            + [(phase.code, phase.name) for phase in phases]
-            + [(COMPLETED, _("Completed"))]
-        )
-
-    def clean_sort(self):
-        sort = self.cleaned_data["sort"]
-        return sort if sort.lstrip("-") in PORTFOLIO_SORTS else ""
-
-    def filters(self) -> dict:
-        """The valid filters (an invalid one is dropped rather than failing the page)."""
-        self.is_valid()
-        return {name: value for name, value in self.cleaned_data.items() if value}
 
 
 class InviteForm(forms.Form):

@@ -1,0 +1,252 @@
+"""An engagement, its scope options, its members and its share links."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from engagements.models.stored_status import StoredStatus
+from fasttrack import bounds
+from responsibilities.models import (
+    CatalogueVersion,
+    Condition,
+    Party,
+    Service,
+)
+
+MIN_ELIGIBLE_LICENCES = 150
+
+
+class Option(models.TextChoices):
+    """Scope options that decide which conditional catalogue items apply."""
+
+    MDM = "mdm", _("Mobile device management (MDM)")
+    MAM = "mam", _("Mobile application management (MAM)")
+    PC_MANAGEMENT = "pc_management", _("PC management")
+    FEDERATION = "federation", _("Federated identity (AD FS)")
+    MULTIPLE_FORESTS = "multiple_forests", _("More than one AD forest")
+
+
+class EngagementQuerySet(models.QuerySet):
+    def with_catalogue_news(self):
+        """Join the catalogue version the engagement is on and annotate `latest_version_number`
+        (the newest published), so a page tells of an update without a query of its own."""
+        latest = CatalogueVersion.objects.latest_first().values("number")[:1]
+        return self.select_related("catalogue_version").annotate(
+            latest_version_number=models.Subquery(latest)
+        )
+
+
+class Engagement(StoredStatus):
+    customer = models.CharField(
+        _("customer organisation"),
+        max_length=bounds.CUSTOMER_MAX_LENGTH,
+        validators=[bounds.validate_single_line],
+    )
+    aad_premium = models.BooleanField(Service.AAD_PREMIUM.label, default=False)
+    intune = models.BooleanField(Service.INTUNE.label, default=False)
+    azure_rms = models.BooleanField(Service.AZURE_RMS.label, default=False)
+    mdm = models.BooleanField(Option.MDM.label, default=False)
+    mam = models.BooleanField(Option.MAM.label, default=False)
+    pc_management = models.BooleanField(Option.PC_MANAGEMENT.label, default=False)
+    federation = models.BooleanField(Option.FEDERATION.label, default=False)
+    multiple_forests = models.BooleanField(Option.MULTIPLE_FORESTS.label, default=False)
+    licence_count = models.PositiveIntegerField(
+        _("licence count"),
+        validators=[
+            MinValueValidator(
+                MIN_ELIGIBLE_LICENCES,
+                _("The programme needs at least %(limit_value)s eligible licences."),
+            ),
+            MaxValueValidator(bounds.LICENCE_MAX_COUNT),
+        ],
+    )
+    purchase_date = models.DateField(
+        _("licence purchase date"), validators=[bounds.validate_date_in_window]
+    )
+    start_date = models.DateField(_("start date"), validators=[bounds.validate_date_in_window])
+    created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
+    # The head of the engagement's audit chain: how many events, and the last one's hash.
+    audit_length = models.PositiveIntegerField(default=0, editable=False)
+    audit_head = models.CharField(max_length=64, blank=True, editable=False)
+    # The catalogue version its tasks were brought up to (made from, or applied since).
+    catalogue_version = models.ForeignKey(
+        CatalogueVersion,
+        verbose_name=_("catalogue version"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        editable=False,
+        related_name="+",
+    )
+
+    objects = EngagementQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["customer", "pk"]
+        verbose_name = _("engagement")
+        verbose_name_plural = _("engagements")
+        permissions = [
+            ("view_all_engagements", _("Can read every engagement (FastTrack Center lead)"))
+        ]
+        # The portfolio's first pages read their fifty rows from these, at any size: by
+        # customer (and the engagement list, and every tie), the most and the least overdue
+        # first, the least progressed first, per party, and one phase's (see
+        # engagements/status/portfolio.py).
+        indexes = [
+            models.Index(fields=["customer", "id"], name="engagement_by_customer"),
+            models.Index(
+                fields=["status_first_due", "customer", "id"], name="engagement_by_first_due"
+            ),
+            # The least overdue first: latest due date first, none due before any, ties by
+            # customer (one direction of an index cannot serve both with customer ascending).
+            models.Index(
+                fields=["-status_first_due", "customer", "id"], name="engagement_by_last_due"
+            ),
+            models.Index(
+                fields=["status_customer_percent", "customer", "id"],
+                name="engagement_by_customer_done",
+            ),
+            models.Index(
+                fields=["status_microsoft_percent", "customer", "id"],
+                name="engagement_by_microsoft_done",
+            ),
+            # An engagement list of one phase (or of the completed), by customer.
+            models.Index(
+                fields=["status_current_phase", "customer", "id"], name="engagement_by_phase"
+            ),
+            # What the sorts and filters decided against now (risk, next checkpoint, phase,
+            # services) and the summary's counts must read for every engagement: a narrow copy
+            # of those columns (a tenth of the row, whose matrix figures are wide), read by an
+            # index-only scan. PostgreSQL only: other databases skip an index with columns
+            # included.
+            models.Index(
+                fields=["customer", "id"],
+                include=[
+                    "aad_premium",
+                    "intune",
+                    "azure_rms",
+                    "status_current_phase",
+                    "status_waiting_on",
+                    "status_customer_done",
+                    "status_customer_total",
+                    "status_microsoft_done",
+                    "status_microsoft_total",
+                    "status_customer_due",
+                    "status_microsoft_due",
+                    "status_first_due",
+                    "status_checkpoints",
+                    "status_checkpoint_behind",
+                    "status_last_activity_at",
+                    "status_quiet_since",
+                ],
+                name="engagement_status_scan",
+            ),
+        ]
+
+    def __str__(self):
+        return self.customer
+
+    def services(self) -> list[str]:
+        """The codes of the services in scope, in catalogue order."""
+        return [code for code in Service.values if getattr(self, code)]
+
+    def service_labels(self) -> list[str]:
+        return [str(Service(code).label) for code in self.services()]
+
+    def conditions(self) -> set[str]:
+        """The catalogue conditions that hold for this engagement's options."""
+        holding = {
+            option
+            for option in (Option.MDM, Option.MAM, Option.PC_MANAGEMENT)
+            if getattr(self, option)
+        }
+        if self.federation:
+            holding.add(Condition.FEDERATION)
+        if self.multiple_forests:
+            holding.add(Condition.MULTIPLE_FORESTS)
+        else:
+            holding.add(Condition.SINGLE_FOREST)
+            if self.federation:
+                holding.add(Condition.SINGLE_FOREST_FEDERATED)
+        return {str(code) for code in holding}
+
+    @property
+    def catalogue_update_available(self) -> bool:
+        """A newer catalogue version is published than the one the engagement is on (needs
+        `with_catalogue_news`)."""
+        number = getattr(self, "latest_version_number", None)
+        on = self.catalogue_version.number if self.catalogue_version_id else 0
+        return number is not None and number > on
+
+    def clean(self):
+        errors = {}
+        if not self.services():
+            errors[NON_FIELD_ERRORS] = _("Choose at least one service in scope.")
+        if self.purchase_date and self.start_date and self.start_date < self.purchase_date:
+            errors["start_date"] = _("The start date cannot be before the licence purchase date.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class Role(models.TextChoices):
+    MANAGER = "manager", _("Manager")
+    VIEWER = "viewer", _("Viewer")
+
+
+class Membership(models.Model):
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+    )
+    party = models.CharField(_("party"), max_length=20, choices=Party.choices)
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["engagement", "user"], name="one_membership_per_user")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self):
+        return f"{self.user} ({self.get_role_display()}, {self.get_party_display()})"
+
+
+class ShareLink(models.Model):
+    """A read-only link to an engagement's dashboard for people without an account.
+
+    Only the SHA-256 of its token is stored: the link itself is shown once, when it is made.
+    """
+
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="share_links")
+    label = models.CharField(
+        _("label"), max_length=bounds.LABEL_MAX_LENGTH, validators=[bounds.validate_single_line]
+    )
+    token_hash = models.CharField(max_length=64, unique=True, editable=False)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now, editable=False)
+    expires_at = models.DateTimeField(_("expires"))
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("share link")
+        verbose_name_plural = _("share links")
+
+    def __str__(self):
+        return self.label
+
+    def is_usable(self, now=None) -> bool:
+        return self.revoked_at is None and self.expires_at > (now or timezone.now())
+
+    @property
+    def last_day(self):
+        """The last day the link opens (it stops at the midnight that ends that day)."""
+        return timezone.localdate(self.expires_at - datetime.timedelta(microseconds=1))
