@@ -7,7 +7,7 @@ from celery import shared_task
 from django.utils import timezone
 
 from engagements.notifications import owing, sending
-from engagements.services import reports
+from engagements.reports import filing as reports
 from engagements.webhooks import sending as webhook_sending
 
 logger = logging.getLogger(__name__)

@@ -5,18 +5,11 @@ from engagements.gates import evidence_views as evidence
 from engagements.gates import views as gates
 from engagements.meetings import feed_views as feeds
 from engagements.meetings import views as checkpoints
+from engagements.reports import views as reports
 from engagements.status import views as portfolio
 from engagements.sync import views as sync
-from engagements.views import (
-    engagements,
-    exports,
-    members,
-    reports,
-    share_links,
-    shared,
-    tasks,
-    webhooks,
-)
+from engagements.views import engagements, exports, members, share_links, shared, tasks
+from engagements.webhooks import views as webhooks
 
 urlpatterns = [
     path("", engagements.engagement_list, name="engagement-list"),

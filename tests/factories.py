@@ -21,9 +21,9 @@ from engagements.meetings.services import (
     checkpoint_update,
 )
 from engagements.models import Checkpoint, CheckpointKind, Engagement, Membership, Role, Task
+from engagements.reports.filing import checkpoint_report_file
 from engagements.services.engagements import engagement_create, engagement_update
 from engagements.services.members import member_add, member_change, member_remove
-from engagements.services.reports import checkpoint_report_file
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import (
     task_confirm,

@@ -18,9 +18,9 @@ from engagements.gates.evidence import (
 from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
 from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Checkpoint, Engagement, Membership, Role, Task
+from engagements.reports.filing import checkpoint_report_file
 from engagements.services.engagements import engagement_update
 from engagements.services.members import member_change, member_invite, member_remove
-from engagements.services.reports import checkpoint_report_file
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import (
     task_confirm,

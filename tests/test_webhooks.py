@@ -21,7 +21,6 @@ from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_done, task_set_note
-from engagements.services.webhooks import webhook_register
 from engagements.tasks import dispatch_webhooks
 from engagements.webhooks.addresses import is_refused
 from engagements.webhooks.forms import WebhookForm
@@ -30,6 +29,7 @@ from engagements.webhooks.sending import (
     webhook_delivery_claim,
     webhook_delivery_send,
 )
+from engagements.webhooks.services import webhook_register
 from responsibilities.models import Party
 
 from .factories import at, make_checkpoint, make_user

@@ -20,7 +20,6 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
-from engagements.gates.services import phase_is_signed
 from engagements.journal import engagement_changed, event_record
 from engagements.models import (
     Engagement,
@@ -29,6 +28,7 @@ from engagements.models import (
     Task,
     TaskComment,
     TaskEvidence,
+    phase_is_signed,
 )
 from engagements.services.tasks import refuse_withdrawn
 from fasttrack import bounds

@@ -7,9 +7,8 @@ from django.db.models import Count, Prefetch
 
 from engagements.access import EngagementAccess
 from engagements.models import GateSignOff, GeneralAcknowledgement, Task, TaskEvidence
-from engagements.status.rules import PARTIES
 from engagements.status.tallies import EngagementProgress
-from responsibilities.models import Party, Phase
+from responsibilities.models import PARTIES, Party, Phase
 
 
 @dataclass

@@ -21,7 +21,6 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from engagements.gates.state import (
-    PARTIES,
     gate_managers,
     general_tasks,
     general_texts_hash,
@@ -41,7 +40,7 @@ from engagements.models import (
 )
 from engagements.notifications.owing import owe_gate_notes
 from fasttrack import bounds
-from responsibilities.models import Party, Phase
+from responsibilities.models import PARTIES, Party, Phase
 
 
 def _other(party: str) -> str:
@@ -81,18 +80,6 @@ def first_phase() -> Phase:
 
 def active_sign_offs(gate: PhaseGate):
     return gate.sign_offs.filter(withdrawn_at__isnull=True)
-
-
-def phase_is_signed(task: Task) -> bool:
-    """Whether the task's phase has a sign-off in force, which locks its tasks as they are."""
-    return (
-        task.phase_id is not None
-        and GateSignOff.objects.filter(
-            gate__engagement_id=task.engagement_id,
-            gate__phase_id=task.phase_id,
-            withdrawn_at__isnull=True,
-        ).exists()
-    )
 
 
 @transaction.atomic

@@ -22,9 +22,7 @@ from engagements.models import (
     TaskEvidence,
 )
 from engagements.notifications.owing import owe_gate_notes
-from responsibilities.models import Party
-
-PARTIES = tuple(Party.values)
+from responsibilities.models import PARTIES
 
 
 def phase_state(engagement: Engagement, phase) -> dict:

@@ -12,7 +12,7 @@ from engagements.models.engagements import (
     ShareLink,
 )
 from engagements.models.events import ActivityEvent, EventKind
-from engagements.models.gates import GateSignOff, GeneralAcknowledgement, PhaseGate
+from engagements.models.gates import GateSignOff, GeneralAcknowledgement, PhaseGate, phase_is_signed
 from engagements.models.meetings import Checkpoint, CheckpointKind, CheckpointReport, report_path
 from engagements.models.notifications import Notification, NotificationKind, NotificationStatus
 from engagements.models.tasks import (
@@ -50,6 +50,7 @@ __all__ = [
     "PhaseGate",
     "GateSignOff",
     "GeneralAcknowledgement",
+    "phase_is_signed",
     "CheckpointKind",
     "Checkpoint",
     "report_path",

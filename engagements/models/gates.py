@@ -103,3 +103,15 @@ class GeneralAcknowledgement(models.Model):
 
     def __str__(self):
         return f"{self.engagement} · {self.get_party_display()}"
+
+
+def phase_is_signed(task) -> bool:
+    """Whether the task's phase has a sign-off in force, which locks its tasks as they are."""
+    return (
+        task.phase_id is not None
+        and GateSignOff.objects.filter(
+            gate__engagement_id=task.engagement_id,
+            gate__phase_id=task.phase_id,
+            withdrawn_at__isnull=True,
+        ).exists()
+    )

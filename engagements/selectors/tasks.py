@@ -7,8 +7,7 @@ from typing import TYPE_CHECKING
 from django.db.models import Exists, OuterRef
 
 from engagements.models import Engagement, Membership, Task, TaskComment, TaskEvidence
-from engagements.status.rules import PARTIES
-from responsibilities.models import SECTION_ORDER, Party, Phase, Section
+from responsibilities.models import PARTIES, SECTION_ORDER, Party, Phase, Section
 
 if TYPE_CHECKING:
     from engagements.gates.selectors import GatePanel

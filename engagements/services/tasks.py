@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 
 from engagements.access import engagement_access
 from engagements.audit import membership_party
-from engagements.gates.services import phase_is_signed
 from engagements.journal import engagement_changed, event_record
-from engagements.models import Engagement, EventKind, Membership, Task
+from engagements.models import Engagement, EventKind, Membership, Task, phase_is_signed
 from fasttrack import bounds
 from fasttrack.formatting import format_date
 

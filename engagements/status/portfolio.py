@@ -27,10 +27,10 @@ from django.utils.translation import gettext as _
 from engagements.access import visible_engagements
 from engagements.models import Checkpoint, Engagement
 from engagements.selectors.paging import PAGE_SIZE, page_of
-from engagements.status.rules import COMPLETED, PARTIES, EngagementStatus
+from engagements.status.rules import COMPLETED, EngagementStatus
 from engagements.status.selectors import status_from_stored
 from engagements.status.sql import at_risk, next_checkpoint_at, overdue, risk_count
-from responsibilities.models import Phase
+from responsibilities.models import PARTIES, Phase
 
 PORTFOLIO_PAGE_SIZE = PAGE_SIZE
 # The CSV's rows come from the database this many at a time (a server-side cursor on

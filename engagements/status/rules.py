@@ -32,9 +32,8 @@ from engagements.status.tallies import (
     PhaseProgress,
     Tally,
 )
-from responsibilities.models import Party, Phase
+from responsibilities.models import PARTIES, Party, Phase
 
-PARTIES = tuple(Party.values)
 RISK_CHECKPOINT_DAYS = 3
 RISK_PHASE_DONE_BELOW = 0.5
 RISK_STALLED_DAYS = 14

@@ -24,9 +24,9 @@ from engagements.models import (
     due_soon_until,
 )
 from engagements.models.stored_status import STORED_FIELDS
-from engagements.status.rules import PARTIES, EngagementStatus
+from engagements.status.rules import EngagementStatus
 from engagements.status.tallies import Cell, EngagementProgress
-from responsibilities.models import Party, Phase
+from responsibilities.models import PARTIES, Party, Phase
 
 
 def counted_tasks(engagement_ids):

@@ -9,6 +9,7 @@ from .audit import (
 )
 from .items import (
     MAX_DEPTH,
+    PARTIES,
     SECTION_ORDER,
     Condition,
     Party,
@@ -41,6 +42,7 @@ __all__ = [
     "CatalogueEventKind",
     "CatalogueVersion",
     "Condition",
+    "PARTIES",
     "Party",
     "Phase",
     "PhaseManager",

@@ -19,6 +19,10 @@ class Party(models.TextChoices):
     MICROSOFT = "microsoft", _("Microsoft")
 
 
+# Both parties, in the order every page and count lists them.
+PARTIES = tuple(Party.values)
+
+
 class Service(models.TextChoices):
     AAD_PREMIUM = "aad_premium", _("Azure AD Premium")
     INTUNE = "intune", _("Microsoft Intune")

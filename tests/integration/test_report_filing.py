@@ -8,7 +8,7 @@ from django.db import connection
 from accounts.models import Profile
 from engagements.audit import engagement_chain_problems
 from engagements.models import CheckpointReport, EventKind, Notification, NotificationKind
-from engagements.services.reports import checkpoint_report_file
+from engagements.reports.filing import checkpoint_report_file
 
 from ..factories import at, make_checkpoint
 

@@ -14,7 +14,7 @@ from engagements.access import (
     webhook_engagements,
 )
 from engagements.models import Webhook
-from engagements.services import webhooks as webhook_services
+from engagements.webhooks import services as webhook_services
 from engagements.webhooks.forms import WebhookForm
 from engagements.webhooks.owing import WEBHOOK_EVENTS
 
