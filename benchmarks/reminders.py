@@ -27,17 +27,12 @@ from django.db import connection  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
-from engagements.models import (  # noqa: E402
-    Checkpoint,
-    Engagement,
-    Membership,
-    Notification,
-    NotificationKind,
-)
-from engagements.notifications.keys import checkpoint_reminder_key  # noqa: E402
-from engagements.notifications.sending import notifications_due  # noqa: E402
+from engagements.models import Checkpoint, Engagement, Membership  # noqa: E402
 from engagements.services.engagements import engagement_create  # noqa: E402
-from engagements.tasks import dispatch_notifications  # noqa: E402
+from notifications.keys import checkpoint_reminder_key  # noqa: E402
+from notifications.models import Notification, NotificationKind  # noqa: E402
+from notifications.sending import notifications_due  # noqa: E402
+from notifications.tasks import dispatch_notifications  # noqa: E402
 from responsibilities.models import Phase  # noqa: E402
 
 DUE_REMINDERS = 20

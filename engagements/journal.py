@@ -6,52 +6,41 @@ transaction: the core's services call `event_record` and `engagement_changed` an
 feature. Plain calls, not Django signals, so the order and the whole list are read in one place.
 """
 
+import functools
+
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from engagements.audit import membership_party
-from engagements.gates.state import owe_gate_ready
-from engagements.models import ActivityEvent, Engagement, EventKind, Membership
-from engagements.notifications.owing import (
-    owe_assignment_note,
-    owe_invitation,
-    withdraw_member_notifications,
-)
-from engagements.status.refresh import engagement_status_refresh
-from engagements.webhooks.owing import webhook_deliveries_owe
+from engagements.models import ActivityEvent, Engagement, Membership
 from responsibilities.audit import actor_name, chain_append
 from responsibilities.models import AuditChainHead
 
-
-def _assignment_note(event: ActivityEvent, membership: Membership | None) -> None:
-    if event.kind == EventKind.OWNER_CHANGED:
-        owe_assignment_note(
-            task=event.task, assigned_by=event.actor, event_id=event.pk, now=timezone.now()
-        )
-
-
-def _member_notes(event: ActivityEvent, membership: Membership | None) -> None:
-    if event.kind == EventKind.MEMBER_ADDED:
-        owe_invitation(membership, timezone.now())
-    elif event.kind == EventKind.MEMBER_REMOVED:
-        withdraw_member_notifications(engagement_id=event.engagement_id, user=event.changes["user"])
-
-
-# Called for each event, in this order.
+# Called for each event, in this order, with (event, membership). Named by dotted path, not
+# imported: the features that follow the core's changes sit above it and import it, never the
+# reverse.
 EVENT_LISTENERS = (
     # Each webhook watching the engagement is owed the events it carries.
-    lambda event, membership: webhook_deliveries_owe(event),
-    # A tick that finished its phase asks every manager to sign the phase off.
-    lambda event, membership: owe_gate_ready(event),
+    "webhooks.owing.webhook_deliveries_owe",
+    # Managers are asked to sign a finished phase, told of a sign-off or a reopened phase.
+    "notifications.listeners.gate_notes_owe",
+    # Checkpoint reminders, updates and cancellation notices follow the meeting.
+    "notifications.listeners.checkpoint_notes_owe",
     # A task's new owner is told, unless they took it themselves.
-    _assignment_note,
+    "notifications.listeners.assignment_note_owe",
     # A new member is invited; a removed one hears nothing more of the engagement.
-    _member_notes,
+    "notifications.listeners.member_notes_owe",
 )
 
-# Called once a change has recorded all its events: a change that records several (a catalogue
-# apply, a member's removal) pays for the stored status once.
-CHANGE_LISTENERS = (engagement_status_refresh,)
+# Called with the engagement's id once a change has recorded all its events: a change that
+# records several (a catalogue apply, a member's removal) pays for the stored status once.
+CHANGE_LISTENERS = ("engagements.status.refresh.engagement_status_refresh",)
+
+
+@functools.cache
+def _listeners(paths: tuple[str, ...]) -> tuple:
+    return tuple(import_string(path) for path in paths)
 
 
 @transaction.atomic
@@ -104,12 +93,12 @@ def event_record(
         chain=AuditChainHead.Chain.ENGAGEMENT,
         owner_id=engagement_id,
     )
-    for listener in EVENT_LISTENERS:
+    for listener in _listeners(EVENT_LISTENERS):
         listener(event, membership)
     return event
 
 
 def engagement_changed(*, engagement_id: int) -> None:
     """Call each of CHANGE_LISTENERS once the change's events are recorded, in its transaction."""
-    for listener in CHANGE_LISTENERS:
+    for listener in _listeners(CHANGE_LISTENERS):
         listener(engagement_id=engagement_id)

@@ -5,11 +5,9 @@ from engagements.gates import evidence_views as evidence
 from engagements.gates import views as gates
 from engagements.meetings import feed_views as feeds
 from engagements.meetings import views as checkpoints
-from engagements.reports import views as reports
 from engagements.status import views as portfolio
 from engagements.sync import views as sync
 from engagements.views import engagements, exports, members, share_links, shared, tasks
-from engagements.webhooks import views as webhooks
 
 urlpatterns = [
     path("", engagements.engagement_list, name="engagement-list"),
@@ -100,11 +98,6 @@ urlpatterns = [
         engagements.engagement_dashboard,
         name="engagement-dashboard",
     ),
-    path(
-        "engagements/<int:pk>/status-report.pdf",
-        reports.status_report_download,
-        name="engagement-status-report",
-    ),
     path("engagements/<int:pk>/members/", members.members, name="engagement-members"),
     path(
         "engagements/<int:pk>/members/<int:membership_pk>/remove/",
@@ -125,9 +118,6 @@ urlpatterns = [
     path("engagements/<int:pk>/audit.csv", exports.audit_csv, name="engagement-audit-csv"),
     path("share/<str:token>/", shared.shared_dashboard, name="shared-dashboard"),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),
-    path("webhooks/", webhooks.webhooks, name="webhooks"),
-    path("webhooks/<int:webhook_pk>/", webhooks.webhook_detail, name="webhook-detail"),
-    path("webhooks/<int:webhook_pk>/delete/", webhooks.webhook_delete, name="webhook-delete"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),
     path("portfolio/matrix/", portfolio.portfolio, {"view": "matrix"}, name="portfolio-matrix"),
     path("portfolio/summary/", portfolio.portfolio_summary_view, name="portfolio-summary"),

@@ -52,6 +52,9 @@ INSTALLED_APPS = [
     "accounts",
     "responsibilities",
     "engagements",
+    "notifications",
+    "webhooks",
+    "reports",
     "api",
 ]
 
@@ -222,7 +225,7 @@ CELERY_TIMEZONE = TIME_ZONE
 # bounds a conversation of many slow answers (sending.py then hangs up at once).
 EMAIL_TIMEOUT = env.float("EMAIL_TIMEOUT", default=min(30.0, CELERY_TASK_SOFT_TIME_LIMIT / 3))
 
-# Reminders and notifications (see engagements/notifications/).
+# Reminders and notifications (see notifications/).
 CHECKPOINT_REMINDER_MINUTES = env.list(
     "CHECKPOINT_REMINDER_MINUTES", cast=int, default=[24 * 60, 60]
 )
@@ -243,7 +246,7 @@ NOTIFICATION_RETRY_SECONDS = env.int("NOTIFICATION_RETRY_SECONDS", default=60)
 NOTIFICATION_MAX_ATTEMPTS = env.int("NOTIFICATION_MAX_ATTEMPTS", default=10)
 DIGEST_HOUR = 8
 
-# Webhooks (see engagements/webhooks/). Addresses in loopback, private, link-local or reserved
+# Webhooks (see webhooks/). Addresses in loopback, private, link-local or reserved
 # ranges are refused unless a network here lets them in (an internal receiver), e.g.
 # WEBHOOK_ALLOWED_NETWORKS=10.20.0.0/16.
 WEBHOOK_ALLOWED_NETWORKS = allowed_networks(env.list("WEBHOOK_ALLOWED_NETWORKS", default=[]))

@@ -15,6 +15,8 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     path("", include("engagements.urls")),
+    path("", include("reports.urls")),
+    path("", include("webhooks.urls")),
 ]
 
 handler404 = "fasttrack.views.page_not_found"

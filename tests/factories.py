@@ -21,7 +21,6 @@ from engagements.meetings.services import (
     checkpoint_update,
 )
 from engagements.models import Checkpoint, CheckpointKind, Engagement, Membership, Role, Task
-from engagements.reports.filing import checkpoint_report_file
 from engagements.services.engagements import engagement_create, engagement_update
 from engagements.services.members import member_add, member_change, member_remove
 from engagements.services.share_links import share_link_create, share_link_revoke
@@ -33,6 +32,7 @@ from engagements.services.tasks import (
     task_set_owner,
 )
 from engagements.sync.services import SCOPE_FIELDS, catalogue_apply, scope_apply
+from reports.filing import checkpoint_report_file
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 

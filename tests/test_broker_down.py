@@ -6,8 +6,9 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements.models import Checkpoint, Notification
+from engagements.models import Checkpoint
 from fasttrack.celery import app
+from notifications.models import Notification
 from responsibilities.models import Phase
 
 

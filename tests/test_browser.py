@@ -14,8 +14,9 @@ from django.utils.text import Truncator
 from playwright.sync_api import expect
 
 from engagements.demo import DEMO_PASSWORD
-from engagements.models import Engagement, Notification, Task
-from engagements.tasks import dispatch_notifications
+from engagements.models import Engagement, Task
+from notifications.models import Notification
+from notifications.tasks import dispatch_notifications
 from responsibilities.models import Responsibility
 
 from .conftest import AXE

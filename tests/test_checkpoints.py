@@ -9,15 +9,8 @@ from icalendar import Calendar
 
 from engagements.gates.services import gate_sign
 from engagements.meetings.services import checkpoint_cancel, checkpoint_schedule
-from engagements.models import (
-    ActivityEvent,
-    Checkpoint,
-    EventKind,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-    Task,
-)
+from engagements.models import ActivityEvent, Checkpoint, EventKind, Task
+from notifications.models import Notification, NotificationKind, NotificationStatus
 from responsibilities.models import Phase
 
 from .factories import acknowledge_general, change_checkpoint

@@ -10,8 +10,9 @@ from django.test import RequestFactory
 from django.utils import timezone
 
 from engagements.activity.selectors import engagement_burnup
-from engagements.models import ActivityEvent, Checkpoint, Engagement, Notification, Role, Task
+from engagements.models import ActivityEvent, Checkpoint, Engagement, Role, Task
 from engagements.status.selectors import engagement_statuses
+from notifications.models import Notification
 from responsibilities.models import Party
 
 

@@ -17,17 +17,11 @@ from django.utils import timezone
 from accounts.models import Profile
 from engagements.gates.services import gate_reopen, gate_sign
 from engagements.meetings.services import checkpoint_cancel
-from engagements.models import (
-    CheckpointReport,
-    Engagement,
-    Membership,
-    Notification,
-    NotificationKind,
-    Task,
-)
-from engagements.notifications.emails import notification_message
+from engagements.models import CheckpointReport, Engagement, Membership, Task
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
+from notifications.emails import notification_message
+from notifications.models import Notification, NotificationKind
 from responsibilities.models import Party, Phase
 
 from .factories import acknowledge_general, make_checkpoint

@@ -17,17 +17,10 @@ from accounts.models import Profile
 from engagements.gates.evidence import evidence_add_file, evidence_add_link
 from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
 from engagements.gates.state import phase_state, phase_state_hash
-from engagements.models import (
-    GateSignOff,
-    Membership,
-    Notification,
-    NotificationKind,
-    Role,
-    Task,
-    TaskEvidence,
-)
+from engagements.models import GateSignOff, Membership, Role, Task, TaskEvidence
 from engagements.services.tasks import task_confirm, task_set_done
 from engagements.verify.checks import engagement_state_problems
+from notifications.models import Notification, NotificationKind
 from responsibilities.models import Party, Phase
 
 from .factories import acknowledge_general, make_engagement

@@ -15,12 +15,13 @@ from accounts.models import Profile
 from engagements.activity.text import event_change_text
 from engagements.gates.services import gate_sign, general_acknowledge
 from engagements.gates.state import general_texts_hash
-from engagements.models import GeneralAcknowledgement, Membership, Notification, Role, Task
-from engagements.notifications.owing import queue_task_due_notes
+from engagements.models import GeneralAcknowledgement, Membership, Role, Task
 from engagements.selectors.tasks import user_due_tasks
 from engagements.services.tasks import task_set_done, task_set_due_date
 from engagements.status.selectors import engagement_statuses
 from engagements.verify.checks import engagement_state_problems
+from notifications.models import Notification
+from notifications.owing import queue_task_due_notes
 from responsibilities.models import Party, Phase
 
 from .factories import make_engagement

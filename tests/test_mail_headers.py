@@ -14,10 +14,10 @@ from django.utils import timezone
 from accounts.models import Profile
 from accounts.unsubscribe import Topic, unsubscribe_url
 from engagements.meetings.services import checkpoint_schedule
-from engagements.models import Notification, NotificationKind, NotificationStatus
-from engagements.notifications.owing import queue_digests, queue_task_due_notes
 from engagements.services.tasks import task_set_due_date
-from engagements.tasks import dispatch_notifications
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.owing import queue_digests, queue_task_due_notes
+from notifications.tasks import dispatch_notifications
 from responsibilities.models import Party, Phase
 
 from .factories import at

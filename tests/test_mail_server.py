@@ -8,9 +8,9 @@ import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 from django.utils import timezone
 
-from engagements.models import Notification, NotificationKind, NotificationStatus
-from engagements.notifications.keys import invitation_key
-from engagements.notifications.sending import notification_send
+from notifications.keys import invitation_key
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.sending import notification_send
 
 from .support import SmtpServer
 

@@ -13,24 +13,20 @@ from icalendar import Calendar
 from accounts.models import Profile
 from engagements.meetings.calendar import checkpoint_ics
 from engagements.meetings.services import checkpoint_cancel, checkpoint_schedule
-from engagements.models import (
-    Checkpoint,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-)
-from engagements.notifications.keys import checkpoint_reminder_key
-from engagements.notifications.owing import queue_digests, queue_task_due_notes
-from engagements.notifications.sending import (
+from engagements.models import Checkpoint
+from engagements.services.members import member_remove
+from engagements.services.tasks import task_set_done, task_set_due_date, task_set_owner
+from notifications.keys import checkpoint_reminder_key
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.owing import queue_digests, queue_task_due_notes
+from notifications.sending import (
     notification_claim,
     notification_deliver,
     notification_send,
     notifications_due,
     notifications_retry,
 )
-from engagements.services.members import member_remove
-from engagements.services.tasks import task_set_done, task_set_due_date, task_set_owner
-from engagements.tasks import dispatch_notifications, queue_daily_notifications
+from notifications.tasks import dispatch_notifications, queue_daily_notifications
 from responsibilities.models import Party, Phase
 
 from .factories import at, change_checkpoint, make_checkpoint, make_engagement
@@ -158,7 +154,7 @@ def test_a_reminder_missed_while_workers_were_down_is_sent_if_the_meeting_has_no
 
 def test_a_reminder_whose_meeting_started_is_dropped_and_logged(clock, checkpoint, caplog):
     clock(at("2026-11-10 10:05"))
-    with caplog.at_level(logging.WARNING, logger="engagements.notifications"):
+    with caplog.at_level(logging.WARNING, logger="notifications"):
         dispatch()
     assert mail.outbox == []
     dropped = checkpoint.notifications.filter(status=NotificationStatus.DROPPED)
@@ -855,7 +851,7 @@ def failed_digest(clock, engagement, carla):
     )
 
 
-NOTIFICATIONS_ADMIN = reverse("admin:engagements_notification_changelist")
+NOTIFICATIONS_ADMIN = reverse("admin:notifications_notification_changelist")
 
 
 def test_staff_list_failed_notifications_with_their_reason(client, ada, failed_digest, checkpoint):

@@ -8,19 +8,11 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
-from engagements.models import (
-    ActivityEvent,
-    EventKind,
-    Membership,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-    Role,
-    Task,
-)
-from engagements.notifications.sending import notification_send
+from engagements.models import ActivityEvent, EventKind, Membership, Role, Task
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_owner
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.sending import notification_send
 from responsibilities.models import Party
 
 from .factories import make_user

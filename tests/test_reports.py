@@ -18,20 +18,14 @@ from accounts.models import Profile
 from engagements.audit import engagement_chain_problems
 from engagements.gates.services import gate_sign, general_acknowledge
 from engagements.meetings.services import checkpoint_cancel
-from engagements.models import (
-    CheckpointReport,
-    EventKind,
-    Membership,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-    Role,
-)
-from engagements.reports.content import status_report
-from engagements.reports.pdf import status_report_pdf
+from engagements.models import CheckpointReport, EventKind, Membership, Role
 from engagements.services.tasks import task_set_due_date, task_set_owner
-from engagements.tasks import dispatch_notifications, file_checkpoint_reports
 from engagements.verify.checks import engagement_state_problems
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.tasks import dispatch_notifications
+from reports.content import status_report
+from reports.pdf import status_report_pdf
+from reports.tasks import file_checkpoint_reports
 from responsibilities.models import Party, Phase
 
 from .factories import at, make_checkpoint, make_engagement, make_user, tick

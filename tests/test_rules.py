@@ -24,18 +24,18 @@ from engagements.models import (
     GateSignOff,
     GeneralAcknowledgement,
     Membership,
-    Notification,
     Role,
     ShareLink,
     Task,
     TaskComment,
     TaskEvidence,
-    Webhook,
 )
 from engagements.services.share_links import share_link_create
 from engagements.sync.services import SCOPE_FIELDS, scope_preview, version_preview
+from notifications.models import Notification
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
+from webhooks.models import Webhook
 
 from .factories import acknowledge_general, make_engagement, make_user, tick_with_evidence
 

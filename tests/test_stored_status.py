@@ -18,7 +18,6 @@ from engagements.gates.evidence import (
 from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
 from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Checkpoint, Engagement, Membership, Role, Task
-from engagements.reports.filing import checkpoint_report_file
 from engagements.services.engagements import engagement_update
 from engagements.services.members import member_change, member_invite, member_remove
 from engagements.services.share_links import share_link_create, share_link_revoke
@@ -32,6 +31,7 @@ from engagements.services.tasks import (
 )
 from engagements.status.refresh import engagement_status_check, engagement_status_refresh
 from engagements.sync.services import SCOPE_FIELDS, catalogue_apply, scope_apply
+from reports.filing import checkpoint_report_file
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 

@@ -13,8 +13,7 @@ from engagements.audit import engagement_chain_problems
 from engagements.gates.evidence import evidence_add_link
 from engagements.gates.services import gate_sign
 from engagements.meetings.selectors import checkpoint_agenda
-from engagements.models import ActivityEvent, EventKind, Notification, Task
-from engagements.notifications.owing import queue_task_due_notes
+from engagements.models import ActivityEvent, EventKind, Task
 from engagements.selectors.tasks import engagement_due_tasks, user_due_tasks
 from engagements.services.members import member_remove
 from engagements.services.tasks import (
@@ -33,6 +32,8 @@ from engagements.sync.services import (
     version_preview,
 )
 from engagements.verify.checks import engagement_state_problems
+from notifications.models import Notification
+from notifications.owing import queue_task_due_notes
 from responsibilities.diff import ChangeKind
 from responsibilities.models import CatalogueVersion, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish

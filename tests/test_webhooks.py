@@ -18,19 +18,19 @@ from django.urls import reverse
 
 from accounts.models import Profile
 from engagements.meetings.services import checkpoint_cancel
-from engagements.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_done, task_set_note
-from engagements.tasks import dispatch_webhooks
-from engagements.webhooks.addresses import is_refused
-from engagements.webhooks.forms import WebhookForm
-from engagements.webhooks.sending import (
+from responsibilities.models import Party
+from webhooks.addresses import is_refused
+from webhooks.forms import WebhookForm
+from webhooks.models import Webhook, WebhookDelivery, WebhookDeliveryStatus
+from webhooks.sending import (
     webhook_deliveries_due,
     webhook_delivery_claim,
     webhook_delivery_send,
 )
-from engagements.webhooks.services import webhook_register
-from responsibilities.models import Party
+from webhooks.services import webhook_register
+from webhooks.tasks import dispatch_webhooks
 
 from .factories import at, make_checkpoint, make_user
 

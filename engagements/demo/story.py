@@ -10,7 +10,8 @@ from functools import partial
 from django.utils import timezone
 
 from engagements.gates.evidence import evidence_add_link
-from engagements.gates.services import first_phase, gate_sign, general_acknowledge
+from engagements.gates.requirements import first_phase
+from engagements.gates.services import gate_sign, general_acknowledge
 from engagements.meetings.services import checkpoint_schedule
 from engagements.models import Engagement, Membership, Role, Task
 from engagements.services.engagements import engagement_create

@@ -6,8 +6,9 @@ from dataclasses import dataclass, field
 from django.db.models import Count, Prefetch
 
 from engagements.access import EngagementAccess
+from engagements.gates.requirements import GateFacts, unmet_requirements
 from engagements.models import GateSignOff, GeneralAcknowledgement, Task, TaskEvidence
-from engagements.status.tallies import EngagementProgress
+from engagements.status.tallies import EngagementProgress, PhaseProgress
 from responsibilities.models import PARTIES, Party, Phase
 
 
@@ -41,16 +42,22 @@ class GatePanel:
 def gate_panels(
     access: EngagementAccess, phases: list[Phase], progress: EngagementProgress
 ) -> dict[int, GatePanel]:
-    """One panel per phase (one query: the sign-offs, in force and withdrawn, with who signed)."""
-    # A phase without tasks has nothing left to do either: its gate can be signed at once.
-    open_phases = {row.phase.pk for row in progress.phases if row.overall.done < row.overall.total}
-    awaiting = {row.phase.pk: row.awaiting for row in progress.phases}
-    panels = {
-        phase.pk: GatePanel(
-            phase=phase, tasks_done=phase.pk not in open_phases, awaiting=awaiting.get(phase.pk, 0)
+    """One panel per phase (one query: the sign-offs, in force and withdrawn, with who signed;
+    two more for the first phase's acknowledgements). A sign-off is offered only where the
+    gate's requirements (engagements/gates/requirements.py) are met."""
+    rows = {row.phase.pk: row for row in progress.phases}
+    acknowledgements = acknowledgement_rows(access) if phases else []
+    unacknowledged = {row.party for row in acknowledgements if row.acknowledgement is None}
+    panels = {}
+    for phase in phases:
+        # A phase without tasks has nothing left to do either: its gate can be signed at once.
+        row = rows.get(phase.pk) or PhaseProgress(phase=phase)
+        panels[phase.pk] = GatePanel(
+            phase=phase,
+            tasks_done=row.overall.done == row.overall.total,
+            # Only a party with managers can confirm: the others' ticks do not hold the gate.
+            awaiting=sum(row.awaiting_by_party.get(p, 0) for p in access.parties_with_manager),
         )
-        for phase in phases
-    }
     for sign_off in (
         GateSignOff.objects.filter(gate__engagement=access.engagement)
         .select_related("signed_by", "gate")
@@ -63,19 +70,29 @@ def gate_panels(
             panel.withdrawn = [sign_off]
         elif sign_off.withdrawn_at == panel.withdrawn[0].withdrawn_at:
             panel.withdrawn.append(sign_off)
-    for panel in panels.values():
+    for position, panel in enumerate(panels.values()):
         if panel.closed:
             panel.withdrawn = []
         signed = {sign_off.party for sign_off in panel.sign_offs}
-        if panel.tasks_done:
-            panel.signable = [
-                (party, Party(party).label)
-                for party in PARTIES
-                if party in access.signable_parties and party not in signed
-            ]
+        row = rows.get(panel.phase.pk) or PhaseProgress(phase=panel.phase)
+        panel.signable = [
+            (party, Party(party).label)
+            for party in PARTIES
+            if party in access.signable_parties
+            and not unmet_requirements(
+                GateFacts(
+                    phase=panel.phase,
+                    party=party,
+                    open_tasks=row.overall.total - row.overall.done,
+                    unconfirmed=panel.awaiting,
+                    unacknowledged=position == 0 and party in unacknowledged,
+                    signed=party in signed,
+                )
+            )
+        ]
         panel.can_reopen = bool(panel.sign_offs) and access.can_reopen_gate
     if phases:
-        panels[phases[0].pk].acknowledgements = acknowledgement_rows(access)
+        panels[phases[0].pk].acknowledgements = acknowledgements
     return panels
 
 

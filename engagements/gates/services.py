@@ -18,8 +18,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.utils.translation import ngettext
 
+from engagements.gates.requirements import gate_requirements
 from engagements.gates.state import (
     gate_managers,
     general_tasks,
@@ -33,18 +33,11 @@ from engagements.models import (
     GateSignOff,
     GeneralAcknowledgement,
     Membership,
-    NotificationKind,
     PhaseGate,
     Role,
-    Task,
 )
-from engagements.notifications.owing import owe_gate_notes
 from fasttrack import bounds
 from responsibilities.models import PARTIES, Party, Phase
-
-
-def _other(party: str) -> str:
-    return next(p for p in PARTIES if p != party)
 
 
 def _manager_party(engagement: Engagement, user) -> str:
@@ -74,10 +67,6 @@ def _party_to_act_for(engagement: Engagement, user, party: str | None) -> tuple[
     return party, own_party
 
 
-def first_phase() -> Phase:
-    return Phase.objects.order_by("order").first()
-
-
 def active_sign_offs(gate: PhaseGate):
     return gate.sign_offs.filter(withdrawn_at__isnull=True)
 
@@ -97,46 +86,9 @@ def gate_sign(
     bounds.validate_fields({"comment": (comment, bounds.single_line(bounds.REASON_MAX_LENGTH))})
     gate = _locked_gate(engagement, phase)
     party, own_party = _party_to_act_for(engagement, user, party)
-    managers = gate_managers(engagement)
-    if (
-        phase == first_phase()
-        and general_tasks(engagement, party).exists()
-        and not GeneralAcknowledgement.objects.filter(engagement=engagement, party=party).exists()
-    ):
-        raise ValidationError(
-            _("Acknowledge %(party)s's general responsibilities before signing off %(phase)s.")
-            % {"party": Party(party).label, "phase": phase.name}
-        )
-    tasks = Task.objects.in_force().filter(engagement=engagement, phase=phase)
-    open_count = tasks.open().count()
-    if open_count:
-        raise ValidationError(
-            ngettext(
-                "%(phase)s still has %(count)d open task: finish it before signing it off.",
-                "%(phase)s still has %(count)d open tasks: finish them before signing it off.",
-                open_count,
-            )
-            % {"phase": phase.name, "count": open_count}
-        )
-    unconfirmed = tasks.filter(
-        awaiting_confirmation=True, party__in=[p for p in PARTIES if managers[p]]
-    ).count()
-    if unconfirmed:
-        raise ValidationError(
-            ngettext(
-                "%(count)d task of %(phase)s was ticked on its party's behalf and awaits that "
-                "party's confirmation.",
-                "%(count)d tasks of %(phase)s were ticked on their party's behalf and await "
-                "that party's confirmation.",
-                unconfirmed,
-            )
-            % {"count": unconfirmed, "phase": phase.name}
-        )
-    if active_sign_offs(gate).filter(party=party).exists():
-        raise ValidationError(
-            _("%(party)s has already signed off %(phase)s.")
-            % {"party": Party(party).label, "phase": phase.name}
-        )
+    unmet = gate_requirements(engagement, phase, party)
+    if unmet:
+        raise ValidationError(unmet[0])
     sign_off = GateSignOff.objects.create(
         gate=gate,
         party=party,
@@ -147,7 +99,7 @@ def gate_sign(
         signed_at=timezone.now(),
     )
     closed = set(active_sign_offs(gate).values_list("party", flat=True)) == set(PARTIES)
-    event = event_record(
+    event_record(
         engagement_id=engagement.pk,
         actor=user,
         party=own_party,
@@ -162,15 +114,6 @@ def gate_sign(
             "closed": closed,
         },
     )
-    if not closed:
-        # Not the signer: after signing on the other party's behalf, the party still to sign
-        # is their own.
-        owe_gate_notes(
-            event=event,
-            kind=NotificationKind.GATE_SIGNED,
-            user_ids=[pk for pk in managers[_other(party)] if pk != user.pk],
-            now=sign_off.signed_at,
-        )
     engagement_changed(engagement_id=engagement.pk)
     return sign_off
 
@@ -197,7 +140,7 @@ def gate_reopen(
     for sign_off in withdrawn:
         sign_off.withdrawn_at, sign_off.withdrawn_reason = now, reason
         sign_off.save(update_fields=["withdrawn_at", "withdrawn_reason"])
-    event = event_record(
+    event_record(
         engagement_id=engagement.pk,
         actor=user,
         party=own_party,
@@ -208,12 +151,6 @@ def gate_reopen(
             "withdrawn": [sign_off.party for sign_off in withdrawn],
             "sign_offs": [sign_off.pk for sign_off in withdrawn],
         },
-    )
-    owe_gate_notes(
-        event=event,
-        kind=NotificationKind.GATE_REOPENED,
-        user_ids=gate_managers(engagement)[_other(own_party)],
-        now=now,
     )
     engagement_changed(engagement_id=engagement.pk)
     return withdrawn

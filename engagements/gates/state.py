@@ -5,23 +5,14 @@ A sign-off records the hash of `phase_state` at that moment; verify_audit recomp
 every active sign-off, so a task of a signed phase, or its evidence, changed in the database is
 named.
 
-Who is asked to sign a gate (its managers, by party) is here too, with the note that asks them
-once a tick finished the phase: the journal calls `owe_gate_ready` for each event it records.
+Who is asked to sign a gate (its managers, by party) is here too; notifications/listeners.py
+asks them.
 """
 
 import hashlib
 import json
 
-from engagements.models import (
-    Engagement,
-    EventKind,
-    Membership,
-    NotificationKind,
-    Role,
-    Task,
-    TaskEvidence,
-)
-from engagements.notifications.owing import owe_gate_notes
+from engagements.models import Engagement, Membership, Role, Task, TaskEvidence
 from responsibilities.models import PARTIES
 
 
@@ -76,22 +67,3 @@ def gate_managers(engagement: Engagement) -> dict[str, list[int]]:
     ).values_list("party", "user_id"):
         managers[party].append(user_id)
     return managers
-
-
-def owe_gate_ready(event) -> None:
-    """When a tick finished its task's phase, every manager is asked to sign it off."""
-    if event.kind != EventKind.TASK_DONE:
-        return
-    task = event.task
-    open_tasks = Task.objects.open().filter(
-        engagement_id=task.engagement_id, phase_id=task.phase_id
-    )
-    if open_tasks.exists():
-        return
-    managers = gate_managers(task.engagement)
-    owe_gate_notes(
-        event=event,
-        kind=NotificationKind.GATE_READY,
-        user_ids=[pk for party in PARTIES for pk in managers[party]],
-        now=event.created_at,
-    )

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from engagements.access import get_engagement_for_user
 from engagements.gates import services as gate_services
 from engagements.gates.forms import AcknowledgeForm, GateReopenForm, GateSignForm
+from engagements.gates.requirements import first_phase
 from engagements.views.common import first_error
 from responsibilities.models import Party, Phase
 
@@ -90,7 +91,7 @@ def gate_reopen(request, pk, phase_code):
 def general_acknowledge(request, pk):
     access = get_engagement_for_user(request.user, pk, write=True)
     form = AcknowledgeForm(request.POST)
-    phase = gate_services.first_phase()
+    phase = first_phase()
     party = _signing_party(request, access, form)
     if party is not None and _accepted(
         request,

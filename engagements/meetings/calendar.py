@@ -8,6 +8,10 @@ from engagements.links import portal_link
 
 PRODUCT_ID = "-//FastTrack Portal//Checkpoints//EN"
 
+# A calendar must pick up a change to any of these (they are in the .ics): RFC 5545 wants
+# SEQUENCE raised, and the attendees get the new file at once. Phase and kind are the portal's.
+CALENDAR_FIELDS = frozenset(("title", "starts_at", "ends_at", "location", "agenda", "attendees"))
+
 
 def checkpoint_uid(checkpoint) -> str:
     """Stable across every change, so a calendar replaces the event instead of adding one."""

@@ -10,13 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagements.journal import engagement_changed, event_record
+from engagements.meetings.calendar import CALENDAR_FIELDS
 from engagements.models import Checkpoint, Engagement, EventKind
-from engagements.notifications.owing import (
-    checkpoint_reminders_sync,
-    owe_cancellation_notices,
-    owe_checkpoint_updates,
-    withdraw_checkpoint_updates,
-)
 from fasttrack import bounds
 from responsibilities.audit import actor_name
 from responsibilities.models import Phase
@@ -86,7 +81,6 @@ def checkpoint_schedule(
     checkpoint.full_clean()
     checkpoint.save()
     checkpoint.attendees.set(attendees)
-    checkpoint_reminders_sync(checkpoint, now)
     # Every detail goes from nothing to its value (a cancellation is the reverse).
     values = _checkpoint_values(checkpoint, attendees)
     _checkpoint_event(
@@ -96,11 +90,6 @@ def checkpoint_schedule(
         {name: [None, value] for name, value in values.items()},
     )
     return checkpoint
-
-
-# A calendar must pick up a change to any of these (they are in the .ics): RFC 5545 wants
-# SEQUENCE raised. Phase and kind are the portal's own.
-_CALENDAR_FIELDS = ("title", "starts_at", "ends_at", "location", "agenda", "attendees")
 
 
 def _checkpoint_values(checkpoint: Checkpoint, attendees) -> dict:
@@ -155,16 +144,12 @@ def checkpoint_update(
     ]
     if not changed:
         return checkpoint
-    calendar_changed = bool(set(changed) & set(_CALENDAR_FIELDS))
+    calendar_changed = bool(set(changed) & CALENDAR_FIELDS)
     if calendar_changed:
         checkpoint.sequence += 1
     checkpoint.full_clean()
     checkpoint.save()
     checkpoint.attendees.set(attendees)
-    checkpoint_reminders_sync(checkpoint, now)
-    if calendar_changed:
-        # The attendees' calendars take the new .ics now, not at the next reminder.
-        owe_checkpoint_updates(checkpoint, now)
     _checkpoint_event(
         checkpoint,
         user,
@@ -189,9 +174,6 @@ def checkpoint_cancel(*, checkpoint: Checkpoint, user: AbstractBaseUser) -> Chec
     checkpoint.cancelled_at = now
     checkpoint.sequence += 1
     checkpoint.save(update_fields=["cancelled_at", "sequence"])
-    checkpoint_reminders_sync(checkpoint, now)
-    withdraw_checkpoint_updates(checkpoint)
-    owe_cancellation_notices(checkpoint, now)
     values = _checkpoint_values(checkpoint, checkpoint.attendees.all())
     _checkpoint_event(
         checkpoint,
@@ -211,4 +193,3 @@ def checkpoints_leave(*, engagement_id: int, user: AbstractBaseUser, now) -> Non
         checkpoint.attendees.remove(user)
         checkpoint.sequence += 1  # the calendar's attendee list changed
         checkpoint.save(update_fields=["sequence"])
-        checkpoint_reminders_sync(checkpoint, now)

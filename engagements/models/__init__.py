@@ -14,7 +14,6 @@ from engagements.models.engagements import (
 from engagements.models.events import ActivityEvent, EventKind
 from engagements.models.gates import GateSignOff, GeneralAcknowledgement, PhaseGate, phase_is_signed
 from engagements.models.meetings import Checkpoint, CheckpointKind, CheckpointReport, report_path
-from engagements.models.notifications import Notification, NotificationKind, NotificationStatus
 from engagements.models.tasks import (
     DUE_SOON_DAYS,
     EvidenceKind,
@@ -26,7 +25,6 @@ from engagements.models.tasks import (
     evidence_path,
     evidence_storage,
 )
-from engagements.models.webhooks import Webhook, WebhookDelivery, WebhookDeliveryStatus
 
 __all__ = [
     "MIN_ELIGIBLE_LICENCES",
@@ -55,10 +53,4 @@ __all__ = [
     "Checkpoint",
     "report_path",
     "CheckpointReport",
-    "NotificationKind",
-    "NotificationStatus",
-    "Notification",
-    "Webhook",
-    "WebhookDeliveryStatus",
-    "WebhookDelivery",
 ]

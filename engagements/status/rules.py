@@ -233,7 +233,7 @@ class EngagementStatus:
             progress = PhaseProgress(
                 phase=phase,
                 by_party=by_party,
-                awaiting=sum(self.cell(phase.pk, p).awaiting for p in PARTIES),
+                awaiting_by_party={p: self.cell(phase.pk, p).awaiting for p in PARTIES},
             )
             if progress.overall.total:
                 rows.append(progress)

@@ -26,7 +26,12 @@ class PhaseProgress:
 
     phase: Phase
     by_party: dict[str, Tally] = field(default_factory=dict)
-    awaiting: int = 0  # ticks made on a party's behalf that it has not confirmed
+    # Per party, its tasks ticked on its behalf that it has not confirmed.
+    awaiting_by_party: dict[str, int] = field(default_factory=dict)
+
+    @property
+    def awaiting(self) -> int:
+        return sum(self.awaiting_by_party.values())
 
     @property
     def overall(self) -> Tally:

@@ -6,6 +6,7 @@ import datetime
 
 from engagements.audit import task_text_hash
 from engagements.gates.state import phase_state_hash
+from engagements.meetings.records import report_problems, stored_sha256
 from engagements.models import (
     ActivityEvent,
     Engagement,
@@ -17,7 +18,6 @@ from engagements.models import (
     TaskComment,
     TaskEvidence,
 )
-from engagements.reports.records import report_problems, stored_sha256
 from engagements.verify.state import TrailState
 
 

@@ -7,8 +7,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from engagements.models import Notification, NotificationStatus
 from fasttrack.celery import app
+from notifications.models import Notification, NotificationStatus
 
 from ..factories import make_checkpoint
 from .conftest import count_messages, wait_for

@@ -7,8 +7,8 @@ import time
 import pytest
 from django.utils import timezone
 
-from engagements.models import Notification, NotificationStatus
-from engagements.notifications.keys import checkpoint_reminder_key
+from notifications.keys import checkpoint_reminder_key
+from notifications.models import Notification, NotificationStatus
 
 from ..factories import change_checkpoint, make_checkpoint
 from .conftest import wait_for

@@ -8,14 +8,8 @@ import pytest
 from django.utils import timezone
 
 from accounts.models import Profile
-from engagements.models import (
-    Checkpoint,
-    CheckpointReport,
-    EventKind,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-)
+from engagements.models import Checkpoint, CheckpointReport, EventKind
+from notifications.models import Notification, NotificationKind, NotificationStatus
 from responsibilities.models import Phase
 
 from .conftest import count_messages, wait_for

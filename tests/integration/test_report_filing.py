@@ -7,8 +7,9 @@ from django.db import connection
 
 from accounts.models import Profile
 from engagements.audit import engagement_chain_problems
-from engagements.models import CheckpointReport, EventKind, Notification, NotificationKind
-from engagements.reports.filing import checkpoint_report_file
+from engagements.models import CheckpointReport, EventKind
+from notifications.models import Notification, NotificationKind
+from reports.filing import checkpoint_report_file
 
 from ..factories import at, make_checkpoint
 

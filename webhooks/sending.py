@@ -1,6 +1,6 @@
 """Delivering webhook events exactly once, signed, with retries.
 
-As with notifications (engagements/notifications/sending.py), a send first claims its row with
+As with notifications (notifications/sending.py), a send first claims its row with
 one conditional UPDATE that stamps a fresh claim token, so a beat that fires twice, two workers
 or a task enqueued twice POST an event once; a claim whose worker died is retaken after the
 lease, and the token keeps the old sender from recording over the new one. A refusal (any
@@ -26,10 +26,10 @@ from django.conf import settings
 from django.db.models import F, Q
 from django.utils import timezone
 
-from engagements.access import webhooks_seeing
-from engagements.models import WebhookDelivery, WebhookDeliveryStatus
-from engagements.webhooks.addresses import AddressRefused, resolve
-from engagements.webhooks.owing import WEBHOOK_EVENTS
+from webhooks.access import webhooks_seeing
+from webhooks.addresses import AddressRefused, resolve
+from webhooks.models import WebhookDelivery, WebhookDeliveryStatus
+from webhooks.owing import WEBHOOK_EVENTS
 
 logger = logging.getLogger(__name__)
 

@@ -16,9 +16,9 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from engagements.reports.content import StatusReport
 from engagements.status.charts import burnup_chart
 from fasttrack.bounds import one_line
+from reports.content import StatusReport
 
 FONTS = Path(__file__).parent / "fonts"
 
@@ -65,7 +65,7 @@ def status_report_pdf(report: StatusReport) -> bytes:
     ]
     html = one_line(
         render_to_string(
-            "engagements/reports/status_report.html",
+            "reports/status_report.html",
             {
                 "report": report,
                 "title": title,

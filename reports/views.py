@@ -5,8 +5,8 @@ from django.http import HttpResponse
 from django.utils import timezone
 
 from engagements.access import get_engagement_for_user
-from engagements.reports.content import status_report
-from engagements.reports.pdf import status_report_pdf
+from reports.content import status_report
+from reports.pdf import status_report_pdf
 
 
 @login_required

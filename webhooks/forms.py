@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from engagements.webhooks.addresses import validate_webhook_port
 from fasttrack import bounds
+from webhooks.addresses import validate_webhook_port
 
 
 class WebhookForm(forms.Form):

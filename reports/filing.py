@@ -19,11 +19,11 @@ from django.utils import timezone, translation
 
 from accounts.models import Profile
 from engagements.journal import engagement_changed, event_record
+from engagements.meetings.records import report_changes
 from engagements.models import Checkpoint, CheckpointReport, EventKind
-from engagements.notifications.owing import owe_checkpoint_reports
-from engagements.reports.content import status_report
-from engagements.reports.pdf import status_report_pdf
-from engagements.reports.records import report_changes
+from notifications.owing import owe_checkpoint_reports
+from reports.content import status_report
+from reports.pdf import status_report_pdf
 
 # A meeting that ended longer ago than this when a beat first sees it gets no report: what it
 # would tell is no longer the status after the meeting (and deploying this must not mail a

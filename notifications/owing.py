@@ -10,16 +10,9 @@ from django.db.models import Max, Q
 from django.utils import timezone
 
 from accounts.models import Profile
-from engagements.models import (
-    Checkpoint,
-    Membership,
-    Notification,
-    NotificationKind,
-    NotificationStatus,
-    Role,
-    Task,
-)
-from engagements.notifications import keys, opt_outs
+from engagements.models import Checkpoint, Membership, Role, Task
+from notifications import keys, opt_outs
+from notifications.models import Notification, NotificationKind, NotificationStatus
 
 
 def checkpoint_reminders_sync(checkpoint: Checkpoint, now) -> None:

@@ -7,16 +7,16 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from engagements.access import (
+from webhooks import services as webhook_services
+from webhooks.access import (
     can_register_webhooks,
     get_engagement_for_webhook,
     get_webhook_for_user,
     webhook_engagements,
 )
-from engagements.models import Webhook
-from engagements.webhooks import services as webhook_services
-from engagements.webhooks.forms import WebhookForm
-from engagements.webhooks.owing import WEBHOOK_EVENTS
+from webhooks.forms import WebhookForm
+from webhooks.models import Webhook
+from webhooks.owing import WEBHOOK_EVENTS
 
 RECENT_DELIVERIES = 100
 

@@ -24,9 +24,10 @@ from django.db.models import F, Q
 from django.utils import timezone
 
 from accounts.selectors import user_profile
-from engagements.models import Membership, Notification, NotificationKind, NotificationStatus
-from engagements.notifications import opt_outs
-from engagements.notifications.emails import notification_message
+from engagements.models import Membership
+from notifications import opt_outs
+from notifications.emails import notification_message
+from notifications.models import Notification, NotificationKind, NotificationStatus
 
 logger = logging.getLogger(__name__)
 

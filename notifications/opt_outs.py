@@ -4,7 +4,7 @@ before the switch was turned off. The other kinds are about a person's own meeti
 sign-offs, which they cannot decline and stay a member."""
 
 from accounts.unsubscribe import Topic
-from engagements.models import NotificationKind
+from notifications.models import NotificationKind
 
 TOPICS = {
     NotificationKind.DIGEST: Topic.DIGEST,

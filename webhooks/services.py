@@ -3,9 +3,10 @@
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.validators import MinLengthValidator
 
-from engagements.models import Engagement, Webhook
-from engagements.webhooks.addresses import validate_webhook_address, validate_webhook_port
+from engagements.models import Engagement
 from fasttrack import bounds
+from webhooks.addresses import validate_webhook_address, validate_webhook_port
+from webhooks.models import Webhook
 
 
 def webhook_register(

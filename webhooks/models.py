@@ -1,4 +1,5 @@
-"""Webhooks and their deliveries (engagements/webhooks/)."""
+"""Webhooks and their deliveries. The tables keep the names they had when the models were the
+engagements app's."""
 
 from django.conf import settings
 from django.db import models
@@ -35,6 +36,7 @@ class Webhook(models.Model):
     created_at = models.DateTimeField(_("registered"), default=timezone.now, editable=False)
 
     class Meta:
+        db_table = "engagements_webhook"
         ordering = ["created_at", "pk"]
         verbose_name = _("webhook")
         verbose_name_plural = _("webhooks")
@@ -76,6 +78,7 @@ class WebhookDelivery(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        db_table = "engagements_webhookdelivery"
         ordering = ["-created_at", "-pk"]
         verbose_name = _("webhook delivery")
         verbose_name_plural = _("webhook deliveries")

@@ -1,4 +1,5 @@
-"""Notifications owed and sent: one row per unique key (engagements/notifications/)."""
+"""Notifications owed and sent: one row per unique key. The table keeps the name it had when
+the model was the engagements app's."""
 
 from django.conf import settings
 from django.db import models
@@ -92,7 +93,7 @@ class Notification(models.Model):
     )
     # The stored report a checkpoint-report email attaches: the bytes the trail vouches for.
     report = models.ForeignKey(
-        "CheckpointReport",
+        "engagements.CheckpointReport",
         verbose_name=_("report"),
         on_delete=models.PROTECT,
         null=True,
@@ -127,6 +128,7 @@ class Notification(models.Model):
     created_at = models.DateTimeField(_("created"), default=timezone.now)
 
     class Meta:
+        db_table = "engagements_notification"
         ordering = ["due_at", "pk"]
         verbose_name = _("notification")
         verbose_name_plural = _("notifications")

@@ -18,11 +18,11 @@ from engagements.gates.selectors import phase_tasks_with_evidence
 from engagements.links import portal_host, portal_link
 from engagements.meetings.calendar import checkpoint_ics, checkpoint_method
 from engagements.meetings.selectors import checkpoint_agenda
-from engagements.models import Notification, NotificationKind
-from engagements.notifications import opt_outs
 from engagements.selectors.tasks import user_due_tasks
 from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
+from notifications import opt_outs
+from notifications.models import Notification, NotificationKind
 from responsibilities.models import Party, Phase
 
 _CALENDAR_KINDS = {

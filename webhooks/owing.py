@@ -5,9 +5,10 @@ the change nor sent for a change that was rolled back."""
 import datetime
 import json
 
-from engagements.access import webhooks_seeing
 from engagements.meetings.calendar import checkpoint_uid
-from engagements.models import ActivityEvent, Engagement, EventKind, WebhookDelivery
+from engagements.models import ActivityEvent, Engagement, EventKind
+from webhooks.access import webhooks_seeing
+from webhooks.models import WebhookDelivery
 
 # The events webhooks carry, under the names receivers see.
 WEBHOOK_EVENTS = {
@@ -70,9 +71,10 @@ def webhook_body(event: ActivityEvent) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def webhook_deliveries_owe(event: ActivityEvent) -> None:
+def webhook_deliveries_owe(event: ActivityEvent, membership=None) -> None:
     """A delivery of the event to each webhook watching its engagement (one query when none
-    does, none for events webhooks do not carry)."""
+    does, none for events webhooks do not carry). A listener of engagements/journal.py, which
+    passes every listener the event's member too; deliveries do not need it."""
     if event.kind not in WEBHOOK_EVENTS:
         return
     webhook_ids = list(webhooks_seeing(event.engagement_id).values_list("pk", flat=True))

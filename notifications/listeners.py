@@ -1,0 +1,84 @@
+"""Which events owe which notifications: listeners of engagements/journal.py, called for each
+event in the transaction that records it, so a change and what it owes commit together."""
+
+from django.utils import timezone
+
+from engagements.gates.state import gate_managers
+from engagements.meetings.calendar import CALENDAR_FIELDS
+from engagements.models import ActivityEvent, EventKind, Membership, Task
+from notifications.models import NotificationKind
+from notifications.owing import (
+    checkpoint_reminders_sync,
+    owe_assignment_note,
+    owe_cancellation_notices,
+    owe_checkpoint_updates,
+    owe_gate_notes,
+    owe_invitation,
+    withdraw_checkpoint_updates,
+    withdraw_member_notifications,
+)
+from responsibilities.models import PARTIES
+
+
+def _other(party: str) -> str:
+    return next(p for p in PARTIES if p != party)
+
+
+def gate_notes_owe(event: ActivityEvent, membership: Membership | None) -> None:
+    """A tick that finished its phase asks every manager to sign the phase off; a sign-off
+    that leaves the gate open asks the other party's managers (not the signer, who may have
+    signed for the other party); a reopened phase tells the other party's managers."""
+    if event.kind == EventKind.TASK_DONE:
+        task = event.task
+        if Task.objects.open().filter(engagement_id=task.engagement_id, phase_id=task.phase_id):
+            return
+        managers = gate_managers(task.engagement)
+        user_ids = [pk for party in PARTIES for pk in managers[party]]
+        kind = NotificationKind.GATE_READY
+    elif event.kind == EventKind.GATE_SIGNED and not event.changes["closed"]:
+        managers = gate_managers(event.engagement)
+        other = _other(event.changes["party"])
+        user_ids = [pk for pk in managers[other] if pk != event.actor_id]
+        kind = NotificationKind.GATE_SIGNED
+    elif event.kind == EventKind.GATE_REOPENED:
+        user_ids = gate_managers(event.engagement)[_other(event.party)]
+        kind = NotificationKind.GATE_REOPENED
+    else:
+        return
+    owe_gate_notes(event=event, kind=kind, user_ids=user_ids, now=event.created_at)
+
+
+def checkpoint_notes_owe(event: ActivityEvent, membership: Membership | None) -> None:
+    """Reminders follow a checkpoint's time and attendees; a change the calendars must pick up
+    sends the attendees its new .ics at once; a cancellation withdraws what waits and tells
+    the attendees."""
+    if event.kind not in (
+        EventKind.CHECKPOINT_SCHEDULED,
+        EventKind.CHECKPOINT_CHANGED,
+        EventKind.CHECKPOINT_CANCELLED,
+    ):
+        return
+    checkpoint, now = event.checkpoint, event.created_at
+    checkpoint_reminders_sync(checkpoint, now)
+    if event.kind == EventKind.CHECKPOINT_CHANGED and CALENDAR_FIELDS & set(event.changes):
+        owe_checkpoint_updates(checkpoint, now)
+    elif event.kind == EventKind.CHECKPOINT_CANCELLED:
+        withdraw_checkpoint_updates(checkpoint)
+        owe_cancellation_notices(checkpoint, now)
+
+
+def assignment_note_owe(event: ActivityEvent, membership: Membership | None) -> None:
+    """A task's new owner is told, unless they took it themselves."""
+    if event.kind == EventKind.OWNER_CHANGED:
+        owe_assignment_note(
+            task=event.task, assigned_by=event.actor, event_id=event.pk, now=timezone.now()
+        )
+
+
+def member_notes_owe(event: ActivityEvent, membership: Membership | None) -> None:
+    """A new member is invited; a removed one hears nothing more of the engagement (their
+    reminders of meetings still to come included)."""
+    if event.kind == EventKind.MEMBER_ADDED:
+        owe_invitation(membership, timezone.now())
+    elif event.kind == EventKind.MEMBER_REMOVED:
+        withdraw_member_notifications(engagement_id=event.engagement_id, user=event.changes["user"])
