@@ -3,8 +3,8 @@
 
 import hashlib
 
-from responsibilities.audit import chain_check, head_problems
-from responsibilities.models import AuditChainHead
+from trail.chain import chain_check, head_problems
+from trail.models import AuditChainHead
 
 from .models import ActivityEvent, Engagement, Membership
 

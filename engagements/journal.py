@@ -9,8 +9,8 @@ feature. Plain calls, not Django signals, so the order and the whole list are re
 from django.db import transaction
 from django.utils import timezone
 
-from responsibilities.audit import actor_name, chain_append
-from responsibilities.models import AuditChainHead
+from trail.chain import actor_name, chain_append
+from trail.models import AuditChainHead
 
 from .audit import membership_party
 from .gates import owe_gate_ready

@@ -4,7 +4,7 @@ stored reports are still what it says (verify_audit, through engagements/trail_c
 import datetime
 import hashlib
 
-from responsibilities.audit import actor_name
+from trail.chain import actor_name
 
 from ..models import CheckpointReport
 

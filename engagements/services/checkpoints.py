@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fasttrack import bounds
-from responsibilities.audit import actor_name
 from responsibilities.models import Phase
+from trail.chain import actor_name
 
 from ..journal import engagement_changed, event_record
 from ..models import Checkpoint, Engagement, EventKind

@@ -8,7 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from fasttrack import bounds
-from responsibilities.audit import actor_name
+from trail.chain import actor_name
 
 from ..journal import engagement_changed, event_record
 from ..models import Engagement, EventKind, Membership, Task
