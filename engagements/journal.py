@@ -19,8 +19,8 @@ from engagements.notifications.owing import (
 )
 from engagements.status.refresh import engagement_status_refresh
 from engagements.webhooks.owing import webhook_deliveries_owe
-from responsibilities.audit import actor_name, chain_append
-from responsibilities.models import AuditChainHead
+from trail.chain import actor_name, chain_append
+from trail.models import AuditChainHead
 
 
 def _assignment_note(event: ActivityEvent, membership: Membership | None) -> None:

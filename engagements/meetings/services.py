@@ -18,8 +18,8 @@ from engagements.notifications.owing import (
     withdraw_checkpoint_updates,
 )
 from fasttrack import bounds
-from responsibilities.audit import actor_name
 from responsibilities.models import Phase
+from trail.chain import actor_name
 
 
 def _checkpoint_validate(*, engagement, details, attendees, now) -> None:
