@@ -4,8 +4,8 @@
 import hashlib
 
 from engagements.models import ActivityEvent, Engagement, Membership
-from responsibilities.audit import chain_check, head_problems
-from responsibilities.models import AuditChainHead
+from trail.chain import chain_check, head_problems
+from trail.models import AuditChainHead
 
 
 def task_text_hash(task) -> str:

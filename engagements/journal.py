@@ -14,8 +14,8 @@ from django.utils.module_loading import import_string
 
 from engagements.audit import membership_party
 from engagements.models import ActivityEvent, Engagement, Membership
-from responsibilities.audit import actor_name, chain_append
-from responsibilities.models import AuditChainHead
+from trail.chain import actor_name, chain_append
+from trail.models import AuditChainHead
 
 # Called for each event, in this order, with (event, membership). Named by dotted path, not
 # imported: the features that follow the core's changes sit above it and import it, never the

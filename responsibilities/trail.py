@@ -7,9 +7,10 @@ import json
 from django.db import transaction
 from django.utils import timezone
 
-from .audit import actor_name, chain_append, chain_check, head_problems
+from trail.chain import actor_name, chain_append, chain_check, head_problems
+from trail.models import AuditChainHead
+
 from .models import (
-    AuditChainHead,
     CatalogueAuditHead,
     CatalogueEvent,
     CatalogueEventKind,

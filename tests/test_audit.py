@@ -21,15 +21,10 @@ from engagements.models import (
 from engagements.services.members import member_add
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
-from responsibilities.audit import chain_append, chain_hash
-from responsibilities.models import (
-    AuditChainHead,
-    CatalogueAuditHead,
-    CatalogueEvent,
-    Phase,
-    Responsibility,
-)
+from responsibilities.models import CatalogueAuditHead, CatalogueEvent, Phase, Responsibility
 from responsibilities.trail import catalogue_chain_problems
+from trail.chain import chain_append, chain_hash
+from trail.models import AuditChainHead
 
 from .factories import make_user, read_csv, record_every_kind
 

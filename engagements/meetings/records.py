@@ -5,7 +5,7 @@ import datetime
 import hashlib
 
 from engagements.models import CheckpointReport
-from responsibilities.audit import actor_name
+from trail.chain import actor_name
 
 
 def report_changes(report: CheckpointReport, recipients) -> dict:

@@ -13,8 +13,8 @@ from engagements.journal import engagement_changed, event_record
 from engagements.meetings.calendar import CALENDAR_FIELDS
 from engagements.models import Checkpoint, Engagement, EventKind
 from fasttrack import bounds
-from responsibilities.audit import actor_name
 from responsibilities.models import Phase
+from trail.chain import actor_name
 
 
 def _checkpoint_validate(*, engagement, details, attendees, now) -> None:

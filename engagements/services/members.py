@@ -12,7 +12,7 @@ from engagements.meetings.services import checkpoints_leave
 from engagements.models import Engagement, EventKind, Membership, Task
 from engagements.services.tasks import task_set_owner
 from fasttrack import bounds
-from responsibilities.audit import actor_name
+from trail.chain import actor_name
 
 
 def member_values(membership: Membership) -> dict:

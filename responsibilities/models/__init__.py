@@ -1,12 +1,7 @@
 """The catalogue's models: the items (the draft), their published versions, and the audit
 chain."""
 
-from .audit import (
-    AuditChainHead,
-    CatalogueAuditHead,
-    CatalogueEvent,
-    CatalogueEventKind,
-)
+from .audit import CatalogueAuditHead, CatalogueEvent, CatalogueEventKind
 from .items import (
     MAX_DEPTH,
     PARTIES,
@@ -36,7 +31,6 @@ __all__ = [
     "FROZEN_FIELDS",
     "MAX_DEPTH",
     "SECTION_ORDER",
-    "AuditChainHead",
     "CatalogueAuditHead",
     "CatalogueEvent",
     "CatalogueEventKind",
