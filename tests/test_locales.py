@@ -10,6 +10,7 @@ from pathlib import Path
 
 import polib
 import pytest
+from django.apps import apps
 from django.conf import settings
 from django.core.management import CommandError, call_command
 from django.urls import reverse
@@ -56,8 +57,12 @@ def test_the_locale_files_hold_every_string_in_the_code(tmp_path, monkeypatch):
             pytest.fail("CI must install gettext to check the locale files against the code")
         pytest.skip("needs GNU gettext (xgettext)")
     # makemessages writes beside the code it reads, so it reads a copy.
-    for folder in ("fasttrack", "accounts", "responsibilities", "engagements", "api", "templates"):
-        shutil.copytree(settings.BASE_DIR / folder, tmp_path / folder)
+    # The project's own apps: folders at its root (installed packages live elsewhere).
+    ours = [
+        app.path for app in apps.get_app_configs() if Path(app.path).parent == settings.BASE_DIR
+    ]
+    for folder in [*ours, settings.BASE_DIR / "templates"]:
+        shutil.copytree(folder, tmp_path / Path(folder).name)
     (tmp_path / "locale").mkdir()
     monkeypatch.chdir(tmp_path)
     call_command("makemessages", locale=["en"], no_location=True, verbosity=0)

@@ -162,7 +162,7 @@ GLOBAL_URLS = {
 def test_every_address_is_covered_by_these_tests(targets):
     names = {
         pattern.name
-        for urlconf in ("engagements.urls", "accounts.urls")
+        for urlconf in ("engagements.urls", "reports.urls", "webhooks.urls", "accounts.urls")
         for pattern in get_resolver(urlconf).url_patterns
         if getattr(pattern, "name", None)
     }
