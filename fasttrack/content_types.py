@@ -10,9 +10,7 @@ def content_types_move(models: list[str], from_app: str, to_app: str) -> migrati
     def relabel(source: str, target: str):
         def run(apps, schema_editor):
             content_type = apps.get_model("contenttypes", "ContentType")
-            content_type.objects.filter(app_label=source, model__in=models).update(
-                app_label=target
-            )
+            content_type.objects.filter(app_label=source, model__in=models).update(app_label=target)
 
         return run
 

@@ -204,8 +204,13 @@ def test_12_evidence_then_both_parties_sign_the_assess_gate_and_one_reopens_it(
     expect(gate_panel(msft_page, "Avaliar")).to_contain_text(
         "1 tarefa foi marcada em nome da sua parte e aguarda a confirmação"
     )
+    # Not offered while the tick waits: the service would refuse it.
+    expect(
+        gate_panel(msft_page, "Avaliar").get_by_role("button", name="Aprovar Avaliar por Microsoft")
+    ).to_have_count(0)
     behalf_row = msft_page.locator(f"#task-{on_behalf.pk}")
     expect(behalf_row).to_contain_text("aguardando a confirmação")
+    # Confirming swaps the row and the phase's gate, which now offers the sign-off.
     behalf_row.get_by_role("button", name="Confirmar").click()
     expect(behalf_row).not_to_contain_text("aguardando a confirmação")
     expect(behalf_row.locator("button.tick")).to_have_attribute("aria-pressed", "true")

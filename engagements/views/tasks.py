@@ -13,6 +13,7 @@ from django.views.decorators.http import require_POST
 
 from engagements.access import get_engagement_for_user, get_task_for_user
 from engagements.activity.selectors import engagement_recent_activity
+from engagements.gates.selectors import gate_panels
 from engagements.models import Task
 from engagements.selectors.tasks import attach_threads
 from engagements.services import tasks as task_services
@@ -33,6 +34,10 @@ def _task_changed(request, access, task, *, error=None):
     """Answer an htmx request with the row and what it changed; anything else with a redirect."""
     if request.headers.get("HX-Request"):
         (task,) = attach_threads(access.engagement, [task])
+        phases = list(Phase.objects.order_by("order"))
+        progress = engagement_progress(access.engagement, timezone.now(), phases)
+        # A tick or a confirmation can change what the phase's gate offers: it is swapped too.
+        gate = gate_panels(access, phases, progress).get(task.phase_id) if task.phase_id else None
         return render(
             request,
             "engagements/_task_changed.html",
@@ -42,7 +47,8 @@ def _task_changed(request, access, task, *, error=None):
                 "task": task,
                 "error": error,
                 "owner_choices": access.owner_choices(),
-                "progress": engagement_progress(access.engagement, timezone.now()),
+                "progress": progress,
+                "gate": gate,
                 "activity": engagement_recent_activity(access.engagement),
             },
         )
