@@ -123,3 +123,64 @@ class AccessToken(models.Model):
     def last_day(self):
         """The last day the token works (it stops at the midnight that ends that day)."""
         return timezone.localdate(self.expires_at - datetime.timedelta(microseconds=1))
+
+
+class EntraIdentity(models.Model):
+    """The Microsoft Entra ID work account a user signs in with: the pair (tenant id, object id),
+    which only that tenant can vouch for. Never matched by email: any tenant's admin can set a
+    user's email claim to someone else's address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entra_identity"
+    )
+    tenant_id = models.CharField(_("tenant"), max_length=36)
+    object_id = models.CharField(_("object id"), max_length=36)
+    bound_at = models.DateTimeField(_("bound"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("Entra ID account")
+        verbose_name_plural = _("Entra ID accounts")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["tenant_id", "object_id"], name="entra_identity_one_account"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.tenant_id}/{self.object_id}"
+
+
+class SignInOutcome(models.TextChoices):
+    SIGNED_IN = "signed_in", _("signed in")
+    BOUND = "bound", _("account bound")
+    REFUSED = "refused", _("refused")
+
+
+class SignInRecord(models.Model):
+    """Each sign-in with Microsoft, binding and refusal: who (as the tenant said), from which
+    tenant, when, and why a refusal was one. Staff read them in the admin."""
+
+    outcome = models.CharField(_("outcome"), max_length=20, choices=SignInOutcome.choices)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+    tenant_id = models.CharField(_("tenant"), max_length=36, blank=True)
+    object_id = models.CharField(_("object id"), max_length=36, blank=True)
+    name = models.CharField(_("name given by the tenant"), max_length=200, blank=True)
+    email = models.CharField(_("email given by the tenant"), max_length=254, blank=True)
+    reason = models.TextField(_("reason"), blank=True)
+    at = models.DateTimeField(_("when"), default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-pk"]
+        verbose_name = _("sign-in with Microsoft")
+        verbose_name_plural = _("sign-ins with Microsoft")
+        indexes = [models.Index(fields=["-at"])]
+
+    def __str__(self):
+        return f"{self.get_outcome_display()} {self.tenant_id}/{self.object_id}"

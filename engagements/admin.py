@@ -36,7 +36,18 @@ class EngagementAdmin(admin.ModelAdmin):
     date_hierarchy = "start_date"
     inlines = [MembershipInline]
     fieldsets = [
-        (None, {"fields": ["customer", "licence_count", "purchase_date", "start_date"]}),
+        (
+            None,
+            {
+                "fields": [
+                    "customer",
+                    "licence_count",
+                    "purchase_date",
+                    "start_date",
+                    "customer_tenant_id",
+                ]
+            },
+        ),
         (_("Services in scope"), {"fields": [str(service) for service in Service]}),
         (
             _("Options that decide conditional items"),

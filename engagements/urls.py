@@ -7,7 +7,15 @@ from engagements.meetings import feed_views as feeds
 from engagements.meetings import views as checkpoints
 from engagements.status import views as portfolio
 from engagements.sync import views as sync
-from engagements.views import engagements, exports, members, share_links, shared, tasks
+from engagements.views import (
+    engagements,
+    exports,
+    invitations,
+    members,
+    share_links,
+    shared,
+    tasks,
+)
 
 urlpatterns = [
     path("", engagements.engagement_list, name="engagement-list"),
@@ -117,6 +125,12 @@ urlpatterns = [
     path("engagements/<int:pk>/scope/", sync.scope_change, name="engagement-scope"),
     path("engagements/<int:pk>/audit.csv", exports.audit_csv, name="engagement-audit-csv"),
     path("share/<str:token>/", shared.shared_dashboard, name="shared-dashboard"),
+    path("invitations/<str:token>/", invitations.invitation, name="invitation"),
+    path(
+        "invitations/<str:token>/accept/",
+        invitations.invitation_accept,
+        name="invitation-accept",
+    ),
     path("calendar/<str:token>.ics", feeds.calendar_feed, name="calendar-feed"),
     path("portfolio/", portfolio.portfolio, name="portfolio"),
     path("portfolio/matrix/", portfolio.portfolio, {"view": "matrix"}, name="portfolio-matrix"),

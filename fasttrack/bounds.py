@@ -4,6 +4,7 @@ same validators, so the admin and any later API refuse what the pages refuse (se
 "Input limits")."""
 
 import datetime
+import re
 import unicodedata
 
 from django.core.exceptions import ValidationError
@@ -181,3 +182,14 @@ LARGEST_ID = 2**63 - 1
 def fits_an_id(value) -> bool:
     """Ids past a 64-bit integer would make the database raise instead of finding nothing."""
     return str(value).isdecimal() and int(value) <= LARGEST_ID
+
+
+TENANT_ID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+
+
+def validate_tenant_id(value: str) -> None:
+    """A Microsoft Entra ID tenant id: a GUID, written in lower case as Entra writes it."""
+    if not TENANT_ID.fullmatch(value):
+        raise ValidationError(
+            _("Enter the tenant id as a GUID, e.g. 72f988bf-86f1-41af-91ab-2d7cd011db47.")
+        )

@@ -13,6 +13,7 @@ from csp.constants import NONE, SELF
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
+from .api_settings import API_THROTTLE_RATE, REST_FRAMEWORK, SPECTACULAR_SETTINGS  # noqa: F401
 from .evidence_store import evidence_store
 from .setting_checks import allowed_networks, check_send_time_limits
 
@@ -114,9 +115,22 @@ AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
 ]
 
+# false: only staff (break-glass accounts) sign in with a password; everyone else signs in with
+# Microsoft, and invitations carry no password link.
+PASSWORD_LOGIN = env.bool("PASSWORD_LOGIN", default=True)
+# Sign in with Microsoft (accounts/entra.py) is offered once the app registration's id is set.
+ENTRA_CLIENT_ID = env.str("ENTRA_CLIENT_ID", default="")
+ENTRA_CLIENT_SECRET = env.str("ENTRA_CLIENT_SECRET", default="")
+ENTRA_AUTHORITY_HOST = env.str("ENTRA_AUTHORITY_HOST", default="https://login.microsoftonline.com")
+# A CA bundle for an authority behind a private CA (the tests' stand-in); empty: the system's.
+ENTRA_CA_FILE = env.str("ENTRA_CA_FILE", default="")
+# The tenants Microsoft's party signs in from: by default Microsoft's own corporate tenant.
+MICROSOFT_TENANT_IDS = env.list(
+    "MICROSOFT_TENANT_IDS", default=["72f988bf-86f1-41af-91ab-2d7cd011db47"]
+)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "engagement-list"
-LOGOUT_REDIRECT_URL = "login"
+LOGOUT_REDIRECT_URL = "signed-out"
 
 # Security. Production runs behind a proxy that terminates TLS and sets X-Forwarded-Proto
 # (and appends the client's address to X-Forwarded-For); see the README.
@@ -132,7 +146,9 @@ SECURE_HSTS_PRELOAD = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
-SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=8 * 3600)
+# A session ends this many hours after sign-in, or when the browser closes.
+SESSION_MAX_HOURS = env.int("SESSION_MAX_HOURS", default=8)
+SESSION_COOKIE_AGE = SESSION_MAX_HOURS * 3600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
@@ -290,48 +306,6 @@ CELERY_BEAT_SCHEDULE = {
 # The cache holds the API's throttle counts. The default, local memory, counts per process:
 # with several web processes, point CACHE_URL at Redis (e.g. redis://127.0.0.1:6379/1).
 CACHES = {"default": env.cache_url_config(env.str("CACHE_URL", default="") or "locmemcache://")}
-
-# The REST API (api/): see the README's "API" section.
-REST_FRAMEWORK = {
-    "DEFAULT_AUTHENTICATION_CLASSES": [
-        "api.authentication.BearerTokenAuthentication",
-        "rest_framework.authentication.SessionAuthentication",
-    ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.IsAuthenticated",
-        "api.permissions.TokenScopePermission",
-    ],
-    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerUserThrottle"],
-    # Bad tokens from one address (api/authentication.py): enough for a script's mistakes;
-    # past it the address's bad tokens are refused unread, and its good ones still work.
-    "DEFAULT_THROTTLE_RATES": {"failed-authentication": "30/hour"},
-    "DEFAULT_PAGINATION_CLASS": "api.pagination.Cursor",
-    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["api.parsers.JSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "api.schema.PortalAutoSchema",
-    "EXCEPTION_HANDLER": "api.exceptions.json_error_handler",
-}
-# Requests per user, whatever token or session they use (per address when not signed in).
-API_THROTTLE_RATE = env.str("API_THROTTLE_RATE", default="1000/hour")
-SPECTACULAR_SETTINGS = {
-    "TITLE": "FastTrack Portal API",
-    "DESCRIPTION": "Engagements, tasks, checkpoints, members, audit trails and the portfolio.",
-    "VERSION": "1.0.0",
-    "SERVE_INCLUDE_SCHEMA": False,
-    # Separate request and answer components, so what an answer always has is required.
-    "COMPONENT_SPLIT_REQUEST": True,
-    # A nullable enum as the enum and `nullable`, not a oneOf with NullEnum and BlankEnum.
-    "ENUM_ADD_EXPLICIT_BLANK_NULL_CHOICE": False,
-    # Swagger UI and Redoc from the installed package: nothing from a CDN.
-    "SWAGGER_UI_DIST": "SIDECAR",
-    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
-    "REDOC_DIST": "SIDECAR",
-    "ENUM_NAME_OVERRIDES": {
-        "PartyEnum": "responsibilities.models.Party",
-        "CheckpointKindEnum": "engagements.models.CheckpointKind",
-        "EventKindEnum": "engagements.models.EventKind",
-    },
-}
 
 LOGGING = {
     "version": 1,

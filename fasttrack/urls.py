@@ -2,6 +2,8 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 
+from accounts import sign_in_views
+
 from .forms import ResetOrChoosePasswordForm
 
 urlpatterns = [
@@ -12,6 +14,10 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=ResetOrChoosePasswordForm),
         name="password_reset",
     ),
+    path("accounts/login/", sign_in_views.LoginView.as_view(), name="login"),
+    path("accounts/signed-out/", sign_in_views.signed_out, name="signed-out"),
+    path("accounts/microsoft/", sign_in_views.sso_login, name="sso-login"),
+    path("accounts/microsoft/callback/", sign_in_views.sso_callback, name="sso-callback"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     path("", include("engagements.urls")),

@@ -12,13 +12,16 @@ from django.utils.encoding import force_bytes
 from django.utils.http import urlsafe_base64_encode
 from django.utils.translation import gettext as _
 
+from accounts import entra
 from accounts.selectors import user_preferences
 from accounts.unsubscribe import unsubscribe_url
 from engagements.gates.selectors import phase_tasks_with_evidence
 from engagements.links import portal_host, portal_link
 from engagements.meetings.calendar import checkpoint_ics, checkpoint_method
 from engagements.meetings.selectors import checkpoint_agenda
+from engagements.models import Membership
 from engagements.selectors.tasks import user_due_tasks
+from engagements.services.invitations import invitation_token
 from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
 from notifications import opt_outs
@@ -96,7 +99,10 @@ def _compose(notification: Notification, now: datetime.datetime):
     if kind == NotificationKind.INVITATION:
         user = notification.recipient
         context = {}
-        if not user.has_usable_password():
+        if entra.enabled():
+            membership = Membership.objects.get(engagement=notification.engagement, user=user)
+            context["invitation_url"] = portal_link("invitation", invitation_token(membership))
+        if settings.PASSWORD_LOGIN and not user.has_usable_password():
             context["set_password_url"] = portal_link(
                 "password_reset_confirm",
                 urlsafe_base64_encode(force_bytes(user.pk)),

@@ -5,9 +5,11 @@ import csv
 import datetime
 import io
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
 
+from accounts.entra import Identity
 from engagements.gates.evidence import (
     comment_add,
     evidence_add_file,
@@ -22,6 +24,7 @@ from engagements.meetings.services import (
 )
 from engagements.models import Checkpoint, CheckpointKind, Engagement, Membership, Role, Task
 from engagements.services.engagements import engagement_create, engagement_update
+from engagements.services.invitations import invitation_accept_with_microsoft
 from engagements.services.members import member_add, member_change, member_remove
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import (
@@ -203,6 +206,16 @@ def record_every_kind(engagement, *, manager, admin):
     )
     closing.attendees.set([manager])
     checkpoint_report_file(checkpoint_id=closing.pk, now=at("2026-11-11 11:05"))
+    # Microsoft's member accepts with Microsoft from Microsoft's own tenant.
+    invitation_accept_with_microsoft(
+        membership=engagement.memberships.get(party=Party.MICROSOFT, role=Role.MANAGER),
+        identity=Identity(
+            tenant_id=settings.MICROSOFT_TENANT_IDS[0],
+            object_id="a1b2c3d4-0000-4000-8000-00000000ffff",
+            name="Miguel",
+            email="miguel@example.com",
+        ),
+    )
     return link
 
 

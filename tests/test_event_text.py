@@ -25,6 +25,7 @@ OTHER_LANGUAGE = {
 EXPECTED = {
     "en": {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tasks",
+        EventKind.ACCOUNT_BOUND: "Miguel, tenant 72f988bf-86f1-41af-91ab-2d7cd011db47",
         EventKind.NOTE_CHANGED: "note: – → Aguardando o cliente",
         EventKind.DUE_DATE_CHANGED: "due date: – → 15 Dec 2026",
         EventKind.OWNER_CHANGED: "owner: Nina → –",
@@ -64,6 +65,7 @@ EXPECTED = {
     },
     "pt-br": {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tarefas",
+        EventKind.ACCOUNT_BOUND: "Miguel, tenant 72f988bf-86f1-41af-91ab-2d7cd011db47",
         EventKind.NOTE_CHANGED: "observação: – → Aguardando o cliente",
         EventKind.DUE_DATE_CHANGED: "prazo: – → 15/12/2026",
         EventKind.OWNER_CHANGED: "responsável: Nina → –",

@@ -156,6 +156,9 @@ GLOBAL_URLS = {
     "access-token-revoke",
     # Signed and without CSRF on purpose (a mail client's one-click POST): test_mail_headers.py.
     "unsubscribe",
+    # Accepting an invitation (signed token, no session needed): test_sign_in_microsoft.py.
+    "invitation",
+    "invitation-accept",
 }
 
 

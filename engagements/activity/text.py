@@ -13,6 +13,8 @@ LogEntry, because the trail is read for years by people in other languages and t
   cancellation to null; times ISO UTC, phase and kind as codes, attendees [{"id", "name"}] |
 | member_added, member_removed | {"user": id, "name": name then, "party": code, "role": code} |
 | member_changed | {"old": member, "new": member} |
+| account_bound | {"user": id, "name": name then, "tenant_id", "object_id"}: the Microsoft account
+  an invited member accepted with |
 | engagement_changed | {field: [old, new]}: dates ISO, yes/no as booleans |
 | share_link_created, _revoked | {"link": id, "label", "expires_on": ISO date, "expires_at": ISO
   UTC}, and "revoked_at" when revoked |
@@ -224,6 +226,13 @@ _TELLERS = {
     EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
     EventKind.GENERAL_ACKNOWLEDGED: _general_acknowledged,
     EventKind.CHECKPOINT_REPORT_FILED: _report_filed,
+    EventKind.ACCOUNT_BOUND: lambda changes, reader: (
+        _("%(name)s, tenant %(tenant)s")
+        % {
+            "name": without_bidi_controls(changes["name"]),
+            "tenant": changes["tenant_id"],
+        }
+    ),
     **CATALOGUE_TELLERS,
 }
 

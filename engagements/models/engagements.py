@@ -69,6 +69,15 @@ class Engagement(StoredStatus):
         _("licence purchase date"), validators=[bounds.validate_date_in_window]
     )
     start_date = models.DateField(_("start date"), validators=[bounds.validate_date_in_window])
+    # Set by staff, or by the first customer manager who accepts an invitation with Microsoft;
+    # the customer's members sign in from this tenant only.
+    customer_tenant_id = models.CharField(
+        _("customer's Microsoft Entra ID tenant"),
+        max_length=36,
+        blank=True,
+        validators=[bounds.validate_tenant_id],
+        help_text=_("The tenant id (a GUID) the customer's people sign in from."),
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now, editable=False)
     # The head of the engagement's audit chain: how many events, and the last one's hash.
     audit_length = models.PositiveIntegerField(default=0, editable=False)

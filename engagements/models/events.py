@@ -41,6 +41,7 @@ class EventKind(models.TextChoices):
     TASK_WITHDRAWN = "task_withdrawn", _("withdrew a task")
     TASK_RESTORED = "task_restored", _("brought a withdrawn task back")
     CATALOGUE_APPLIED = "catalogue_applied", _("brought in a catalogue version")
+    ACCOUNT_BOUND = "account_bound", _("accepted the invitation with their Microsoft account")
 
 
 class ActivityEvent(models.Model):
