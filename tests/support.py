@@ -94,7 +94,8 @@ class HttpsServer(ThreadingHTTPServer):
         self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
         authority.issue_cert(*names).configure_cert(self.context)
         self.socket = self.context.wrap_socket(self.socket, server_side=True)
-        self.thread = threading.Thread(target=self.serve_forever, daemon=True)
+        # `stop` waits for the loop's next look at its flag: half a second by default.
+        self.thread = threading.Thread(target=self.serve_forever, args=(0.02,), daemon=True)
         self.thread.start()
 
     @property
