@@ -23,6 +23,7 @@ from engagements.models import CheckpointReport, Engagement, Membership, Role, T
 from responsibilities.models import Party, Responsibility
 from responsibilities.services import catalogue_load
 
+from .entra import EntraStandIn
 from .factories import at, make_engagement, make_user
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
@@ -171,6 +172,19 @@ def clock(time_machine, request):
 
     move(request.module.CLOCK_START)
     return move
+
+
+@pytest.fixture
+def entra(tmp_path, monkeypatch):
+    """A stand-in for Microsoft Entra ID's sign-in endpoints, this test's own (tests/entra.py).
+
+    msal puts its `verify=` (the stand-in's CA) on its requests Session, and requests lets a
+    CA bundle named in the environment win over a Session's own (psf/requests#4726)."""
+    for name in ("REQUESTS_CA_BUNDLE", "CURL_CA_BUNDLE"):
+        monkeypatch.delenv(name, raising=False)
+    server = EntraStandIn(tmp_path)
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -7,9 +7,11 @@ import email.policy
 import os
 import smtplib
 import socket
+import ssl
 import threading
 import time
 from contextlib import contextmanager
+from http.server import ThreadingHTTPServer
 
 from aiosmtpd.controller import Controller
 from django.core.mail.backends.base import BaseEmailBackend
@@ -80,6 +82,30 @@ class AcceptedThenLostEmailBackend(LocmemEmailBackend):
     def send_messages(self, email_messages):
         super().send_messages(email_messages)
         raise smtplib.SMTPServerDisconnected("Connection unexpectedly closed")
+
+
+class HttpsServer(ThreadingHTTPServer):
+    """An HTTPS server of the test's own: `handler` answers on `address`:`port` (a free loopback
+    port by default) with a certificate for `names` from `authority` (a trustme CA), in a thread
+    that `stop` ends."""
+
+    def __init__(self, handler, authority, *, address="127.0.0.1", port=0, names=("127.0.0.1",)):
+        super().__init__((address, port), handler)
+        self.context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+        authority.issue_cert(*names).configure_cert(self.context)
+        self.socket = self.context.wrap_socket(self.socket, server_side=True)
+        # `stop` waits for the loop's next look at its flag: half a second by default.
+        self.thread = threading.Thread(target=self.serve_forever, args=(0.02,), daemon=True)
+        self.thread.start()
+
+    @property
+    def port(self) -> int:
+        return self.server_address[1]
+
+    def stop(self):
+        self.shutdown()
+        self.server_close()
+        self.thread.join()
 
 
 def free_port() -> int:

@@ -6,9 +6,7 @@ import hashlib
 import hmac
 import json
 import socket
-import ssl
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 
 import pytest
 import trustme
@@ -33,6 +31,7 @@ from webhooks.services import webhook_register
 from webhooks.tasks import dispatch_webhooks
 
 from .factories import at, make_checkpoint, make_user
+from .support import HttpsServer
 
 CLOCK_START = "2026-10-01 09:00"
 SECRET = "a-secret-of-thirty-two-characters"
@@ -65,25 +64,19 @@ class Receiver:
             def log_message(self, *args):
                 pass
 
-        self.server = ThreadingHTTPServer((address, port), Handler)
-        context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
-        self.authority.issue_cert(*names).configure_cert(context)
-        context.sni_callback = lambda _socket, name, _context: self.server_names.append(name)
-        self.server.socket = context.wrap_socket(self.server.socket, server_side=True)
-        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
-        self.thread.start()
+        self.server = HttpsServer(Handler, self.authority, address=address, port=port, names=names)
+        self.server.context.sni_callback = lambda _sock, name, _ctx: self.server_names.append(name)
 
     @property
     def port(self):
-        return self.server.server_address[1]
+        return self.server.port
 
     @property
     def url(self):
         return f"https://127.0.0.1:{self.port}/hooks/fasttrack?from=portal"
 
     def stop(self):
-        self.server.shutdown()
-        self.server.server_close()
+        self.server.stop()
 
 
 @pytest.fixture

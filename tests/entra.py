@@ -1,0 +1,413 @@
+"""A stand-in for Microsoft Entra ID's OpenID Connect endpoints (v2.0), for the tests.
+
+It speaks HTTPS on a free loopback port and signs RS256 id tokens. Its discovery document, token
+answers, error bodies and id token claims have the shapes Entra publishes; the values are its own.
+There is no sign-in page: whoever the test signed in (`sign_in_as`) is signed in, and a fault
+the test asks for (`tamper_next_id_token`) goes into the next id token only.
+"""
+
+import base64
+import datetime
+import hashlib
+import hmac
+import html
+import json
+import re
+import secrets
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import jwt
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+
+from .support import HttpsServer
+
+# Entra's authorization codes last about ten minutes; its id tokens an hour.
+CODE_LIFETIME = 600
+TOKEN_LIFETIME = 3600
+SHARED_TENANTS = ("organizations", "common")
+ROUTES = {
+    ("GET", "v2.0/.well-known/openid-configuration"): "configuration",
+    ("GET", "oauth2/v2.0/authorize"): "authorize",
+    ("POST", "oauth2/v2.0/token"): "token",
+    ("GET", "discovery/v2.0/keys"): "keys",
+    ("GET", "oauth2/v2.0/logout"): "logout",
+}
+
+
+def b64url(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+def opaque(size: int) -> str:
+    return b64url(secrets.token_bytes(size))
+
+
+@dataclass(eq=False)
+class User:
+    tenant_id: str
+    object_id: str
+    email: str | None
+    name: str
+    username: str
+    enabled: bool = True
+
+
+@dataclass
+class Client:
+    client_id: str
+    secret: str
+    redirect_uris: tuple[str, ...]
+
+
+class SigningKey:
+    """An RSA key with a certificate, named as Entra names its keys (kid = x5t, the
+    certificate's SHA-1 thumbprint)."""
+
+    def __init__(self, authority: trustme.CA):
+        leaf = authority.issue_cert("keys.entra.test", key_type=trustme.KeyType.RSA)
+        self.private_key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
+        certificate = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
+        public = jwt.algorithms.RSAAlgorithm.to_jwk(certificate.public_key(), as_dict=True)
+        self.kid = b64url(certificate.fingerprint(hashes.SHA1()))
+        der = certificate.public_bytes(serialization.Encoding.DER)
+        self.jwk = {"kty": "RSA", "use": "sig", "kid": self.kid, "x5t": self.kid}
+        self.jwk.update(n=public["n"], e=public["e"], x5c=[base64.b64encode(der).decode()])
+
+
+# The refusals the stand-in gives, each as its name, Entra's AADSTS code and OAuth error, then
+# Entra's wording (from its published AADSTS reference), indented.
+AADSTS = """
+unknown_client 700016 unauthorized_client
+    Application with identifier '{client_id}' was not found in the directory '{tenant}'.
+unregistered_redirect_uri 50011 invalid_request
+    The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs
+    configured for the application '{client_id}'.
+no_such_user 50034 access_denied
+    The user account {username} does not exist in the {tenant} directory. To sign into this
+    application, the account must be added to the directory.
+user_disabled 50057 access_denied
+    The user account is disabled. The user object in Active Directory backing this account has
+    been disabled.
+unknown_tenant 90002 invalid_tenant
+    Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing
+    into the correct cloud.
+wrong_secret 7000215 invalid_client
+    Invalid client secret provided. Ensure the secret being sent in the request is the client
+    secret value, not the client secret ID, for a secret added to app '{client_id}'.
+wrong_grant_type 70003 unsupported_grant_type
+    The app requested an unsupported grant type '{grant_type}'.
+code_reused 54005 invalid_grant
+    OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an
+    existing refresh token.
+bad_code 70000 invalid_grant
+    The provided value for the 'code' parameter is not valid.
+code_expired 70008 invalid_grant
+    The provided authorization code or refresh token has expired due to inactivity. Send a new
+    interactive authorization request for this user and resource.
+other_redirect_uri 50011 invalid_grant
+    The reply address '{redirect_uri}' does not match the reply address '{expected}' provided
+    when requesting Authorization code.
+wrong_verifier 501481 invalid_grant
+    The Code_Verifier does not match the code_challenge supplied in the authorization request.
+"""
+ERRORS = {
+    name: (int(code), error, " ".join(text.split()))
+    for name, code, error, text in re.findall(r"^(\w+) (\d+) (\w+)\n((?: {4}.*\n)+)", AADSTS, re.M)
+}
+
+
+class EntraError(Exception):
+    """An AADSTS error; a bad client secret is a 401, as at Entra, the rest 400s."""
+
+    def __init__(self, name: str, **values):
+        self.code, self.error, message = ERRORS[name]
+        super().__init__(f"AADSTS{self.code}: {message.format(**values)}")
+        self.status = 401 if self.error == "invalid_client" else 400
+
+
+class EntraStandIn:
+    def __init__(self, folder):
+        self._authority = trustme.CA()
+        self.ca_path = str(folder / "entra-ca.pem")
+        self._authority.cert_pem.write_to_path(self.ca_path)
+        self._lock = threading.Lock()
+        self._clients, self._users, self._tenants = {}, [], set()
+        self._codes, self._redeemed, self._tampering = {}, set(), {}
+        self._key = SigningKey(self._authority)
+        self.signed_in: User | None = None
+        self.requests: list[tuple[str, str]] = []
+        self._server = HttpsServer(handler_for(self), self._authority)
+        self.base_url = f"https://127.0.0.1:{self._server.port}"
+
+    def stop(self):
+        self._server.stop()
+
+    # What the test sets up and changes.
+
+    def register_client(self, client_id: str, client_secret: str, redirect_uris) -> Client:
+        client = Client(client_id, client_secret, tuple(redirect_uris))
+        self._clients[client_id] = client
+        return client
+
+    def add_user(self, tenant_id, object_id, email, name, enabled=True, username=None) -> User:
+        """A user of a tenant; the sign-in name (preferred_username) is the email unless given."""
+        user = User(tenant_id, object_id, email, name, username or email, enabled)
+        self._users.append(user)
+        self._tenants.add(tenant_id)
+        return user
+
+    def sign_in_as(self, user: User):
+        self.signed_in = user
+
+    def disable(self, user: User):
+        user.enabled = False
+
+    def remove_user(self, user: User):
+        self._users.remove(user)
+
+    def rotate_keys(self):
+        """A new signing key; the old one leaves the key set at once."""
+        self._key = SigningKey(self._authority)
+
+    @property
+    def kid(self) -> str:
+        return self._key.kid
+
+    def tamper_next_id_token(self, **changes):
+        """The next id token only: claims replaced (None removes one, a datetime is a moment),
+        `alg="none"` unsigned, `unknown_key=True` signed by a key outside the key set (under
+        its own kid unless `kid=` says which)."""
+        with self._lock:
+            self._tampering = changes
+
+    # The endpoints.
+
+    def issuer(self, tenant: str) -> str:
+        return f"{self.base_url}/{'{tenantid}' if tenant in SHARED_TENANTS else tenant}/v2.0"
+
+    def configuration(self, tenant, query, headers):
+        base = f"{self.base_url}/{tenant}"
+        return as_json(
+            200,
+            {
+                "token_endpoint": f"{base}/oauth2/v2.0/token",
+                "token_endpoint_auth_methods_supported": [
+                    "client_secret_post",
+                    "private_key_jwt",
+                    "client_secret_basic",
+                ],
+                "jwks_uri": f"{base}/discovery/v2.0/keys",
+                "response_modes_supported": ["query", "fragment", "form_post"],
+                "subject_types_supported": ["pairwise"],
+                "id_token_signing_alg_values_supported": ["RS256"],
+                "response_types_supported": ["code", "id_token", "code id_token", "id_token token"],
+                "scopes_supported": ["openid", "profile", "email", "offline_access"],
+                "issuer": self.issuer(tenant),
+                "request_uri_parameter_supported": False,
+                "userinfo_endpoint": "https://graph.microsoft.com/oidc/userinfo",
+                "authorization_endpoint": f"{base}/oauth2/v2.0/authorize",
+                "device_authorization_endpoint": f"{base}/oauth2/v2.0/devicecode",
+                "http_logout_supported": True,
+                "frontchannel_logout_supported": True,
+                "end_session_endpoint": f"{base}/oauth2/v2.0/logout",
+                "claims_supported": ["sub", "iss", "aud", "exp", "iat", "auth_time", "acr", "nonce"]
+                + ["preferred_username", "name", "tid", "ver", "at_hash", "c_hash", "email"],
+                "tenant_region_scope": None,
+                "cloud_instance_name": "microsoftonline.com",
+                "cloud_graph_host_name": "graph.windows.net",
+                "msgraph_host": "graph.microsoft.com",
+            },
+        )
+
+    def keys(self, tenant, query, headers):
+        return as_json(200, {"keys": [{**self._key.jwk, "issuer": self.issuer(tenant)}]})
+
+    def authorize(self, tenant, query, headers):
+        client = self.client(tenant, query)
+        redirect_uri = query.get("redirect_uri")
+        if redirect_uri not in client.redirect_uris:
+            raise EntraError("unregistered_redirect_uri", **query)
+        # Entra would take a code request without PKCE or a nonce: the portal must send both.
+        if (query.get("response_type"), query.get("code_challenge_method")) != ("code", "S256"):
+            return page(400, "Stand-in: only response_type=code with code_challenge_method=S256")
+        if not (query.get("code_challenge") and query.get("nonce")) or self.signed_in is None:
+            return page(400, "Stand-in: a code_challenge, a nonce, and a user (entra.sign_in_as)")
+        answer = {"state": query.get("state"), "session_state": str(uuid.uuid4())}
+        try:
+            self.check_may_sign_in(self.signed_in, tenant)
+        except EntraError as refusal:
+            answer.update(error=refusal.error, error_description=self.incident(refusal, headers))
+        else:
+            answer["code"] = code = opaque(96)
+            with self._lock:
+                self._codes[code] = {**query, "user": self.signed_in}
+                self._codes[code]["expires"] = time.time() + CODE_LIFETIME
+        answer = {name: value for name, value in answer.items() if value is not None}
+        if query.get("response_mode") == "form_post":
+            return form_post(redirect_uri, answer)
+        return redirect(f"{redirect_uri}{'&' if '?' in redirect_uri else '?'}{urlencode(answer)}")
+
+    def client(self, tenant, values) -> Client:
+        if values.get("client_id") not in self._clients:
+            raise EntraError("unknown_client", tenant=tenant, client_id=values.get("client_id"))
+        return self._clients[values["client_id"]]
+
+    def check_may_sign_in(self, user: User, tenant: str):
+        if user not in self._users:
+            raise EntraError("no_such_user", username=user.username, tenant=tenant)
+        if not user.enabled:
+            raise EntraError("user_disabled")
+
+    def token(self, tenant, form, headers):
+        client = self.client(tenant, form)
+        if not hmac.compare_digest(form.get("client_secret", ""), client.secret):
+            raise EntraError("wrong_secret", **form)
+        if form.get("grant_type") != "authorization_code":
+            raise EntraError("wrong_grant_type", **form)
+        code = form.get("code", "")
+        with self._lock:
+            grant, reused = self._codes.pop(code, None), code in self._redeemed
+            self._redeemed.add(code)
+        if reused:
+            raise EntraError("code_reused")
+        if grant is None or grant["client_id"] != client.client_id:
+            raise EntraError("bad_code")
+        if time.time() > grant["expires"]:
+            raise EntraError("code_expired")
+        if form.get("redirect_uri") != grant["redirect_uri"]:
+            raise EntraError("other_redirect_uri", **form, expected=grant["redirect_uri"])
+        verifier = form.get("code_verifier", "").encode()
+        if b64url(hashlib.sha256(verifier).digest()) != grant["code_challenge"]:
+            raise EntraError("wrong_verifier")
+        user, scopes = grant["user"], grant.get("scope", "").split()
+        self.check_may_sign_in(user, tenant)
+        granted = [scope for scope in scopes if scope != "offline_access"]
+        if not any("://" in scope for scope in scopes):
+            granted.append("https://graph.microsoft.com/User.Read")  # Entra's default resource
+        client_info = b64url(json.dumps({"uid": user.object_id, "utid": user.tenant_id}).encode())
+        id_token = self.id_token(user, client, grant["nonce"], "email" in scopes)
+        answer = {"token_type": "Bearer", "scope": " ".join(granted), "id_token": id_token}
+        answer.update(expires_in=TOKEN_LIFETIME - 1, ext_expires_in=TOKEN_LIFETIME - 1)
+        answer.update(access_token=opaque(900), client_info=client_info)
+        if "offline_access" in scopes:
+            answer["refresh_token"] = opaque(600)
+        return as_json(200, answer)
+
+    def id_token(self, user: User, client: Client, nonce: str, with_email: bool) -> str:
+        now, tid, oid = int(time.time()), user.tenant_id, user.object_id
+        pairwise = hashlib.sha256(f"{tid}/{oid}/{client.client_id}".encode()).digest()
+        claims = {"aud": client.client_id, "iss": f"{self.base_url}/{tid}/v2.0", "ver": "2.0"}
+        claims.update(iat=now, nbf=now, exp=now + TOKEN_LIFETIME, tid=tid, oid=oid, nonce=nonce)
+        claims.update(sub=b64url(pairwise), name=user.name, preferred_username=user.username)
+        claims.update(aio=opaque(120), rh=f"1.A{opaque(60)}.", uti=opaque(16))
+        if with_email:  # Entra sends it for the email scope, to a user who has an address
+            claims["email"] = user.email
+        with self._lock:
+            changes, self._tampering = self._tampering, {}
+        unsigned = changes.pop("alg", "RS256") == "none"
+        key = SigningKey(self._authority) if changes.pop("unknown_key", False) else self._key
+        header = {"kid": changes.pop("kid", key.kid)}
+        claims = {name: value for name, value in {**claims, **changes}.items() if value is not None}
+        if unsigned:
+            return jwt.encode(claims, None, algorithm="none", headers=header)
+        return jwt.encode(claims, key.private_key, algorithm="RS256", headers=header)
+
+    def logout(self, tenant, query, headers):
+        self.signed_in = None
+        back = query.get("post_logout_redirect_uri")
+        if any(back in client.redirect_uris for client in self._clients.values()):
+            return redirect(back)
+        return page(200, "You signed out of your account. It's a good idea to close all windows.")
+
+    # Entra's refusals: a JSON body from the token endpoint; from the authorize endpoint, a
+    # redirect once the client and its redirect URI are known, a page before.
+
+    def incident(self, error: EntraError, headers, *, body=False):
+        facts = {"trace_id": str(uuid.uuid4()), "correlation_id": str(uuid.uuid4())}
+        facts["correlation_id"] = headers.get("client-request-id") or facts["correlation_id"]
+        facts["timestamp"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        description = "\r\n".join(
+            [str(error), "Trace ID: {trace_id}", "Correlation ID: {correlation_id}"]
+            + ["Timestamp: {timestamp}"]
+        ).format(**facts)
+        if not body:
+            return description
+        answer = {"error": error.error, "error_description": description, **facts}
+        answer.update(
+            error_codes=[error.code], error_uri=f"{self.base_url}/error?code={error.code}"
+        )
+        return as_json(error.status, answer)
+
+    def answer(self, method: str, url: str, body: bytes, headers):
+        path, query = urlsplit(url).path, dict(parse_qsl(urlsplit(url).query))
+        self.requests.append((method, path))
+        match = re.fullmatch(r"/([^/]+)/(.+)", path)
+        route = match and ROUTES.get((method, match[2]))
+        if route is None:
+            return page(404, "Not found")
+        tenant = match[1]
+        try:
+            if tenant not in SHARED_TENANTS and tenant not in self._tenants:
+                raise EntraError("unknown_tenant", tenant=tenant)
+            form = dict(parse_qsl(body.decode())) if method == "POST" else query
+            return getattr(self, route)(tenant, form, headers)
+        except EntraError as error:
+            if route == "authorize":
+                return page(error.status, self.incident(error, headers))
+            return self.incident(error, headers, body=True)
+
+
+def as_json(status: int, data: dict):
+    return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(data).encode()
+
+
+def page(status: int, text: str):
+    body = f"<!doctype html><title>Sign in</title><p>{html.escape(text)}</p>"
+    return status, {"Content-Type": "text/html; charset=utf-8"}, body.encode()
+
+
+def redirect(url: str):
+    return 302, {"Location": url}, b""
+
+
+def form_post(url: str, fields: dict):
+    """Entra's answer for response_mode=form_post: a page whose form posts itself back."""
+    inputs = "".join(
+        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
+        for k, v in fields.items()
+    )
+    body = (
+        f'<!doctype html><body onload="document.forms[0].submit()">'
+        f'<form method="post" action="{html.escape(url)}">{inputs}</form>'
+    )
+    return 200, {"Content-Type": "text/html; charset=utf-8"}, body.encode()
+
+
+def handler_for(entra: EntraStandIn):
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self):
+            self.reply(*entra.answer("GET", self.path, b"", self.headers))
+
+        def do_POST(self):
+            body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.reply(*entra.answer("POST", self.path, body, self.headers))
+
+        def reply(self, status: int, headers: dict, body: bytes):
+            self.send_response(status)
+            for name, value in {**headers, "Cache-Control": "no-store, no-cache"}.items():
+                self.send_header(name, value)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args):
+            pass
+
+    return Handler
