@@ -11,6 +11,7 @@ token's own tenant, the audience, the times and the nonce.
 
 import datetime
 import functools
+import hashlib
 import ssl
 from dataclasses import asdict, dataclass
 from urllib.parse import urlencode
@@ -21,9 +22,11 @@ from django.conf import settings
 
 # openid, profile and email are asked for by msal itself on every flow.
 SCOPES: list[str] = []
-# A key set fetched is kept this long before it is fetched again (a token signed by a key not
-# in it fetches it at once).
+# A key set fetched is kept this long before it is fetched again; a token signed by a key not
+# in it fetches it at once, but not twice within the cooldown, so tokens naming made-up keys
+# cannot make the portal hammer the tenant's key endpoint.
 KEYS_KEPT_SECONDS = 3600
+KEYS_REFETCH_COOLDOWN_SECONDS = 30
 
 
 class SignInRefused(Exception):
@@ -67,8 +70,11 @@ def application() -> msal.ConfidentialClientApplication:
 
 def flow_start(redirect_uri: str) -> dict:
     """A new flow: its `auth_uri` is where the person goes; the rest stays in their session."""
+    # The answer comes back in the query, not as a form post: a post from Entra's page is a
+    # cross-site request, which the session cookie (SameSite=Lax) does not travel with, and the
+    # flow waits in that session. PKCE, state and nonce guard the code either way.
     return application().initiate_auth_code_flow(
-        SCOPES, redirect_uri=redirect_uri, prompt="select_account"
+        SCOPES, redirect_uri=redirect_uri, prompt="select_account", response_mode="query"
     )
 
 
@@ -76,7 +82,7 @@ def flow_finish(flow: dict, answer: dict) -> Identity:
     """Exchange the code the tenant sent back for an id token, and check the token."""
     try:
         result = application().acquire_token_by_auth_code_flow(flow, answer)
-    except ValueError as error:  # msal: the state (or the nonce) is not this flow's
+    except (ValueError, RuntimeError) as error:  # msal: the state, or the nonce, is not ours
         raise SignInRefused(f"The answer does not belong to this sign-in ({error}).") from None
     if "error" in result:
         raise SignInRefused(f"{result['error']}: {result.get('error_description', '')}")
@@ -87,7 +93,12 @@ def flow_finish(flow: dict, answer: dict) -> Identity:
 def _keys(jwks_uri: str, ca_file: str) -> jwt.PyJWKClient:
     context = ssl.create_default_context(cafile=ca_file or None)
     return jwt.PyJWKClient(
-        jwks_uri, cache_keys=True, lifespan=KEYS_KEPT_SECONDS, ssl_context=context, timeout=10
+        jwks_uri,
+        cache_keys=True,
+        lifespan=KEYS_KEPT_SECONDS,
+        cooldown_duration=KEYS_REFETCH_COOLDOWN_SECONDS,
+        ssl_context=context,
+        timeout=10,
     )
 
 
@@ -107,7 +118,8 @@ def identity_from(id_token: str, *, nonce: str) -> Identity:
         )
     except (jwt.PyJWTError, KeyError) as error:
         raise SignInRefused(f"The id token was refused: {error}.") from None
-    if claims["nonce"] != nonce:
+    # The flow keeps the nonce; what went to Entra, and comes back in the token, is its hash.
+    if claims["nonce"] != hashlib.sha256(nonce.encode("ascii")).hexdigest():
         raise SignInRefused("The id token was refused: its nonce is not this sign-in's.")
     return Identity(
         tenant_id=claims["tid"],

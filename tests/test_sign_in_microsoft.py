@@ -13,6 +13,7 @@ from django.core import mail
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from accounts import entra as entra_module
 from accounts.models import EntraIdentity, SignInOutcome, SignInRecord
 from engagements.models import EventKind, Role
 from engagements.services.invitations import invitation_token
@@ -29,6 +30,12 @@ CONTOSO = "0b1c2d3e-4f50-4a6b-8c7d-9e0f1a2b3c4d"
 ELSEWHERE = "d4c3b2a1-0f9e-4d8c-b7a6-5f4e3d2c1b0a"
 MICROSOFT = "72f988bf-86f1-41af-91ab-2d7cd011db47"
 CALLBACK = "http://testserver/accounts/microsoft/callback/"
+
+
+def english(client):
+    """The pages these tests read, in English (the portal's default is Portuguese); set
+    before each round trip, since the test client's logout drops every cookie."""
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
 
 
 @pytest.fixture
@@ -57,6 +64,7 @@ def nina(clock, engagement, carla):
 
 def microsoft_round_trip(client, entra, start_url):
     """Follow the portal to the stand-in and back, as a browser would; the portal's answer."""
+    english(client)
     response = client.get(start_url)
     assert response.status_code == 302, response
     answer = requests.get(response["Location"], verify=entra.ca_path, allow_redirects=False)
@@ -91,6 +99,7 @@ def test_an_invited_customer_manager_accepts_with_microsoft_and_lands_on_the_eng
         CONTOSO, "a1b2c3d4-0000-4000-8000-000000000001", "Nina@Contoso.com", "Nina"
     )
     response = accept(client, sso, nina, person)
+    assert response.redirect_chain, response.content.decode()[-1500:]
     assert response.redirect_chain[-1][0] == reverse("engagement-detail", args=[engagement.pk])
     assert str(nina.user.pk) == signed_in_as(client)
     identity = EntraIdentity.objects.get(user=nina.user)
@@ -229,7 +238,13 @@ def test_an_id_token_that_fails_a_check_signs_no_one_in(client, sso, engagement,
     assert SignInRecord.objects.first().outcome == SignInOutcome.REFUSED
 
 
-def test_keys_rotated_by_the_tenant_are_fetched_again(client, sso, nina):
+def keys_fetched(entra) -> int:
+    return sum(path.endswith("/discovery/v2.0/keys") for _method, path in entra.requests)
+
+
+def test_keys_rotated_by_the_tenant_are_fetched_again(client, sso, nina, monkeypatch):
+    # No cooldown between two fetches here: the test rotates at once (see the next test).
+    monkeypatch.setattr(entra_module, "KEYS_REFETCH_COOLDOWN_SECONDS", 0)
     person = sso.add_user(
         CONTOSO, "a1b2c3d4-0000-4000-8000-000000000009", "nina@contoso.com", "Nina"
     )
@@ -237,13 +252,23 @@ def test_keys_rotated_by_the_tenant_are_fetched_again(client, sso, nina):
     client.logout()
     sign_in(client, sso, person)
     client.logout()
-    fetched = [path for method, path in sso.requests if path.endswith("/discovery/v2.0/keys")]
-    assert len(fetched) == 1  # kept between sign-ins
+    assert keys_fetched(sso) == 1  # kept between sign-ins
     sso.rotate_keys()
-    sign_in(client, sso, person)
-    assert str(nina.user.pk) == signed_in_as(client)
-    fetched = [path for method, path in sso.requests if path.endswith("/discovery/v2.0/keys")]
-    assert len(fetched) == 2
+    response = sign_in(client, sso, person)
+    assert str(nina.user.pk) == signed_in_as(client), response.content.decode()[-800:]
+    assert keys_fetched(sso) == 2
+
+
+def test_tokens_naming_unknown_keys_fetch_the_keys_once_per_cooldown(client, sso, nina):
+    person = sso.add_user(
+        CONTOSO, "a1b2c3d4-0000-4000-8000-00000000000c", "nina@contoso.com", "Nina"
+    )
+    accept(client, sso, nina, person)
+    client.logout()
+    for _attempt in range(3):
+        sso.tamper_next_id_token(unknown_key=True)
+        assert sign_in(client, sso, person).status_code == 403
+    assert keys_fetched(sso) == 1  # the first fetch started the cooldown
 
 
 def test_a_person_disabled_in_entra_cannot_sign_in_again(client, sso, nina):
@@ -278,6 +303,7 @@ def test_without_an_app_registration_there_is_no_microsoft_sign_in(client, setti
 
 def test_with_password_login_off_only_staff_use_a_password(client, settings, carla, ada, clock):
     settings.PASSWORD_LOGIN = False
+    english(client)
     with translation.override("en"):
         response = client.post(reverse("login"), {"username": "carla", "password": PASSWORD})
     assert "signs you in with your Microsoft work account" in response.content.decode()
