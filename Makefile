@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run test lint schema bench bench-reminders
+.PHONY: run run-sso test lint schema bench bench-reminders
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -29,6 +29,17 @@ run: $(INSTALLED)
 	    --schedule=.celery/beat-schedule --logfile=.celery/worker.log & worker=$$!; \
 	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000
+
+# The demo with "Sign in with Microsoft" against a local stand-in for Entra ID (tests/entra.py);
+# TRY_AS=msft signs in Marcos instead of Paula. No Celery worker: emails wait in the database.
+run-sso: export DEBUG := true
+run-sso: $(INSTALLED)
+	$(BIN)/python manage.py compile_translations
+	$(BIN)/python manage.py migrate --noinput
+	$(BIN)/python manage.py load_catalogue
+	$(BIN)/python manage.py seed_demo
+	$(BIN)/python manage.py engagement_status --rebuild
+	$(BIN)/python -m tests.entra_try
 
 lint: $(INSTALLED)
 	$(BIN)/ruff check .
