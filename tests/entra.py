@@ -133,6 +133,9 @@ class EntraError(Exception):
 
 
 class EntraStandIn:
+    """One per test (the `entra` fixture): `base_url`, `ca_path` (its CA, a PEM file in `folder`),
+    `requests` (each (method, path) served) and `signed_in`; the test's controls below."""
+
     def __init__(self, folder):
         self._authority = trustme.CA()
         self.ca_path = str(folder / "entra-ca.pem")
@@ -330,19 +333,17 @@ class EntraStandIn:
     # redirect once the client and its redirect URI are known, a page before.
 
     def incident(self, error: EntraError, headers, *, body=False):
-        facts = {"trace_id": str(uuid.uuid4()), "correlation_id": str(uuid.uuid4())}
-        facts["correlation_id"] = headers.get("client-request-id") or facts["correlation_id"]
-        facts["timestamp"] = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
-        description = "\r\n".join(
-            [str(error), "Trace ID: {trace_id}", "Correlation ID: {correlation_id}"]
-            + ["Timestamp: {timestamp}"]
-        ).format(**facts)
+        trace = str(uuid.uuid4())
+        correlation = headers.get("client-request-id") or str(uuid.uuid4())
+        moment = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M:%SZ")
+        description = f"{error}\r\nTrace ID: {trace}\r\nCorrelation ID: {correlation}\r\n"
+        description += f"Timestamp: {moment}"
         if not body:
             return description
-        answer = {"error": error.error, "error_description": description, **facts}
-        answer.update(
-            error_codes=[error.code], error_uri=f"{self.base_url}/error?code={error.code}"
-        )
+        answer = {"error": error.error, "error_description": description}
+        answer.update(error_codes=[error.code], timestamp=moment, trace_id=trace)
+        answer["correlation_id"] = correlation
+        answer["error_uri"] = f"{self.base_url}/error?code={error.code}"
         return as_json(error.status, answer)
 
     def answer(self, method: str, url: str, body: bytes, headers):
