@@ -20,8 +20,9 @@ import jwt
 import msal
 from django.conf import settings
 
-# openid, profile and email are asked for by msal itself on every flow.
-SCOPES: list[str] = []
+# msal asks for openid and profile itself; email brings the address an invitation is matched
+# against (with the tenant: never the email alone).
+SCOPES = ["email"]
 # A key set fetched is kept this long before it is fetched again; a token signed by a key not
 # in it fetches it at once, but not twice within the cooldown, so tokens naming made-up keys
 # cannot make the portal hammer the tenant's key endpoint.
