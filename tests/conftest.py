@@ -13,17 +13,22 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import storages
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from engagements.demo import demo_data_create
-from engagements.models import CheckpointReport, Engagement, Membership, Role, TaskEvidence
-from responsibilities.models import Party, Responsibility
+from engagements.models import Engagement
 from responsibilities.services import catalogue_load
 
-from .factories import at, make_engagement, make_user
+from .factories import (
+    at,
+    catalogue_ensure,
+    make_other_engagement,
+    make_persona,
+    make_team_engagement,
+)
+from .shared import NEXT_ITEM, SharedRows, evidence_stored_in, files_copied
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous and safe.
@@ -31,6 +36,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    # The shared rows stay open after a test only when the next one asks for them too.
+    item.stash[NEXT_ITEM] = nextitem
 
 
 @pytest.fixture(scope="session")
@@ -47,28 +58,32 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture(scope="session")
+def shared_rows_state():
+    return SharedRows()
+
+
 @pytest.fixture(autouse=True)
-def evidence_folder(tmp_path, settings, monkeypatch):
-    """Every test stores evidence in a folder of its own, never the project's: the settings
-    point there, and so does the file field, which took its store when the model loaded."""
+def open_shared_rows(request, shared_rows_state, tmp_path_factory):
+    """The rows of tests/shared.py's builder that this test asks for, if any."""
+    yield shared_rows_state.open_for(request, tmp_path_factory)
+    shared_rows_state.close_unless_next_wants(request.node)
+
+
+@pytest.fixture(autouse=True)
+def evidence_folder(tmp_path, open_shared_rows):
+    """Every test stores evidence in a folder of its own, never the project's (with the files
+    of the shared rows it asked for, if any)."""
     folder = tmp_path / "evidence"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(folder), "base_url": None},
-        },
-    }
-    for model in (TaskEvidence, CheckpointReport):
-        monkeypatch.setattr(model._meta.get_field("file"), "storage", storages["evidence"])
-    return folder
+    files_copied(open_shared_rows, folder)
+    with evidence_stored_in(folder):
+        yield folder
 
 
 @pytest.fixture
 def catalogue(db):
     """The shipped catalogue (transactional tests flush it, so load it again when it is gone)."""
-    if not Responsibility.objects.exists():
-        catalogue_load()
+    catalogue_ensure()
 
 
 # The demo is built relative to now: Contoso's checkpoint call starts 62 minutes after it, the
@@ -175,51 +190,37 @@ def clock(time_machine, request):
 
 @pytest.fixture
 def carla(db):
-    return make_user("carla")
+    return make_persona("carla")
 
 
 @pytest.fixture
 def miguel(db):
-    return make_user("miguel")
+    return make_persona("miguel")
 
 
 @pytest.fixture
 def vera(db):
-    return make_user("vera")
+    return make_persona("vera")
 
 
 @pytest.fixture
 def otto(db):
-    return make_user("otto")
+    return make_persona("otto")
 
 
 @pytest.fixture
 def ada(db):
-    return make_user("ada", is_staff=True, is_superuser=True)
+    return make_persona("ada")
 
 
 @pytest.fixture
 def engagement(catalogue, carla, miguel, vera, ada):
-    engagement = make_engagement(created_by=ada)
-    Membership.objects.create(
-        engagement=engagement, user=carla, party=Party.CUSTOMER, role=Role.MANAGER
-    )
-    Membership.objects.create(
-        engagement=engagement, user=miguel, party=Party.MICROSOFT, role=Role.MANAGER
-    )
-    Membership.objects.create(
-        engagement=engagement, user=vera, party=Party.CUSTOMER, role=Role.VIEWER
-    )
-    return engagement
+    return make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
 
 
 @pytest.fixture
 def other_engagement(catalogue, otto, ada):
-    engagement = make_engagement(created_by=ada, customer="Northwind", intune=True)
-    Membership.objects.create(
-        engagement=engagement, user=otto, party=Party.CUSTOMER, role=Role.MANAGER
-    )
-    return engagement
+    return make_other_engagement(otto=otto, ada=ada)
 
 
 @pytest.fixture(scope="session")
