@@ -188,29 +188,38 @@ def clock(time_machine, request):
     return move
 
 
-@pytest.fixture
-def carla(db):
-    return make_persona("carla")
+def persona(name, open_rows):
+    """The persona the shared rows the test asked for made, or else a new one."""
+    if open_rows is not None:
+        made = get_user_model().objects.filter(username=name).first()
+        if made is not None:
+            return made
+    return make_persona(name)
 
 
 @pytest.fixture
-def miguel(db):
-    return make_persona("miguel")
+def carla(db, open_shared_rows):
+    return persona("carla", open_shared_rows)
 
 
 @pytest.fixture
-def vera(db):
-    return make_persona("vera")
+def miguel(db, open_shared_rows):
+    return persona("miguel", open_shared_rows)
 
 
 @pytest.fixture
-def otto(db):
-    return make_persona("otto")
+def vera(db, open_shared_rows):
+    return persona("vera", open_shared_rows)
 
 
 @pytest.fixture
-def ada(db):
-    return make_persona("ada")
+def otto(db, open_shared_rows):
+    return persona("otto", open_shared_rows)
+
+
+@pytest.fixture
+def ada(db, open_shared_rows):
+    return persona("ada", open_shared_rows)
 
 
 @pytest.fixture

@@ -17,6 +17,7 @@ import shutil
 from contextlib import contextmanager
 
 import pytest
+import time_machine
 from django.conf import settings
 from django.core.files.storage import storages
 from django.db import transaction
@@ -24,8 +25,12 @@ from django.test import override_settings
 
 from engagements.models import CheckpointReport, TaskEvidence
 
+from .factories import at
+
 BUILDERS = {}
 NEXT_ITEM = pytest.StashKey()
+# Attached to each shared fixture's function, to tell it from another fixture of the same name.
+BUILDER_OF = "_shared_rows_builder"
 
 
 def shared_rows(name, build):
@@ -33,16 +38,23 @@ def shared_rows(name, build):
     if BUILDERS.setdefault(name, build) is not build:
         raise ValueError(f"two builders of shared rows are called {name}")
 
-    @pytest.fixture(name=name)
     def rows(open_shared_rows, db):
         return copy.deepcopy(open_shared_rows.value)
 
     rows.__doc__ = build.__doc__
-    return rows
+    setattr(rows, BUILDER_OF, name)
+    return pytest.fixture(name=name)(rows)
 
 
 def wanted_by(item):
-    names = [name for name in getattr(item, "fixturenames", ()) if name in BUILDERS]
+    """The name of the shared rows the test asks for, if any."""
+    info = getattr(item, "_fixtureinfo", None)
+    definitions = info.name2fixturedefs if info else {}
+    names = [
+        name
+        for name, chain in definitions.items()
+        if getattr(chain[-1].func, BUILDER_OF, None) == name
+    ]
     if len(names) > 1:
         raise pytest.UsageError(f"{item.nodeid} asks for more than one set of shared rows")
     return names[0] if names else None
@@ -104,6 +116,14 @@ class SharedRows:
     def close(self):
         self.opened.close()
         self.opened = None
+
+
+@contextmanager
+def stopped_clock(start):
+    """The `clock` fixture, for a builder: time stands still at `start`; call the function
+    given with a moment to move."""
+    with time_machine.travel(at(start), tick=False) as traveller:
+        yield lambda moment: traveller.move_to(at(moment) if isinstance(moment, str) else moment)
 
 
 @contextmanager
