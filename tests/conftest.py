@@ -13,18 +13,23 @@ import pytest
 from django.apps import apps
 from django.contrib.auth import get_user_model
 from django.contrib.contenttypes.models import ContentType
-from django.core.files.storage import storages
 from django.core.management.color import no_style
 from django.db import connection, transaction
 from django.utils import timezone, translation
 
 from engagements.demo import demo_data_create
-from engagements.models import CheckpointReport, Engagement, Membership, Role, TaskEvidence
-from responsibilities.models import Party, Responsibility
+from engagements.models import Engagement
 from responsibilities.services import catalogue_load
 
 from .entra import EntraStandIn
-from .factories import at, make_engagement, make_user
+from .factories import (
+    at,
+    catalogue_ensure,
+    make_other_engagement,
+    make_persona,
+    make_team_engagement,
+)
+from .shared import NEXT_ITEM, SharedRows, evidence_stored_in, files_copied
 
 # Playwright's sync API runs an event loop in the test thread; the ORM calls the tests make
 # around it are still synchronous and safe.
@@ -32,6 +37,12 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 CHROMIUM = "/usr/bin/chromium"
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_protocol(item, nextitem):
+    # The shared rows stay open after a test only when the next one asks for them too.
+    item.stash[NEXT_ITEM] = nextitem
 
 
 @pytest.fixture(scope="session")
@@ -48,28 +59,32 @@ def default_language():
     translation.deactivate()
 
 
+@pytest.fixture(scope="session")
+def shared_rows_state():
+    return SharedRows()
+
+
 @pytest.fixture(autouse=True)
-def evidence_folder(tmp_path, settings, monkeypatch):
-    """Every test stores evidence in a folder of its own, never the project's: the settings
-    point there, and so does the file field, which took its store when the model loaded."""
+def open_shared_rows(request, shared_rows_state, tmp_path_factory):
+    """The rows of tests/shared.py's builder that this test asks for, if any."""
+    yield shared_rows_state.open_for(request, tmp_path_factory)
+    shared_rows_state.close_unless_next_wants(request.node)
+
+
+@pytest.fixture(autouse=True)
+def evidence_folder(tmp_path, open_shared_rows):
+    """Every test stores evidence in a folder of its own, never the project's (with the files
+    of the shared rows it asked for, if any)."""
     folder = tmp_path / "evidence"
-    settings.STORAGES = {
-        **settings.STORAGES,
-        "evidence": {
-            "BACKEND": "django.core.files.storage.FileSystemStorage",
-            "OPTIONS": {"location": str(folder), "base_url": None},
-        },
-    }
-    for model in (TaskEvidence, CheckpointReport):
-        monkeypatch.setattr(model._meta.get_field("file"), "storage", storages["evidence"])
-    return folder
+    files_copied(open_shared_rows, folder)
+    with evidence_stored_in(folder):
+        yield folder
 
 
 @pytest.fixture
 def catalogue(db):
     """The shipped catalogue (transactional tests flush it, so load it again when it is gone)."""
-    if not Responsibility.objects.exists():
-        catalogue_load()
+    catalogue_ensure()
 
 
 # The demo is built relative to now: Contoso's checkpoint call starts 62 minutes after it, the
@@ -187,53 +202,48 @@ def entra(tmp_path, monkeypatch):
     server.stop()
 
 
-@pytest.fixture
-def carla(db):
-    return make_user("carla")
+def persona(name, open_rows):
+    """The persona the shared rows the test asked for made, or else a new one."""
+    if open_rows is not None:
+        made = get_user_model().objects.filter(username=name).first()
+        if made is not None:
+            return made
+    return make_persona(name)
 
 
 @pytest.fixture
-def miguel(db):
-    return make_user("miguel")
+def carla(db, open_shared_rows):
+    return persona("carla", open_shared_rows)
 
 
 @pytest.fixture
-def vera(db):
-    return make_user("vera")
+def miguel(db, open_shared_rows):
+    return persona("miguel", open_shared_rows)
 
 
 @pytest.fixture
-def otto(db):
-    return make_user("otto")
+def vera(db, open_shared_rows):
+    return persona("vera", open_shared_rows)
 
 
 @pytest.fixture
-def ada(db):
-    return make_user("ada", is_staff=True, is_superuser=True)
+def otto(db, open_shared_rows):
+    return persona("otto", open_shared_rows)
+
+
+@pytest.fixture
+def ada(db, open_shared_rows):
+    return persona("ada", open_shared_rows)
 
 
 @pytest.fixture
 def engagement(catalogue, carla, miguel, vera, ada):
-    engagement = make_engagement(created_by=ada)
-    Membership.objects.create(
-        engagement=engagement, user=carla, party=Party.CUSTOMER, role=Role.MANAGER
-    )
-    Membership.objects.create(
-        engagement=engagement, user=miguel, party=Party.MICROSOFT, role=Role.MANAGER
-    )
-    Membership.objects.create(
-        engagement=engagement, user=vera, party=Party.CUSTOMER, role=Role.VIEWER
-    )
-    return engagement
+    return make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
 
 
 @pytest.fixture
 def other_engagement(catalogue, otto, ada):
-    engagement = make_engagement(created_by=ada, customer="Northwind", intune=True)
-    Membership.objects.create(
-        engagement=engagement, user=otto, party=Party.CUSTOMER, role=Role.MANAGER
-    )
-    return engagement
+    return make_other_engagement(otto=otto, ada=ada)
 
 
 @pytest.fixture(scope="session")

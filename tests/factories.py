@@ -38,6 +38,7 @@ from engagements.sync.services import SCOPE_FIELDS, catalogue_apply, scope_apply
 from reports.filing import checkpoint_report_file
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
+from responsibilities.services import catalogue_load
 
 PASSWORD = "secret-pass"
 SAO_PAULO = datetime.timezone(datetime.timedelta(hours=-3))  # no daylight saving since 2019
@@ -48,6 +49,12 @@ def at(text, zone=SAO_PAULO):
     return datetime.datetime.fromisoformat(text).replace(tzinfo=zone)
 
 
+def catalogue_ensure():
+    """The shipped catalogue, loaded again when a transactional test's flush emptied it."""
+    if not Responsibility.objects.exists():
+        catalogue_load()
+
+
 def make_user(username, **extra):
     return get_user_model().objects.create_user(
         username=username,
@@ -56,6 +63,34 @@ def make_user(username, **extra):
         email=f"{username}@example.com",
         **extra,
     )
+
+
+def make_persona(name):
+    """One of the personas conftest.py names; Ada is staff."""
+    admin = {"is_staff": True, "is_superuser": True} if name == "ada" else {}
+    return make_user(name, **admin)
+
+
+def make_team_engagement(*, carla, miguel, vera, ada):
+    """conftest.py's `engagement`: Fabrikam, made by Ada, whose managers are Carla for the
+    customer and Miguel for Microsoft, and which Vera views for the customer."""
+    engagement = make_engagement(created_by=ada)
+    for user, party, role in [
+        (carla, Party.CUSTOMER, Role.MANAGER),
+        (miguel, Party.MICROSOFT, Role.MANAGER),
+        (vera, Party.CUSTOMER, Role.VIEWER),
+    ]:
+        Membership.objects.create(engagement=engagement, user=user, party=party, role=role)
+    return engagement
+
+
+def make_other_engagement(*, otto, ada):
+    """conftest.py's `other_engagement`: Northwind, which Otto manages for the customer."""
+    engagement = make_engagement(created_by=ada, customer="Northwind", intune=True)
+    Membership.objects.create(
+        engagement=engagement, user=otto, party=Party.CUSTOMER, role=Role.MANAGER
+    )
+    return engagement
 
 
 def tick(task, user):

@@ -15,8 +15,9 @@ from engagements.services.tasks import task_set_done, task_set_due_date
 from engagements.status.selectors import engagement_statuses
 from responsibilities.models import Party, Phase
 
-from .factories import at, make_engagement, read_csv
+from .factories import at, catalogue_ensure, make_engagement, make_persona, read_csv
 from .factories import tick as tick_task
+from .shared import shared_rows, stopped_clock
 
 CLOCK_START = "2026-09-16 09:00"
 
@@ -43,37 +44,48 @@ def expected_tally(engagement, **filters):
     return sum(t.done for t in tasks), len(tasks)
 
 
+def build_portfolio():
+    """Three engagements Carla manages, in different states, as on 2026-09-29."""
+    with stopped_clock(CLOCK_START) as clock:
+        catalogue_ensure()
+        carla, vera, ada = map(make_persona, ["carla", "vera", "ada"])
+        engagements = {}
+        for name, scope in [
+            ("Alpine", {"aad_premium": True}),
+            ("Contoso", {"intune": True, "mdm": True}),
+            ("Fabrikam", {"azure_rms": True}),
+        ]:
+            engagement = make_engagement(created_by=ada, customer=name, **scope)
+            Membership.objects.create(
+                engagement=engagement, user=carla, party=Party.CUSTOMER, role=Role.MANAGER
+            )
+            Membership.objects.create(
+                engagement=engagement, user=vera, party=Party.CUSTOMER, role=Role.VIEWER
+            )
+            engagements[name] = engagement
+        clock("2026-09-20 10:00")
+        for name in ("Contoso", "Fabrikam"):
+            tick(engagements[name], carla, "iniciar")
+            sign(engagements[name], carla, "iniciar")
+        clock("2026-09-25 10:00")
+        tick(engagements["Fabrikam"], carla, "avaliar")
+        sign(engagements["Fabrikam"], carla, "avaliar")
+        tick(engagements["Fabrikam"], carla, "corrigir", Party.CUSTOMER)
+        overdue = engagements["Contoso"].tasks.filter(phase__code="avaliar", party=Party.MICROSOFT)
+        task_set_due_date(task=overdue.first(), user=carla, due_date=datetime.date(2026, 9, 28))
+        soon = engagements["Contoso"].tasks.filter(phase__code="avaliar", party=Party.CUSTOMER)
+        task_set_due_date(task=soon.first(), user=carla, due_date=datetime.date(2026, 10, 4))
+        return engagements
+
+
+portfolio_rows = shared_rows("portfolio_rows", build_portfolio)
+
+
 @pytest.fixture
-def portfolio(clock, catalogue, carla, vera, ada):
-    """Three engagements Carla manages, in different states."""
-    engagements = {}
-    for name, scope in [
-        ("Alpine", {"aad_premium": True}),
-        ("Contoso", {"intune": True, "mdm": True}),
-        ("Fabrikam", {"azure_rms": True}),
-    ]:
-        engagement = make_engagement(created_by=ada, customer=name, **scope)
-        Membership.objects.create(
-            engagement=engagement, user=carla, party=Party.CUSTOMER, role=Role.MANAGER
-        )
-        Membership.objects.create(
-            engagement=engagement, user=vera, party=Party.CUSTOMER, role=Role.VIEWER
-        )
-        engagements[name] = engagement
-    clock("2026-09-20 10:00")
-    for name in ("Contoso", "Fabrikam"):
-        tick(engagements[name], carla, "iniciar")
-        sign(engagements[name], carla, "iniciar")
-    clock("2026-09-25 10:00")
-    tick(engagements["Fabrikam"], carla, "avaliar")
-    sign(engagements["Fabrikam"], carla, "avaliar")
-    tick(engagements["Fabrikam"], carla, "corrigir", Party.CUSTOMER)
-    overdue = engagements["Contoso"].tasks.filter(phase__code="avaliar", party=Party.MICROSOFT)
-    task_set_due_date(task=overdue.first(), user=carla, due_date=datetime.date(2026, 9, 28))
-    soon = engagements["Contoso"].tasks.filter(phase__code="avaliar", party=Party.CUSTOMER)
-    task_set_due_date(task=soon.first(), user=carla, due_date=datetime.date(2026, 10, 4))
+def portfolio(portfolio_rows, clock):
+    """Three engagements Carla manages, in different states; the clock at 2026-09-29 12:00."""
     clock("2026-09-29 12:00")
-    return engagements
+    return portfolio_rows
 
 
 def test_engagement_dashboard_figures_match_the_tasks(client, vera, portfolio):

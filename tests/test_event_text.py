@@ -5,6 +5,7 @@ import re
 import zoneinfo
 
 import pytest
+import time_machine
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -12,7 +13,14 @@ from accounts.models import Profile
 from engagements.activity.text import event_change_text
 from engagements.models import ActivityEvent, EventKind
 
-from .factories import read_csv, record_every_kind
+from .factories import (
+    catalogue_ensure,
+    make_persona,
+    make_team_engagement,
+    read_csv,
+    record_every_kind,
+)
+from .shared import shared_rows
 
 NOW = datetime.datetime(2026, 11, 2, 12, 0, tzinfo=datetime.UTC)
 SAO_PAULO = zoneinfo.ZoneInfo("America/Sao_Paulo")
@@ -115,11 +123,23 @@ def default_language_after():
     translation.deactivate()
 
 
-@pytest.fixture
-def every_kind(engagement, carla, ada, time_machine):
-    time_machine.move_to(NOW, tick=False)
-    record_every_kind(engagement, manager=carla, admin=ada)
+def build_every_kind():
+    """conftest.py's `engagement`, with one event of each kind recorded at NOW."""
+    catalogue_ensure()
+    carla, miguel, vera, ada = map(make_persona, ["carla", "miguel", "vera", "ada"])
+    engagement = make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
+    with time_machine.travel(NOW, tick=False):
+        record_every_kind(engagement, manager=carla, admin=ada)
     return engagement
+
+
+every_kind_rows = shared_rows("every_kind_rows", build_every_kind)
+
+
+@pytest.fixture
+def every_kind(every_kind_rows, time_machine):
+    time_machine.move_to(NOW, tick=False)
+    return every_kind_rows
 
 
 def told(engagement, language, *, export=False, zone=SAO_PAULO):

@@ -18,7 +18,8 @@ from engagements.status import portfolio as portfolio_selectors
 from engagements.status.selectors import engagement_statuses
 from responsibilities.models import Party
 
-from .factories import make_checkpoint, make_engagement, tick
+from .factories import catalogue_ensure, make_checkpoint, make_engagement, make_persona, tick
+from .shared import shared_rows, stopped_clock
 from .test_dashboards import sign
 from .test_dashboards import tick as tick_phase
 
@@ -41,47 +42,59 @@ KEYS = {
 }
 
 
-@pytest.fixture
-def varied(clock, catalogue, carla, ada):
+def build_varied():
     """Five engagements Carla manages, each different in every column."""
-    scopes = {
-        "Alpine": {"aad_premium": True},
-        "Baltic": {"intune": True, "azure_rms": True},
-        "Contoso": {"aad_premium": True, "intune": True},
-        "Delta": {"azure_rms": True},
-        "Echo": {"aad_premium": True, "azure_rms": True},
-    }
-    engagements = {}
-    for name, scope in scopes.items():
-        engagements[name] = make_engagement(created_by=ada, customer=name, **scope)
-        Membership.objects.create(
-            engagement=engagements[name], user=carla, party=Party.CUSTOMER, role="manager"
-        )
-    clock("2026-09-18 10:00")
-    tick_phase(engagements["Echo"], carla, "iniciar")
-    sign(engagements["Echo"], carla, "iniciar")
-    clock("2026-09-20 10:00")
-    for count, name in enumerate(["Baltic", "Delta", "Echo"], start=2):
-        for task in engagements[name].tasks.exclude(phase=None).order_by("position")[: count * 3]:
-            tick(task, carla)
-    clock("2026-09-24 10:00")
-    today = timezone.localdate()
-    for hour, (days, name) in enumerate(
-        [(-3, "Contoso"), (-1, "Delta"), (-2, "Echo"), (20, "Alpine")]
-    ):
-        clock(f"2026-09-24 1{hour}:00")
-        task = engagements[name].tasks.filter(done=False).exclude(phase=None).order_by("?")[0]
-        task_set_due_date(task=task, user=carla, due_date=today + datetime.timedelta(days=days))
-    for hour, (days, name) in enumerate([(12, "Delta"), (15, "Alpine")]):
-        clock(f"2026-09-24 1{hour + 5}:00")
-        make_checkpoint(
-            engagements[name],
-            carla,
-            starts_at=timezone.now() + datetime.timedelta(days=days),
-            attendees=[],
-        )
+    with stopped_clock(CLOCK_START) as clock:
+        catalogue_ensure()
+        carla, ada = make_persona("carla"), make_persona("ada")
+        scopes = {
+            "Alpine": {"aad_premium": True},
+            "Baltic": {"intune": True, "azure_rms": True},
+            "Contoso": {"aad_premium": True, "intune": True},
+            "Delta": {"azure_rms": True},
+            "Echo": {"aad_premium": True, "azure_rms": True},
+        }
+        engagements = {}
+        for name, scope in scopes.items():
+            engagements[name] = make_engagement(created_by=ada, customer=name, **scope)
+            Membership.objects.create(
+                engagement=engagements[name], user=carla, party=Party.CUSTOMER, role="manager"
+            )
+        clock("2026-09-18 10:00")
+        tick_phase(engagements["Echo"], carla, "iniciar")
+        sign(engagements["Echo"], carla, "iniciar")
+        clock("2026-09-20 10:00")
+        for count, name in enumerate(["Baltic", "Delta", "Echo"], start=2):
+            tasks = engagements[name].tasks.exclude(phase=None).order_by("position")
+            for task in tasks[: count * 3]:
+                tick(task, carla)
+        clock("2026-09-24 10:00")
+        today = timezone.localdate()
+        for hour, (days, name) in enumerate(
+            [(-3, "Contoso"), (-1, "Delta"), (-2, "Echo"), (20, "Alpine")]
+        ):
+            clock(f"2026-09-24 1{hour}:00")
+            task = engagements[name].tasks.filter(done=False).exclude(phase=None).order_by("?")[0]
+            task_set_due_date(task=task, user=carla, due_date=today + datetime.timedelta(days=days))
+        for hour, (days, name) in enumerate([(12, "Delta"), (15, "Alpine")]):
+            clock(f"2026-09-24 1{hour + 5}:00")
+            make_checkpoint(
+                engagements[name],
+                carla,
+                starts_at=timezone.now() + datetime.timedelta(days=days),
+                attendees=[],
+            )
+        return engagements
+
+
+varied_rows = shared_rows("varied_rows", build_varied)
+
+
+@pytest.fixture
+def varied(varied_rows, clock):
+    """Five engagements Carla manages, each different in every column, on 2026-10-05."""
     clock("2026-10-05 12:00")  # Baltic has been quiet since 20 September; Delta meets soon
-    return engagements
+    return varied_rows
 
 
 def expected_order(engagements, sort, now):

@@ -37,7 +37,17 @@ from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 from webhooks.models import Webhook
 
-from .factories import acknowledge_general, make_engagement, make_user, tick_with_evidence
+from .factories import (
+    acknowledge_general,
+    catalogue_ensure,
+    make_engagement,
+    make_other_engagement,
+    make_persona,
+    make_team_engagement,
+    make_user,
+    tick_with_evidence,
+)
+from .shared import shared_rows
 
 OK, FORBIDDEN, NOT_FOUND, TO_LOGIN = "ok", 403, 404, "login"
 
@@ -76,8 +86,14 @@ def snapshot(engagement):
 ROLES = ["customer manager", "microsoft manager", "customer viewer", "lead", "admin", "outsider"]
 
 
-@pytest.fixture
-def world(engagement, carla, miguel, vera, ada, otto, other_engagement):
+def build_world():
+    """Fabrikam as conftest.py's `engagement` has it, with a staff lead who reads everything,
+    a share link, a customer colleague and a stored file as evidence; Northwind is Otto's."""
+    catalogue_ensure()
+    carla, miguel, vera, ada = map(make_persona, ["carla", "miguel", "vera", "ada"])
+    engagement = make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
+    otto = make_persona("otto")
+    make_other_engagement(otto=otto, ada=ada)
     lead = make_user("leo")
     lead.user_permissions.add(Permission.objects.get(codename="view_all_engagements"))
     tomorrow = timezone.localdate() + datetime.timedelta(days=30)
@@ -112,6 +128,9 @@ def world(engagement, carla, miguel, vera, ada, otto, other_engagement):
         "share_link": link,
         "colleague": colleague,
     }
+
+
+world = shared_rows("world", build_world)
 
 
 def url(name, world, *extra):
@@ -492,11 +511,11 @@ def test_a_manager_cannot_remove_themselves(client, world):
     assert snapshot(world["engagement"]) == before
 
 
-@pytest.fixture
-def gates_world(world):
+def build_gates_world():
     """Iniciar and Avaliar finished; Avaliar signed off by the customer; one Corrigir customer
     task ticked by Microsoft's manager on the customer's behalf (as the service allows while
     the customer has no manager), awaiting the customer's confirmation."""
+    world = build_world()
     engagement, users = world["engagement"], world["users"]
     manager = {
         Party.CUSTOMER: users["customer manager"],
@@ -513,6 +532,9 @@ def gates_world(world):
     behalf = engagement.tasks.filter(phase__code="corrigir", party=Party.CUSTOMER).first()
     tick_with_evidence(behalf, users["microsoft manager"])
     return {**world, "behalf": behalf}
+
+
+gates_world = shared_rows("gates_world", build_gates_world)
 
 
 def sign(phase_code, party):
@@ -606,9 +628,9 @@ ACKNOWLEDGEMENT_RULES = {
 }
 
 
-@pytest.fixture
-def versions_world(world):
+def build_versions_world():
     """Version 2 of the catalogue adds a customer item to Avaliar."""
+    world = build_world()
     Responsibility.objects.create(
         key="customer-avaliar-07",
         party=Party.CUSTOMER,
@@ -618,6 +640,9 @@ def versions_world(world):
         text_en="Review the migration plan with Microsoft.",
     )
     return {**world, "version": catalogue_publish(note="Avaliar", actor=world["users"]["admin"])}
+
+
+versions_world = shared_rows("versions_world", build_versions_world)
 
 
 def bring_in_the_update(client, world):

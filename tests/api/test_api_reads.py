@@ -15,7 +15,16 @@ from engagements.status.portfolio import portfolio_rows
 from engagements.status.refresh import engagement_status_refresh
 from responsibilities.models import Phase
 
-from ..factories import add_tasks, make_checkpoint, make_engagement, make_user
+from ..factories import (
+    add_tasks,
+    catalogue_ensure,
+    make_checkpoint,
+    make_engagement,
+    make_persona,
+    make_team_engagement,
+    make_user,
+)
+from ..shared import shared_rows
 
 
 def every_page(client, url, **params):
@@ -93,10 +102,12 @@ def test_an_unchanged_read_answers_304_and_a_change_200(api, engagement, carla):
     assert changed["ETag"] != etag
 
 
-@pytest.fixture
-def bigger(engagement, carla, miguel):
-    """More than a page of everything at the smaller size and less at the larger one would
-    hide nothing: at least 12 of each kind of row."""
+def build_bigger():
+    """conftest.py's `engagement` with more than a page of everything at the smaller size
+    and less at the larger one would hide nothing: at least 12 of each kind of row."""
+    catalogue_ensure()
+    carla, miguel, vera, ada = map(make_persona, ["carla", "miguel", "vera", "ada"])
+    engagement = make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
     add_tasks(engagement, 60, done_by=carla)
     for task in engagement.tasks.filter(party="customer", phase__isnull=False)[:12]:
         task_set_note(task=task, user=carla, note="Nota")
@@ -115,6 +126,9 @@ def bigger(engagement, carla, miguel):
             user=carla, party="customer", role="manager"
         )
     return engagement
+
+
+bigger = shared_rows("bigger", build_bigger)
 
 
 # Queries per request, whatever the page size: the token (with its user) and the user's

@@ -16,15 +16,14 @@ from accounts.models import TokenAccess
 from engagements.models import ActivityEvent, Task
 
 from ..factories import make_checkpoint
-from ..test_rules import FORBIDDEN, NOT_FOUND, OK, ROLES, snapshot
-from ..test_rules import world as rules_world  # noqa: F401 (the pages' world, as a fixture)
+from ..shared import shared_rows
+from ..test_rules import FORBIDDEN, NOT_FOUND, OK, ROLES, build_world, snapshot
 from .conftest import make_token
 
 
-@pytest.fixture
-def api_world(db, request):
+def build_api_world():
     """The pages' rules world, with a meeting ahead that managers may change or cancel."""
-    pages_world = request.getfixturevalue("rules_world")
+    pages_world = build_world()
     carla = pages_world["users"]["customer manager"]
     checkpoint = make_checkpoint(
         pages_world["engagement"],
@@ -33,6 +32,9 @@ def api_world(db, request):
         attendees=[carla],
     )
     return {**pages_world, "checkpoint": checkpoint}
+
+
+api_world = shared_rows("api_world", build_api_world)
 
 
 def url(name, world, *extra):

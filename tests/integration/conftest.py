@@ -20,6 +20,15 @@ from django.db import connection
 from ..support import SmtpServer, free_port
 
 CELERY = str(Path(sys.executable).with_name("celery"))
+HERE = Path(__file__).parent
+
+
+def pytest_collection_modifyitems(items):
+    """Each test here is marked `integration`, so that a run may take them alone: they wait on
+    workers, servers and threads with timeouts that a busy machine can run out."""
+    for item in items:
+        if HERE in item.path.parents:
+            item.add_marker(pytest.mark.integration)
 
 
 def wait_for(condition, timeout=30.0, interval=0.2, what="condition", evidence=None):
