@@ -49,24 +49,31 @@ def enabled() -> bool:
 
 
 @functools.cache
-def _application(client_id: str, authority_host: str) -> msal.ConfidentialClientApplication:
-    # Keyed by the settings that shape it, so a test that points the portal elsewhere gets
-    # an application of its own.
+def _application(
+    client_id: str, secret: str, authority_host: str, ca_file: str
+) -> msal.ConfidentialClientApplication:
+    # Keyed by every setting that shapes it, so changed settings (a test's stand-in) get an
+    # application of their own.
     on_microsoft = authority_host == "https://login.microsoftonline.com"
     return msal.ConfidentialClientApplication(
         client_id,
-        client_credential=settings.ENTRA_CLIENT_SECRET,
+        client_credential=secret,
         authority=f"{authority_host}/organizations",
         # Another host (a stand-in) is neither known to Microsoft's instance discovery nor
         # a valid Entra authority by its name.
         instance_discovery=on_microsoft,
         validate_authority=on_microsoft,
-        verify=settings.ENTRA_CA_FILE or True,
+        verify=ca_file or True,
     )
 
 
 def application() -> msal.ConfidentialClientApplication:
-    return _application(settings.ENTRA_CLIENT_ID, settings.ENTRA_AUTHORITY_HOST)
+    return _application(
+        settings.ENTRA_CLIENT_ID,
+        settings.ENTRA_CLIENT_SECRET,
+        settings.ENTRA_AUTHORITY_HOST,
+        settings.ENTRA_CA_FILE,
+    )
 
 
 def flow_start(redirect_uri: str) -> dict:

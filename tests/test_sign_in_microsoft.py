@@ -113,6 +113,8 @@ def test_an_invited_customer_manager_accepts_with_microsoft_and_lands_on_the_eng
     assert bound.actor == nina.user and bound.changes["tenant_id"] == CONTOSO
     audit = client.get(reverse("engagement-audit", args=[engagement.pk])).content.decode()
     assert "Nina Silva, tenant " + CONTOSO in audit
+    members = client.get(reverse("engagement-members", args=[engagement.pk])).content.decode()
+    assert f"sign in with Microsoft from the tenant {CONTOSO}." in members
     assert SignInRecord.objects.get().outcome == SignInOutcome.BOUND
 
     # Next time the pair (tenant, object id) finds her account: no invitation needed.
