@@ -334,3 +334,31 @@ def test_signing_out_offers_microsoft_s_sign_out_too(client, sso, carla):
 
 def test_sessions_last_the_configured_hours():
     assert settings.SESSION_COOKIE_AGE == settings.SESSION_MAX_HOURS * 3600
+
+
+def test_a_person_deleted_in_entra_cannot_sign_in_again(client, sso, nina):
+    person = sso.add_user(
+        CONTOSO, "a1b2c3d4-0000-4000-8000-00000000000d", "nina@contoso.com", "Nina"
+    )
+    accept(client, sso, nina, person)
+    client.logout()
+    sso.remove_user(person)
+    page = sign_in(client, sso, person).content.decode()
+    assert "AADSTS50034" in page and not signed_in_as(client)
+
+
+def test_staff_read_the_sign_in_records_and_no_one_else_does(client, sso, nina, ada, carla):
+    person = sso.add_user(
+        CONTOSO, "a1b2c3d4-0000-4000-8000-00000000000e", "nina@contoso.com", "Nina"
+    )
+    accept(client, sso, nina, person)
+    records = reverse("admin:accounts_signinrecord_changelist")
+    client.force_login(carla)
+    assert client.get(records).status_code == 302  # to the admin's login: not staff
+    client.force_login(ada)
+    page = client.get(records).content.decode()
+    assert "nina@contoso.com" in page and CONTOSO in page
+    record = SignInRecord.objects.get()
+    change = reverse("admin:accounts_signinrecord_change", args=[record.pk])
+    assert client.post(change, {"reason": "edited"}).status_code == 403
+    assert SignInRecord.objects.get().reason == ""
