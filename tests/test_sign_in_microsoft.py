@@ -226,6 +226,7 @@ def test_an_id_token_that_fails_a_check_signs_no_one_in(client, sso, engagement,
         CONTOSO, "a1b2c3d4-0000-4000-8000-000000000008", "nina@contoso.com", "Nina"
     )
     accept(client, sso, nina, person)
+    assert signed_in_as(client)  # the same sign-in, untampered, is taken
     client.logout()
     changes = dict(fault)
     if changes.get("exp") == "an hour ago":
