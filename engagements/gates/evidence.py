@@ -287,7 +287,13 @@ def evidence_add_file(
 
 
 def evidence_add_document(
-    *, task: Task, user: AbstractBaseUser, name: str, content: bytes, content_type: str, caption: str
+    *,
+    task: Task,
+    user: AbstractBaseUser,
+    name: str,
+    content: bytes,
+    content_type: str,
+    caption: str,
 ) -> TaskEvidence:
     """Keep a document the portal wrote itself (a tenant's observation as JSON) as evidence:
     stored, hashed and recorded like an uploaded file; its type is known, not judged, so it
