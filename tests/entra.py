@@ -1,19 +1,18 @@
-"""A stand-in for Microsoft Entra ID's OpenID Connect endpoints (v2.0), for the tests.
+"""A stand-in for Microsoft Entra ID's endpoints (v2.0), for the tests.
 
-It speaks HTTPS on a free loopback port and signs RS256 id tokens. Its discovery document, token
-answers, error bodies and id token claims have the shapes Entra publishes; the values are its own.
+It speaks HTTPS on a free loopback port and signs RS256 tokens. Its discovery document, token
+answers, error bodies and token claims have the shapes Entra publishes; the values are its own.
 There is no sign-in page: whoever the test signed in (`sign_in_as`) is signed in, and a fault
-the test asks for (`tamper_next_id_token`) goes into the next id token only.
+the test asks for (`tamper_next_id_token`) goes into the next id token only. Apps that read a
+tenant on their own (admin consent, client credentials) are tests/entra_apps.py; the same server
+answers as Microsoft Graph v1.0 under /v1.0/ (tests/graph.py).
 """
 
-import base64
 import datetime
 import hashlib
 import hmac
-import html
 import json
 import re
-import secrets
 import threading
 import time
 import uuid
@@ -23,30 +22,34 @@ from urllib.parse import parse_qsl, urlencode, urlsplit
 
 import jwt
 import trustme
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
 
+from .entra_apps import AppOnly
+from .entra_protocol import (
+    SHARED_TENANTS,
+    Client,
+    EntraError,
+    SigningKey,
+    as_json,
+    b64url,
+    form_post,
+    opaque,
+    page,
+    redirect,
+)
+from .graph import GraphApi
 from .support import HttpsServer
 
 # Entra's authorization codes last about ten minutes; its id tokens an hour.
 CODE_LIFETIME = 600
 TOKEN_LIFETIME = 3600
-SHARED_TENANTS = ("organizations", "common")
 ROUTES = {
     ("GET", "v2.0/.well-known/openid-configuration"): "configuration",
     ("GET", "oauth2/v2.0/authorize"): "authorize",
     ("POST", "oauth2/v2.0/token"): "token",
     ("GET", "discovery/v2.0/keys"): "keys",
     ("GET", "oauth2/v2.0/logout"): "logout",
+    ("GET", "v2.0/adminconsent"): "adminconsent",
 }
-
-
-def b64url(data: bytes) -> str:
-    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
-
-
-def opaque(size: int) -> str:
-    return b64url(secrets.token_bytes(size))
 
 
 @dataclass(eq=False)
@@ -59,84 +62,12 @@ class User:
     enabled: bool = True
 
 
-@dataclass
-class Client:
-    client_id: str
-    secret: str
-    redirect_uris: tuple[str, ...]
+class EntraStandIn(AppOnly):
+    """One per test (the `entra` fixture): `base_url` (or `url`), `ca_path` (its CA, a PEM file in
+    `folder`), `requests` (each (method, path) served) and `signed_in`; the test's controls below
+    and in AppOnly. It listens on a free port unless `port` says which."""
 
-
-class SigningKey:
-    """An RSA key with a certificate, named as Entra names its keys (kid = x5t, the
-    certificate's SHA-1 thumbprint)."""
-
-    def __init__(self, authority: trustme.CA):
-        leaf = authority.issue_cert("keys.entra.test", key_type=trustme.KeyType.RSA)
-        self.private_key = serialization.load_pem_private_key(leaf.private_key_pem.bytes(), None)
-        certificate = x509.load_pem_x509_certificate(leaf.cert_chain_pems[0].bytes())
-        public = jwt.algorithms.RSAAlgorithm.to_jwk(certificate.public_key(), as_dict=True)
-        self.kid = b64url(certificate.fingerprint(hashes.SHA1()))
-        der = certificate.public_bytes(serialization.Encoding.DER)
-        self.jwk = {"kty": "RSA", "use": "sig", "kid": self.kid, "x5t": self.kid}
-        self.jwk.update(n=public["n"], e=public["e"], x5c=[base64.b64encode(der).decode()])
-
-
-# The refusals the stand-in gives, each as its name, Entra's AADSTS code and OAuth error, then
-# Entra's wording (from its published AADSTS reference), indented.
-AADSTS = """
-unknown_client 700016 unauthorized_client
-    Application with identifier '{client_id}' was not found in the directory '{tenant}'.
-unregistered_redirect_uri 50011 invalid_request
-    The redirect URI '{redirect_uri}' specified in the request does not match the redirect URIs
-    configured for the application '{client_id}'.
-no_such_user 50034 access_denied
-    The user account {username} does not exist in the {tenant} directory. To sign into this
-    application, the account must be added to the directory.
-user_disabled 50057 access_denied
-    The user account is disabled. The user object in Active Directory backing this account has
-    been disabled.
-unknown_tenant 90002 invalid_tenant
-    Tenant '{tenant}' not found. Check to make sure you have the correct tenant ID and are signing
-    into the correct cloud.
-wrong_secret 7000215 invalid_client
-    Invalid client secret provided. Ensure the secret being sent in the request is the client
-    secret value, not the client secret ID, for a secret added to app '{client_id}'.
-wrong_grant_type 70003 unsupported_grant_type
-    The app requested an unsupported grant type '{grant_type}'.
-code_reused 54005 invalid_grant
-    OAuth2 Authorization code was already redeemed, please retry with a new valid code or use an
-    existing refresh token.
-bad_code 70000 invalid_grant
-    The provided value for the 'code' parameter is not valid.
-code_expired 70008 invalid_grant
-    The provided authorization code or refresh token has expired due to inactivity. Send a new
-    interactive authorization request for this user and resource.
-other_redirect_uri 50011 invalid_grant
-    The reply address '{redirect_uri}' does not match the reply address '{expected}' provided
-    when requesting Authorization code.
-wrong_verifier 501481 invalid_grant
-    The Code_Verifier does not match the code_challenge supplied in the authorization request.
-"""
-ERRORS = {
-    name: (int(code), error, " ".join(text.split()))
-    for name, code, error, text in re.findall(r"^(\w+) (\d+) (\w+)\n((?: {4}.*\n)+)", AADSTS, re.M)
-}
-
-
-class EntraError(Exception):
-    """An AADSTS error; a bad client secret is a 401, as at Entra, the rest 400s."""
-
-    def __init__(self, name: str, **values):
-        self.code, self.error, message = ERRORS[name]
-        super().__init__(f"AADSTS{self.code}: {message.format(**values)}")
-        self.status = 401 if self.error == "invalid_client" else 400
-
-
-class EntraStandIn:
-    """One per test (the `entra` fixture): `base_url`, `ca_path` (its CA, a PEM file in `folder`),
-    `requests` (each (method, path) served) and `signed_in`; the test's controls below."""
-
-    def __init__(self, folder):
+    def __init__(self, folder, port=0):
         self._authority = trustme.CA()
         self.ca_path = str(folder / "entra-ca.pem")
         self._authority.cert_pem.write_to_path(self.ca_path)
@@ -146,7 +77,9 @@ class EntraStandIn:
         self._key = SigningKey(self._authority)
         self.signed_in: User | None = None
         self.requests: list[tuple[str, str]] = []
-        self._server = HttpsServer(handler_for(self), self._authority)
+        self._start_app_only()
+        self._graph = GraphApi(self)
+        self._server = HttpsServer(handler_for(self), self._authority, port=port)
         self.base_url = f"https://127.0.0.1:{self._server.port}"
 
     def stop(self):
@@ -177,6 +110,7 @@ class EntraStandIn:
 
     def rotate_keys(self):
         """A new signing key; the old one leaves the key set at once."""
+        self._retired_keys.append(self._key)
         self._key = SigningKey(self._authority)
 
     @property
@@ -269,6 +203,8 @@ class EntraStandIn:
             raise EntraError("user_disabled")
 
     def token(self, tenant, form, headers):
+        if form.get("grant_type") == "client_credentials":
+            return self.client_credentials(tenant, form, headers)
         client = self.client(tenant, form)
         if not hmac.compare_digest(form.get("client_secret", ""), client.secret):
             raise EntraError("wrong_secret", **form)
@@ -348,6 +284,8 @@ class EntraStandIn:
 
     def answer(self, method: str, url: str, body: bytes, headers):
         path, query = urlsplit(url).path, dict(parse_qsl(urlsplit(url).query))
+        if path.startswith("/v1.0/"):
+            return self._graph.answer(method, url, headers)
         self.requests.append((method, path))
         match = re.fullmatch(r"/([^/]+)/(.+)", path)
         route = match and ROUTES.get((method, match[2]))
@@ -360,35 +298,9 @@ class EntraStandIn:
             form = dict(parse_qsl(body.decode())) if method == "POST" else query
             return getattr(self, route)(tenant, form, headers)
         except EntraError as error:
-            if route == "authorize":
+            if route in ("authorize", "adminconsent"):
                 return page(error.status, self.incident(error, headers))
             return self.incident(error, headers, body=True)
-
-
-def as_json(status: int, data: dict):
-    return status, {"Content-Type": "application/json; charset=utf-8"}, json.dumps(data).encode()
-
-
-def page(status: int, text: str):
-    body = f"<!doctype html><title>Sign in</title><p>{html.escape(text)}</p>"
-    return status, {"Content-Type": "text/html; charset=utf-8"}, body.encode()
-
-
-def redirect(url: str):
-    return 302, {"Location": url}, b""
-
-
-def form_post(url: str, fields: dict):
-    """Entra's answer for response_mode=form_post: a page whose form posts itself back."""
-    inputs = "".join(
-        f'<input type="hidden" name="{html.escape(k)}" value="{html.escape(v)}">'
-        for k, v in fields.items()
-    )
-    body = (
-        f'<!doctype html><body onload="document.forms[0].submit()">'
-        f'<form method="post" action="{html.escape(url)}">{inputs}</form>'
-    )
-    return 200, {"Content-Type": "text/html; charset=utf-8"}, body.encode()
 
 
 def handler_for(entra: EntraStandIn):
