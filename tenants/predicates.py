@@ -242,7 +242,8 @@ def apps_per_platform(answers, params, now):
     counts = dict.fromkeys([*params["platforms"], "web"], 0)
     for app in answers[0].items:
         platform = APP_PLATFORMS.get(app.get("@odata.type"))
-        if platform in counts and app.get("isAssigned", True):
+        # v1.0 has no isAssigned on apps: an app is assigned when it has assignments.
+        if platform in counts and app.get("assignments"):
             counts[platform] += 1
     missing = [p for p in params["platforms"] if not counts[p] and not counts["web"]]
     facts = {"apps": counts, "missing": missing, "truncated": answers[0].truncated}

@@ -202,7 +202,7 @@ def tenant_check_request(*, engagement: Engagement, user, now) -> TenantConnecti
 def _tasks_by_responsibility(engagement_id: int) -> dict[str, list[Task]]:
     tasks: dict[str, list[Task]] = {}
     for task in Task.objects.filter(
-        engagement_id=engagement_id, responsibility__isnull=False, is_withdrawn=False
+        engagement_id=engagement_id, responsibility__isnull=False, withdrawn_at__isnull=True
     ).select_related("responsibility"):
         tasks.setdefault(task.responsibility.key, []).append(task)
     return tasks

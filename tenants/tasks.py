@@ -27,39 +27,37 @@ def _backoff(retries: int) -> int:
     return BACKOFF_SECONDS * 2**retries + random.randint(0, BACKOFF_SECONDS)
 
 
-@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
-def tenant_check(self, engagement_id: int, requested_by_id: int | None = None) -> str:
-    """Read the engagement's tenant once and keep what it says. Returns what happened, for the
-    worker's log and the tests."""
+def tenant_check_once(
+    engagement_id: int, requested_by_id: int | None = None, *, retries: int = 0
+) -> tuple[str, int | None]:
+    """Read the engagement's tenant once and keep what it says: (what happened, for the log
+    and the tests; the seconds to wait before trying again, or None)."""
     now = timezone.now()
     connection = TenantConnection.objects.filter(engagement_id=engagement_id).first()
     if connection is None or connection.state != ConnectionState.CONNECTED:
-        return "not connected"
+        return "not connected", None
     if connection.not_before and connection.not_before > now:
-        wait = int((connection.not_before - now).total_seconds()) + 1
-        raise self.retry(countdown=wait)
+        return "waiting", int((connection.not_before - now).total_seconds()) + 1
     try:
         seen, request_count = tenant_read(connection.tier, connection.tenant_id, now)
     except ConsentMissing as error:
         tenant_revoked(
             engagement_id=engagement_id, tenant_id=connection.tenant_id, cause=str(error)
         )
-        return "revoked"
+        return "revoked", None
     except Throttled as error:
-        wait = (
-            error.retry_after if error.retry_after is not None else _backoff(self.request.retries)
-        )
-        # Every check of this tenant waits, not only this one: no request before then.
+        wait = error.retry_after if error.retry_after is not None else _backoff(retries)
+        # Every reading of this tenant waits, not only this one: no request before then.
         TenantConnection.objects.filter(pk=connection.pk).update(
             not_before=now + datetime.timedelta(seconds=wait)
         )
-        raise self.retry(countdown=wait) from None
+        return "throttled", wait
     except TenantUnreachable as error:
         logger.warning("Tenant %s could not be read: %s", connection.tenant_id, error)
-        raise self.retry(countdown=_backoff(self.request.retries)) from None
+        return "unreachable", _backoff(retries)
     except NotConfigured as error:
         logger.error("Tenant checks are not configured: %s", error)
-        return "not configured"
+        return "not configured", None
     requested_by = (
         get_user_model().objects.filter(pk=requested_by_id).first() if requested_by_id else None
     )
@@ -71,7 +69,15 @@ def tenant_check(self, engagement_id: int, requested_by_id: int | None = None) -
         requested_by=requested_by,
         now=timezone.now(),
     )
-    return "recorded" if run else "disconnected meanwhile"
+    return ("recorded" if run else "disconnected meanwhile"), None
+
+
+@shared_task(bind=True, max_retries=MAX_RETRIES, acks_late=True)
+def tenant_check(self, engagement_id: int, requested_by_id: int | None = None) -> str:
+    outcome, wait = tenant_check_once(engagement_id, requested_by_id, retries=self.request.retries)
+    if wait is not None:
+        raise self.retry(countdown=wait)
+    return outcome
 
 
 def tenant_check_queue(engagement_id: int, requested_by_id: int | None = None) -> None:
