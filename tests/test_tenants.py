@@ -4,16 +4,9 @@ what each scenario's tenant confirms, revoked consent, throttling, drift, tickin
 observation as evidence, and the trail that keeps every observation's hash."""
 
 import datetime
-import io
 import json
-import re
-import uuid
-from urllib.parse import parse_qs, urlsplit
 
 import pytest
-import requests
-from django.core.management import call_command
-from django.urls import reverse
 
 from engagements.models import ActivityEvent, EventKind, Task
 from engagements.verify.checks import engagement_state_problems
@@ -21,7 +14,6 @@ from notifications.models import Notification, NotificationKind
 from tenants.checks import check_set
 from tenants.models import CheckRun, ConnectionState, Drift, Observation, Result, Tier
 from tenants.tasks import tenant_check_once
-from webhooks.models import WebhookDelivery
 
 from .graph_tenants import contoso_complete, no_intune_licence, northwind_partial
 from .tenant_support import app_id, connect, point_at
