@@ -290,6 +290,8 @@ def reports_available(answers, params, now):
     answer = answers[0]
     if answer.status == 403 and answer.error_code == NOT_PREMIUM:
         return DOES_NOT_CONFIRM, {"reports": False}
+    if answer.status != 200:
+        return unavailable(answer)
     # The sign-in read is not kept: only that it could be read.
     return CONFIRMS, {"reports": True}
 
