@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from django.views.decorators.http import conditional_page
 from django.views.generic import RedirectView
 
-from .views import checkpoints, docs, engagements, portfolio, tasks
+from .views import checkpoints, docs, engagements, portfolio, tasks, tenants
 
 
 def conditional(view_class):
@@ -43,6 +43,16 @@ urlpatterns = [
         f"{engagement}checkpoints/<int:checkpoint_id>/cancel/",
         checkpoints.CheckpointCancel.as_view(),
         name="api-checkpoint-cancel",
+    ),
+    path(
+        f"{engagement}tenant/",
+        conditional(tenants.TenantConnectionDetail),
+        name="api-tenant-connection",
+    ),
+    path(
+        f"{engagement}tenant/observations/",
+        conditional(tenants.ObservationList),
+        name="api-tenant-observation-list",
     ),
     path("portfolio/", conditional(portfolio.Portfolio), name="api-portfolio"),
     # Last: any other address under /api/v1/ answers a JSON 404, not the pages' HTML one.
