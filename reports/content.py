@@ -14,6 +14,9 @@ from engagements.status.rules import EngagementStatus
 from engagements.status.selectors import engagement_statuses
 from engagements.status.tallies import EngagementProgress
 from responsibilities.models import Party, Phase
+from tenants.assessment import Assessment, assessment_of
+from tenants.models import TenantConnection
+from tenants.selectors import connection_of
 
 
 @dataclass
@@ -38,6 +41,9 @@ class StatusReport:
     commitments: list[StandingCommitments]
     # The meeting the report was filed after, when it was.
     checkpoint: Checkpoint | None = None
+    # What the customer's tenant showed at its latest reading, when it was ever read.
+    tenant: Assessment | None = None
+    tenant_connection: TenantConnection | None = None
 
 
 def _commitments(engagement: Engagement, panel: GatePanel | None) -> list[StandingCommitments]:
@@ -70,6 +76,7 @@ def status_report(
     # Read as no one in particular: the panels then offer no action, only what is signed.
     panels = gate_panels(EngagementAccess(engagement=engagement, membership=None), phases, progress)
     today = timezone.localdate(now)
+    tenant = assessment_of(engagement)
     return StatusReport(
         engagement=engagement,
         as_of=now,
@@ -81,4 +88,6 @@ def status_report(
         burnup=engagement_burnup(engagement, today),
         commitments=_commitments(engagement, panels[phases[0].pk] if phases else None),
         checkpoint=checkpoint,
+        tenant=tenant if tenant.run else None,
+        tenant_connection=connection_of(engagement) if tenant.run else None,
     )

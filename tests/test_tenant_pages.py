@@ -242,3 +242,28 @@ def test_each_task_shows_what_the_tenant_says(
     assert cannot in page  # Azure RMS's activation is invisible to Graph
     assessment = client.get(reverse("tenant-assessment", args=[engagement.pk])).content.decode()
     assert "EMSPREMIUM" in assessment and "contoso.com" in assessment
+
+
+def test_the_status_report_carries_the_tenants_facts(graph, engagement, carla):
+    import io
+
+    import pypdf
+    from django.utils import timezone, translation
+
+    from reports.content import status_report
+    from reports.pdf import status_report_pdf
+
+    connect(graph, engagement, contoso_complete(TENANT), by=carla)
+    with translation.override("en"):
+        before = status_report_pdf(status_report(engagement, timezone.now()))
+    tenant_check_once(engagement.pk)
+    with translation.override("en"):
+        after = status_report_pdf(status_report(engagement, timezone.now()))
+
+    def text(content):
+        pages = pypdf.PdfReader(io.BytesIO(content)).pages
+        return " ".join(" ".join(page.extract_text().split()) for page in pages)
+
+    assert "The customer's tenant" not in text(before)
+    assert "The customer's tenant" in text(after)
+    assert "EMSPREMIUM" in text(after) and "contoso.com" in text(after)
