@@ -267,3 +267,23 @@ def test_the_status_report_carries_the_tenants_facts(graph, engagement, carla):
     assert "The customer's tenant" not in text(before)
     assert "The customer's tenant" in text(after)
     assert "EMSPREMIUM" in text(after) and "contoso.com" in text(after)
+
+
+def test_staff_read_the_connections_and_observations_in_the_admin_and_no_one_edits_them(
+    graph, client, engagement, carla, ada
+):
+    connect(graph, engagement, contoso_complete(TENANT), by=carla)
+    tenant_check_once(engagement.pk)
+    observation = Observation.objects.first()
+    client.force_login(ada)
+    assert client.get(reverse("admin:tenants_observation_changelist")).status_code == 200
+    page = client.get(reverse("admin:tenants_observation_change", args=[observation.pk]))
+    assert page.status_code == 200 and b'name="result"' not in page.content
+    assert (
+        client.post(
+            reverse("admin:tenants_observation_delete", args=[observation.pk]), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    client.force_login(carla)
+    assert client.get(reverse("admin:tenants_tenantconnection_changelist")).status_code == 302
