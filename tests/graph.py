@@ -31,6 +31,14 @@ from .graph_tenants import (  # noqa: F401 (the tests build tenants from here)
 
 JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false"
 JSON += ";charset=utf-8"
+# The permission tiers a customer may consent to: identity; identity and Intune; both and the
+# sensitive reads (every user's profile, the sign-in logs).
+IDENTITY = ["Organization.Read.All", "LicenseAssignment.Read.All", "Domain.Read.All"]
+IDENTITY += ["Policy.Read.All", "OrganizationalBranding.Read.All", "RoleManagement.Read.Directory"]
+INTUNE = IDENTITY + ["DeviceManagementServiceConfig.Read.All"]
+INTUNE += ["DeviceManagementManagedDevices.Read.All", "DeviceManagementConfiguration.Read.All"]
+INTUNE += ["DeviceManagementApps.Read.All"]
+SENSITIVE = INTUNE + ["User.Read.All", "AuditLog.Read.All"]
 # Graph's own application id, which names it in a 401's WWW-Authenticate.
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
