@@ -131,6 +131,8 @@ ROUTES = [
     ),
 ]
 FIRST_SEGMENTS = {route.pattern.split("/")[0] for route in ROUTES}
+# Collections whose members are addressed by id: an unknown id there is a 404, not a bad segment.
+KEYED = {route.pattern.split("/")[0] for route in ROUTES if route.pattern.endswith("/([^/]+)")}
 
 
 class GraphApi(GraphAnswers):
@@ -223,7 +225,7 @@ class GraphApi(GraphAnswers):
             if match:
                 return route, match
         segments = path.split("/")
-        if segments[0] in FIRST_SEGMENTS and len(segments) == 2:
+        if segments[0] in KEYED and len(segments) == 2:
             raise GraphError(404, "Request_ResourceNotFound", NOT_FOUND.format(segments[1]))
         unknown = next((s for s in segments if s not in FIRST_SEGMENTS), segments[-1])
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{unknown}'.")
