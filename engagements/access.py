@@ -104,6 +104,17 @@ class EngagementAccess:
         or staff (who look after the catalogue), never a viewer or a lead, who only read."""
         return self.is_manager or self.is_staff
 
+    @property
+    def can_connect_tenant(self) -> bool:
+        """The customer's managers connect (or disconnect) their own tenant, whose administrator
+        consents; staff, who set engagements up, may too. Microsoft's managers may not."""
+        return (self.is_manager and self.party == "customer") or self.is_staff
+
+    @property
+    def can_check_tenant(self) -> bool:
+        """Asking the connected tenant again: any manager, or staff."""
+        return self.is_manager or self.is_staff
+
     def can_invite(self, party: str) -> bool:
         return self.is_manager and party == self.party
 

@@ -31,6 +31,8 @@ EVENT_LISTENERS = (
     "notifications.listeners.assignment_note_owe",
     # A new member is invited; a removed one hears nothing more of the engagement.
     "notifications.listeners.member_notes_owe",
+    # The managers hear that the customer's tenant withdrew its consent or stopped confirming.
+    "notifications.listeners.tenant_notes_owe",
 )
 
 # Called with the engagement's id once a change has recorded all its events: a change that

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "engagements",
     "notifications",
     "webhooks",
+    "tenants",
     "reports",
     "api",
 ]
@@ -128,6 +129,23 @@ ENTRA_CA_FILE = env.str("ENTRA_CA_FILE", default="")
 MICROSOFT_TENANT_IDS = env.list(
     "MICROSOFT_TENANT_IDS", default=["72f988bf-86f1-41af-91ab-2d7cd011db47"]
 )
+# Reading the customer's tenant (tenants/): Graph's address (another for a national cloud, or
+# the tests' stand-in; tokens come from ENTRA_AUTHORITY_HOST) and one multi-tenant app
+# registration per tier of read permissions, with its secret or a PEM file holding its
+# certificate and key. From the environment only; a tier without a client id is not offered.
+GRAPH_API_BASE = env.str("GRAPH_API_BASE", default="https://graph.microsoft.com")
+TENANT_APPS = {
+    tier: {
+        "client_id": env.str(f"TENANT_APP_{tier.upper()}_CLIENT_ID", default=""),
+        "secret": env.str(f"TENANT_APP_{tier.upper()}_SECRET", default=""),
+        "certificate": env.str(f"TENANT_APP_{tier.upper()}_CERTIFICATE", default=""),
+    }
+    for tier in ("identity", "intune", "sensitive")
+}
+# "Check now" waits this long after the last asked-for check of the same tenant.
+TENANT_CHECK_COOLDOWN_MINUTES = env.int("TENANT_CHECK_COOLDOWN_MINUTES", default=10)
+# Beat re-reads each connected tenant once this long after its last reading.
+TENANT_CHECK_EVERY_HOURS = env.int("TENANT_CHECK_EVERY_HOURS", default=24)
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "engagement-list"
 LOGOUT_REDIRECT_URL = "signed-out"
@@ -301,6 +319,9 @@ CELERY_BEAT_SCHEDULE = {
         "task": "engagements.tasks.dispatch_webhooks",
         "schedule": NOTIFICATION_DISPATCH_SECONDS,
     },
+    # Connected tenants whose last reading is older than TENANT_CHECK_EVERY_HOURS are read
+    # again; hourly, so a day's readings spread over the day instead of all at once.
+    "tenant-checks-due": {"task": "tenants.tasks.tenant_checks_due", "schedule": 3600.0},
 }
 
 # The cache holds the API's throttle counts. The default, local memory, counts per process:

@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("engagements.urls")),
     path("", include("reports.urls")),
     path("", include("webhooks.urls")),
+    path("", include("tenants.urls")),
 ]
 
 handler404 = "fasttrack.views.page_not_found"

@@ -96,6 +96,8 @@ def _compose(notification: Notification, now: datetime.datetime):
         NotificationKind.GATE_READY,
     ):
         return _gate_note(notification)
+    if kind in (NotificationKind.TENANT_REVOKED, NotificationKind.TENANT_DRIFT):
+        return _tenant_note(notification)
     if kind == NotificationKind.INVITATION:
         user = notification.recipient
         context = {}
@@ -120,6 +122,26 @@ def _compose(notification: Notification, now: datetime.datetime):
         for e in entries
     ]
     return _("Your FastTrack digest"), {"engagements": engagements}, None
+
+
+def _tenant_note(notification: Notification):
+    event = notification.event
+    customer = one_line(notification.engagement.customer)
+    context = {"event": event, "tenant_url": portal_link("engagement-tenant", event.engagement_id)}
+    if notification.kind == NotificationKind.TENANT_REVOKED:
+        return (
+            _("%(customer)s: the tenant no longer lets the portal read it")
+            % {"customer": customer},
+            context,
+            None,
+        )
+    language = "en" if translation.get_language().startswith("en") else "pt"
+    context["check_title"] = event.changes["title"][language]
+    return (
+        _("%(customer)s: the tenant no longer confirms a done task") % {"customer": customer},
+        context,
+        None,
+    )
 
 
 def _gate_note(notification: Notification):

@@ -58,6 +58,16 @@ def gate_reopened_key(*, event_id: int, user_id: int) -> str:
     return f"gate-reopened:{event_id}:{user_id}"
 
 
+def tenant_revoked_key(*, event_id: int, user_id: int) -> str:
+    """One note per revoked consent, to each manager of either party."""
+    return f"tenant-revoked:{event_id}:{user_id}"
+
+
+def tenant_drift_key(*, event_id: int, user_id: int) -> str:
+    """One note per drift (the drift itself is opened once), to each manager."""
+    return f"tenant-drift:{event_id}:{user_id}"
+
+
 def checkpoint_report_key(*, checkpoint_id: int, user_id: int) -> str:
     """One status report per attendee of each meeting that ended."""
     return f"checkpoint-report:{checkpoint_id}:{user_id}"

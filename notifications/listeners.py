@@ -12,7 +12,7 @@ from notifications.owing import (
     owe_assignment_note,
     owe_cancellation_notices,
     owe_checkpoint_updates,
-    owe_gate_notes,
+    owe_event_notes,
     owe_invitation,
     withdraw_checkpoint_updates,
     withdraw_member_notifications,
@@ -45,7 +45,24 @@ def gate_notes_owe(event: ActivityEvent, membership: Membership | None) -> None:
         kind = NotificationKind.GATE_REOPENED
     else:
         return
-    owe_gate_notes(event=event, kind=kind, user_ids=user_ids, now=event.created_at)
+    owe_event_notes(event=event, kind=kind, user_ids=user_ids, now=event.created_at)
+
+
+_TENANT_NOTES = {
+    EventKind.TENANT_REVOKED: NotificationKind.TENANT_REVOKED,
+    EventKind.TENANT_DRIFT: NotificationKind.TENANT_DRIFT,
+}
+
+
+def tenant_notes_owe(event: ActivityEvent, membership: Membership | None) -> None:
+    """Every manager hears that the customer's tenant withdrew its consent (its checks stop)
+    or stopped confirming a done task."""
+    kind = _TENANT_NOTES.get(event.kind)
+    if kind is None:
+        return
+    managers = gate_managers(event.engagement)
+    user_ids = [pk for party in PARTIES for pk in managers[party]]
+    owe_event_notes(event=event, kind=kind, user_ids=user_ids, now=event.created_at)
 
 
 def checkpoint_notes_owe(event: ActivityEvent, membership: Membership | None) -> None:

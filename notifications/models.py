@@ -26,6 +26,8 @@ class NotificationKind(models.TextChoices):
     GATE_REOPENED = "gate_reopened", _("phase reopened")
     GATE_READY = "gate_ready", _("phase ready for sign-off")
     CHECKPOINT_REPORT = "checkpoint_report", _("status report after a checkpoint")
+    TENANT_REVOKED = "tenant_revoked", _("tenant's consent withdrawn")
+    TENANT_DRIFT = "tenant_drift", _("tenant no longer confirms a done task")
 
 
 class NotificationStatus(models.TextChoices):
@@ -47,7 +49,8 @@ class Notification(models.Model):
     `digest:<user>:<local date>`,
     `invitation:<membership>`, `task-assigned:<task>:<event>`,
     `gate-signed:<event>:<user>`, `gate-reopened:<event>:<user>`,
-    `checkpoint-report:<checkpoint>:<user>`.
+    `checkpoint-report:<checkpoint>:<user>`, `tenant-revoked:<event>:<user>`,
+    `tenant-drift:<event>:<user>`.
     """
 
     key = models.CharField(_("key"), max_length=200, unique=True)

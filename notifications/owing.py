@@ -152,20 +152,23 @@ def owe_assignment_note(*, task: Task, assigned_by, event_id: int, now) -> None:
     )
 
 
-_GATE_KEYS = {
+_EVENT_NOTE_KEYS = {
     NotificationKind.GATE_SIGNED: keys.gate_signed_key,
     NotificationKind.GATE_REOPENED: keys.gate_reopened_key,
     NotificationKind.GATE_READY: keys.gate_ready_key,
+    NotificationKind.TENANT_REVOKED: keys.tenant_revoked_key,
+    NotificationKind.TENANT_DRIFT: keys.tenant_drift_key,
 }
 
 
-def owe_gate_notes(*, event, kind: str, user_ids: list[int], now) -> None:
+def owe_event_notes(*, event, kind: str, user_ids: list[int], now) -> None:
     """Managers hear at once that a phase's tasks are done (and wait on their sign-off), that
-    the other party signed it off, or that it was reopened; the event says what was done."""
+    the other party signed it off, that it was reopened, that the customer's tenant withdrew
+    its consent or stopped confirming a done task; the event says what happened."""
     Notification.objects.bulk_create(
         [
             Notification(
-                key=_GATE_KEYS[kind](event_id=event.pk, user_id=user_id),
+                key=_EVENT_NOTE_KEYS[kind](event_id=event.pk, user_id=user_id),
                 kind=kind,
                 recipient_id=user_id,
                 engagement_id=event.engagement_id,

@@ -20,6 +20,9 @@ WEBHOOK_EVENTS = {
     EventKind.CHECKPOINT_SCHEDULED: "checkpoint.scheduled",
     EventKind.CHECKPOINT_CHANGED: "checkpoint.changed",
     EventKind.CHECKPOINT_CANCELLED: "checkpoint.cancelled",
+    # The customer's tenant began to confirm a task, or stopped confirming a done one.
+    EventKind.TENANT_CONFIRMED: "tenant.confirmed",
+    EventKind.TENANT_DRIFT: "tenant.drift",
 }
 
 

@@ -15,6 +15,7 @@ import filetype
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.template.defaultfilters import filesizeformat
@@ -217,10 +218,18 @@ def _store(
     upload: UploadedFile | None,
     url: str,
     replaces: TaskEvidence | None,
+    document_type: str = "",
 ) -> TaskEvidence:
     caption = _check_caption(caption)
     evidence = TaskEvidence(task=task, uploaded_by=user, caption=caption, replaces=replaces)
-    if upload is not None:
+    if document_type:
+        content = upload.read()
+        upload.seek(0)
+        evidence.kind = EvidenceKind.FILE
+        evidence.original_name = upload.name
+        evidence.content_type = document_type
+        evidence.sha256, evidence.size = hashlib.sha256(content).hexdigest(), len(content)
+    elif upload is not None:
         code, sha256, size = _read_file(upload)
         evidence.kind = EvidenceKind.FILE
         evidence.original_name = safe_file_name(upload.name or "", code)
@@ -275,6 +284,29 @@ def evidence_add_file(
     """Store a file as evidence of the task, after checking its size and, from its bytes, its
     type."""
     return _store(task=task, user=user, caption=caption, upload=upload, url="", replaces=None)
+
+
+def evidence_add_document(
+    *,
+    task: Task,
+    user: AbstractBaseUser,
+    name: str,
+    content: bytes,
+    content_type: str,
+    caption: str,
+) -> TaskEvidence:
+    """Keep a document the portal wrote itself (a tenant's observation as JSON) as evidence:
+    stored, hashed and recorded like an uploaded file; its type is known, not judged, so it
+    needs no place among the types people may upload."""
+    return _store(
+        task=task,
+        user=user,
+        caption=caption,
+        upload=ContentFile(content, name=name),
+        url="",
+        replaces=None,
+        document_type=content_type,
+    )
 
 
 def evidence_add_link(

@@ -42,6 +42,12 @@ class EventKind(models.TextChoices):
     TASK_RESTORED = "task_restored", _("brought a withdrawn task back")
     CATALOGUE_APPLIED = "catalogue_applied", _("brought in a catalogue version")
     ACCOUNT_BOUND = "account_bound", _("accepted the invitation with their Microsoft account")
+    TENANT_CONNECTED = "tenant_connected", _("connected the customer's tenant")
+    TENANT_DISCONNECTED = "tenant_disconnected", _("disconnected the customer's tenant")
+    TENANT_REVOKED = "tenant_revoked", _("found the tenant's consent revoked")
+    TENANT_CHECKED = "tenant_checked", _("read the customer's tenant")
+    TENANT_CONFIRMED = "tenant_confirmed", _("saw the tenant confirm a task")
+    TENANT_DRIFT = "tenant_drift", _("saw the tenant stop confirming a done task")
 
 
 class ActivityEvent(models.Model):

@@ -3,6 +3,9 @@ rows are: a change made in the database or the store, bypassing the services, sh
 where every hash holds."""
 
 import datetime
+import functools
+
+from django.utils.module_loading import import_string
 
 from engagements.audit import task_text_hash
 from engagements.gates.state import phase_state_hash
@@ -266,4 +269,15 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
         + _evidence_problems(engagement, state, name)
         + _acknowledgement_problems(engagement, state, name)
         + report_problems(engagement, state.reports, name)
+        + [problem for check in _feature_checks() for problem in check(engagement)]
     )
+
+
+# The features that keep rows the trail explains check them too, named by dotted path: the
+# features sit above the core.
+FEATURE_STATE_CHECKS = ("tenants.verify.observation_problems",)
+
+
+@functools.cache
+def _feature_checks() -> tuple:
+    return tuple(import_string(path) for path in FEATURE_STATE_CHECKS)
