@@ -10,6 +10,9 @@ from pathlib import Path
 import jwt
 import pytest
 import requests
+import trustme
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes
 
 from .graph import IDENTITY, SENSITIVE, contoso_complete, no_intune_licence
 from .graph_calls import (
@@ -99,6 +102,27 @@ def test_msal_gets_an_app_token_for_graph_and_keeps_it(entra, contoso, transport
         (CONTOSO, CLIENT_ID, 200)
     ]
     assert graph(entra, "organization", result["access_token"]).status_code == 200
+
+
+def certificate_credential(authority: trustme.CA) -> tuple[bytes, dict]:
+    """A certificate and msal's credential for it (its key and SHA-1 thumbprint)."""
+    leaf = authority.issue_cert("portal.test", key_type=trustme.KeyType.RSA)
+    pem = leaf.cert_chain_pems[0].bytes()
+    thumbprint = x509.load_pem_x509_certificate(pem).fingerprint(hashes.SHA1()).hex()
+    return pem, {"private_key": leaf.private_key_pem.bytes().decode(), "thumbprint": thumbprint}
+
+
+def test_msal_gets_an_app_token_with_a_certificate_registered_for_the_app(entra, contoso):
+    registered, credential = certificate_credential(trustme.CA())
+    _other, foreign = certificate_credential(trustme.CA())
+    entra.register_app(CLIENT_ID, SECRET, SENSITIVE, [CALLBACK], certificates=[registered])
+    entra.grant_consent(CONTOSO, CLIENT_ID)
+
+    result = msal_app(entra, secret=credential).acquire_token_for_client([GRAPH])
+    refused = msal_app(entra, secret=foreign).acquire_token_for_client([GRAPH])
+
+    assert graph(entra, "organization", result["access_token"]).status_code == 200
+    assert refused["error"] == "invalid_client" and refused["error_codes"] == [700027]
 
 
 def test_a_token_carries_the_permissions_consented_not_those_added_later(entra, contoso):
