@@ -259,3 +259,10 @@ def test_changed_facts_are_what_the_next_read_sees(entra, contoso):
     assert graph(entra, f"organization/{CONTOSO}/branding", token).status_code == 404
     overview = graph(entra, "deviceManagement/managedDeviceOverview", token).json()
     assert overview["deviceOperatingSystemSummary"]["iosCount"] == 0
+
+
+def test_a_tenant_consented_without_facts_is_a_mistake_of_the_test_said_plainly(entra, contoso):
+    entra.add_user(FABRIKAM, "1b2c3d4e-5f6a-4b7c-8d9e-0f1a2b3c4d5e", None, "Someone")
+    entra.grant_consent(FABRIKAM, CLIENT_ID)
+    answer = graph(entra, "organization", token_for(entra, FABRIKAM).json()["access_token"])
+    assert answer.status_code == 500 and "entra.add_tenant" in answer.json()["error"]["message"]
