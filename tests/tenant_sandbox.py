@@ -45,7 +45,7 @@ def main(argv=None):
     options.folder.mkdir(parents=True, exist_ok=True)
     entra = EntraStandIn(options.folder, port=options.port)
     shutil.copyfile(entra.ca_path, options.folder / "ca.pem")
-    callbacks = options.redirect_uri or ["http://127.0.0.1:8000/tenants/consent/callback/"]
+    callbacks = options.redirect_uri or ["http://127.0.0.1:8000/tenant/consent/"]
     entra.register_app(options.client_id, options.client_secret, SENSITIVE, callbacks)
     entra.add_tenant(sandbox_tenant(options.tenant_id))
     entra.admin_consent_as(options.tenant_id)
