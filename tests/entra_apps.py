@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 import jwt
+from cryptography import x509
 
 from .entra_protocol import SHARED_TENANTS, EntraError, as_json, opaque, page, redirect
 
@@ -22,6 +23,7 @@ GRAPH_RESOURCE = "https://graph.microsoft.com"
 # The answer Entra gives an app token: an hour, less the second it took.
 APP_TOKEN_SECONDS = 3599
 REFUSED = "refused"
+ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 
 
 @dataclass
@@ -60,6 +62,7 @@ class AppOnly:
         self._admin = None  # who answers the next consent page: a tenant id, or REFUSED
         self._throttles: dict[str, list] = {}
         self._retired_keys = []
+        self._certificates = {}  # client id: the certificates its registration holds
 
     @property
     def url(self) -> str:
@@ -67,10 +70,17 @@ class AppOnly:
 
     # What the test sets up and changes.
 
-    def register_app(self, client_id: str, secret: str, permissions, redirect_uris):
-        """A multi-tenant app registration with read-only application permissions."""
+    def register_app(
+        self, client_id: str, secret: str, permissions, redirect_uris, certificates=()
+    ):
+        """A multi-tenant app registration with read-only application permissions; it proves
+        itself with its secret or with a certificate (PEM) among `certificates`."""
         client = self.register_client(client_id, secret, redirect_uris)
         client.permissions = tuple(permissions)
+        self._certificates[client_id] = [
+            x509.load_pem_x509_certificate(pem.encode() if isinstance(pem, str) else pem)
+            for pem in certificates
+        ]
         return client
 
     def add_tenant(self, tenant):
@@ -151,7 +161,9 @@ class AppOnly:
             consent = self.consents.get((tenant, client.client_id))
             if consent is None:  # no service principal of the app in this tenant
                 raise EntraError("unknown_client", tenant=tenant, client_id=client.client_id)
-            if not hmac.compare_digest(form.get("client_secret", ""), client.secret):
+            if "client_assertion" in form:
+                self.check_assertion(tenant, client.client_id, form)
+            elif not hmac.compare_digest(form.get("client_secret", ""), client.secret):
                 raise EntraError("wrong_secret", **form)
             scopes = form.get("scope", "").split()
             if len(scopes) != 1 or not scopes[0].endswith("/.default"):
@@ -164,6 +176,27 @@ class AppOnly:
         answer = {"token_type": "Bearer", "expires_in": APP_TOKEN_SECONDS}
         answer.update(ext_expires_in=APP_TOKEN_SECONDS, access_token=self.access_token(consent))
         return as_json(200, answer)
+
+    def check_assertion(self, tenant: str, client_id: str, form: dict):
+        """A certificate credential: a JWT for this token endpoint, issued by and about the app,
+        signed by the key of a certificate its registration holds."""
+        if form.get("client_assertion_type") != ASSERTION_TYPE:
+            raise EntraError("bad_assertion", client_id=client_id)
+        audience = f"{self.base_url}/{tenant}/oauth2/v2.0/token"
+        for certificate in self._certificates.get(client_id, []):
+            try:
+                claims = jwt.decode(
+                    form["client_assertion"],
+                    certificate.public_key(),
+                    algorithms=["RS256", "PS256"],
+                    audience=audience,
+                    options={"require": ["exp", "iss", "sub", "aud"]},
+                )
+            except jwt.InvalidTokenError:
+                continue
+            if claims["iss"] == claims["sub"] == client_id:
+                return
+        raise EntraError("bad_assertion", client_id=client_id)
 
     def access_token(self, consent: Consent) -> str:
         """An app token for Graph, shaped as Entra's v1.0 access tokens are."""

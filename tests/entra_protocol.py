@@ -85,6 +85,9 @@ other_redirect_uri 50011 invalid_grant
     when requesting Authorization code.
 wrong_verifier 501481 invalid_grant
     The Code_Verifier does not match the code_challenge supplied in the authorization request.
+bad_assertion 700027 invalid_client
+    Client assertion failed signature validation. The assertion was not signed by a certificate
+    registered for application '{client_id}'.
 consent_declined 65004 access_denied
     User declined to consent to access the app.
 other_tenant 50020 invalid_request

@@ -31,6 +31,14 @@ from .graph_tenants import (  # noqa: F401 (the tests build tenants from here)
 
 JSON = "application/json;odata.metadata=minimal;odata.streaming=true;IEEE754Compatible=false"
 JSON += ";charset=utf-8"
+# The permission tiers a customer may consent to: identity; identity and Intune; both and the
+# sensitive reads (every user's profile, the sign-in logs).
+IDENTITY = ["Organization.Read.All", "LicenseAssignment.Read.All", "Domain.Read.All"]
+IDENTITY += ["Policy.Read.All", "OrganizationalBranding.Read.All", "RoleManagement.Read.Directory"]
+INTUNE = IDENTITY + ["DeviceManagementServiceConfig.Read.All"]
+INTUNE += ["DeviceManagementManagedDevices.Read.All", "DeviceManagementConfiguration.Read.All"]
+INTUNE += ["DeviceManagementApps.Read.All"]
+SENSITIVE = INTUNE + ["User.Read.All", "AuditLog.Read.All"]
 # Graph's own application id, which names it in a 401's WWW-Authenticate.
 GRAPH_APP_ID = "00000003-0000-0000-c000-000000000000"
 
@@ -123,6 +131,8 @@ ROUTES = [
     ),
 ]
 FIRST_SEGMENTS = {route.pattern.split("/")[0] for route in ROUTES}
+# Collections whose members are addressed by id: an unknown id there is a 404, not a bad segment.
+KEYED = {route.pattern.split("/")[0] for route in ROUTES if route.pattern.endswith("/([^/]+)")}
 
 
 class GraphApi(GraphAnswers):
@@ -162,7 +172,10 @@ class GraphApi(GraphAnswers):
 
     def serve(self, method, path, query, headers, record):
         claims = self.authenticated(headers)
-        tenant = self.entra.graph_tenants[claims["tid"]]
+        tenant = self.entra.graph_tenants.get(claims["tid"])
+        if tenant is None:  # the test consented for a tenant it gave no facts
+            message = f"Stand-in: no facts for tenant {claims['tid']} (entra.add_tenant)"
+            raise GraphError(500, "generalException", message)
         record.tenant_id, record.client_id = tenant.tenant_id, claims["appid"]
         throttled = self.entra.take_throttle(tenant.tenant_id)
         if throttled:
@@ -215,7 +228,7 @@ class GraphApi(GraphAnswers):
             if match:
                 return route, match
         segments = path.split("/")
-        if segments[0] in FIRST_SEGMENTS and len(segments) == 2:
+        if segments[0] in KEYED and len(segments) == 2:
             raise GraphError(404, "Request_ResourceNotFound", NOT_FOUND.format(segments[1]))
         unknown = next((s for s in segments if s not in FIRST_SEGMENTS), segments[-1])
         raise GraphError(400, "BadRequest", f"Resource not found for the segment '{unknown}'.")
