@@ -1,6 +1,7 @@
 """The engagement's tenant page: connect (admin consent), what the tenant says, check now,
 disconnect; the assessment snapshot; a tick that takes the tenant's confirmation as evidence."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
@@ -30,7 +31,7 @@ def tenant_page(request, pk):
     engagement = access.engagement
     connection = connection_of(engagement)
     run = latest_run(engagement)
-    return render(
+    response = render(
         request,
         "tenants/tenant.html",
         {
@@ -47,6 +48,10 @@ def tenant_page(request, pk):
             ],
         },
     )
+    # The connect form's answer sends the browser on to Entra's consent page, and a form's
+    # redirect is held to the page's form-action too.
+    response._csp_update = {"form-action": [settings.ENTRA_AUTHORITY_HOST]}
+    return response
 
 
 @login_required

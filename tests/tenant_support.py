@@ -15,8 +15,9 @@ def app_id(tier: str) -> str:
     return str(uuid.uuid5(uuid.NAMESPACE_URL, f"fasttrack-portal/{tier}"))
 
 
-def point_at(entra, settings):
-    """The portal's settings aimed at the stand-in, and its app registrations made there."""
+def point_at(entra, settings, callbacks=(CONSENT_CALLBACK,)):
+    """The portal's settings aimed at the stand-in, and its app registrations made there,
+    sending administrators back to `callbacks` (the test client's, or a live server's)."""
     settings.ENTRA_AUTHORITY_HOST = entra.base_url
     settings.ENTRA_CA_FILE = str(entra.ca_path)
     settings.GRAPH_API_BASE = entra.base_url
@@ -26,7 +27,7 @@ def point_at(entra, settings):
     }
     for tier in Tier.values:
         entra.register_app(
-            app_id(tier), f"secret-of-{tier}-tier", TIER_PERMISSIONS[tier], [CONSENT_CALLBACK]
+            app_id(tier), f"secret-of-{tier}-tier", TIER_PERMISSIONS[tier], list(callbacks)
         )
     return entra
 
