@@ -43,7 +43,11 @@ def _check_title(changes, reader) -> str:
 TENANT_TELLERS = {
     EventKind.TENANT_CONNECTED: _connected,
     EventKind.TENANT_DISCONNECTED: _tenant,
-    EventKind.TENANT_REVOKED: lambda changes, reader: reader.text(changes["cause"]),
+    # Microsoft's own words (an AADSTS code) stay in the event's data, for the admin and the
+    # API; a reader is told what they mean.
+    EventKind.TENANT_REVOKED: lambda changes, reader: _(
+        "the tenant no longer lets the portal read it: its consent was withdrawn or the app removed"
+    ),
     EventKind.TENANT_CHECKED: _checked,
     EventKind.TENANT_CONFIRMED: _check_title,
     EventKind.TENANT_DRIFT: _check_title,

@@ -8,6 +8,7 @@ import io
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.utils import timezone
 
 from accounts.entra import Identity
 from engagements.gates.evidence import (
@@ -17,12 +18,21 @@ from engagements.gates.evidence import (
     evidence_replace,
 )
 from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
+from engagements.journal import event_record
 from engagements.meetings.services import (
     checkpoint_cancel,
     checkpoint_schedule,
     checkpoint_update,
 )
-from engagements.models import Checkpoint, CheckpointKind, Engagement, Membership, Role, Task
+from engagements.models import (
+    Checkpoint,
+    CheckpointKind,
+    Engagement,
+    EventKind,
+    Membership,
+    Role,
+    Task,
+)
 from engagements.services.engagements import engagement_create, engagement_update
 from engagements.services.invitations import invitation_accept_with_microsoft
 from engagements.services.members import member_add, member_change, member_remove
@@ -39,6 +49,10 @@ from reports.filing import checkpoint_report_file
 from responsibilities.models import Party, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish
 from responsibilities.services import catalogue_load
+from tenants.checks import check_set
+from tenants.models import ConnectionState, Result, TenantConnection, Tier
+from tenants.reading import Seen
+from tenants.services import tenant_disconnect, tenant_revoked, tenant_run_record
 
 PASSWORD = "secret-pass"
 SAO_PAULO = datetime.timezone(datetime.timedelta(hours=-3))  # no daylight saving since 2019
@@ -251,7 +265,64 @@ def record_every_kind(engagement, *, manager, admin):
             email="miguel@example.com",
         ),
     )
+    _read_the_tenant(engagement, manager)
     return link
+
+
+FABRIKAM_TENANT = "5e7d0c1a-3b2f-4e6d-9a8c-7b6e5d4c3b2a"
+
+
+def _read_the_tenant(engagement, manager):
+    """The tenant's events through its services: connected, read twice (directory sync
+    confirmed, then stopped on the done task: a drift), disconnected, connected again and found
+    revoked. Graph's answers are given as the predicate judged them: what a reading asks of
+    Graph is tests/test_tenants.py's to test, against the stand-in."""
+    connection = TenantConnection.objects.create(
+        engagement=engagement,
+        state=ConnectionState.CONNECTED,
+        tier=Tier.INTUNE,
+        tenant_id=FABRIKAM_TENANT,
+        tenant_name="Fabrikam Ltd",
+        consented_by=manager,
+        consented_at=timezone.now(),
+    )
+    # As tenant_connect records it once Graph has named the tenant.
+    event_record(
+        engagement_id=engagement.pk,
+        actor=manager,
+        kind=EventKind.TENANT_CONNECTED,
+        changes={"tenant_id": FABRIKAM_TENANT, "tenant_name": "Fabrikam Ltd", "tier": "intune"},
+    )
+    check = check_set().by_key()["directory-sync"]
+
+    def reading(result, last_sync):
+        seen = Seen(
+            check=check,
+            requests=[{"path": check.requests[0].path, "request_ids": ["3c1e0b8a"]}],
+            facts={"sync_enabled": True, "last_sync": last_sync},
+            result=result,
+        )
+        tenant_run_record(
+            engagement_id=engagement.pk,
+            tenant_id=FABRIKAM_TENANT,
+            seen=[seen],
+            request_count=1,
+            requested_by=manager,
+            now=timezone.now(),
+        )
+
+    reading(Result.CONFIRMS, "2026-11-01T09:00:00Z")
+    task = engagement.tasks.get(responsibility__key="customer-habilitar-04")
+    task_set_done(task=task, user=manager, done=True)
+    reading(Result.DOES_NOT_CONFIRM, "2026-10-01T09:00:00Z")
+    tenant_disconnect(engagement=engagement, user=manager)
+    connection.state = ConnectionState.CONNECTED  # as a new consent leaves it
+    connection.save(update_fields=["state"])
+    tenant_revoked(
+        engagement_id=engagement.pk,
+        tenant_id=FABRIKAM_TENANT,
+        cause="unauthorized_client: AADSTS700016: Application not found in the directory.",
+    )
 
 
 def acknowledge_general(engagement, *managers):

@@ -16,8 +16,9 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from engagements.gates.services import gate_reopen, gate_sign
+from engagements.journal import event_record
 from engagements.meetings.services import checkpoint_cancel
-from engagements.models import CheckpointReport, Engagement, Membership, Task
+from engagements.models import CheckpointReport, Engagement, EventKind, Membership, Task
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_note
 from notifications.emails import notification_message
@@ -192,6 +193,23 @@ def notifications(h, carla, miguel):
         checkpoint=checkpoint, language="pt-br", time_zone="UTC", size=5, sha256="0" * 64, as_of=now
     )
     report.file.save("report.pdf", ContentFile(b"%PDF-"))
+    # The tenant's events as its services record them (tests/factories.py reads a tenant).
+    title = {"pt": "Sincronização", "en": "Sync"}
+    tenant_events = {
+        "drift": event_record(
+            engagement_id=engagement.pk,
+            actor=None,
+            task=h["task"],
+            kind=EventKind.TENANT_DRIFT,
+            changes={"check": "directory-sync", "observation": 1, "title": title},
+        ),
+        "revoked": event_record(
+            engagement_id=engagement.pk,
+            actor=None,
+            kind=EventKind.TENANT_REVOKED,
+            changes={"tenant_id": "5e7d0c1a-3b2f-4e6d-9a8c-7b6e5d4c3b2a", "cause": "AADSTS700016"},
+        ),
+    }
     rows = []
     for user in (carla, miguel):
         membership = Membership.objects.get(engagement=engagement, user=user)
@@ -273,6 +291,22 @@ def notifications(h, carla, miguel):
                 recipient=user,
                 engagement=engagement,
                 event=h["reopened"],
+                due_at=now,
+            ),
+            Notification(
+                key=f"td{user.pk}",
+                kind=NotificationKind.TENANT_DRIFT,
+                recipient=user,
+                engagement=engagement,
+                event=tenant_events["drift"],
+                due_at=now,
+            ),
+            Notification(
+                key=f"tr{user.pk}",
+                kind=NotificationKind.TENANT_REVOKED,
+                recipient=user,
+                engagement=engagement,
+                event=tenant_events["revoked"],
                 due_at=now,
             ),
             Notification(

@@ -14,6 +14,7 @@ from engagements.activity.text import event_change_text
 from engagements.models import ActivityEvent, EventKind
 
 from .factories import (
+    FABRIKAM_TENANT,
     catalogue_ensure,
     make_persona,
     make_team_engagement,
@@ -34,6 +35,14 @@ EXPECTED = {
     "en": {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tasks",
         EventKind.ACCOUNT_BOUND: "Miguel, tenant 72f988bf-86f1-41af-91ab-2d7cd011db47",
+        EventKind.TENANT_CONNECTED: f"Fabrikam Ltd (tenant {FABRIKAM_TENANT}), permissions: "
+        "Identity and Intune",
+        EventKind.TENANT_DISCONNECTED: f"Fabrikam Ltd (tenant {FABRIKAM_TENANT})",
+        EventKind.TENANT_REVOKED: "the tenant no longer lets the portal read it: its consent "
+        "was withdrawn or the app removed",
+        EventKind.TENANT_CHECKED: "1 check: 0 confirm, 1 do not, 0 cannot tell",
+        EventKind.TENANT_DRIFT: "Directory synchronisation is on and has synced in the last 3 "
+        "hours.",
         EventKind.NOTE_CHANGED: "note: – → Aguardando o cliente",
         EventKind.DUE_DATE_CHANGED: "due date: – → 15 Dec 2026",
         EventKind.OWNER_CHANGED: "owner: Nina → –",
@@ -74,6 +83,13 @@ EXPECTED = {
     "pt-br": {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tarefas",
         EventKind.ACCOUNT_BOUND: "Miguel, tenant 72f988bf-86f1-41af-91ab-2d7cd011db47",
+        EventKind.TENANT_CONNECTED: f"Fabrikam Ltd (tenant {FABRIKAM_TENANT}), permissões: "
+        "Identidade e Intune",
+        EventKind.TENANT_REVOKED: "o tenant não permite mais que o portal o leia: o "
+        "consentimento foi retirado ou o aplicativo removido",
+        EventKind.TENANT_CHECKED: "1 verificação: 0 confirmam, 1 não confirmam, 0 sem resposta",
+        EventKind.TENANT_CONFIRMED: "A sincronização de diretório está ligada e sincronizou nas "
+        "últimas 3 horas.",
         EventKind.NOTE_CHANGED: "observação: – → Aguardando o cliente",
         EventKind.DUE_DATE_CHANGED: "prazo: – → 15/12/2026",
         EventKind.OWNER_CHANGED: "responsável: Nina → –",

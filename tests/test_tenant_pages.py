@@ -287,3 +287,17 @@ def test_staff_read_the_connections_and_observations_in_the_admin_and_no_one_edi
     )
     client.force_login(carla)
     assert client.get(reverse("admin:tenants_tenantconnection_changelist")).status_code == 302
+
+
+def test_the_task_page_reads_the_tenant_in_three_queries_however_many_tasks(
+    graph, client, engagement, carla, django_assert_max_num_queries
+):
+    connect(graph, engagement, contoso_complete(TENANT), by=carla)
+    tenant_check_once(engagement.pk)
+    client.force_login(carla)
+    url = reverse("engagement-detail", args=[engagement.pk])
+    client.get(url)
+    # The page's 15, and the tenant's latest reading, the catalogue keys it speaks for, drifts.
+    with django_assert_max_num_queries(18):
+        page = client.get(url)
+    assert page.content.decode().count('class="tenant-observation') >= 20
