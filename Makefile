@@ -14,20 +14,47 @@ $(INSTALLED): pyproject.toml
 	touch $@
 
 # The embedded default: SQLite, demo data, development key, and a Celery worker with beat on
-# a folder broker (no Redis needed) whose emails land in demo-mail/. Safe to run again.
+# a folder broker (no Redis needed) whose emails land in demo-mail/; Contoso connected to a
+# sandbox tenant (tests/tenant_sandbox.py: the tests' stand-in for Entra and Graph, on
+# SANDBOX_PORT, its CA in .sandbox/). Safe to run again.
+SANDBOX_PORT ?= 8443
+SANDBOX_URL := https://127.0.0.1:$(SANDBOX_PORT)
+# Contoso's tenant, as `make run-sso` names it; one app registration holds the three tiers.
+SANDBOX_TENANT := b05aafed-15fd-5db6-8981-4fa0293ccc6a
+SANDBOX_APP := fasttrack-sandbox-app
+SANDBOX_SECRET := sandbox-only-secret
 run: export DEBUG := true
 run: export EMAIL_URL ?= filemail:///demo-mail
+run: export GRAPH_API_BASE := $(SANDBOX_URL)
+run: export ENTRA_AUTHORITY_HOST := $(SANDBOX_URL)
+run: export ENTRA_CA_FILE := .sandbox/ca.pem
+run: export TENANT_APP_IDENTITY_CLIENT_ID := $(SANDBOX_APP)
+run: export TENANT_APP_INTUNE_CLIENT_ID := $(SANDBOX_APP)
+run: export TENANT_APP_SENSITIVE_CLIENT_ID := $(SANDBOX_APP)
+run: export TENANT_APP_IDENTITY_SECRET := $(SANDBOX_SECRET)
+run: export TENANT_APP_INTUNE_SECRET := $(SANDBOX_SECRET)
+run: export TENANT_APP_SENSITIVE_SECRET := $(SANDBOX_SECRET)
 run: $(INSTALLED)
 	$(BIN)/python manage.py compile_translations
 	$(BIN)/python manage.py migrate --noinput
 	$(BIN)/python manage.py load_catalogue
 	$(BIN)/python manage.py seed_demo
 	$(BIN)/python manage.py engagement_status --rebuild
-	mkdir -p .celery/queue demo-mail
-	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops it); emails go to demo-mail/"
-	$(BIN)/celery -A fasttrack worker --beat --loglevel=INFO --concurrency=1 \
+	mkdir -p .celery/queue demo-mail .sandbox
+	rm -f .sandbox/ready
+	@echo "Serving on http://127.0.0.1:8000 (Ctrl-C stops it); emails go to demo-mail/;"
+	@echo "Contoso's tenant is a sandbox at $(SANDBOX_URL) (tests/tenant_sandbox.py)"
+	# requests would trust a CA bundle named in the environment over the sandbox's own.
+	unset REQUESTS_CA_BUNDLE CURL_CA_BUNDLE; \
+	  $(BIN)/python -m tests.tenant_sandbox --port $(SANDBOX_PORT) --folder .sandbox --demo \
+	    --tenant-id $(SANDBOX_TENANT) --client-id $(SANDBOX_APP) --client-secret $(SANDBOX_SECRET) \
+	    > .sandbox/sandbox.log 2>&1 & sandbox=$$!; \
+	  trap 'kill $$sandbox $$worker 2>/dev/null; wait' EXIT INT TERM; \
+	  while [ ! -e .sandbox/ready ]; do \
+	    kill -0 $$sandbox 2>/dev/null || { cat .sandbox/sandbox.log; exit 1; }; sleep 0.2; \
+	  done; \
+	  $(BIN)/celery -A fasttrack worker --beat --loglevel=INFO --concurrency=1 \
 	    --schedule=.celery/beat-schedule --logfile=.celery/worker.log & worker=$$!; \
-	  trap 'kill $$worker 2>/dev/null; wait $$worker' EXIT INT TERM; \
 	  $(BIN)/python manage.py runserver 127.0.0.1:8000
 
 # The demo with "Sign in with Microsoft" against a local stand-in for Entra ID (tests/entra.py);
