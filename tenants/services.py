@@ -21,6 +21,7 @@ from engagements.gates.evidence import evidence_add_document
 from engagements.journal import engagement_changed, event_record
 from engagements.models import Engagement, EventKind, Task
 from engagements.services.tasks import task_set_done
+from fasttrack.formatting import format_datetime
 from tenants.checks import check_set
 from tenants.graph import access_token, graph_read
 from tenants.models import (
@@ -192,7 +193,7 @@ def tenant_check_request(*, engagement: Engagement, user, now) -> TenantConnecti
         if asked is not None and now < asked + cooldown:
             raise ValidationError(
                 _("The tenant was asked a moment ago: ask again after %(time)s.")
-                % {"time": timezone.localtime(asked + cooldown).strftime("%H:%M")}
+                % {"time": format_datetime(asked + cooldown)}
             )
         connection.check_requested_at = now
         connection.save(update_fields=["check_requested_at"])

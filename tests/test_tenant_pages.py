@@ -3,6 +3,7 @@
 "check now", a tick that takes the tenant's confirmation as evidence, and what each task
 shows, in both languages."""
 
+import datetime
 import hashlib
 
 import pytest
@@ -301,3 +302,21 @@ def test_the_task_page_reads_the_tenant_in_three_queries_however_many_tasks(
     with django_assert_max_num_queries(18):
         page = client.get(url)
     assert page.content.decode().count('class="tenant-observation') >= 20
+
+
+def test_the_cooldown_ends_at_its_minute(graph, engagement, carla, settings, time_machine):
+    from django.core.exceptions import ValidationError
+    from django.utils import timezone
+
+    from tenants.services import tenant_check_request
+
+    settings.TENANT_CHECK_COOLDOWN_MINUTES = 10
+    connect(graph, engagement, contoso_complete(TENANT), by=carla)
+    asked = timezone.now()
+    tenant_check_request(engagement=engagement, user=carla, now=asked)
+    almost = asked + datetime.timedelta(minutes=10) - datetime.timedelta(microseconds=1)
+    with pytest.raises(ValidationError, match="consulte de novo depois de"):
+        tenant_check_request(engagement=engagement, user=carla, now=almost)
+    tenant_check_request(
+        engagement=engagement, user=carla, now=asked + datetime.timedelta(minutes=10)
+    )
