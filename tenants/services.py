@@ -21,6 +21,7 @@ from engagements.gates.evidence import evidence_add_document
 from engagements.journal import engagement_changed, event_record
 from engagements.models import Engagement, EventKind, Task
 from engagements.services.tasks import task_set_done
+from fasttrack import bounds
 from fasttrack.formatting import format_datetime
 from tenants.checks import check_set
 from tenants.graph import access_token, graph_read
@@ -93,6 +94,10 @@ def tenant_connect(
     access = engagement_access(engagement, user)
     if not access.can_connect_tenant:
         raise PermissionDenied(_("Only the customer's managers connect the customer's tenant."))
+    try:
+        bounds.validate_tenant_id(tenant_id)
+    except ValidationError:
+        raise ValidationError(_("Microsoft's answer named no tenant: nothing changed.")) from None
     expected = engagement.customer_tenant_id
     if expected and tenant_id.lower() != expected.lower():
         raise ValidationError(
@@ -210,14 +215,17 @@ def _tasks_by_responsibility(engagement_id: int) -> dict[str, list[Task]]:
 
 
 def _latest_before(engagement_id: int, run: CheckRun) -> dict[str, Observation]:
-    latest: dict[str, Observation] = {}
-    for observation in (
-        Observation.objects.filter(engagement_id=engagement_id)
-        .exclude(run=run)
-        .order_by("check_key", "-observed_at", "-pk")
-    ):
-        latest.setdefault(observation.check_key, observation)
-    return latest
+    """The run before this one's observations, by check: a run is kept whole, so it holds
+    every check its tier allows (read from it alone, the cost does not grow with the runs)."""
+    previous = (
+        CheckRun.objects.filter(engagement_id=engagement_id)
+        .exclude(pk=run.pk)
+        .order_by("-finished_at", "-pk")
+        .first()
+    )
+    if previous is None:
+        return {}
+    return {observation.check_key: observation for observation in previous.observations.all()}
 
 
 @transaction.atomic

@@ -320,3 +320,16 @@ def test_the_cooldown_ends_at_its_minute(graph, engagement, carla, settings, tim
     tenant_check_request(
         engagement=engagement, user=carla, now=asked + datetime.timedelta(minutes=10)
     )
+
+
+def test_an_answer_naming_no_tenant_changes_nothing(client, graph, engagement, carla):
+    graph.add_tenant(contoso_complete(TENANT))
+    graph.admin_consent_as(TENANT)
+    client.force_login(carla)
+    response = client.post(reverse("tenant-connect", args=[engagement.pk]), {"tier": "intune"})
+    back = requests.get(
+        response["Location"], verify=str(graph.ca_path), allow_redirects=False, timeout=10
+    ).headers["Location"]
+    client.get(back.replace(f"tenant={TENANT}", "tenant=..%2Fcommon"))
+    assert not TenantConnection.objects.exists()
+    assert graph.token_requests == []
