@@ -7,12 +7,14 @@ import datetime
 import json
 
 import pytest
+import trustme
 
 from engagements.models import ActivityEvent, EventKind, Task
 from engagements.verify.checks import engagement_state_problems
 from notifications.models import Notification, NotificationKind
 from tenants.checks import check_set
 from tenants.models import CheckRun, ConnectionState, Drift, Observation, Result, Tier
+from tenants.permissions import TIER_PERMISSIONS
 from tenants.tasks import tenant_check_once
 
 from .graph_tenants import contoso_complete, no_intune_licence, northwind_partial
@@ -214,3 +216,32 @@ def test_a_task_not_done_does_not_drift(graph, engagement, carla):
     tenant.last_sync -= datetime.timedelta(hours=4)
     tenant_check_once(engagement.pk)
     assert not Drift.objects.exists()
+
+
+def test_a_tier_with_a_certificate_reads_the_tenant_and_a_foreign_certificate_does_not(
+    entra, settings, engagement, carla, tmp_path
+):
+    point_at(entra, settings)
+
+    def certificate(name):
+        leaf = trustme.CA().issue_cert(f"{name}.example", key_type=trustme.KeyType.RSA)
+        pem = tmp_path / f"{name}.pem"
+        pem.write_bytes(leaf.private_key_pem.bytes() + leaf.cert_chain_pems[0].bytes())
+        return str(pem), leaf.cert_chain_pems[0].bytes()
+
+    registered, public = certificate("fasttrack-portal")
+    foreign, _public = certificate("elsewhere")
+    client_id = "7d9c2b1e-0a4f-4c3d-8e2b-6f5a4d3c2b1a"
+    entra.register_app(client_id, "", TIER_PERMISSIONS[Tier.INTUNE], [], certificates=[public])
+    connect(entra, engagement, contoso_complete(TENANT), by=carla, tier=Tier.INTUNE)
+    entra.grant_consent(TENANT, client_id)
+    app = {"client_id": client_id, "secret": "", "certificate": registered}
+    settings.TENANT_APPS = {**settings.TENANT_APPS, Tier.INTUNE: app}
+    assert tenant_check_once(engagement.pk) == ("recorded", None)
+    assert entra.token_requests[-1].client_id == client_id
+    settings.TENANT_APPS = {**settings.TENANT_APPS, Tier.INTUNE: {**app, "certificate": foreign}}
+    # Entra refuses the assertion (AADSTS700027): the portal's own set-up is wrong, not the
+    # customer's consent, which stays.
+    assert tenant_check_once(engagement.pk) == ("not configured", None)
+    engagement.tenant_connection.refresh_from_db()
+    assert engagement.tenant_connection.state == ConnectionState.CONNECTED
