@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 
-.PHONY: run run-sso test lint schema bench bench-reminders
+.PHONY: run run-sso test lint schema bench bench-reminders bench-tenants
 
 $(INSTALLED): pyproject.toml
 	$(PYTHON) -c 'import sys; sys.exit("Python 3.11 or newer is needed" if sys.version_info < (3, 11) else 0)'
@@ -88,15 +88,26 @@ test: lint
 	DJANGO_SETTINGS_MODULE=fasttrack.test_settings $(BIN)/python manage.py compile_translations
 	$(if $(TEST_CLOCK),faketime -f '$(TEST_CLOCK)') $(BIN)/pytest --numprocesses=$(TEST_WORKERS) $(PYTEST_ARGS)
 
-# Benchmarks use a PostgreSQL database of their own, which they flush.
+# Benchmarks use a PostgreSQL database of their own, which they flush; CREATE_DATABASE makes
+# the one its URL names unless it exists.
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fasttrack_bench
-bench-reminders: $(INSTALLED)
-	$(BIN)/python -c 'import psycopg, sys; \
+BENCH_TENANTS_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/fasttrack_bench_tenants
+CREATE_DATABASE = $(BIN)/python -c 'import psycopg, sys; \
 	  c = psycopg.connect(sys.argv[1].rsplit("/", 1)[0] + "/postgres", autocommit=True); \
 	  c.execute("SELECT 1 FROM pg_database WHERE datname = %s", [sys.argv[1].rsplit("/", 1)[1]]).fetchone() \
-	  or c.execute("CREATE DATABASE " + sys.argv[1].rsplit("/", 1)[1])' $(BENCH_DATABASE_URL)
+	  or c.execute("CREATE DATABASE " + sys.argv[1].rsplit("/", 1)[1])'
+bench-reminders: $(INSTALLED)
+	$(CREATE_DATABASE) $(BENCH_DATABASE_URL)
 	DATABASE_URL=$(BENCH_DATABASE_URL) SECRET_KEY=benchmark-only CELERY_BROKER_URL=memory:// LOG_LEVEL=WARNING \
 	  $(BIN)/python benchmarks/reminders.py
+
+# One tenant's Graph reading, then 1,000 tenants re-checked through beat's task by a real
+# Celery worker (two processes) on a Redis of its own, against the tests' Graph stand-in;
+# writes docs/benchmark-tenants.md. BENCH_TENANTS sets the fleet's size.
+bench-tenants: $(INSTALLED)
+	$(CREATE_DATABASE) $(BENCH_TENANTS_DATABASE_URL)
+	DATABASE_URL=$(BENCH_TENANTS_DATABASE_URL) SECRET_KEY=benchmark-only CELERY_BROKER_URL=memory:// \
+	  LOG_LEVEL=WARNING $(BIN)/python -m benchmarks.tenants
 
 # Portfolio views, pages and ticks at 1,000, 10,000 and 100,000 engagements, over HTTP through
 # gunicorn; writes docs/benchmarks.md.

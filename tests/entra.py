@@ -65,9 +65,11 @@ class User:
 class EntraStandIn(AppOnly):
     """One per test (the `entra` fixture): `base_url` (or `url`), `ca_path` (its CA, a PEM file in
     `folder`), `requests` (each (method, path) served) and `signed_in`; the test's controls below
-    and in AppOnly. It listens on a free port unless `port` says which."""
+    and in AppOnly. It listens on a free port unless `port` says which. With `keep_alive` it
+    answers in HTTP/1.1 and keeps each connection open, as Entra and Graph do (a benchmark's
+    clients then pay one TLS handshake per connection, not per request)."""
 
-    def __init__(self, folder, port=0):
+    def __init__(self, folder, port=0, keep_alive=False):
         self._authority = trustme.CA()
         self.ca_path = str(folder / "entra-ca.pem")
         self._authority.cert_pem.write_to_path(self.ca_path)
@@ -79,7 +81,7 @@ class EntraStandIn(AppOnly):
         self.requests: list[tuple[str, str]] = []
         self._start_app_only()
         self._graph = GraphApi(self)
-        self._server = HttpsServer(handler_for(self), self._authority, port=port)
+        self._server = HttpsServer(handler_for(self, keep_alive), self._authority, port=port)
         self.base_url = f"https://127.0.0.1:{self._server.port}"
 
     def stop(self):
@@ -303,8 +305,17 @@ class EntraStandIn(AppOnly):
             return self.incident(error, headers, body=True)
 
 
-def handler_for(entra: EntraStandIn):
+def handler_for(entra: EntraStandIn, keep_alive: bool = False):
     class Handler(BaseHTTPRequestHandler):
+        # HTTP/1.0 closes the connection after each answer; every answer has a Content-Length,
+        # so HTTP/1.1 may keep it open.
+        protocol_version = "HTTP/1.1" if keep_alive else "HTTP/1.0"
+        # A connection kept open is closed after this long idle, as servers do; its answers
+        # leave at once (with Nagle's algorithm, the body would wait for the client's delayed
+        # ACK of the headers: some 40 ms per answer).
+        timeout = 30 if keep_alive else None
+        disable_nagle_algorithm = keep_alive
+
         def do_GET(self):
             self.reply(*entra.answer("GET", self.path, b"", self.headers))
 

@@ -40,7 +40,8 @@ class Consent:
 @dataclass
 class Recorded:
     """One request the stand-in answered: `path` with its query, the tenant it concerned (None
-    when no token said which), the status given and the request's headers."""
+    when no token said which), the status given, the request's headers and when it came (`at`,
+    time.time(), for tests of what waits for what)."""
 
     method: str
     path: str
@@ -48,6 +49,7 @@ class Recorded:
     status: int
     headers: dict
     client_id: str | None = None
+    at: float = field(default_factory=time.time)
 
 
 class AppOnly:
