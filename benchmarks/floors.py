@@ -10,7 +10,7 @@ from django.utils import timezone
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Task
 from engagements.models.stored_status import STORED_FIELDS
 from engagements.selectors.engagements import engagement_list_for
-from engagements.selectors.paging import PAGE_SIZE
+from engagements.selectors.keyset import PAGE_SIZE
 from engagements.status.portfolio import portfolio_queryset, portfolio_summary_groups
 from engagements.status.views import portfolio_filters
 from engagements.views.forms import EngagementSearchForm
