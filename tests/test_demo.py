@@ -31,9 +31,7 @@ def test_demo_users_are_refused_outside_demo_mode(catalogue, settings):
     assert not Engagement.objects.exists()
 
 
-def test_demo_data_is_created_once(catalogue, settings, capsys):
-    settings.DEBUG = True
-    call_command("seed_demo")
+def test_seed_demo_prints_the_logins_each_with_its_role(seeded, capsys):
     call_command("seed_demo")
     output = capsys.readouterr().out
     assert "pm " in output and "stakeholder" in output and "password for each: demo" in output

@@ -168,7 +168,7 @@ def test_the_list_is_paged_searched_and_counts_phase_tasks(
     assert "Nenhum engajamento encontrado." in nothing
 
 
-@pytest.mark.parametrize("task_count", [40, 400])
+@pytest.mark.parametrize("task_count", [10, 50])
 def test_engagement_page_queries_do_not_grow_with_tasks(
     client, carla, ada, catalogue, django_assert_num_queries, task_count
 ):

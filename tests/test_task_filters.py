@@ -7,11 +7,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements.models import ActivityEvent, EventKind, Membership, Role, Task
+from engagements.models import ActivityEvent, Engagement, EventKind, Membership, Role, Task
 from engagements.services.tasks import task_set_owner
 from responsibilities.models import Party, Phase
 
-from .factories import add_tasks, make_engagement, make_user
+from .factories import add_tasks, make_user
 
 
 def page(client, engagement, **filters):
@@ -150,11 +150,19 @@ COMBINATIONS = [
 ]
 
 
-@pytest.mark.parametrize("task_count", [40, 400])
+# Only the rows added here, so that a query per row would show: ten times the rows, the same
+# count.
+@pytest.mark.parametrize("task_count", [4, 40])
 def test_every_filter_combination_costs_the_same_queries(
-    client, carla, ada, catalogue, django_assert_num_queries, task_count
+    client, carla, catalogue, django_assert_num_queries, task_count
 ):
-    engagement = make_engagement(created_by=ada, customer="Sized")
+    engagement = Engagement.objects.create(
+        customer="Sized",
+        aad_premium=True,
+        licence_count=200,
+        purchase_date="2026-01-01",
+        start_date="2026-01-02",
+    )
     Membership.objects.create(
         engagement=engagement, user=carla, party=Party.CUSTOMER, role=Role.MANAGER
     )
