@@ -5,7 +5,6 @@ cursor cannot hold (engagements.status.portfolio)."""
 
 import base64
 import json
-from collections.abc import Callable
 
 from django.utils.translation import gettext_lazy as _
 from rest_framework import exceptions, pagination
@@ -75,28 +74,30 @@ class Cursor(pagination.CursorPagination):
 
 
 class SortedRowsCursor(pagination.BasePagination):
-    """Pages over rows already in their final order (the database's). The cursor holds the
-    sort and the last row's id: a page starts after that row as the order now stands."""
+    """Pages over rows the database sorts by expressions (the portfolio's): the cursor holds
+    the sort and the last row's id, and the database reads the rows after that row as the
+    order now stands (engagements/selectors/keyset.py)."""
 
     cursor_query_param = "cursor"
     page_size_query_param = "page_size"
 
-    def paginate(self, request, rows: list, identity: Callable, sort: str) -> list:
-        """The page of `rows` after the cursor's row; `identity(row)` is a row's id."""
+    def after(self, request, sort: str) -> int | None:
+        """The id of the row the cursor names, None without one."""
         self.request = request
-        after = self._decode(request.query_params.get(self.cursor_query_param), sort)
-        start = 0
-        if after is not None:
-            ids = [identity(row) for row in rows]
-            if after[0] not in ids:  # gone from view, or a cursor made by hand
-                raise exceptions.NotFound(Cursor.invalid_cursor_message)
-            start = ids.index(after[0]) + 1
-        size = Cursor().get_page_size(request)
-        page = rows[start : start + size]
-        self.next_cursor = None
-        if start + size < len(rows):
-            self.next_cursor = self._encode(sort, [identity(page[-1])])
-        return page
+        place = self._decode(request.query_params.get(self.cursor_query_param), sort)
+        if place is None:
+            return None
+        if not isinstance(place[0], int) or isinstance(place[0], bool):
+            raise exceptions.NotFound(Cursor.invalid_cursor_message)
+        return place[0]
+
+    def get_page_size(self, request) -> int:
+        return Cursor().get_page_size(request)
+
+    def follow(self, request, sort: str, last_id: int | None) -> None:
+        """The next page starts after `last_id` (none when it is None)."""
+        self.request = request
+        self.next_cursor = None if last_id is None else self._encode(sort, [last_id])
 
     def _encode(self, sort: str, place: list) -> str:
         return base64.urlsafe_b64encode(json.dumps([sort, place]).encode()).decode()

@@ -7,10 +7,12 @@ from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.utils import timezone
 
+from accounts.selectors import calendar_feed_owner
+from engagements.meetings.feeds import FEED_PAST
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Task
 from engagements.models.stored_status import STORED_FIELDS
 from engagements.selectors.engagements import engagement_list_for
-from engagements.selectors.paging import PAGE_SIZE
+from engagements.selectors.keyset import PAGE_SIZE
 from engagements.status.portfolio import portfolio_queryset, portfolio_summary_groups
 from engagements.status.views import portfolio_filters
 from engagements.views.forms import EngagementSearchForm
@@ -79,17 +81,41 @@ def _filters(request):
     return [{"id": phase.pk, "code": phase.code, "name": phase.name} for phase in phases], filters
 
 
+def _last_first(request, engagements):
+    """The last page's order (`last=1`): the list's, reversed, so its rows come first."""
+    return engagements.reverse() if request.GET.get("last") == "1" else engagements
+
+
 @login_required
 def portfolio_floor(request):
     """The rows behind a page of the portfolio table or matrix: the page's fifty stored
-    statuses and the count the pager shows."""
+    statuses and the count the pager shows (the API shows none: `count=no`)."""
     phases, filters = _filters(request)
-    engagements = portfolio_queryset(request.user, filters, timezone.now())
+    engagements = _last_first(request, portfolio_queryset(request.user, filters, timezone.now()))
+    counted = {} if request.GET.get("count") == "no" else {"count": engagements.count()}
+    return JsonResponse(
+        {"phases": phases, **counted, "rows": list(engagements.values(*ROW_FIELDS)[:PAGE_SIZE])}
+    )
+
+
+def feed_floor(request, token):
+    """The rows behind a person's calendar feed: the checkpoints it lists, the due dates."""
+    user = calendar_feed_owner(token)
+    since = timezone.now() - FEED_PAST
     return JsonResponse(
         {
-            "phases": phases,
-            "count": engagements.count(),
-            "rows": list(engagements.values(*ROW_FIELDS)[:PAGE_SIZE]),
+            "checkpoints": list(
+                Checkpoint.objects.filter(
+                    engagement__memberships__user=user, starts_at__gte=since
+                ).values(
+                    "pk", "uid", "sequence", "title", "starts_at", "ends_at", "engagement__customer"
+                )
+            ),
+            "tasks": list(
+                Task.objects.open()
+                .filter(engagement__memberships__user=user, owner=user, due_date__isnull=False)
+                .values("pk", "due_date", "text_pt", "text_en", "engagement__customer")
+            ),
         }
     )
 
@@ -114,7 +140,9 @@ def summary_floor(request):
 def engagement_list_floor(request):
     """The rows behind the landing list: a page of engagements with their progress, and the
     count the pager shows."""
-    engagements = engagement_list_for(request.user, EngagementSearchForm(request.GET).query())
+    engagements = _last_first(
+        request, engagement_list_for(request.user, EngagementSearchForm(request.GET).query())
+    )
     return JsonResponse(
         {
             "count": engagements.count(),

@@ -15,7 +15,9 @@ row and the chain heads table, so the services append after it and every seeded 
 takes ticks. Its stored status is then computed by the same code `engagement_status --rebuild`
 runs. Eight Microsoft managers (manager1..manager8, password "bench") each manage the
 engagement in the middle of the portfolio and one engagement of their own after it: the ticks
-benchmark's managers.
+benchmark's managers. A customer manager, `member`, is a member of every engagement: the pages
+of someone on thousands of engagements, read through the membership join; their calendar
+feed's token is kept in the table bench_secrets.
 
     DATABASE_URL=postgres://.../fasttrack_bench_1000 python benchmarks/seed.py 1000 [--scope=small]
 """
@@ -38,6 +40,7 @@ from django.core.management import call_command  # noqa: E402
 from django.db import connection, transaction  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from accounts.services import calendar_feed_renew  # noqa: E402
 from engagements.models import Engagement, Membership, Role, Task  # noqa: E402
 from engagements.models.stored_status import STORED_FIELDS  # noqa: E402
 from engagements.services.engagements import engagement_create  # noqa: E402
@@ -47,7 +50,8 @@ from responsibilities.models import Party  # noqa: E402
 USERNAME = PASSWORD = "bench"
 MANAGERS = [f"manager{n}" for n in range(1, 9)]
 # Raise when the seed changes, so databases seeded by an older version are seeded again.
-SEED_VERSION = "7"
+SEED_VERSION = "8"
+MEMBER = "member"
 SCOPES = {
     "full": {
         "aad_premium": True,
@@ -105,12 +109,12 @@ def seed(count: int, scope: str) -> None:
         f"""INSERT INTO engagements_engagement (customer, aad_premium, intune, azure_rms, mdm,
                mam, pc_management, federation, multiple_forests, licence_count, purchase_date,
                start_date, created_at, audit_length, audit_head, catalogue_version_id,
-               {stored_columns})
+               customer_tenant_id, {stored_columns})
            SELECT 'Customer ' || lpad(g::text, 6, '0'), t.aad_premium, t.intune, t.azure_rms,
                t.mdm, t.mam, t.pc_management, t.federation, false, 150 + g %% 5000,
                current_date - (40 + g %% 150), current_date - (10 + g %% 150),
                now() - ((10 + g %% 150) || ' days')::interval, 0, '', t.catalogue_version_id,
-               {stored_columns}
+               '', {stored_columns}
            FROM generate_series(1, %(count)s - 1) g
            JOIN engagements_engagement t ON t.id = %(template)s""",
         # Their tasks: the template's snapshot, copied.
@@ -197,6 +201,19 @@ def seed(count: int, scope: str) -> None:
     with connection.cursor() as cursor:
         for statement in statements:
             cursor.execute(statement, params)
+    member = get_user_model().objects.create_user(MEMBER, "member@example.com", PASSWORD)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            """INSERT INTO engagements_membership (engagement_id, user_id, party, role)
+               SELECT id, %s, 'customer', 'manager' FROM engagements_engagement""",
+            [member.pk],
+        )
+        cursor.execute("CREATE TABLE IF NOT EXISTS bench_secrets (name text, secret text)")
+        cursor.execute("DELETE FROM bench_secrets")
+        cursor.execute(
+            "INSERT INTO bench_secrets VALUES ('member_feed', %s)",
+            [calendar_feed_renew(user=member)],
+        )
     middle, *own = middle_engagements(count)
     for name, engagement in zip(MANAGERS, own, strict=True):
         manager = get_user_model().objects.create_user(name, f"{name}@example.com", PASSWORD)

@@ -8,5 +8,6 @@ urlpatterns = [
     path("bench/floor/portfolio/", floors.portfolio_floor),
     path("bench/floor/portfolio/all/", floors.portfolio_all_floor),
     path("bench/floor/portfolio/summary/", floors.summary_floor),
+    path("bench/floor/calendar/<str:token>/", floors.feed_floor),
     path("", include("fasttrack.urls")),
 ]

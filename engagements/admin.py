@@ -1,12 +1,24 @@
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.utils.translation import gettext, ngettext
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from engagements.models import Engagement, Membership, Option
+from engagements.models import (
+    CatalogueApplyItem,
+    CatalogueApplyJob,
+    Engagement,
+    Membership,
+    Option,
+)
 from engagements.services.engagements import engagement_create, engagement_update
 from engagements.services.members import member_add, member_change, member_remove
-from engagements.sync.services import catalogue_apply_many, version_preview
+from engagements.sync.jobs import catalogue_apply_job_start, job_progress
+from engagements.sync.services import version_preview
+from engagements.tasks import catalogue_apply_job_queue
 from responsibilities.models import CatalogueVersion, Service
 from responsibilities.publishing import latest_version
 
@@ -105,8 +117,7 @@ class EngagementAdmin(admin.ModelAdmin):
                     messages.WARNING,
                 )
             else:
-                self._apply(request, queryset.order_by("pk"), version)
-                return None
+                return self._apply(request, queryset, version)
         previews = [
             version_preview(engagement, version)
             for engagement in queryset.select_related("catalogue_version").order_by("customer")
@@ -126,23 +137,79 @@ class EngagementAdmin(admin.ModelAdmin):
             },
         )
 
-    def _apply(self, request, engagements, version) -> None:
-        result = catalogue_apply_many(engagements=engagements, version=version, user=request.user)
-        changed = sum(each.changed for each in result.applied.values())
+    def _apply(self, request, engagements, version):
+        """Start the job and show its progress; a second start while one runs is refused."""
+        try:
+            job = catalogue_apply_job_start(
+                engagement_ids=list(engagements.values_list("pk", flat=True)),
+                version=version,
+                user=request.user,
+            )
+        except ValidationError as refusal:
+            self.message_user(request, " ".join(refusal.messages), messages.ERROR)
+            return None
+        catalogue_apply_job_queue(job.pk)
         self.message_user(
             request,
-            ngettext(
-                "Version %(number)d brought into %(count)d engagement (%(tasks)d tasks changed).",
-                "Version %(number)d brought into %(count)d engagements (%(tasks)d tasks changed).",
-                len(result.applied),
+            gettext(
+                "Version %(number)d is being brought into the engagements chosen, one at a "
+                "time: this page shows how far it has gone, and you may leave it and come back."
             )
-            % {"number": version.number, "count": len(result.applied), "tasks": changed},
+            % {"number": version.number},
             messages.SUCCESS,
         )
-        for engagement, why in result.failed.items():
-            self.message_user(
-                request,
-                gettext("%(customer)s was left as it was: %(why)s")
-                % {"customer": engagement.customer, "why": why},
-                messages.ERROR,
-            )
+        return redirect("admin:engagements_catalogueapplyjob_change", job.pk)
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """What a worker writes, read by staff: no one adds, edits or deletes it here."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CatalogueApplyJob)
+class CatalogueApplyJobAdmin(ReadOnlyAdmin):
+    list_display = ["version", "started_by", "started_at", "progress", "finished_at"]
+    list_select_related = ["version", "started_by"]
+    fields = ["version", "started_by", "started_at", "progress", "finished_at", "engagements"]
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        return job_progress(super().get_queryset(request))
+
+    @admin.display(description=_("progress"))
+    def progress(self, job):
+        return gettext(
+            "%(finished)d of %(all)d: %(done)d done, %(refused)d refused, %(failed)d failed"
+        ) % {
+            "finished": job.count_all - job.count_waiting,
+            "all": job.count_all,
+            "done": job.count_done,
+            "refused": job.count_refused,
+            "failed": job.count_failed,
+        }
+
+    @admin.display(description=_("engagements"))
+    def engagements(self, job):
+        url = reverse("admin:engagements_catalogueapplyitem_changelist")
+        return format_html(
+            '<a href="{}?job__id__exact={}">{}</a>',
+            url,
+            job.pk,
+            gettext("Each engagement's outcome, with the reason for a refusal or a failure"),
+        )
+
+
+@admin.register(CatalogueApplyItem)
+class CatalogueApplyItemAdmin(ReadOnlyAdmin):
+    list_display = ["engagement", "outcome", "reason", "tasks_changed", "finished_at"]
+    list_filter = ["job", "outcome"]
+    list_select_related = ["engagement"]
+    search_fields = ["engagement__customer"]

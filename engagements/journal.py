@@ -14,10 +14,11 @@ from django.utils.module_loading import import_string
 
 from engagements.audit import membership_party
 from engagements.models import ActivityEvent, Engagement, Membership
-from trail.chain import actor_name, chain_append
+from trail.chain import actor_name, chain_append_many
 from trail.models import AuditChainHead
 
-# Called for each event, in this order, with (event, membership). Named by dotted path, not
+# Called once per change, in this order, with (events, membership): the change's events in
+# their order, and the member an added member's event is about. Named by dotted path, not
 # imported: the features that follow the core's changes sit above it and import it, never the
 # reverse.
 EVENT_LISTENERS = (
@@ -45,7 +46,24 @@ def _listeners(paths: tuple[str, ...]) -> tuple:
     return tuple(import_string(path) for path in paths)
 
 
-@transaction.atomic
+def engagement_lock(engagement_id: int) -> Engagement:
+    """The engagement's row, locked for a change, with what the change and its listeners read
+    of it: its chain's head, its dates, its last activity (so none reads it again)."""
+    return (
+        Engagement.objects.select_for_update().only(*ENGAGEMENT_LOCK_FIELDS).get(pk=engagement_id)
+    )
+
+
+ENGAGEMENT_LOCK_FIELDS = (
+    "audit_length",
+    "audit_head",
+    "start_date",
+    "purchase_date",
+    "status_last_activity_at",
+)
+
+
+@transaction.atomic(savepoint=False)
 def event_record(
     *,
     engagement_id: int,
@@ -58,49 +76,87 @@ def event_record(
     on_behalf_of: str = "",
     party: str | None = None,
     membership: Membership | None = None,
+    engagement: Engagement | None = None,
 ) -> ActivityEvent:
     """Append one event to the engagement's chain, then call each of EVENT_LISTENERS with it;
     `changes` says what changed as data (the shapes per kind are in engagements/activity/text.py,
     which renders them). `membership` is the member an added member's event is about, for the
-    listeners (the trail keeps its values in `changes`).
+    listeners (the trail keeps its values in `changes`). `engagement` is its row from
+    `engagement_lock` when the caller holds it already.
 
     Locking the engagement row serialises appends, so two requests at once cannot take the
     same place in the chain. Callers that also lock a task or checkpoint lock that first.
     """
-    engagement = (
-        Engagement.objects.select_for_update()
-        .only("audit_length", "audit_head")
-        .get(pk=engagement_id)
-    )
-    if party is None:
-        party = membership_party(engagement_id, actor)
-    event = ActivityEvent(
-        engagement_id=engagement_id,
-        task=task,
-        checkpoint=checkpoint,
+    (event,) = events_record(
+        engagement=engagement or engagement_lock(engagement_id),
         actor=actor,
-        actor_name=actor_name(actor),
         party=party,
-        on_behalf_of=on_behalf_of,
-        kind=kind,
-        changes=changes or {},
-        reason=reason,
-        created_at=timezone.now(),
+        membership=membership,
+        entries=[
+            {
+                "kind": kind,
+                "task": task,
+                "checkpoint": checkpoint,
+                "changes": changes,
+                "reason": reason,
+                "on_behalf_of": on_behalf_of,
+            }
+        ],
     )
-    event = chain_append(
-        event,
+    return event
+
+
+@transaction.atomic(savepoint=False)
+def events_record(
+    *,
+    engagement: Engagement,
+    actor,
+    entries: list[dict],
+    party: str | None = None,
+    membership: Membership | None = None,
+) -> list[ActivityEvent]:
+    """event_record for the events of one change (each entry: kind, and any of task,
+    checkpoint, changes, reason, on_behalf_of), appended in their order in a fixed number of
+    queries; each listener is called once with all of them. The caller holds `engagement`
+    from `engagement_lock`."""
+    if party is None:
+        party = membership_party(engagement.pk, actor)
+    now = timezone.now()
+    events = [
+        ActivityEvent(
+            engagement_id=engagement.pk,
+            task=entry.get("task"),
+            checkpoint=entry.get("checkpoint"),
+            actor=actor,
+            actor_name=actor_name(actor),
+            party=party,
+            on_behalf_of=entry.get("on_behalf_of", ""),
+            kind=entry["kind"],
+            changes=entry.get("changes") or {},
+            reason=entry.get("reason", ""),
+            created_at=now,
+        )
+        for entry in entries
+    ]
+    events = chain_append_many(
+        events,
         owner=engagement,
         length_field="audit_length",
         head_field="audit_head",
         chain=AuditChainHead.Chain.ENGAGEMENT,
-        owner_id=engagement_id,
+        owner_id=engagement.pk,
     )
+    # What the stored status's refresh would otherwise ask the events again.
+    engagement.last_event_at = now
+    for event in events:
+        event.engagement = engagement
     for listener in _listeners(EVENT_LISTENERS):
-        listener(event, membership)
-    return event
+        listener(events, membership)
+    return events
 
 
-def engagement_changed(*, engagement_id: int) -> None:
-    """Call each of CHANGE_LISTENERS once the change's events are recorded, in its transaction."""
+def engagement_changed(*, engagement_id: int, engagement: Engagement | None = None) -> None:
+    """Call each of CHANGE_LISTENERS once the change's events are recorded, in its transaction,
+    with the engagement's locked row when the change holds it."""
     for listener in _listeners(CHANGE_LISTENERS):
-        listener(engagement_id=engagement_id)
+        listener(engagement_id=engagement_id, engagement=engagement)

@@ -292,6 +292,10 @@ WEBHOOK_TIMEOUT_SECONDS = env.float("WEBHOOK_TIMEOUT_SECONDS", default=10.0)
 WEBHOOK_RETRY_SECONDS = env.int("WEBHOOK_RETRY_SECONDS", default=60)
 WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 
+# How long a worker holds a catalogue apply job without news of it (it renews the hold after
+# each engagement): past it, the job is taken to be orphaned and handed to another worker.
+CATALOGUE_APPLY_HOLD_SECONDS = env.int("CATALOGUE_APPLY_HOLD_SECONDS", default=60)
+
 CELERY_BEAT_SCHEDULE = {
     # Sends what is due. Its period bounds how late a reminder can be; each run costs a
     # fixed number of indexed queries plus one message per due notification.
@@ -318,6 +322,11 @@ CELERY_BEAT_SCHEDULE = {
     "dispatch-webhooks": {
         "task": "engagements.tasks.dispatch_webhooks",
         "schedule": NOTIFICATION_DISPATCH_SECONDS,
+    },
+    # A catalogue apply whose worker was killed goes on in another once its hold lapses.
+    "resume-catalogue-applies": {
+        "task": "engagements.tasks.catalogue_applies_resume",
+        "schedule": float(CATALOGUE_APPLY_HOLD_SECONDS),
     },
     # Connected tenants whose last reading is older than TENANT_CHECK_EVERY_HOURS are read
     # again; hourly, so a day's readings spread over the day instead of all at once.

@@ -139,17 +139,22 @@ def owe_invitation(membership: Membership, now) -> None:
     )
 
 
-def owe_assignment_note(*, task: Task, assigned_by, event_id: int, now) -> None:
-    """A task's new owner is told, unless they took it themselves."""
-    if task.owner_id is None or task.owner_id == assigned_by.pk:
-        return
-    Notification.objects.create(
-        key=keys.task_assigned_key(task_id=task.pk, event_id=event_id),
-        kind=NotificationKind.TASK_ASSIGNED,
-        recipient_id=task.owner_id,
-        task=task,
-        due_at=now,
-    )
+def owe_assignment_notes(*, events, now) -> None:
+    """Each task's new owner is told, unless they took it themselves (events of owner
+    changes, whose tasks hold their new owner)."""
+    owed = [
+        Notification(
+            key=keys.task_assigned_key(task_id=event.task.pk, event_id=event.pk),
+            kind=NotificationKind.TASK_ASSIGNED,
+            recipient_id=event.task.owner_id,
+            task=event.task,
+            due_at=now,
+        )
+        for event in events
+        if event.task.owner_id is not None and event.task.owner_id != event.actor_id
+    ]
+    if owed:
+        Notification.objects.bulk_create(owed)
 
 
 _EVENT_NOTE_KEYS = {

@@ -106,7 +106,7 @@ def test_a_due_date_in_the_calendar_feed_ends_the_next_day(edge, client, engagem
     task_set_owner(task=task, user=carla, owner=carla)
     task_set_due_date(task=task, user=carla, due_date=today)
     response = client.get(reverse("calendar-feed", args=[calendar_feed_renew(user=carla)]))
-    events = icalendar.Calendar.from_ical(response.content).walk("VEVENT")
+    events = icalendar.Calendar.from_ical(b"".join(response.streaming_content)).walk("VEVENT")
     due = next(event for event in events if str(event["uid"]) == task_due_uid(task))
     assert (due.decoded("dtstart"), due.decoded("dtend")) == (today, today + DAY)
 

@@ -8,11 +8,12 @@ import icalendar
 import pytest
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import http_date
 
 from accounts.models import CalendarFeed, Profile
 from accounts.services import calendar_feed_renew
 from engagements.meetings.calendar import checkpoint_uid
-from engagements.meetings.feeds import task_due_uid
+from engagements.meetings.feeds import FEED_PAST, task_due_uid
 from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Membership, Task
 from engagements.services.members import member_remove
@@ -30,10 +31,17 @@ def fetch(client, token):
     return client.get(reverse("calendar-feed", args=[token]))
 
 
+def body(response) -> bytes:
+    """The streamed body, read once and kept on the response."""
+    if not hasattr(response, "read_body"):
+        response.read_body = b"".join(response.streaming_content)
+    return response.read_body
+
+
 def events(response) -> dict[str, icalendar.Event]:
     assert response.status_code == 200
     assert response["Content-Type"] == "text/calendar; charset=utf-8"
-    calendar = icalendar.Calendar.from_ical(response.content)
+    calendar = icalendar.Calendar.from_ical(body(response))
     return {str(event["uid"]): event for event in calendar.walk("VEVENT")}
 
 
@@ -187,7 +195,7 @@ def test_a_feed_fetched_again_is_the_same_and_its_etag_answers_304_until_it_chan
     assert due.decoded("dtstamp") == at(CLOCK_START)
     clock("2026-10-01 09:40")
     again = fetch(client, feed["token"])
-    assert again.content == first.content
+    assert body(again) == body(first)
     assert again["ETag"] == first["ETag"]
     url = reverse("calendar-feed", args=[feed["token"]])
     unchanged = client.get(url, HTTP_IF_NONE_MATCH=first["ETag"])
@@ -203,3 +211,45 @@ def test_a_withdrawn_task_leaves_the_feed(client, feed):
     date is no appointment either."""
     Task.objects.filter(pk=feed["task"].pk).update(withdrawn_at=timezone.now())
     assert task_due_uid(feed["task"]) not in events(fetch(client, feed["token"]))
+
+
+def test_checkpoints_older_than_the_window_leave_the_feed_and_cost_nothing(
+    client, clock, feed, carla, ada, django_assert_num_queries
+):
+    """A calendar keeps what it has; the feed lists checkpoints from FEED_PAST back on, so
+    a person on many engagements with years of meetings pays for what the feed lists."""
+    clock("2026-05-04 09:00")  # when these were scheduled
+    recent = make_checkpoint(
+        feed["checkpoint"].engagement, carla, starts_at=at("2026-08-10 10:00"), attendees=[carla]
+    )
+    old = make_checkpoint(
+        feed["checkpoint"].engagement, carla, starts_at=at("2026-08-01 10:00"), attendees=[carla]
+    )
+    for number in range(5):
+        other = make_engagement(created_by=ada, customer=f"Antiga {number}")
+        Membership.objects.create(engagement=other, user=carla, party=Party.CUSTOMER)
+        make_checkpoint(other, carla, starts_at=at("2026-06-01 10:00"), attendees=[carla])
+    clock(CLOCK_START)
+    client.logout()
+    # The account (with its profile), the checkpoints, the tasks.
+    with django_assert_num_queries(3):
+        found = events(client.get(reverse("calendar-feed", args=[feed["token"]])))
+    assert timezone.now() - FEED_PAST <= at("2026-08-10 10:00")
+    assert checkpoint_uid(recent) in found and checkpoint_uid(old) not in found
+    assert len(found) == 3  # the window's two checkpoints and the due date
+
+
+def test_last_modified_is_the_latest_change_and_if_modified_since_answers_304(
+    client, clock, feed, carla
+):
+    first = fetch(client, feed["token"])
+    body(first)
+    assert first["Last-Modified"] == http_date(at(CLOCK_START).timestamp())
+    url = reverse("calendar-feed", args=[feed["token"]])
+    clock("2026-10-01 10:00")
+    unchanged = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert unchanged.status_code == 304 and unchanged["ETag"] == first["ETag"]
+    change_checkpoint(feed["checkpoint"], carla, title="Chamada de avaliação")
+    changed = client.get(url, HTTP_IF_MODIFIED_SINCE=first["Last-Modified"])
+    assert changed.status_code == 200
+    assert changed["Last-Modified"] == http_date(at("2026-10-01 10:00").timestamp())

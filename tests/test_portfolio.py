@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from engagements.models import Membership
+from engagements.models import Engagement, Membership
 from engagements.selectors.engagements import engagement_list_for
 from engagements.services.tasks import task_set_due_date
 from engagements.status import portfolio as portfolio_selectors
@@ -136,18 +136,55 @@ def test_the_risk_filter_keeps_what_the_rules_say(client, carla, varied, at_risk
     assert 0 < len(expected) < len(varied)
 
 
-def test_pages_and_their_count(client, carla, varied, monkeypatch):
+def page_at(client, link):
+    return client.get(f"{reverse('portfolio')}?{link}").context["page"]
+
+
+def customers(page):
+    return [row.engagement.customer for row in page.object_list]
+
+
+@pytest.mark.parametrize("sort", [*KEYS, *(f"-{key}" for key in KEYS)])
+def test_pages_follow_each_other_both_ways_and_say_where_they_are(
+    client, carla, varied, monkeypatch, sort
+):
     monkeypatch.setattr(portfolio_selectors, "PORTFOLIO_PAGE_SIZE", 2)
     client.force_login(carla)
-    first = client.get(reverse("portfolio"), {"sort": "-overdue"}).context["page"]
-    assert (first.paginator.count, first.paginator.num_pages, first.has_next()) == (5, 3, True)
-    everything = []
-    for number in (1, 2, 3):
-        page = client.get(reverse("portfolio"), {"sort": "-overdue", "page": number})
-        everything += [row.engagement.customer for row in page.context["page"].object_list]
-    assert everything == expected_order(varied, "-overdue", timezone.now())
-    last = client.get(reverse("portfolio"), {"page": 99}).context["page"]
-    assert last.number == 3
+    expected = expected_order(varied, sort, timezone.now())
+    page = page_at(client, f"sort={sort}")
+    pages = [page]
+    while page.has_next():
+        page = page_at(client, page.next_link())
+        pages.append(page)
+    assert [name for page in pages for name in customers(page)] == expected
+    assert [(page.start, page.end, page.count) for page in pages] == [
+        (1, 2, 5),
+        (3, 4, 5),
+        (5, 5, 5),
+    ]
+    last = page_at(client, pages[0].last_link())
+    assert (customers(last), last.start, last.has_next()) == (expected[4:], 5, False)
+    back = page_at(client, last.previous_link())
+    assert (customers(back), back.start) == (expected[2:4], 3)
+    first = page_at(client, back.previous_link())
+    assert (customers(first), first.start, first.has_previous()) == (expected[:2], 1, False)
+    assert "sort=" in first.next_link()  # the links keep the sort and filters
+
+
+def test_a_page_after_a_row_gone_starts_over_and_a_made_up_link_reads_as_the_first(
+    client, carla, varied, monkeypatch
+):
+    monkeypatch.setattr(portfolio_selectors, "PORTFOLIO_PAGE_SIZE", 2)
+    client.force_login(carla)
+    first = page_at(client, "")
+    second = page_at(client, first.next_link())
+    varied["Alpine"].memberships.filter(user=carla).delete()  # no longer Carla's to see
+    assert customers(page_at(client, first.next_link())) == customers(second)
+    Engagement.objects.filter(pk=first.last_pk).delete()
+    restarted = page_at(client, first.next_link())
+    assert (restarted.start, restarted.count) == (1, 3)
+    for link in ("after=x", "after=99999999999999999999", "before=-1", "start=abc", "last=2"):
+        assert page_at(client, link).start == 1, link
 
 
 def reads_engagements(queries) -> int:

@@ -24,11 +24,11 @@ from engagements.services.tasks import (
 )
 from engagements.status.selectors import engagement_progress, engagement_statuses
 from engagements.sync import services as sync
+from engagements.sync.jobs import catalogue_apply_job_run, catalogue_apply_job_start
 from engagements.sync.planner import Effect
 from engagements.sync.services import (
     PlanChanged,
     catalogue_apply,
-    catalogue_apply_many,
     version_preview,
 )
 from engagements.verify.checks import engagement_state_problems
@@ -343,11 +343,16 @@ def test_a_bulk_apply_where_one_fails_leaves_the_others_applied(
     monkeypatch.setattr(sync, "carry_out", failing_for_northwind)
     northwind_tasks = list(Task.objects.filter(engagement=other_engagement).values())
     northwind_events = other_engagement.events.count()
-    result = catalogue_apply_many(
-        engagements=[engagement, other_engagement, third], version=version_2, user=ada
+    job = catalogue_apply_job_start(
+        engagement_ids=[engagement.pk, other_engagement.pk, third.pk], version=version_2, user=ada
     )
-    assert set(result.applied) == {engagement, third}
-    assert result.failed == {other_engagement: "disk full"}
+    assert catalogue_apply_job_run(job.pk, seconds=60) == "finished"
+    outcomes = {item.engagement: (item.outcome, item.reason) for item in job.items.all()}
+    assert outcomes == {
+        engagement: ("done", ""),
+        third: ("done", ""),
+        other_engagement: ("failed", "disk full"),
+    }
     assert list(Task.objects.filter(engagement=other_engagement).values()) == northwind_tasks
     assert other_engagement.events.count() == northwind_events
     other_engagement.refresh_from_db()

@@ -29,17 +29,37 @@ def chain_append(event, *, owner, length_field: str, head_field: str, chain: str
     """Seal a new event after the chain whose head the `owner` row keeps, save it and move the
     head to it, in the owner row and in the chain heads table (`chain`, `owner_id`). The
     caller holds the owner row's lock, which serialises appends."""
-    length, head = getattr(owner, length_field), getattr(owner, head_field)
-    event.sequence, event.previous_hash = length + 1, head
-    event.hash = chain_hash(head, event.chain_payload())
-    event.save()
-    setattr(owner, length_field, event.sequence)
-    setattr(owner, head_field, event.hash)
-    owner.save(update_fields=[length_field, head_field])
-    AuditChainHead.objects.update_or_create(
-        chain=chain, owner=owner_id, defaults={"length": event.sequence, "head": event.hash}
+    (event,) = chain_append_many(
+        [event],
+        owner=owner,
+        length_field=length_field,
+        head_field=head_field,
+        chain=chain,
+        owner_id=owner_id,
     )
     return event
+
+
+def chain_append_many(
+    events: list, *, owner, length_field: str, head_field: str, chain: str, owner_id: int
+) -> list:
+    """chain_append for several events in their order, in three queries however many: each
+    is sealed after the one before it, then all are inserted at once."""
+    length, head = getattr(owner, length_field), getattr(owner, head_field)
+    for event in events:
+        length += 1
+        event.sequence, event.previous_hash = length, head
+        event.hash = head = chain_hash(head, event.chain_payload())
+    events = type(events[0]).objects.bulk_create(events)
+    setattr(owner, length_field, length)
+    setattr(owner, head_field, head)
+    owner.save(update_fields=[length_field, head_field])
+    # The owner's lock serialises this row's writers too: update it, and make it the first
+    # time only (no savepoint, no read first).
+    kept = {"length": length, "head": head}
+    if not AuditChainHead.objects.filter(chain=chain, owner=owner_id).update(**kept):
+        AuditChainHead.objects.create(chain=chain, owner=owner_id, **kept)
+    return events
 
 
 def head_problems(name: str, *, length: int, head: str, kept) -> list[str]:

@@ -30,10 +30,9 @@ def _utc(moment):
     return moment.astimezone(datetime.UTC).isoformat() if moment else None
 
 
-def webhook_body(event: ActivityEvent) -> str:
+def webhook_body(event: ActivityEvent, customer: str) -> str:
     """The event as JSON: codes, ids and UTC times, the same data the trail keeps."""
     task, checkpoint = event.task, event.checkpoint
-    customer = Engagement.objects.values_list("customer", flat=True).get(pk=event.engagement_id)
     payload = {
         "id": f"{event.engagement_id}:{event.sequence}",
         "type": WEBHOOK_EVENTS[event.kind],
@@ -74,16 +73,19 @@ def webhook_body(event: ActivityEvent) -> str:
     return json.dumps(payload, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def webhook_deliveries_owe(event: ActivityEvent, membership=None) -> None:
-    """A delivery of the event to each webhook watching its engagement (one query when none
-    does, none for events webhooks do not carry). A listener of engagements/journal.py, which
-    passes every listener the event's member too; deliveries do not need it."""
-    if event.kind not in WEBHOOK_EVENTS:
+def webhook_deliveries_owe(events: list[ActivityEvent], membership=None) -> None:
+    """A delivery of each event to each webhook watching its engagement (one query when none
+    does, none when no event is of a kind webhooks carry; one insert for all). A listener of
+    engagements/journal.py, which passes every listener the event's member too; deliveries
+    do not need it."""
+    carried = [event for event in events if event.kind in WEBHOOK_EVENTS]
+    if not carried:
         return
-    webhook_ids = list(webhooks_seeing(event.engagement_id).values_list("pk", flat=True))
+    engagement_id = carried[0].engagement_id
+    webhook_ids = list(webhooks_seeing(engagement_id).values_list("pk", flat=True))
     if not webhook_ids:
         return
-    body = webhook_body(event)
+    customer = Engagement.objects.values_list("customer", flat=True).get(pk=engagement_id)
     WebhookDelivery.objects.bulk_create(
         [
             WebhookDelivery(
@@ -93,6 +95,8 @@ def webhook_deliveries_owe(event: ActivityEvent, membership=None) -> None:
                 body=body,
                 created_at=event.created_at,
             )
+            for event in carried
+            for body in [webhook_body(event, customer)]
             for webhook_id in webhook_ids
         ],
         ignore_conflicts=True,

@@ -4,13 +4,14 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework.exceptions import NotFound
 
 from engagements.status.forms import PortfolioFilterForm
-from engagements.status.portfolio import PORTFOLIO_SORTS, portfolio_rows
+from engagements.status.portfolio import PORTFOLIO_SORTS, portfolio_rows_after
 from engagements.status.rules import COMPLETED
 from responsibilities.models import Phase, Service
 
-from ..pagination import SortedRowsCursor
+from ..pagination import Cursor, SortedRowsCursor
 from ..serializers.engagements import EngagementSerializer
 from .base import PortalAPIView, refuse_empty_filters
 
@@ -53,9 +54,17 @@ class Portfolio(PortalAPIView):
             raise ValidationError(
                 {"sort": _("Sort by one of: %(sorts)s.") % {"sorts": ", ".join(SORTS)}}
             )
-        now = timezone.now()
-        rows = list(portfolio_rows(request.user, {**form.filters(), "sort": sort}, now, phases))
-        page = self.paginator.paginate(
-            request, rows, identity=lambda row: row.engagement.pk, sort=sort
+        after = self.paginator.after(request, sort)
+        found = portfolio_rows_after(
+            request.user,
+            {**form.filters(), "sort": sort},
+            timezone.now(),
+            phases,
+            after=after,
+            size=self.paginator.get_page_size(request),
         )
+        if found is None:  # gone from view, or a cursor made by hand
+            raise NotFound(Cursor.invalid_cursor_message)
+        page, more = found
+        self.paginator.follow(request, sort, page[-1].engagement.pk if more else None)
         return self.paginator.get_paginated_response(self.get_serializer(page, many=True).data)

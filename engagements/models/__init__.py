@@ -2,6 +2,7 @@
 by sub-domain. Old migrations name engagements.models.evidence_path and the like: the names
 here are the models' public surface."""
 
+from engagements.models.applies import ApplyOutcome, CatalogueApplyItem, CatalogueApplyJob
 from engagements.models.engagements import (
     MIN_ELIGIBLE_LICENCES,
     Engagement,
@@ -27,6 +28,9 @@ from engagements.models.tasks import (
 )
 
 __all__ = [
+    "ApplyOutcome",
+    "CatalogueApplyItem",
+    "CatalogueApplyJob",
     "MIN_ELIGIBLE_LICENCES",
     "Option",
     "EngagementQuerySet",

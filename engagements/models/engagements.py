@@ -209,8 +209,12 @@ class Role(models.TextChoices):
 
 class Membership(models.Model):
     engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="memberships")
+    # Indexed with the engagement below, not alone: see Meta.
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        db_index=False,
     )
     party = models.CharField(_("party"), max_length=20, choices=Party.choices)
     role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.VIEWER)
@@ -219,6 +223,11 @@ class Membership(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["engagement", "user"], name="one_membership_per_user")
         ]
+        # A member's engagements, read from the index alone: the portfolio, the summary and the
+        # engagement list of someone on thousands of engagements join their ids to the stored
+        # status's indexes (a hash of them, or one probe per row in page order) without
+        # visiting a membership row. It also serves every other "whose memberships" read.
+        indexes = [models.Index(fields=["user", "engagement"], name="membership_by_user")]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
 

@@ -26,7 +26,14 @@ from django.utils.translation import gettext as _
 
 from engagements.access import visible_engagements
 from engagements.models import Checkpoint, Engagement
-from engagements.selectors.paging import PAGE_SIZE, page_of
+from engagements.selectors.keyset import (
+    PAGE_SIZE,
+    Key,
+    KeysetPage,
+    keyset_page,
+    ordering,
+    rows_from,
+)
 from engagements.status.rules import COMPLETED, EngagementStatus
 from engagements.status.selectors import status_from_stored
 from engagements.status.sql import at_risk, next_checkpoint_at, overdue, risk_count
@@ -75,18 +82,20 @@ PORTFOLIO_SORTS = {
 }
 
 
-def _ordering(sort: str, now) -> list:
+def portfolio_keys(sort: str, now) -> list[Key]:
+    """The order a sort names, as keyset keys: the column, then customer and id for ties."""
     name, descending = sort.lstrip("-"), sort.startswith("-")
     if name == "customer":
-        return ["-customer", "-pk"] if descending else ["customer", "pk"]
+        return [Key("customer", descending), Key("pk", descending)]
     column = PORTFOLIO_SORTS[name]
-    nulls = {}
+    nulls_last = None
     if column.empty:
-        last = (column.empty == "last") != descending
-        nulls = {"nulls_last": True} if last else {"nulls_first": True}
-    key = column.key(now)
-    order = key.desc(**nulls) if descending != column.inverted else key.asc(**nulls)
-    return [order, "customer", "pk"]
+        nulls_last = (column.empty == "last") != descending
+    return [
+        Key(column.key(now), descending != column.inverted, nulls_last),
+        Key("customer"),
+        Key("pk"),
+    ]
 
 
 def _filtered(user, filters: dict, now):
@@ -129,7 +138,7 @@ def portfolio_queryset(user, filters: dict, now):
     what its row shows."""
     engagements = _filtered(user, filters, now)
     return _with_next_checkpoint(engagements, now).order_by(
-        *_ordering(filters.get("sort") or "customer", now)
+        *ordering(portfolio_keys(filters.get("sort") or "customer", now))
     )
 
 
@@ -156,18 +165,39 @@ def portfolio_row(engagement, phases, now) -> PortfolioRow:
     return PortfolioRow(status=status, risk_reasons=status.risk_reasons(now))
 
 
-def portfolio_page(user, filters: dict, page_number, now: datetime.datetime, phases):
-    """One page of the portfolio table (and matrix): the database sorts and pages the ids
-    alone (from an index for the common orders), then reads the page's fifty rows; three
-    queries at any size, two when one page holds everything."""
-    ordered = _filtered(user, filters, now).order_by(
-        *_ordering(filters.get("sort") or "customer", now)
-    )
-    page = page_of(ordered.values_list("pk", flat=True), page_number, PORTFOLIO_PAGE_SIZE)
+def portfolio_page(user, filters: dict, params, now: datetime.datetime, phases) -> KeysetPage:
+    """One page of the portfolio table (and matrix), after the row the link names (keyset):
+    the database sorts and pages the ids alone (from an index for the common orders), counts
+    them unless the first page holds everything, then reads the page's fifty rows; three
+    queries for any page at any size, two when one page holds everything."""
+    keys = portfolio_keys(filters.get("sort") or "customer", now)
+    ids = _filtered(user, filters, now).values_list("pk", flat=True)
+    page = keyset_page(ids, keys, params, PORTFOLIO_PAGE_SIZE)
     shown = _with_next_checkpoint(Engagement.objects.filter(pk__in=page.object_list), now)
     engagements = {engagement.pk: engagement for engagement in shown}
     page.object_list = [portfolio_row(engagements[pk], phases, now) for pk in page.object_list]
     return page
+
+
+def portfolio_rows_after(
+    user, filters: dict, now: datetime.datetime, phases, *, after: int | None, size: int
+) -> tuple[list[PortfolioRow], bool] | None:
+    """Up to `size` rows of the filtered portfolio after the engagement `after` (from the
+    first without one), and whether more follow; None when `after` is no longer among them.
+    One query for any page at any size."""
+    keys = portfolio_keys(filters.get("sort") or "customer", now)
+    engagements = _with_next_checkpoint(_filtered(user, filters, now), now)
+    if after is None:
+        found = list(engagements.order_by(*ordering(keys))[: size + 1])
+    else:
+        # The anchor itself comes first if it is still there: how a gone one is told.
+        found = list(rows_from(engagements, keys, after, including=True)[: size + 2])
+        if not found or found[0].pk != after:
+            return None
+        found = found[1:]
+    return [portfolio_row(engagement, phases, now) for engagement in found[:size]], len(
+        found
+    ) > size
 
 
 def portfolio_rows(user, filters: dict, now: datetime.datetime, phases) -> Iterator[PortfolioRow]:

@@ -11,18 +11,28 @@ from engagements.status.selectors import differing_fields, recomputed_values
 REBUILD_BATCH = 500
 
 
-@transaction.atomic
-def engagement_status_refresh(*, engagement_id: int) -> None:
-    """Recompute the engagement's stored status from its rows and store it (seven queries).
+@transaction.atomic(savepoint=False)
+def engagement_status_refresh(*, engagement_id: int, engagement: Engagement | None = None) -> None:
+    """Recompute the engagement's stored status from its rows and store it (six queries, five
+    given the change's locked row from journal.engagement_lock).
 
     The engagement's row lock comes first (every audited change holds it already), so the rows
     read are the committed ones plus this transaction's, and of two changes at once the later
     stores what both did.
     """
-    engagement = (
-        Engagement.objects.select_for_update().only("pk", "start_date").get(pk=engagement_id)
-    )
-    values = recomputed_values([engagement])[engagement_id]
+    if engagement is None:
+        engagement = (
+            Engagement.objects.select_for_update()
+            .only("pk", "start_date", "status_last_activity_at")
+            .get(pk=engagement_id)
+        )
+    last_activity = None
+    if recorded := getattr(engagement, "last_event_at", None):
+        # The change's events are the newest: the last activity is the later of theirs and
+        # the one stored (the events' latest before them), with no need to ask the events.
+        stored = engagement.status_last_activity_at
+        last_activity = {engagement_id: max(recorded, stored) if stored else recorded}
+    values = recomputed_values([engagement], last_activity=last_activity)[engagement_id]
     Engagement.objects.filter(pk=engagement_id).update(**values)
 
 

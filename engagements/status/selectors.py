@@ -97,15 +97,20 @@ def _load_last_activity(statuses: dict[int, EngagementStatus]) -> None:
 
 
 def engagement_statuses(
-    engagements: list[Engagement], now: datetime.datetime
+    engagements: list[Engagement], now: datetime.datetime, last_activity: dict | None = None
 ) -> dict[int, EngagementStatus]:
-    """The status of each engagement from its rows, in five queries however many there are."""
+    """The status of each engagement from its rows, in five queries however many there are
+    (four when `last_activity` gives each one's latest event time)."""
     statuses = _new_statuses(engagements, now)
     if statuses:
         _load_task_cells(statuses, timezone.localdate(now))
         _load_sign_offs(statuses)
         _load_checkpoints(statuses, now)
-        _load_last_activity(statuses)
+        if last_activity is None:
+            _load_last_activity(statuses)
+        else:
+            for pk, moment in last_activity.items():
+                statuses[pk].last_activity_at = moment
     return statuses
 
 
@@ -176,9 +181,12 @@ def status_from_stored(engagement: Engagement, phases, today: datetime.date) -> 
     return status
 
 
-def recomputed_values(engagements: list[Engagement]) -> dict[int, dict]:
-    """The stored status each engagement should have, from its rows (five queries)."""
-    statuses = engagement_statuses(engagements, timezone.now())
+def recomputed_values(
+    engagements: list[Engagement], last_activity: dict | None = None
+) -> dict[int, dict]:
+    """The stored status each engagement should have, from its rows (five queries, four with
+    `last_activity`)."""
+    statuses = engagement_statuses(engagements, timezone.now(), last_activity)
     return {pk: stored_values(status) for pk, status in statuses.items()}
 
 

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from engagements.selectors.keyset import PARAMETERS as PAGING_PARAMETERS
 from engagements.status.charts import bar_chart
 from engagements.status.forms import PortfolioFilterForm
 from engagements.status.portfolio import portfolio_page, portfolio_summary
@@ -18,7 +19,8 @@ def portfolio_filters(request):
     form = PortfolioFilterForm(request.GET, phases=phases)
     filters = form.filters()
     query = request.GET.copy()
-    query.pop("page", None)
+    for name in PAGING_PARAMETERS:  # a new filter or sort starts from the first row
+        query.pop(name, None)
     return phases, form, filters, query
 
 
@@ -31,7 +33,7 @@ def _without(query, name) -> str:
 @login_required
 def portfolio(request, view="table"):
     phases, form, filters, query = portfolio_filters(request)
-    page = portfolio_page(request.user, filters, request.GET.get("page"), timezone.now(), phases)
+    page = portfolio_page(request.user, filters, request.GET, timezone.now(), phases)
     return render(
         request,
         "engagements/portfolio.html" if view == "table" else "engagements/portfolio_matrix.html",

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.exceptions import ValidationError
-from django.db import DatabaseError, transaction
+from django.db import transaction
 from django.utils.translation import gettext as _
 
 from engagements.journal import engagement_changed, event_record
@@ -245,29 +245,6 @@ def catalogue_apply(
             },
         )
         engagement_changed(engagement_id=engagement.pk)
-    return result
-
-
-@dataclass
-class BulkResult:
-    applied: dict[Engagement, ApplyResult] = field(default_factory=dict)
-    failed: dict[Engagement, str] = field(default_factory=dict)
-
-
-def catalogue_apply_many(
-    *, engagements, version: CatalogueVersion, user: AbstractBaseUser
-) -> BulkResult:
-    """Bring `version` into each engagement, each in a transaction of its own: one that fails
-    is left untouched and named, and the others keep what they applied."""
-    result = BulkResult()
-    for engagement in engagements:
-        try:
-            result.applied[engagement] = catalogue_apply(
-                engagement=engagement, version=version, user=user
-            )
-        except (ValidationError, DatabaseError) as error:
-            messages = getattr(error, "messages", None) or [str(error)]
-            result.failed[engagement] = " ".join(messages)
     return result
 
 

@@ -13,7 +13,7 @@ from engagements.gates.evidence_views import EVIDENCE_DRAFT_SESSION_KEY
 from engagements.gates.selectors import gate_panels
 from engagements.meetings.selectors import engagement_checkpoints
 from engagements.selectors.engagements import engagement_list_for
-from engagements.selectors.paging import page_of
+from engagements.selectors.keyset import PAGE_SIZE, Key, keyset_page
 from engagements.selectors.tasks import (
     engagement_due_tasks,
     engagement_tasks,
@@ -32,7 +32,13 @@ def engagement_list(request):
     """Where staff, leads and members land: their engagements, searched and paged."""
     form = EngagementSearchForm(request.GET)
     query = form.query()
-    page = page_of(engagement_list_for(request.user, query), request.GET.get("page"))
+    page = keyset_page(
+        engagement_list_for(request.user, query),
+        [Key("customer"), Key("pk")],
+        request.GET,
+        PAGE_SIZE,
+        identity=lambda engagement: engagement.pk,
+    )
     return render(
         request,
         "engagements/engagement_list.html",
