@@ -5,6 +5,7 @@ from engagements.gates import evidence_views as evidence
 from engagements.gates import views as gates
 from engagements.meetings import feed_views as feeds
 from engagements.meetings import views as checkpoints
+from engagements.mywork import views as mywork
 from engagements.status import views as portfolio
 from engagements.sync import views as sync
 from engagements.views import (
@@ -19,6 +20,9 @@ from engagements.views import (
 
 urlpatterns = [
     path("", engagements.engagement_list, name="engagement-list"),
+    path("my-work/", mywork.my_work_page, name="my-work"),
+    path("my-work/count/", mywork.my_work_count, name="my-work-count"),
+    path("welcome/", mywork.landing, name="landing"),
     path("engagements/<int:pk>/", engagements.engagement_detail, name="engagement-detail"),
     path(
         "engagements/<int:pk>/tasks/<int:task_pk>/done/",

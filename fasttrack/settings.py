@@ -147,7 +147,8 @@ TENANT_CHECK_COOLDOWN_MINUTES = env.int("TENANT_CHECK_COOLDOWN_MINUTES", default
 # Beat re-reads each connected tenant once this long after its last reading.
 TENANT_CHECK_EVERY_HOURS = env.int("TENANT_CHECK_EVERY_HOURS", default=24)
 LOGIN_URL = "login"
-LOGIN_REDIRECT_URL = "engagement-list"
+# My work for anyone with something on it, else the engagement list (engagements/mywork).
+LOGIN_REDIRECT_URL = "landing"
 LOGOUT_REDIRECT_URL = "signed-out"
 
 # Security. Production runs behind a proxy that terminates TLS and sets X-Forwarded-Proto

@@ -20,6 +20,7 @@ from engagements.links import portal_host, portal_link
 from engagements.meetings.calendar import checkpoint_ics, checkpoint_method
 from engagements.meetings.selectors import checkpoint_agenda
 from engagements.models import Membership
+from engagements.mywork.selectors import my_work
 from engagements.selectors.tasks import user_due_tasks
 from engagements.services.invitations import invitation_token
 from fasttrack.bounds import one_line
@@ -114,14 +115,22 @@ def _compose(notification: Notification, now: datetime.datetime):
             "customer": one_line(notification.engagement.customer)
         }
         return subject, context, None
-    entries = user_due_tasks(notification.recipient, timezone.localdate(now))
-    if not entries:
+    return _digest(notification.recipient, timezone.localdate(now))
+
+
+def _digest(recipient, today):
+    """My work's sections, then what is due in the recipient's engagements; nothing to say
+    when neither holds anything but tasks due after this week (six queries)."""
+    work = my_work(recipient, today)
+    entries = user_due_tasks(recipient, today)
+    if not (work.waiting or entries):
         return None
     engagements = [
         (e.engagement, e.overdue, e.due_soon, portal_link("engagement-detail", e.engagement.pk))
         for e in entries
     ]
-    return _("Your FastTrack digest"), {"engagements": engagements}, None
+    context = {"work": work, "my_work_url": portal_link("my-work"), "engagements": engagements}
+    return _("Your FastTrack digest"), context, None
 
 
 def _tenant_note(notification: Notification):
