@@ -5,12 +5,31 @@ from django.urls import reverse
 from .factories import PASSWORD
 
 
-def test_a_member_logs_in_and_lands_on_their_engagements(client, carla, engagement):
+def test_a_member_with_nothing_waiting_logs_in_and_lands_on_their_engagements(
+    client, vera, engagement
+):
     response = client.post(
-        reverse("login"), {"username": "carla", "password": PASSWORD}, follow=True
+        reverse("login"), {"username": "vera", "password": PASSWORD}, follow=True
     )
     assert response.redirect_chain[-1][0] == reverse("engagement-list")
     assert "Fabrikam" in response.content.decode()
+
+
+def test_a_manager_with_work_waiting_logs_in_and_lands_on_my_work(client, carla, engagement):
+    # Carla's party has not acknowledged its general responsibilities yet.
+    response = client.post(
+        reverse("login"), {"username": "carla", "password": PASSWORD}, follow=True
+    )
+    assert response.redirect_chain[-1][0] == reverse("my-work")
+    assert "Fabrikam" in response.content.decode()
+
+
+def test_a_page_asked_for_before_signing_in_wins_over_my_work(client, carla, engagement):
+    page = reverse("engagement-detail", args=[engagement.pk])
+    response = client.post(
+        f"{reverse('login')}?next={page}", {"username": "carla", "password": PASSWORD}
+    )
+    assert response["Location"] == page
 
 
 def test_a_wrong_password_is_refused(client, carla):

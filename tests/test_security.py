@@ -138,6 +138,9 @@ VIEWER_WRITES = {"comment-add"}
 # Addresses that belong to no one engagement.
 GLOBAL_URLS = {
     "engagement-list",
+    "my-work",
+    "my-work-count",
+    "landing",
     "profile",
     "language-switch",
     "portfolio",
@@ -260,10 +263,13 @@ def test_html_in_every_free_text_field_is_shown_escaped(client, carla, miguel, t
         reverse("portfolio"),
         reverse("portfolio-matrix"),
         reverse("portfolio-summary"),
+        reverse("my-work"),
     ]
     for page in pages:
         html = client.get(page).content.decode()
         assert SCRIPT not in html, page
+    # Carla's standing commitments wait on her acknowledgement: My work names the customer.
+    assert ESCAPED in client.get(reverse("my-work")).content.decode()
     detail = client.get(reverse("checkpoint-detail", args=[e, checkpoint.pk])).content.decode()
     assert ESCAPED in detail
 

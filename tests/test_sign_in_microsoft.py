@@ -122,6 +122,8 @@ def test_an_invited_customer_manager_accepts_with_microsoft_and_lands_on_the_eng
     response = sign_in(client, sso, person)
     assert str(nina.user.pk) == signed_in_as(client)
     assert SignInRecord.objects.first().outcome == SignInOutcome.SIGNED_IN
+    # No page asked for: she lands on My work, where her party's acknowledgement waits.
+    assert response.redirect_chain[-1][0] == reverse("my-work")
 
 
 def test_a_microsoft_manager_accepts_from_microsoft_s_tenant_only(
