@@ -11,6 +11,7 @@ from django.utils import timezone
 from icalendar import Calendar
 
 from accounts.models import Profile
+from engagements.gates.services import general_acknowledge
 from engagements.meetings.calendar import checkpoint_ics
 from engagements.meetings.services import checkpoint_cancel, checkpoint_schedule
 from engagements.models import Checkpoint
@@ -364,7 +365,10 @@ def test_the_digest_lists_overdue_and_soon_due_tasks_at_eight_local_time(
     assert sent_to("digest") == ["carla@example.com", "miguel@example.com"]
 
 
-def test_a_digest_with_nothing_to_say_is_not_sent(clock, engagement, carla):
+def test_a_digest_with_nothing_to_say_is_not_sent(clock, engagement, carla, miguel):
+    # Each party has acknowledged its standing commitments, so nothing waits on anyone.
+    general_acknowledge(engagement=engagement, user=carla)
+    general_acknowledge(engagement=engagement, user=miguel)
     clock(at("2026-11-05 08:00"))
     queue_digests(now=timezone.now())
     dispatch()
