@@ -165,6 +165,7 @@ def pages(engagement, carla, miguel):
         reverse("portfolio-matrix"),
         reverse("portfolio-summary"),
         reverse("profile"),
+        reverse("my-work"),
     ]
     anonymous = [
         reverse("login"),
