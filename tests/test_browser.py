@@ -26,7 +26,9 @@ pytestmark = pytest.mark.browser
 
 
 def log_in(page, base_url, username):
-    page.goto(f"{base_url}/accounts/login/")
+    """Sign in and land on the engagement list (asked for: people with work land on My
+    work, which tests/test_browser_my_work.py walks)."""
+    page.goto(f"{base_url}/accounts/login/?next=/")
     page.fill("input[name=username]", username)
     page.fill("input[name=password]", DEMO_PASSWORD)
     page.locator("form.stacked button[type=submit]").click()

@@ -27,7 +27,7 @@ def test_connect_check_tick_with_the_observation_see_drift_and_disconnect(
     entra.admin_consent_as(TENANT)
     context = browser.new_context(**browser_context_args, ignore_https_errors=True)
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
+    page.goto(f"{live_server.url}/accounts/login/?next=/")
     page.fill("input[name=username]", "carla")
     page.fill("input[name=password]", PASSWORD)
     page.locator("form.stacked button[type=submit]").click()

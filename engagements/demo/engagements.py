@@ -148,6 +148,10 @@ def northwind_create(users, today: datetime.date) -> None:
     late = story.tasks("avaliar", Party.CUSTOMER)[3:5]
     for task, days_late in zip(late, (10, 3), strict=True):
         story.due(moment_at(days[8], 15), task, today - datetime.timedelta(days=days_late))
+        story.owner(moment_at(days[8], 15), task, users["northwind"])
+    # Microsoft's next task here is its manager's own: with Tailspin's acknowledgement, what
+    # his My work lists besides Contoso.
+    story.owner(moment_at(days[8], 15), story.tasks("avaliar", Party.MICROSOFT)[3], users["msft"])
     story.note(
         moment_at(days[-1], 16), late[0], users["northwind"],
         "Projeto pausado: a equipe de TI foi realocada para a migração do ERP.",
