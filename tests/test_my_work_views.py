@@ -3,6 +3,7 @@
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
 from django.urls import reverse
 
 from accounts.models import Profile
@@ -92,3 +93,12 @@ def test_the_page_and_the_count_cost_the_same_queries_at_any_size(
     assert html.count("#task-") == 2 * count  # each overdue task and each tick to confirm
     with django_assert_num_queries(7):
         client.get(reverse("my-work-count"))
+
+
+def test_the_demo_s_logins_with_work_waiting_land_on_my_work(client, demo):
+    landings = {}
+    for user in get_user_model().objects.order_by("username"):
+        client.force_login(user)
+        landings[user.username] = client.get(reverse("landing"))["Location"]
+    with_work = {"engineer", "msft", "northwind", "pm", "tailspin"}
+    assert {name for name, url in landings.items() if url == reverse("my-work")} == with_work
