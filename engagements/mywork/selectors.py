@@ -51,7 +51,6 @@ class GateItem:
 
 @dataclass
 class MyWork:
-    today: datetime.date
     overdue: list[Task] = field(default_factory=list)
     this_week: list[Task] = field(default_factory=list)
     later: list[Task] = field(default_factory=list)
@@ -199,7 +198,7 @@ def _place(task: Task, engagements: dict[int, Engagement]) -> None:
 def my_work(user, today: datetime.date) -> MyWork:
     """What waits on `user` in the engagements they are a member of (four queries: their
     memberships, the phases, the tasks they own, the ticks awaiting their party)."""
-    work = MyWork(today=today)
+    work = MyWork()
     memberships = _memberships(user)
     if not memberships:
         return work

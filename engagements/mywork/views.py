@@ -14,7 +14,7 @@ from engagements.mywork.selectors import my_work
 def my_work_page(request):
     work = my_work(request.user, timezone.localdate())
     # The top bar shows the count read here, instead of asking for it again.
-    return render(request, "engagements/my_work.html", {"work": work, "my_work_count": work})
+    return render(request, "engagements/my_work.html", {"work": work, "top_bar_work": work})
 
 
 @require_GET
@@ -24,7 +24,7 @@ def my_work_count(request):
     if not request.user.is_authenticated:
         return HttpResponseForbidden()
     work = my_work(request.user, timezone.localdate())
-    return render(request, "engagements/_my_work_count.html", {"my_work_count": work})
+    return render(request, "engagements/_my_work_count.html", {"top_bar_work": work})
 
 
 @login_required
