@@ -98,6 +98,8 @@ def _compose(notification: Notification, now: datetime.datetime):
         return _gate_note(notification)
     if kind in (NotificationKind.TENANT_REVOKED, NotificationKind.TENANT_DRIFT):
         return _tenant_note(notification)
+    if kind == NotificationKind.MENTION:
+        return _mention_note(notification)
     if kind == NotificationKind.INVITATION:
         user = notification.recipient
         context = {}
@@ -142,6 +144,24 @@ def _tenant_note(notification: Notification):
         context,
         None,
     )
+
+
+def _mention_note(notification: Notification):
+    """Who named the recipient, on which task, in what words, with a link to the comment."""
+    event = notification.event
+    task = event.task
+    subject = _("%(who)s mentioned you: %(task)s") % {
+        "who": one_line(event.actor_name),
+        "task": one_line(task.text[:80]),
+    }
+    context = {
+        "event": event,
+        "mentioned_task": task,
+        "body": event.changes["body"],
+        "comment_url": portal_link("engagement-detail", event.engagement_id)
+        + f"#comment-{event.changes['comment']}",
+    }
+    return subject, context, None
 
 
 def _gate_note(notification: Notification):

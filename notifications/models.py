@@ -28,6 +28,7 @@ class NotificationKind(models.TextChoices):
     CHECKPOINT_REPORT = "checkpoint_report", _("status report after a checkpoint")
     TENANT_REVOKED = "tenant_revoked", _("tenant's consent withdrawn")
     TENANT_DRIFT = "tenant_drift", _("tenant no longer confirms a done task")
+    MENTION = "mention", _("mention in a comment")
 
 
 class NotificationStatus(models.TextChoices):
@@ -50,7 +51,7 @@ class Notification(models.Model):
     `invitation:<membership>`, `task-assigned:<task>:<event>`,
     `gate-signed:<event>:<user>`, `gate-reopened:<event>:<user>`,
     `checkpoint-report:<checkpoint>:<user>`, `tenant-revoked:<event>:<user>`,
-    `tenant-drift:<event>:<user>`.
+    `tenant-drift:<event>:<user>`, `mention:<comment>:<user>`.
     """
 
     key = models.CharField(_("key"), max_length=200, unique=True)

@@ -186,6 +186,24 @@ def owe_event_notes(*, event, kind: str, user_ids: list[int], now) -> None:
     )
 
 
+def owe_mention_notes(*, event, user_ids: list[int], now) -> None:
+    """Each member a comment names hears of it at once (the event keeps the comment)."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                key=keys.mention_key(comment_id=event.changes["comment"], user_id=user_id),
+                kind=NotificationKind.MENTION,
+                recipient_id=user_id,
+                engagement_id=event.engagement_id,
+                event=event,
+                due_at=now,
+            )
+            for user_id in user_ids
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def withdraw_member_notifications(*, engagement_id: int, user) -> None:
     """A removed member hears nothing more about the engagement."""
     Notification.objects.filter(
