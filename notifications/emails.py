@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from accounts import entra
 from accounts.selectors import user_preferences
-from accounts.unsubscribe import unsubscribe_url
 from engagements.gates.selectors import phase_tasks_with_evidence
 from engagements.links import portal_host, portal_link
 from engagements.meetings.calendar import checkpoint_ics, checkpoint_method
@@ -24,8 +23,9 @@ from engagements.selectors.tasks import user_due_tasks
 from engagements.services.invitations import invitation_token
 from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
-from notifications import opt_outs
-from notifications.models import Notification, NotificationKind
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.preferences import RULES
+from notifications.unsubscribe import unsubscribe_url
 from responsibilities.models import Party, Phase
 
 _CALENDAR_KINDS = {
@@ -117,13 +117,48 @@ def _compose(notification: Notification, now: datetime.datetime):
         }
         return subject, context, None
     entries = user_due_tasks(notification.recipient, timezone.localdate(now))
-    if not entries:
+    held = _held(notification.recipient, now)
+    if not entries and not held["held_ids"]:
         return None
     engagements = [
         (e.engagement, e.overdue, e.due_soon, portal_link("engagement-detail", e.engagement.pk))
         for e in entries
     ]
-    return _("Your FastTrack digest"), {"engagements": engagements}, None
+    return _("Your FastTrack digest"), {"engagements": engagements, **held}, None
+
+
+# A digest lists at most this many of the notifications it carries (the rest are counted), so
+# someone back from a month away gets a readable email at a bounded cost.
+HELD_SHOWN = 20
+
+
+def _held_link(row: Notification) -> str:
+    engagement_id = row.engagement_id or (row.task and row.task.engagement_id)
+    if row.kind == NotificationKind.MENTION:
+        return (
+            portal_link("engagement-detail", engagement_id)
+            + f"#comment-{row.event.changes['comment']}"
+        )
+    if row.task_id:
+        return portal_link("engagement-detail", engagement_id) + f"#task-{row.task_id}"
+    if row.checkpoint_id:
+        return portal_link("checkpoint-detail", row.checkpoint.engagement_id, row.checkpoint_id)
+    return portal_link("engagement-detail", engagement_id)
+
+
+def _held(recipient, now) -> dict:
+    """The notifications held for this person's digest (they chose "in the daily digest" for
+    their kind): each told in a line, its subject, with its link."""
+    held = Notification.objects.filter(recipient=recipient, status=NotificationStatus.HELD)
+    ids = list(held.order_by("pk").values_list("pk", flat=True))
+    shown = held.select_related(
+        "engagement", "event__task", "task__engagement", "checkpoint__engagement", "report"
+    ).order_by("pk")[:HELD_SHOWN]
+    return {
+        "held": [(_compose(row, now)[0], _held_link(row)) for row in shown],
+        "held_more": max(len(ids) - HELD_SHOWN, 0),
+        "held_ids": ids,
+    }
 
 
 def _tenant_note(notification: Notification):
@@ -217,6 +252,7 @@ def notification_message(notification: Notification, now: datetime.datetime):
                 else settings.PORTAL_URL + "/",
                 "portal_url": settings.PORTAL_URL,
                 "profile_url": portal_link("profile"),
+                "preferences_url": portal_link("notification-preferences"),
                 "time_zone": zone.key,
             }
         )
@@ -232,6 +268,8 @@ def notification_message(notification: Notification, now: datetime.datetime):
             message.attach_alternative(*_calendar_part(checkpoint))
         if attachment:
             message.attach(*attachment)
+        # What the digest carried, to be marked so once it is sent.
+        message.held_ids = context.get("held_ids", [])
     return message
 
 
@@ -242,9 +280,9 @@ def _headers(notification: Notification) -> dict:
         # No out-of-office or other automatic replies to a machine (RFC 3834).
         "Auto-Submitted": "auto-generated",
     }
-    topic = opt_outs.TOPICS.get(notification.kind)
-    if topic:
+    if not RULES[notification.kind].required:
         # One click in the mail client turns this kind of email off (RFC 8058).
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url(notification.recipient, topic)}>"
+        address = unsubscribe_url(notification.recipient, notification.kind)
+        headers["List-Unsubscribe"] = f"<{address}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return headers

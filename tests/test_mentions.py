@@ -194,9 +194,7 @@ def comment_url(task):
     return reverse("comment-add", args=[task.engagement_id, task.pk])
 
 
-def test_the_mentioned_member_is_told_once_in_their_own_language(
-    client, task, carla, miguel, vera
-):
+def test_the_mentioned_member_is_told_once_in_their_own_language(client, task, carla, miguel, vera):
     Profile.objects.create(user=miguel, language="en")
     Profile.objects.create(user=vera, language="pt-br")
     client.force_login(carla)

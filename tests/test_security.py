@@ -380,13 +380,28 @@ def test_random_profiles_never_break_the_server(carla):
     @hypothesis_settings(
         max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
+    @given(st.dictionaries(st.sampled_from(["language", "time_zone"]), st.text(max_size=60)))
+    def post(data):
+        assert client.post(reverse("profile"), data).status_code < 500
+
+    post()
+
+
+def test_random_notification_preferences_never_break_the_server(carla):
+    client = Client(raise_request_exception=False)
+    client.force_login(carla)
+
+    @hypothesis_settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(
         st.dictionaries(
-            st.sampled_from(["language", "time_zone", "receives_digest"]), st.text(max_size=60)
+            st.sampled_from(["digest", "mention", "invitation", "checkpoint_reminder", "x"]),
+            st.text(max_size=20) | st.sampled_from(["email", "digest", "never"]),
         )
     )
     def post(data):
-        assert client.post(reverse("profile"), data).status_code < 500
+        assert client.post(reverse("notification-preferences"), data).status_code < 500
 
     post()
 
