@@ -126,6 +126,7 @@ def engagement_urls(t):
         "evidence-add": ([e, task], {"url": "https://example.com/other"}),
         "evidence-download": ([e, task, t["evidence"].pk], None),
         "comment-add": ([e, task], {"body": "olá"}),
+        "mention-suggestions": ([e], None),
         "engagement-catalogue": ([e], {"version": 1, "plan": "0" * 64, "items": []}),
         "engagement-scope": ([e], {"intune": "on", "licence_count": 900, "plan": "0" * 64}),
     }
@@ -139,6 +140,7 @@ VIEWER_WRITES = {"comment-add"}
 GLOBAL_URLS = {
     "engagement-list",
     "profile",
+    "notification-preferences",
     "language-switch",
     "portfolio",
     "portfolio-matrix",
@@ -165,7 +167,13 @@ GLOBAL_URLS = {
 def test_every_address_is_covered_by_these_tests(targets):
     names = {
         pattern.name
-        for urlconf in ("engagements.urls", "reports.urls", "webhooks.urls", "accounts.urls")
+        for urlconf in (
+            "engagements.urls",
+            "reports.urls",
+            "webhooks.urls",
+            "accounts.urls",
+            "notifications.urls",
+        )
         for pattern in get_resolver(urlconf).url_patterns
         if getattr(pattern, "name", None)
     }
@@ -178,6 +186,7 @@ def test_every_post_without_a_csrf_token_is_refused(carla, targets):
     before = state(targets["engagement"])
     writes = [(name, args, data) for name, (args, data) in engagement_urls(targets).items()]
     writes += [("profile", [], {"language": "en", "time_zone": "UTC"})]
+    writes += [("notification-preferences", [], {"mention": "never"})]
     expires_on = timezone.localdate() + datetime.timedelta(days=30)
     access_token, _token = access_token_create(
         user=carla, name="script", access="read", expires_on=expires_on

@@ -3,7 +3,6 @@
 from django import forms
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
-from django.views.decorators.http import require_GET
 
 from engagements.access import get_engagement_for_user
 from engagements.gates.mentions import FRAGMENT_MAX_LENGTH, mention_suggestions
@@ -17,7 +16,6 @@ class SuggestionForm(forms.Form):
 
 
 @login_required
-@require_GET
 def mention_suggest(request, pk):
     """Only those who may comment are told who the members are: an outsider gets 404, staff
     who are not members 403."""
