@@ -99,3 +99,27 @@ def test_without_javascript_a_typed_mention_still_posts_and_mentions(
     expect(page.locator(f"#task-{task.pk} .comment-body strong.mention")).to_have_text("@Marcos")
     context.close()
     assert CommentMention.objects.get().user.username == "msft"
+
+
+@pytest.mark.parametrize("size", SIZES)
+def test_the_notification_preferences_page_reads_and_saves_at_each_width(
+    live_server, browser, browser_context_args, demo, screenshot_dir, size
+):
+    context = browser.new_context(**browser_context_args, viewport=SIZES[size], bypass_csp=True)
+    page = context.new_page()
+    log_in(page, live_server.url, "pm")
+    page.goto(f"{live_server.url}/profile/")
+    page.get_by_role("link", name="Suas preferências de notificação").click()
+    mention = page.get_by_role("group", name="Menção em um comentário")
+    mention.get_by_label("No resumo diário").check()
+    expect(page.get_by_role("group", name="Convite")).to_contain_text("Por e-mail, sempre.")
+    assert serious_violations(page) == []
+    overflow = page.evaluate(
+        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
+    )
+    assert overflow <= 0
+    page.get_by_role("button", name="Salvar").click()
+    expect(page.locator(".messages")).to_contain_text("Preferências de notificação salvas.")
+    expect(mention.get_by_label("No resumo diário")).to_be_checked()
+    page.screenshot(path=screenshot_dir / f"notification-preferences-{size}.png", full_page=True)
+    context.close()

@@ -183,7 +183,9 @@ def test_the_form_says_why_too_many_mentions_were_refused(client, task, carla, c
     client.force_login(carla)
     too_many = " ".join(f"@m{index}" for index in range(MENTIONS_MOST + 1))
     response = client.post(comment_url(task), {"body": too_many}, HTTP_HX_REQUEST="true")
-    assert "pode mencionar no máximo 10 pessoas; este menciona 11" in response.content.decode()
+    html = response.content.decode()
+    assert "pode mencionar no máximo 10 pessoas; este menciona 11" in html
+    assert f"{too_many}</textarea>" in html
     assert not TaskComment.objects.exists()
 
 
