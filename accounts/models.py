@@ -1,5 +1,5 @@
-"""People's own settings: the language and time zone of their pages and emails, what they
-want to receive, their calendar feed and their tokens for the API."""
+"""People's own settings: the language and time zone of their pages and emails, their
+calendar feed and their tokens for the API. Which emails they want is notifications'."""
 
 import datetime
 import hashlib
@@ -22,18 +22,6 @@ class Profile(models.Model):
         _("language"), max_length=10, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
     )
     time_zone = models.CharField(_("time zone"), max_length=64, default=settings.TIME_ZONE)
-    receives_digest = models.BooleanField(
-        _("daily digest"),
-        default=True,
-        help_text=_("At 08:00 your time: overdue tasks and those due within 7 days."),
-    )
-    receives_due_notes = models.BooleanField(
-        _("due-date notes"),
-        default=True,
-        help_text=_(
-            "From 08:00 your time: a task you own or manage is due tomorrow, or became overdue."
-        ),
-    )
 
     class Meta:
         verbose_name = _("profile")

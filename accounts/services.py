@@ -14,7 +14,6 @@ from fasttrack import bounds
 
 from .models import AccessToken, CalendarFeed, Profile, access_token_hash
 from .selectors import feed_token_hash
-from .unsubscribe import Topic
 from .zones import is_offered
 
 
@@ -23,27 +22,14 @@ def profile_update(
     user,
     language: str,
     time_zone: str,
-    receives_digest: bool,
-    receives_due_notes: bool,
 ) -> Profile:
-    """Save the user's language, time zone and which emails they want (making their profile if
-    needed)."""
+    """Save the user's language and time zone (making their profile if needed)."""
     if not is_offered(time_zone):
         raise ValidationError({"time_zone": _("Choose a time zone from the list.")})
     profile, _created = Profile.objects.get_or_create(user=user)
     profile.language, profile.time_zone = language, time_zone
-    profile.receives_digest = receives_digest
-    profile.receives_due_notes = receives_due_notes
     profile.full_clean()
     profile.save()
-    return profile
-
-
-def profile_unsubscribe(*, user, topic: Topic) -> Profile:
-    """Turn one kind of email off, as the unsubscribe address in it asks."""
-    profile, _created = Profile.objects.get_or_create(user=user)
-    setattr(profile, topic.value, False)
-    profile.save(update_fields=[topic.value])
     return profile
 
 

@@ -9,5 +9,4 @@ urlpatterns = [
     path("profile/tokens/<int:pk>/revoke/", views.access_token_revoke, name="access-token-revoke"),
     path("profile/calendar/renew/", views.calendar_feed_renew, name="calendar-feed-renew"),
     path("profile/calendar/revoke/", views.calendar_feed_revoke, name="calendar-feed-revoke"),
-    path("unsubscribe/<str:token>/", views.unsubscribe, name="unsubscribe"),
 ]

@@ -6,14 +6,12 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_POST
 from django.views.i18n import set_language
 
 from . import services
 from .forms import AccessTokenForm, ProfileForm
 from .selectors import user_access_tokens, user_calendar_feed, user_profile
-from .unsubscribe import unsubscribe_target
 
 NEW_FEED_SESSION_KEY = "new_calendar_feed"
 NEW_TOKEN_SESSION_KEY = "new_access_token"
@@ -107,21 +105,3 @@ def language_switch(request):
     if request.user.is_authenticated and language in dict(settings.LANGUAGES):
         services.profile_set_language(user=request.user, language=language)
     return response
-
-
-# A mail client's one-click POST (RFC 8058) carries no CSRF token and no session: the signed
-# address is what proves the person asked. A GET only asks, because mail scanners fetch links.
-@csrf_exempt
-@require_http_methods(["GET", "POST"])
-def unsubscribe(request, token):
-    target = unsubscribe_target(token)
-    if target is None:
-        return render(request, "accounts/unsubscribe.html", {"invalid": True}, status=400)
-    user, topic = target
-    if request.method == "POST":
-        services.profile_unsubscribe(user=user, topic=topic)
-    return render(
-        request,
-        "accounts/unsubscribe.html",
-        {"topic": topic, "done": request.method == "POST"},
-    )

@@ -34,6 +34,8 @@ EVENT_LISTENERS = (
     "notifications.listeners.member_notes_owe",
     # The managers hear that the customer's tenant withdrew its consent or stopped confirming.
     "notifications.listeners.tenant_notes_owe",
+    # The members a comment mentions are told.
+    "notifications.listeners.mention_notes_owe",
 )
 
 # Called with the engagement's id once a change has recorded all its events: a change that

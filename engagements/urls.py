@@ -2,6 +2,7 @@ from django.urls import path
 
 from engagements.activity import views as audit
 from engagements.gates import evidence_views as evidence
+from engagements.gates import mention_views as mentions
 from engagements.gates import views as gates
 from engagements.meetings import feed_views as feeds
 from engagements.meetings import views as checkpoints
@@ -69,6 +70,11 @@ urlpatterns = [
         "engagements/<int:pk>/tasks/<int:task_pk>/comments/",
         evidence.comment_add,
         name="comment-add",
+    ),
+    path(
+        "engagements/<int:pk>/mentions/",
+        mentions.mention_suggest,
+        name="mention-suggestions",
     ),
     path(
         "engagements/<int:pk>/tasks/<int:task_pk>/owner/",

@@ -20,6 +20,7 @@ urlpatterns = [
     path("accounts/microsoft/callback/", sign_in_views.sso_callback, name="sso-callback"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
+    path("", include("notifications.urls")),
     path("", include("engagements.urls")),
     path("", include("reports.urls")),
     path("", include("webhooks.urls")),

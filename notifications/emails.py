@@ -14,7 +14,6 @@ from django.utils.translation import gettext as _
 
 from accounts import entra
 from accounts.selectors import user_preferences
-from accounts.unsubscribe import unsubscribe_url
 from engagements.gates.selectors import phase_tasks_with_evidence
 from engagements.links import portal_host, portal_link
 from engagements.meetings.calendar import checkpoint_ics, checkpoint_method
@@ -25,8 +24,9 @@ from engagements.selectors.tasks import user_due_tasks
 from engagements.services.invitations import invitation_token
 from fasttrack.bounds import one_line
 from fasttrack.formatting import format_datetime
-from notifications import opt_outs
-from notifications.models import Notification, NotificationKind
+from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.preferences import RULES
+from notifications.unsubscribe import unsubscribe_url
 from responsibilities.models import Party, Phase
 
 _CALENDAR_KINDS = {
@@ -99,6 +99,8 @@ def _compose(notification: Notification, now: datetime.datetime):
         return _gate_note(notification)
     if kind in (NotificationKind.TENANT_REVOKED, NotificationKind.TENANT_DRIFT):
         return _tenant_note(notification)
+    if kind == NotificationKind.MENTION:
+        return _mention_note(notification)
     if kind == NotificationKind.INVITATION:
         user = notification.recipient
         context = {}
@@ -115,22 +117,64 @@ def _compose(notification: Notification, now: datetime.datetime):
             "customer": one_line(notification.engagement.customer)
         }
         return subject, context, None
-    return _digest(notification.recipient, timezone.localdate(now))
+    return _digest(notification.recipient, now)
 
 
-def _digest(recipient, today):
-    """My work's sections, then what is due in the recipient's engagements; nothing to say
-    when neither holds anything but tasks due after this week (six queries)."""
+def _digest(recipient, now):
+    """My work's sections, the notifications held for the digest, then what is due in the
+    recipient's engagements; nothing to say when none holds anything but tasks due after this
+    week."""
+    today = timezone.localdate(now)
     work = my_work(recipient, today)
     entries = user_due_tasks(recipient, today)
-    if not (work.waiting or entries):
+    held = _held(recipient, now)
+    if not (work.waiting or entries or held["held_ids"]):
         return None
     engagements = [
         (e.engagement, e.overdue, e.due_soon, portal_link("engagement-detail", e.engagement.pk))
         for e in entries
     ]
-    context = {"work": work, "my_work_url": portal_link("my-work"), "engagements": engagements}
+    context = {
+        "work": work,
+        "my_work_url": portal_link("my-work"),
+        "engagements": engagements,
+        **held,
+    }
     return _("Your FastTrack digest"), context, None
+
+
+# A digest lists at most this many of the notifications it carries (the rest are counted), so
+# someone back from a month away gets a readable email at a bounded cost.
+HELD_SHOWN = 20
+
+
+def _held_link(row: Notification) -> str:
+    engagement_id = row.engagement_id or (row.task and row.task.engagement_id)
+    if row.kind == NotificationKind.MENTION:
+        return (
+            portal_link("engagement-detail", engagement_id)
+            + f"#comment-{row.event.changes['comment']}"
+        )
+    if row.task_id:
+        return portal_link("engagement-detail", engagement_id) + f"#task-{row.task_id}"
+    if row.checkpoint_id:
+        return portal_link("checkpoint-detail", row.checkpoint.engagement_id, row.checkpoint_id)
+    return portal_link("engagement-detail", engagement_id)
+
+
+def _held(recipient, now) -> dict:
+    """The notifications held for this person's digest (they chose "in the daily digest" for
+    their kind): each told in a line, its subject, with its link."""
+    held = Notification.objects.filter(recipient=recipient, status=NotificationStatus.HELD)
+    ids = list(held.order_by("pk").values_list("pk", flat=True))
+    shown = held.select_related(
+        "engagement", "event__task", "task__engagement", "checkpoint__engagement", "report"
+    ).order_by("pk")[:HELD_SHOWN]
+    return {
+        "held": [(_compose(row, now)[0], _held_link(row)) for row in shown],
+        "held_more": max(len(ids) - HELD_SHOWN, 0),
+        "held_ids": ids,
+    }
 
 
 def _tenant_note(notification: Notification):
@@ -151,6 +195,24 @@ def _tenant_note(notification: Notification):
         context,
         None,
     )
+
+
+def _mention_note(notification: Notification):
+    """Who named the recipient, on which task, in what words, with a link to the comment."""
+    event = notification.event
+    task = event.task
+    subject = _("%(who)s mentioned you: %(task)s") % {
+        "who": one_line(event.actor_name),
+        "task": one_line(task.text[:80]),
+    }
+    context = {
+        "event": event,
+        "mentioned_task": task,
+        "body": event.changes["body"],
+        "comment_url": portal_link("engagement-detail", event.engagement_id)
+        + f"#comment-{event.changes['comment']}",
+    }
+    return subject, context, None
 
 
 def _gate_note(notification: Notification):
@@ -206,6 +268,7 @@ def notification_message(notification: Notification, now: datetime.datetime):
                 else settings.PORTAL_URL + "/",
                 "portal_url": settings.PORTAL_URL,
                 "profile_url": portal_link("profile"),
+                "preferences_url": portal_link("notification-preferences"),
                 "time_zone": zone.key,
             }
         )
@@ -221,6 +284,8 @@ def notification_message(notification: Notification, now: datetime.datetime):
             message.attach_alternative(*_calendar_part(checkpoint))
         if attachment:
             message.attach(*attachment)
+        # What the digest carried, to be marked so once it is sent.
+        message.held_ids = context.get("held_ids", [])
     return message
 
 
@@ -231,9 +296,9 @@ def _headers(notification: Notification) -> dict:
         # No out-of-office or other automatic replies to a machine (RFC 3834).
         "Auto-Submitted": "auto-generated",
     }
-    topic = opt_outs.TOPICS.get(notification.kind)
-    if topic:
+    if not RULES[notification.kind].required:
         # One click in the mail client turns this kind of email off (RFC 8058).
-        headers["List-Unsubscribe"] = f"<{unsubscribe_url(notification.recipient, topic)}>"
+        address = unsubscribe_url(notification.recipient, notification.kind)
+        headers["List-Unsubscribe"] = f"<{address}>"
         headers["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
     return headers

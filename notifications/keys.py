@@ -68,6 +68,11 @@ def tenant_drift_key(*, event_id: int, user_id: int) -> str:
     return f"tenant-drift:{event_id}:{user_id}"
 
 
+def mention_key(*, comment_id: int, user_id: int) -> str:
+    """One note per comment to each member it names: saving it again owes nothing more."""
+    return f"mention:{comment_id}:{user_id}"
+
+
 def checkpoint_report_key(*, checkpoint_id: int, user_id: int) -> str:
     """One status report per attendee of each meeting that ended."""
     return f"checkpoint-report:{checkpoint_id}:{user_id}"

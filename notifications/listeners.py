@@ -15,6 +15,7 @@ from notifications.owing import (
     owe_checkpoint_updates,
     owe_event_notes,
     owe_invitation,
+    owe_mention_notes,
     withdraw_checkpoint_updates,
     withdraw_member_notifications,
 )
@@ -119,3 +120,17 @@ def member_notes_owe(events: list[ActivityEvent], membership: Membership | None)
             withdraw_member_notifications(
                 engagement_id=event.engagement_id, user=event.changes["user"]
             )
+
+
+def mention_notes_owe(events: list[ActivityEvent], membership: Membership | None) -> None:
+    """Each member a comment mentions is told, unless they wrote it."""
+    for event in events:
+        if event.kind != EventKind.COMMENT_ADDED:
+            continue
+        user_ids = [
+            mention["id"]
+            for mention in event.changes.get("mentions", [])
+            if mention["id"] != event.actor_id
+        ]
+        if user_ids:
+            owe_mention_notes(event=event, user_ids=user_ids, now=event.created_at)

@@ -28,6 +28,7 @@ class NotificationKind(models.TextChoices):
     CHECKPOINT_REPORT = "checkpoint_report", _("status report after a checkpoint")
     TENANT_REVOKED = "tenant_revoked", _("tenant's consent withdrawn")
     TENANT_DRIFT = "tenant_drift", _("tenant no longer confirms a done task")
+    MENTION = "mention", _("mention in a comment")
 
 
 class NotificationStatus(models.TextChoices):
@@ -38,6 +39,8 @@ class NotificationStatus(models.TextChoices):
     DROPPED = "dropped", _("dropped: its moment passed")
     SKIPPED = "skipped", _("skipped: nothing to send")
     WITHDRAWN = "withdrawn", _("withdrawn: rescheduled or cancelled")
+    HELD = "held", _("held for the recipient's digest")
+    DIGESTED = "digested", _("sent in a digest")
 
 
 class Notification(models.Model):
@@ -50,7 +53,7 @@ class Notification(models.Model):
     `invitation:<membership>`, `task-assigned:<task>:<event>`,
     `gate-signed:<event>:<user>`, `gate-reopened:<event>:<user>`,
     `checkpoint-report:<checkpoint>:<user>`, `tenant-revoked:<event>:<user>`,
-    `tenant-drift:<event>:<user>`.
+    `tenant-drift:<event>:<user>`, `mention:<comment>:<user>`.
     """
 
     key = models.CharField(_("key"), max_length=200, unique=True)
@@ -154,3 +157,36 @@ class Notification(models.Model):
                 "%(count)d minute before", "%(count)d minutes before", self.minutes_before
             ) % {"count": self.minutes_before}
         return ngettext("%(count)d hour before", "%(count)d hours before", hours) % {"count": hours}
+
+
+class Delivery(models.TextChoices):
+    """How a person wants one kind of notification: its own email, a line in their daily digest,
+    or nothing."""
+
+    EMAIL = "email", _("by email")
+    DIGEST = "digest", _("in the daily digest")
+    NEVER = "never", _("never")
+
+
+class NotificationPreference(models.Model):
+    """How a person wants one kind of notification; a kind without a row comes by email
+    (notifications/preferences.py says which kinds may be changed, and to what)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("user"),
+        on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(_("kind"), max_length=30, choices=NotificationKind.choices)
+    delivery = models.CharField(_("delivery"), max_length=10, choices=Delivery.choices)
+
+    class Meta:
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"], name="notification_preference_once")
+        ]
+
+    def __str__(self):
+        return f"{self.user}: {self.get_kind_display()} {self.get_delivery_display()}"

@@ -11,8 +11,9 @@ from django.utils import timezone
 
 from accounts.models import Profile
 from engagements.models import Checkpoint, Membership, Role, Task
-from notifications import keys, opt_outs
-from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications import keys
+from notifications.models import Delivery, Notification, NotificationKind, NotificationStatus
+from notifications.preferences import deliveries_of
 
 
 def checkpoint_reminders_sync(checkpoint: Checkpoint, now) -> None:
@@ -186,6 +187,24 @@ def owe_event_notes(*, event, kind: str, user_ids: list[int], now) -> None:
     )
 
 
+def owe_mention_notes(*, event, user_ids: list[int], now) -> None:
+    """Each member a comment names hears of it at once (the event keeps the comment)."""
+    Notification.objects.bulk_create(
+        [
+            Notification(
+                key=keys.mention_key(comment_id=event.changes["comment"], user_id=user_id),
+                kind=NotificationKind.MENTION,
+                recipient_id=user_id,
+                engagement_id=event.engagement_id,
+                event=event,
+                due_at=now,
+            )
+            for user_id in user_ids
+        ],
+        ignore_conflicts=True,
+    )
+
+
 def withdraw_member_notifications(*, engagement_id: int, user) -> None:
     """A removed member hears nothing more about the engagement."""
     Notification.objects.filter(
@@ -193,14 +212,13 @@ def withdraw_member_notifications(*, engagement_id: int, user) -> None:
         | Q(checkpoint__engagement_id=engagement_id)
         | Q(task__engagement_id=engagement_id),
         recipient=user,
-        status=NotificationStatus.PENDING,
+        status__in=[NotificationStatus.PENDING, NotificationStatus.HELD],
     ).update(status=NotificationStatus.WITHDRAWN)
 
 
 def _profiles(user_ids) -> dict:
     """The profiles of these users that exist, by user id."""
-    switches = {topic.value for topic in opt_outs.TOPICS.values()}
-    profiles = Profile.objects.filter(user_id__in=user_ids).only("user_id", "time_zone", *switches)
+    profiles = Profile.objects.filter(user_id__in=user_ids).only("user_id", "time_zone")
     return {profile.user_id: profile for profile in profiles}
 
 
@@ -242,7 +260,11 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
             return [task.owner_id]
         return managers_of.get((task.engagement_id, task.party), [])
 
-    profiles = _profiles({user_id for task in tasks for user_id in recipients(task)})
+    user_ids = {user_id for task in tasks for user_id in recipients(task)}
+    profiles = _profiles(user_ids)
+    deliveries = deliveries_of(
+        user_ids, [NotificationKind.TASK_DUE_TOMORROW, NotificationKind.TASK_OVERDUE]
+    )
     owed = []
     for task in tasks:
         for user_id in recipients(task):
@@ -255,7 +277,7 @@ def queue_task_due_notes(*, now: datetime.datetime) -> None:
                 kind, key = NotificationKind.TASK_OVERDUE, keys.task_overdue_key
             else:
                 continue
-            if opt_outs.turned_off(profiles.get(user_id), kind):
+            if deliveries.get((user_id, kind)) == Delivery.NEVER:
                 continue
             owed.append(
                 Notification(
@@ -290,10 +312,11 @@ def queue_digests(*, now: datetime.datetime) -> None:
     """
     members = set(Membership.objects.filter(user__is_active=True).values_list("user_id", flat=True))
     profiles = _profiles(members)
+    turned_off = deliveries_of(members, [NotificationKind.DIGEST])
     eligible = {
         user_id
         for user_id in members
-        if not opt_outs.turned_off(profiles.get(user_id), NotificationKind.DIGEST)
+        if turned_off.get((user_id, NotificationKind.DIGEST)) != Delivery.NEVER
     }
     digests = Notification.objects.filter(kind=NotificationKind.DIGEST, recipient_id__in=eligible)
     waiting = {

@@ -23,11 +23,10 @@ from django.db import connection
 from django.db.models import F, Q
 from django.utils import timezone
 
-from accounts.selectors import user_profile
 from engagements.models import Membership
-from notifications import opt_outs
+from notifications import preferences
 from notifications.emails import notification_message
-from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.models import Delivery, Notification, NotificationKind, NotificationStatus
 
 logger = logging.getLogger(__name__)
 
@@ -138,12 +137,6 @@ def _stale_reason(notification: Notification, now) -> tuple[str, str]:
     ):
         return NotificationStatus.WITHDRAWN, "the task was given to someone else"
     recipient = notification.recipient
-    # A digest is owed the day before it is due and a due note may wait for a retry: the
-    # recipient may have turned that kind of email off since.
-    if notification.kind in opt_outs.TOPICS and opt_outs.turned_off(
-        user_profile(recipient), notification.kind
-    ):
-        return NotificationStatus.WITHDRAWN, "the recipient turned this kind of email off"
     if not recipient.is_active:
         return NotificationStatus.DROPPED, "the recipient's account is inactive"
     if not recipient.email:
@@ -158,6 +151,13 @@ def _stale_reason(notification: Notification, now) -> tuple[str, str]:
         and not Membership.objects.filter(engagement_id=engagement_id, user=recipient).exists()
     ):
         return NotificationStatus.DROPPED, "the recipient is no longer a member"
+    # Decided at the send, not when owed: a digest is owed the day before it is due, and the
+    # recipient may have changed their mind since about any kind.
+    delivery = preferences.delivery_for(recipient.pk, notification.kind)
+    if delivery == Delivery.NEVER:
+        return NotificationStatus.WITHDRAWN, "the recipient turned this kind of email off"
+    if delivery == Delivery.DIGEST:
+        return NotificationStatus.HELD, "held for the recipient's digest"
     return "", ""
 
 
@@ -198,7 +198,9 @@ def _still_owed(notification_id, claim_token, now) -> tuple[Notification | None,
         return None, "claim lost"
     status, reason = _stale_reason(notification, now)
     if status:
-        verb = "Withdrew" if status == NotificationStatus.WITHDRAWN else "Dropped"
+        verb = {NotificationStatus.WITHDRAWN: "Withdrew", NotificationStatus.HELD: "Held"}.get(
+            status, "Dropped"
+        )
         logger.warning("%s notification %s: %s", verb, notification.key, reason)
         _finish(notification_id, claim_token, status, last_error=reason)
         return None, status
@@ -270,6 +272,9 @@ def notification_deliver(*, notification_id: int, claim_token: str, now: datetim
         # Sent, but the lease ran out first: another sender may send it too (the rare
         # duplicate the lease-longer-than-the-time-limit setting exists to prevent).
         logger.error("Notification %s was sent after its claim was retaken", notification.key)
+    Notification.objects.filter(pk__in=message.held_ids, status=NotificationStatus.HELD).update(
+        status=NotificationStatus.DIGESTED, sent_at=timezone.now()
+    )
     return NotificationStatus.SENT
 
 

@@ -15,6 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
+from engagements.gates.evidence import comment_add
 from engagements.gates.services import gate_reopen, gate_sign
 from engagements.journal import event_record
 from engagements.meetings.services import checkpoint_cancel
@@ -113,6 +114,7 @@ def hostile(clock, engagement, carla, miguel, vera):
     acknowledge_general(engagement, carla)
     gate_sign(engagement=engagement, phase=iniciar, user=carla, comment=evil("SignComment"))
     gate_reopen(engagement=engagement, phase=iniciar, user=miguel, reason=evil("ReopenReason"))
+    comment_add(task=customer_task, user=miguel, body=f"@Vera {evil('Comment')}")
     return {
         "engagement": engagement,
         "task": customer_task,
@@ -124,6 +126,7 @@ def hostile(clock, engagement, carla, miguel, vera):
         "signed": engagement.events.get(kind="gate_signed"),
         "finished": engagement.events.filter(kind="task_done").latest("sequence"),
         "reopened": engagement.events.get(kind="gate_reopened"),
+        "commented": engagement.events.get(kind="comment_added"),
     }
 
 
@@ -307,6 +310,14 @@ def notifications(h, carla, miguel):
                 recipient=user,
                 engagement=engagement,
                 event=tenant_events["revoked"],
+                due_at=now,
+            ),
+            Notification(
+                key=f"m{user.pk}",
+                kind=NotificationKind.MENTION,
+                recipient=user,
+                engagement=engagement,
+                event=h["commented"],
                 due_at=now,
             ),
             Notification(

@@ -12,12 +12,19 @@ from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import Profile
-from accounts.unsubscribe import Topic, unsubscribe_url
 from engagements.meetings.services import checkpoint_schedule
 from engagements.services.tasks import task_set_due_date
-from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.models import (
+    Delivery,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationStatus,
+)
 from notifications.owing import queue_digests, queue_task_due_notes
+from notifications.preferences import preferences_of
 from notifications.tasks import dispatch_notifications
+from notifications.unsubscribe import unsubscribe_url
 from responsibilities.models import Party, Phase
 
 from .factories import at
@@ -71,14 +78,18 @@ def test_every_email_says_it_is_automatic_with_a_message_id_on_the_portals_host(
     assert len({received["Message-ID"] for received in one_of_each.values()}) == 3
 
 
-def test_digests_and_due_notes_offer_one_click_unsubscribe_and_reminders_do_not(one_of_each, carla):
-    digest, due_note = one_of_each["digest"], one_of_each["task-due-tomorrow"]
-    assert unsubscribe_address(digest) == unsubscribe_url(carla, Topic.DIGEST)
-    assert unsubscribe_address(due_note) == unsubscribe_url(carla, Topic.DUE_NOTES)
-    for received in (digest, due_note):
+def test_each_kind_that_may_be_turned_off_offers_one_click_unsubscribe_of_that_kind(
+    one_of_each, carla
+):
+    for key, kind in [
+        ("digest", NotificationKind.DIGEST),
+        ("task-due-tomorrow", NotificationKind.TASK_DUE_TOMORROW),
+        ("checkpoint-reminder", NotificationKind.CHECKPOINT_REMINDER),
+    ]:
+        received = one_of_each[key]
+        assert unsubscribe_address(received) == unsubscribe_url(carla, kind)
         assert unsubscribe_address(received).startswith("https://portal.example.com/")
         assert received["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
-    assert one_of_each["checkpoint-reminder"]["List-Unsubscribe"] is None
 
 
 def unsubscribe_address(received) -> str:
@@ -97,22 +108,25 @@ def one_click(received):
 def test_one_click_turns_the_digest_off_without_signing_in(one_of_each, carla):
     address = unsubscribe_address(one_of_each["digest"])
     assert Client().get(urlsplit(address).path).status_code == 200  # a GET only asks
-    assert Profile.objects.filter(user=carla, receives_digest=False).exists() is False
+    assert not NotificationPreference.objects.exists()
     response = one_click(one_of_each["digest"])
     assert response.status_code == 200
-    assert Profile.objects.get(user=carla).receives_digest is False
-    assert Profile.objects.get(user=carla).receives_due_notes is True
+    wanted = preferences_of(carla)
+    assert wanted[NotificationKind.DIGEST] == Delivery.NEVER
+    assert wanted[NotificationKind.TASK_DUE_TOMORROW] == Delivery.EMAIL
 
 
 def test_one_click_turns_due_notes_off_and_none_is_owed_after(
     clock, one_of_each, engagement, due_task, carla
 ):
     assert one_click(one_of_each["task-due-tomorrow"]).status_code == 200
-    assert Profile.objects.get(user=carla).receives_due_notes is False
-    clock(at("2026-11-11 08:00"))  # the day after it fell due
+    assert preferences_of(carla)[NotificationKind.TASK_DUE_TOMORROW] == Delivery.NEVER
+    clock(at("2026-11-09 20:00"))
+    task_set_due_date(task=due_task, user=carla, due_date=datetime.date(2026, 11, 11))
+    clock(at("2026-11-10 08:00"))  # the day before it is due again
     queue_task_due_notes(now=timezone.now())
     assert not Notification.objects.filter(
-        kind=NotificationKind.TASK_OVERDUE, recipient=carla
+        kind=NotificationKind.TASK_DUE_TOMORROW, recipient=carla, status="pending"
     ).exists()
 
 
@@ -125,7 +139,7 @@ def test_a_due_note_waiting_for_a_retry_is_withdrawn_after_one_click(
     dispatch_notifications.delay()
     note = Notification.objects.get(kind=NotificationKind.TASK_DUE_TOMORROW, recipient=carla)
     assert (note.status, note.attempts) == (NotificationStatus.PENDING, 1)
-    path = urlsplit(unsubscribe_url(carla, Topic.DUE_NOTES)).path
+    path = urlsplit(unsubscribe_url(carla, NotificationKind.TASK_DUE_TOMORROW)).path
     assert Client(enforce_csrf_checks=True).post(path).status_code == 200
     settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
     mail.outbox.clear()
@@ -140,12 +154,12 @@ def test_a_due_note_waiting_for_a_retry_is_withdrawn_after_one_click(
 
 
 def test_a_forged_unsubscribe_address_is_refused_and_changes_nothing(carla):
-    path = urlsplit(unsubscribe_url(carla, Topic.DIGEST)).path
+    path = urlsplit(unsubscribe_url(carla, NotificationKind.DIGEST)).path
     forged = path.replace(path.rstrip("/").rsplit(":", 1)[1], "x" * 27)
     response = Client(enforce_csrf_checks=True).post(forged, HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 400
     assert "This unsubscribe address is not valid." in response.content.decode()
-    assert not Profile.objects.filter(user=carla).exists()
+    assert not NotificationPreference.objects.exists()
 
 
 def test_a_resend_after_the_server_took_the_message_keeps_its_message_id(

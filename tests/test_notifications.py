@@ -18,7 +18,13 @@ from engagements.models import Checkpoint
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_owner
 from notifications.keys import checkpoint_reminder_key
-from notifications.models import Notification, NotificationKind, NotificationStatus
+from notifications.models import (
+    Delivery,
+    Notification,
+    NotificationKind,
+    NotificationPreference,
+    NotificationStatus,
+)
 from notifications.owing import queue_digests, queue_task_due_notes
 from notifications.sending import (
     notification_claim,
@@ -350,7 +356,7 @@ def test_the_digest_lists_overdue_and_soon_due_tasks_at_eight_local_time(
     clock, engagement, due_task, carla, miguel, vera
 ):
     Profile.objects.create(user=miguel, time_zone="Europe/Lisbon", language="en")
-    Profile.objects.create(user=vera, receives_digest=False)
+    digests_off(vera)
     clock(at("2026-11-05 04:00"))  # 07:00 in Lisbon: each is owed their 08:00
     queue_digests(now=timezone.now())
     clock(at("2026-11-05 07:30"))  # 10:30 in Lisbon
@@ -596,9 +602,14 @@ LOS_ANGELES = zoneinfo.ZoneInfo("America/Los_Angeles")
 
 @pytest.fixture
 def only_carla_digests(engagement, miguel, vera):
-    """Carla is the only member who wants digests; the profile lets a test move her."""
-    Profile.objects.bulk_create(
-        [Profile(user=user, receives_digest=False) for user in (miguel, vera)]
+    """Carla is the only member who wants digests."""
+    digests_off(miguel, vera)
+
+
+def digests_off(*users):
+    NotificationPreference.objects.bulk_create(
+        NotificationPreference(user=user, kind=NotificationKind.DIGEST, delivery=Delivery.NEVER)
+        for user in users
     )
 
 
@@ -746,7 +757,7 @@ def test_a_digest_owed_before_its_recipient_turned_digests_off_is_withdrawn(
     clock, digest_run, only_carla_digests, due_task, carla
 ):
     digest_run(at("2026-11-04 20:00"))
-    Profile.objects.create(user=carla, receives_digest=False)
+    digests_off(carla)
     digest_run(at("2026-11-05 08:00"))
     assert sent_to("digest") == []
     withdrawn = Notification.objects.get(kind=NotificationKind.DIGEST, recipient=carla)

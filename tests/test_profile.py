@@ -1,4 +1,4 @@
-"""Each user's language, time zone and digest choice."""
+"""Each user's language and time zone."""
 
 import pytest
 from django.core.exceptions import ValidationError
@@ -9,19 +9,15 @@ from accounts.services import profile_update
 from accounts.zones import REGIONS
 
 
-def test_a_user_turns_digests_off_and_picks_english_and_a_time_zone(client, carla):
+def test_a_user_picks_english_and_a_time_zone(client, carla):
     client.force_login(carla)
     response = client.post(
         reverse("profile"),
-        {"language": "en", "time_zone": "Europe/Lisbon", "receives_digest": ""},
+        {"language": "en", "time_zone": "Europe/Lisbon"},
     )
     assert response.status_code == 302
     profile = Profile.objects.get(user=carla)
-    assert (profile.language, profile.time_zone, profile.receives_digest) == (
-        "en",
-        "Europe/Lisbon",
-        False,
-    )
+    assert (profile.language, profile.time_zone) == ("en", "Europe/Lisbon")
     page = client.get(reverse("profile"))
     assert page.context["LANGUAGE_CODE"] == "en"
 
@@ -29,9 +25,7 @@ def test_a_user_turns_digests_off_and_picks_english_and_a_time_zone(client, carl
 def test_an_unknown_time_zone_is_refused_and_nothing_changes(client, carla):
     Profile.objects.create(user=carla, time_zone="America/Sao_Paulo")
     client.force_login(carla)
-    response = client.post(
-        reverse("profile"), {"language": "en", "time_zone": "Mars/Olympus", "receives_digest": "on"}
-    )
+    response = client.post(reverse("profile"), {"language": "en", "time_zone": "Mars/Olympus"})
     assert response.status_code == 200
     assert response.context["form"].errors["time_zone"]
     assert Profile.objects.get(user=carla).time_zone == "America/Sao_Paulo"
@@ -57,9 +51,7 @@ def test_the_time_zones_offered_are_real_places_grouped_by_region_likely_first(c
 @pytest.mark.parametrize("zone", ["Factory", "localtime", "US/Pacific"])
 def test_alias_zones_are_refused(client, carla, zone):
     client.force_login(carla)
-    response = client.post(
-        reverse("profile"), {"language": "en", "time_zone": zone, "receives_digest": "on"}
-    )
+    response = client.post(reverse("profile"), {"language": "en", "time_zone": zone})
     assert response.status_code == 200
     assert response.context["form"].errors["time_zone"]
     assert not Profile.objects.filter(user=carla).exists()
@@ -71,7 +63,5 @@ def test_the_service_refuses_a_zone_the_form_does_not_offer(carla):
             user=carla,
             language="en",
             time_zone="Factory",
-            receives_digest=True,
-            receives_due_notes=True,
         )
     assert not Profile.objects.filter(user=carla).exists()

@@ -126,6 +126,7 @@ def engagement_urls(t):
         "evidence-add": ([e, task], {"url": "https://example.com/other"}),
         "evidence-download": ([e, task, t["evidence"].pk], None),
         "comment-add": ([e, task], {"body": "olá"}),
+        "mention-suggestions": ([e], None),
         "engagement-catalogue": ([e], {"version": 1, "plan": "0" * 64, "items": []}),
         "engagement-scope": ([e], {"intune": "on", "licence_count": 900, "plan": "0" * 64}),
     }
@@ -142,6 +143,7 @@ GLOBAL_URLS = {
     "my-work-count",
     "landing",
     "profile",
+    "notification-preferences",
     "language-switch",
     "portfolio",
     "portfolio-matrix",
@@ -168,7 +170,13 @@ GLOBAL_URLS = {
 def test_every_address_is_covered_by_these_tests(targets):
     names = {
         pattern.name
-        for urlconf in ("engagements.urls", "reports.urls", "webhooks.urls", "accounts.urls")
+        for urlconf in (
+            "engagements.urls",
+            "reports.urls",
+            "webhooks.urls",
+            "accounts.urls",
+            "notifications.urls",
+        )
         for pattern in get_resolver(urlconf).url_patterns
         if getattr(pattern, "name", None)
     }
@@ -181,6 +189,7 @@ def test_every_post_without_a_csrf_token_is_refused(carla, targets):
     before = state(targets["engagement"])
     writes = [(name, args, data) for name, (args, data) in engagement_urls(targets).items()]
     writes += [("profile", [], {"language": "en", "time_zone": "UTC"})]
+    writes += [("notification-preferences", [], {"mention": "never"})]
     expires_on = timezone.localdate() + datetime.timedelta(days=30)
     access_token, _token = access_token_create(
         user=carla, name="script", access="read", expires_on=expires_on
@@ -386,13 +395,28 @@ def test_random_profiles_never_break_the_server(carla):
     @hypothesis_settings(
         max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
     )
+    @given(st.dictionaries(st.sampled_from(["language", "time_zone"]), st.text(max_size=60)))
+    def post(data):
+        assert client.post(reverse("profile"), data).status_code < 500
+
+    post()
+
+
+def test_random_notification_preferences_never_break_the_server(carla):
+    client = Client(raise_request_exception=False)
+    client.force_login(carla)
+
+    @hypothesis_settings(
+        max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    )
     @given(
         st.dictionaries(
-            st.sampled_from(["language", "time_zone", "receives_digest"]), st.text(max_size=60)
+            st.sampled_from(["digest", "mention", "invitation", "checkpoint_reminder", "x"]),
+            st.text(max_size=20) | st.sampled_from(["email", "digest", "never"]),
         )
     )
     def post(data):
-        assert client.post(reverse("profile"), data).status_code < 500
+        assert client.post(reverse("notification-preferences"), data).status_code < 500
 
     post()
 

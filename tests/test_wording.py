@@ -58,7 +58,7 @@ def test_saving_preferences_in_english_says_so_in_english(client, carla):
     client.force_login(carla)
     response = client.post(
         reverse("profile"),
-        {"language": "en", "time_zone": "Europe/Lisbon", "receives_digest": "on"},
+        {"language": "en", "time_zone": "Europe/Lisbon"},
         follow=True,
     )
     page = response.content.decode()

@@ -26,7 +26,8 @@ LogEntry, because the trail is read for years by people in other languages and t
 | evidence_added, evidence_replaced | {"evidence": id, "kind": "file" or "link", "caption"}, a
   file's "name", "content_type", "size" (bytes) and "sha256", a link's "url", and "replaces":
   the earlier version's id when it replaces one |
-| comment_added | {"comment": id, "body": text} |
+| comment_added | {"comment": id, "body": text}, and "mentions": [{"id", "name" then}] of the
+  members it names, when it names any |
 | general_acknowledged | {"party": code, "acknowledgement": id, "language": code read in,
   "tasks": [ids], "texts_hash": SHA-256 of engagements.gates.state.general_texts_hash} |
 | checkpoint_report_filed | {"report": id, "language": code, "time_zone": name, "as_of": ISO

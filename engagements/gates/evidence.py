@@ -21,6 +21,13 @@ from django.db import transaction
 from django.template.defaultfilters import filesizeformat
 from django.utils.translation import gettext as _
 
+from engagements.gates.mentions import (
+    engagement_members,
+    mention_spans,
+    mentions_check,
+    mentions_find,
+    mentions_record,
+)
 from engagements.journal import engagement_changed, event_record
 from engagements.models import (
     Engagement,
@@ -342,19 +349,28 @@ def evidence_replace(
 
 @transaction.atomic
 def comment_add(*, task: Task, user: AbstractBaseUser, body: str) -> TaskComment:
-    """Add a member's comment to the task's thread."""
+    """Add a member's comment to the task's thread, with the members it mentions (who hear
+    of it through the journal's listeners)."""
     body = body.strip()
     if not body:
         raise ValidationError({"body": _("Write a comment first.")})
     bounds.validate_fields({"body": (body, bounds.multi_line(bounds.COMMENT_MAX_LENGTH))})
+    mentions = mentions_find(body, engagement_members(task.engagement_id))
+    mentions_check(mentions)
     Task.objects.select_for_update().filter(pk=task.pk).first()
-    comment = TaskComment.objects.create(task=task, author=user, body=body)
+    comment = TaskComment.objects.create(
+        task=task, author=user, body=body, mention_spans=mention_spans(mentions)
+    )
+    mentions_record(comment=comment, mentions=mentions)
+    changes = {"comment": comment.pk, "body": body}
+    if mentions:
+        changes["mentions"] = [{"id": m.user.pk, "name": m.name} for m in mentions]
     event_record(
         engagement_id=task.engagement_id,
         task=task,
         actor=user,
         kind=EventKind.COMMENT_ADDED,
-        changes={"comment": comment.pk, "body": body},
+        changes=changes,
     )
     engagement_changed(engagement_id=task.engagement_id)
     return comment

@@ -99,5 +99,7 @@ def comment_add(request, pk, task_pk):
     try:
         evidence_services.comment_add(task=task, user=request.user, body=form.cleaned_data["body"])
     except ValidationError as error:
+        # The row an htmx answer draws gives the text back, to mention fewer people say.
+        task.comment_draft = form.cleaned_data["body"]
         return _task_changed(request, access, task, error=" ".join(error.messages))
     return _task_changed(request, access, task)

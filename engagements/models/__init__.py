@@ -17,6 +17,7 @@ from engagements.models.gates import GateSignOff, GeneralAcknowledgement, PhaseG
 from engagements.models.meetings import Checkpoint, CheckpointKind, CheckpointReport, report_path
 from engagements.models.tasks import (
     DUE_SOON_DAYS,
+    CommentMention,
     EvidenceKind,
     Task,
     TaskComment,
@@ -47,6 +48,7 @@ __all__ = [
     "evidence_path",
     "TaskEvidence",
     "TaskComment",
+    "CommentMention",
     "EventKind",
     "ActivityEvent",
     "PhaseGate",

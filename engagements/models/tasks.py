@@ -246,6 +246,9 @@ class TaskComment(models.Model):
     task = models.ForeignKey(Task, on_delete=models.PROTECT, related_name="comments")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     body = models.TextField(_("comment"), validators=bounds.multi_line(bounds.COMMENT_MAX_LENGTH))
+    # Where the body names members ([[start, length], ...]), so the thread highlights them
+    # with no query of its own; who they are is in CommentMention and the comment's event.
+    mention_spans = models.JSONField(default=list, blank=True, editable=False)
     created_at = models.DateTimeField(default=timezone.now)
 
     class Meta:
@@ -255,3 +258,27 @@ class TaskComment(models.Model):
 
     def __str__(self):
         return self.body[:60]
+
+
+class CommentMention(models.Model):
+    """A member a comment names with `@`: one row per person and comment, so "comments that
+    mention me" is one indexed read."""
+
+    comment = models.ForeignKey(TaskComment, on_delete=models.CASCADE, related_name="mentions")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    engagement = models.ForeignKey(Engagement, on_delete=models.CASCADE, related_name="+")
+    # The name the person had when mentioned, as the comment's event keeps it.
+    name = models.CharField(_("name"), max_length=301)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("mention")
+        verbose_name_plural = _("mentions")
+        constraints = [
+            models.UniqueConstraint(fields=["comment", "user"], name="comment_mention_once")
+        ]
+        indexes = [models.Index(fields=["user", "-created_at"])]
+
+    def __str__(self):
+        return self.name

@@ -3,7 +3,9 @@ them (say "Miguel" + U+202E + "gnp.exe") cannot make itself or the text after it
 another order. A builtin (fasttrack/settings.py), so every template has it."""
 
 from django import template
-from django.utils.text import Truncator
+from django.utils.html import conditional_escape
+from django.utils.safestring import mark_safe
+from django.utils.text import Truncator, normalize_newlines
 from django.utils.translation import gettext as _
 
 from fasttrack.bounds import without_bidi_controls
@@ -47,3 +49,18 @@ def shorten(value, length) -> str:
 @register.filter
 def unbidi(value) -> str:
     return without_bidi_controls(str(value))
+
+
+@register.filter
+def comment_html(comment) -> str:
+    """A comment's text with line breaks, each member it mentions highlighted (the places kept
+    when it was written), everything else escaped."""
+    body, pieces, at = comment.body, [], 0
+    for start, length in comment.mention_spans:
+        pieces.append(conditional_escape(body[at:start]))
+        pieces.append(
+            f'<strong class="mention">{conditional_escape(body[start : start + length])}</strong>'
+        )
+        at = start + length
+    pieces.append(conditional_escape(body[at:]))
+    return mark_safe(normalize_newlines("".join(pieces)).replace("\n", "<br>"))
