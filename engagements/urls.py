@@ -12,6 +12,7 @@ from engagements.views import (
     exports,
     invitations,
     members,
+    one_off,
     share_links,
     shared,
     tasks,
@@ -31,6 +32,7 @@ urlpatterns = [
         name="task-set-note",
     ),
     path("engagements/<int:pk>/tasks/bulk/", tasks.tasks_bulk, name="tasks-bulk"),
+    path("engagements/<int:pk>/tasks/add/", one_off.task_add, name="task-add"),
     path(
         "engagements/<int:pk>/tasks/<int:task_pk>/confirm/",
         tasks.task_confirm,
