@@ -19,6 +19,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from engagements.links import portal_link
+from engagements.templatetags.people import waiting_on
 from fasttrack.bounds import one_line, without_bidi_controls
 from fasttrack.formatting import format_date, format_datetime
 from responsibilities.models import Party
@@ -196,18 +197,13 @@ def overdue_card(engagement, tasks, became: datetime.date) -> Card:
     count = len(tasks)
     items = []
     for task in tasks[:TASKS_SHOWN]:
-        waits_on = (
-            task.owner.get_full_name() or task.owner.get_username()
-            if task.owner_id
-            else _party(task.party)
-        )
         items.append(
-            _("%(task)s (%(phase)s, due %(date)s, waiting on %(who)s)")
+            _("%(task)s (%(phase)s, due %(date)s, %(waiting)s)")
             % {
                 "task": plain(task.text, 200),
                 "phase": task.phase.name,
                 "date": format_date(task.due_date),
-                "who": plain(waits_on, 80),
+                "waiting": plain(waiting_on(task), 120),
             }
         )
     if count > TASKS_SHOWN:
