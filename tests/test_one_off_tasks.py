@@ -5,6 +5,7 @@ import datetime
 
 import pytest
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone, translation
 
@@ -51,6 +52,7 @@ def trail_is_whole(engagement):
     assert engagement_chain_problems(engagement) == []
     assert engagement_state_problems(engagement) == []
     assert engagement_status_check(repair=False) == {}
+    call_command("engagement_status", "--check")  # exits 1 on any difference
 
 
 def test_a_manager_adds_a_task_that_counts_like_any_other(engagement, carla, vera, avaliar):
