@@ -13,7 +13,7 @@ from accounts.models import Profile
 from engagements.activity.text import event_change_text
 from engagements.audit import engagement_chain_problems
 from engagements.gates.services import gate_sign
-from engagements.models import ActivityEvent, Engagement, EventKind, Task
+from engagements.models import ActivityEvent, Engagement, EventKind, Membership, Role, Task
 from engagements.services.one_off import task_add_one_off
 from engagements.status.refresh import engagement_status_check
 from engagements.sync.services import SCOPE_FIELDS, catalogue_apply, scope_apply
@@ -326,3 +326,22 @@ def test_english_typed_text_reads_the_same_to_a_portuguese_reader(engagement, ca
     other = make_user("outsider")
     with pytest.raises(PermissionDenied):
         add(engagement, other, avaliar)
+
+
+def test_the_form_costs_the_same_however_many_members(
+    client, engagement, carla, django_assert_num_queries
+):
+    client.force_login(carla)
+    client.get(add_url(engagement))  # the session and the phases' translations warm up
+    with django_assert_num_queries(7) as first:
+        assert client.get(add_url(engagement)).status_code == 200
+    for number in range(20):
+        Membership.objects.create(
+            engagement=engagement,
+            user=make_user(f"colega{number}"),
+            party=Party.CUSTOMER,
+            role=Role.VIEWER,
+        )
+    with django_assert_num_queries(len(first.captured_queries)):
+        page = client.get(add_url(engagement)).content.decode()
+    assert "colega19" in page.lower()

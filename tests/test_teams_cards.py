@@ -436,3 +436,13 @@ def test_deliveries_read_on_the_channel_s_page(clock, client, flow, engagement, 
     page = client.get(reverse("webhook-detail", args=[hook.pk])).content.decode()
     assert "<code>phase.ready</code>" in page
     assert json.loads(hook.deliveries.get().body)["type"] == "message"
+
+
+def test_a_channel_for_every_engagement_its_owner_sees(
+    clock, flow, engagement, other_engagement, carla, miguel, ada, otto
+):
+    staff = webhook_register(owner=ada, url=flow.url, kind=WebhookKind.TEAMS, language="en")
+    member = webhook_register(owner=otto, url=flow.url, kind=WebhookKind.TEAMS, language="en")
+    finish_iniciar(engagement, carla, miguel)
+    assert staff.deliveries.count() == 1
+    assert not member.deliveries.exists()  # Otto sees only Northwind
