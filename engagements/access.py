@@ -82,6 +82,14 @@ class EngagementAccess:
         """Only the task's own party's managers confirm a tick made on its behalf."""
         return self.is_manager and task.party == self.party
 
+    def can_add_task(self, party: str) -> bool:
+        """A one-off task is added for a party by whoever may tick that party's tasks."""
+        return party in self.tickable_parties
+
+    @property
+    def can_add_tasks(self) -> bool:
+        return bool(self.tickable_parties)
+
     # Whoever may tick a task answers for it, so they say who owns it and add its evidence.
     can_assign_owner = can_change_task
     can_add_evidence = can_change_task

@@ -14,6 +14,7 @@ from engagements.views import (
     exports,
     invitations,
     members,
+    one_off,
     share_links,
     shared,
     tasks,
@@ -36,6 +37,7 @@ urlpatterns = [
         name="task-set-note",
     ),
     path("engagements/<int:pk>/tasks/bulk/", tasks.tasks_bulk, name="tasks-bulk"),
+    path("engagements/<int:pk>/tasks/add/", one_off.task_add, name="task-add"),
     path(
         "engagements/<int:pk>/tasks/<int:task_pk>/confirm/",
         tasks.task_confirm,

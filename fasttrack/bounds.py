@@ -29,6 +29,9 @@ LOCATION_MAX_LENGTH = 500
 AGENDA_MAX_LENGTH = 5000
 NOTE_MAX_LENGTH = 2000
 REASON_MAX_LENGTH = 500
+# A one-off task's words and its evidence hint, typed by a manager (the catalogue's longest
+# item is about 400 characters).
+TASK_TEXT_MAX_LENGTH = 500
 LABEL_MAX_LENGTH = 100
 NAME_MAX_LENGTH = 150
 SEARCH_MAX_LENGTH = 100

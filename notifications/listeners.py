@@ -101,11 +101,14 @@ def checkpoint_notes_owe(events: list[ActivityEvent], membership: Membership | N
             owe_cancellation_notices(checkpoint, now)
 
 
+_ASSIGNING = {EventKind.OWNER_CHANGED, EventKind.TASK_CREATED}
+
+
 def assignment_note_owe(events: list[ActivityEvent], membership: Membership | None) -> None:
     """A task's new owner is told, unless they took it themselves (one insert for a change of
-    many tasks)."""
+    many tasks); so is the owner a one-off task was added with."""
     owe_assignment_notes(
-        events=[event for event in events if event.kind == EventKind.OWNER_CHANGED],
+        events=[event for event in events if event.kind in _ASSIGNING],
         now=timezone.now(),
     )
 

@@ -36,6 +36,7 @@ from engagements.models import (
 from engagements.services.engagements import engagement_create, engagement_update
 from engagements.services.invitations import invitation_accept_with_microsoft
 from engagements.services.members import member_add, member_change, member_remove
+from engagements.services.one_off import task_add_one_off
 from engagements.services.share_links import share_link_create, share_link_revoke
 from engagements.services.tasks import (
     task_confirm,
@@ -194,6 +195,16 @@ def record_every_kind(engagement, *, manager, admin):
     )
     evidence_replace(evidence=evidence, user=manager, url="https://docs.example.com/plano-v2")
     comment_add(task=task, user=manager, body="Enviado ao cliente")
+    task_add_one_off(
+        engagement=engagement,
+        user=manager,
+        party=Party.CUSTOMER,
+        phase=Phase.objects.get(code="habilitar"),
+        text="Validar o acesso condicional",
+        language="pt-br",
+        due_date=datetime.date(2026, 12, 10),
+        evidence_required=True,
+    )
     _bring_in_a_version_and_change_the_scope(engagement, manager, admin)
     checkpoint = checkpoint_schedule(
         engagement=engagement,

@@ -56,3 +56,29 @@ def test_rows_and_permissions_stay_with_the_models_that_moved(transactional_db, 
     assert back.app_label == "engagements"
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+def test_earlier_deliveries_name_their_engagement_and_event_type(transactional_db, ada, engagement):
+    """Teams channels came with deliveries owed by the clock: those from before keep theirs,
+    with the engagement and the receiver's event name their event gives them."""
+    apps = migrate([("webhooks", "0001_initial")])
+    event = (
+        apps.get_model("engagements", "ActivityEvent")
+        .objects.filter(engagement_id=engagement.pk)
+        .first()
+    )
+    event.kind = "gate_signed"
+    event.save(update_fields=["kind"])
+    webhook = apps.get_model("webhooks", "Webhook").objects.create(
+        owner_id=ada.pk, url="https://hooks.example.com/in", secret="s" * 32
+    )
+    apps.get_model("webhooks", "WebhookDelivery").objects.create(
+        key=f"webhook:{webhook.pk}:{event.pk}", webhook=webhook, event=event, body="{}"
+    )
+
+    apps = migrate([("webhooks", "0002_teams_cards")])
+    delivery = apps.get_model("webhooks", "WebhookDelivery").objects.get()
+    assert (delivery.engagement_id, delivery.topic) == (engagement.pk, "phase.signed")
+    assert apps.get_model("webhooks", "Webhook").objects.get().kind == "json"
+    executor = MigrationExecutor(connection)
+    executor.migrate(executor.loader.graph.leaf_nodes())

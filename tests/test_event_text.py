@@ -65,6 +65,10 @@ EXPECTED = {
         EventKind.SHARE_LINK_REVOKED: "Diretoria, until 1 Dec 2026",
         EventKind.EVIDENCE_REPLACED: "Plano: https://docs.example.com/plano-v2",
         EventKind.COMMENT_ADDED: "Enviado ao cliente",
+        EventKind.TASK_CREATED: (
+            "“Validar o acesso condicional”, Enable, for Customer · due 10 Dec 2026 · "
+            "needs evidence"
+        ),
         EventKind.CATALOGUE_APPLIED: "version 1 → 2: 4 tasks changed",
         EventKind.TASK_UPDATED: (
             "catalogue version 2: text (English): Attend meetings to plan the online service "
@@ -114,6 +118,10 @@ EXPECTED = {
         EventKind.SHARE_LINK_REVOKED: "Diretoria, até 01/12/2026",
         EventKind.EVIDENCE_REPLACED: "Plano: https://docs.example.com/plano-v2",
         EventKind.COMMENT_ADDED: "Enviado ao cliente",
+        EventKind.TASK_CREATED: (
+            "“Validar o acesso condicional”, Habilitar, parte: Cliente · prazo em 10/12/2026 · "
+            "precisa de evidência"
+        ),
         EventKind.CATALOGUE_APPLIED: "versão 1 → 2: 4 tarefas alteradas",
         EventKind.TASK_UPDATED: (
             "versão 2 do catálogo: texto (inglês): Attend meetings to plan the online service "

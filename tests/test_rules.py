@@ -210,6 +210,21 @@ def schedule_checkpoint(client, world):
     )
 
 
+def add_one_off(party):
+    def act(client, world):
+        return client.post(
+            url("task-add", world),
+            {
+                "party": party,
+                "phase": Phase.objects.get(code="avaliar").pk,
+                "text": "Revisar o plano",
+                "language": "pt-br",
+            },
+        )
+
+    return act
+
+
 def invite(client, world):
     return client.post(
         url("engagement-members", world),
@@ -289,6 +304,16 @@ RULES = {
     "tick several Microsoft tasks at once": (
         bulk_tick("microsoft_task"),
         3,
+        [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "add a one-off customer task": (
+        add_one_off(Party.CUSTOMER),
+        True,
+        [OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "add a one-off Microsoft task": (
+        add_one_off(Party.MICROSOFT),
+        True,
         [FORBIDDEN, OK, FORBIDDEN, FORBIDDEN, FORBIDDEN, NOT_FOUND],
     ),
     "give a customer task an owner": (

@@ -1,6 +1,7 @@
 """Which webhooks an event is owed to, written in the event's own transaction: a delivery row
 per webhook with a unique key, its body fixed now, so it is neither lost with a crash after
-the change nor sent for a change that was rolled back."""
+the change nor sent for a change that was rolled back. A JSON webhook gets the event as data; a
+Teams channel the cards it owes (webhooks/teams.py)."""
 
 import datetime
 import json
@@ -9,6 +10,7 @@ from engagements.meetings.calendar import checkpoint_uid
 from engagements.models import ActivityEvent, Engagement, EventKind
 from webhooks.access import webhooks_seeing
 from webhooks.models import WebhookDelivery
+from webhooks.teams import event_cards
 
 # The events webhooks carry, under the names receivers see.
 WEBHOOK_EVENTS = {
@@ -74,30 +76,36 @@ def webhook_body(event: ActivityEvent, customer: str) -> str:
 
 
 def webhook_deliveries_owe(events: list[ActivityEvent], membership=None) -> None:
-    """A delivery of each event to each webhook watching its engagement (one query when none
-    does, none when no event is of a kind webhooks carry; one insert for all). A listener of
+    """A delivery of each event to each JSON webhook watching its engagement, and of each card
+    the events owe to each Teams channel watching it (one query when none does, none when no
+    event is of a kind webhooks carry; one insert for all). A listener of
     engagements/journal.py, which passes every listener the event's member too; deliveries
     do not need it."""
     carried = [event for event in events if event.kind in WEBHOOK_EVENTS]
     if not carried:
         return
     engagement_id = carried[0].engagement_id
-    webhook_ids = list(webhooks_seeing(engagement_id).values_list("pk", flat=True))
-    if not webhook_ids:
+    hooks = list(webhooks_seeing(engagement_id).only("pk", "kind", "language", "time_zone"))
+    if not hooks:
         return
-    customer = Engagement.objects.values_list("customer", flat=True).get(pk=engagement_id)
-    WebhookDelivery.objects.bulk_create(
-        [
+    json_hooks = [hook.pk for hook in hooks if not hook.is_teams]
+    rows = []
+    if json_hooks:
+        customer = Engagement.objects.values_list("customer", flat=True).get(pk=engagement_id)
+        rows = [
             WebhookDelivery(
                 key=f"webhook:{webhook_id}:{event.pk}",
                 webhook_id=webhook_id,
+                engagement_id=engagement_id,
                 event=event,
+                topic=WEBHOOK_EVENTS[event.kind],
                 body=body,
                 created_at=event.created_at,
             )
             for event in carried
             for body in [webhook_body(event, customer)]
-            for webhook_id in webhook_ids
-        ],
-        ignore_conflicts=True,
-    )
+            for webhook_id in json_hooks
+        ]
+    if channels := [hook for hook in hooks if hook.is_teams]:
+        rows += event_cards(carried, channels)
+    WebhookDelivery.objects.bulk_create(rows, ignore_conflicts=True)

@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from webhooks import sending
+from webhooks import sending, teams
 
 logger = logging.getLogger(__name__)
 
@@ -21,7 +21,10 @@ def send_webhook(delivery_id: int) -> None:
 
 @shared_task(name="engagements.tasks.dispatch_webhooks")
 def dispatch_webhooks() -> None:
-    due = sending.webhook_deliveries_due(now=timezone.now())
+    now = timezone.now()
+    # Teams channels' reminders and overdue cards are owed by the clock, not by an event.
+    teams.clock_cards_owe(now=now)
+    due = sending.webhook_deliveries_due(now=now)
     for delivery_id in due:
         send_webhook.delay(delivery_id)
     if due:

@@ -39,6 +39,8 @@ def webhooks(request):
                 url=form.cleaned_data["url"],
                 secret=form.cleaned_data["secret"],
                 engagement=engagement,
+                kind=form.cleaned_data["kind"],
+                language=form.cleaned_data["language"],
             )
         except ValidationError as error:
             form.add_error(None, error)
@@ -59,9 +61,7 @@ def webhooks(request):
 @login_required
 def webhook_detail(request, webhook_pk):
     webhook = get_webhook_for_user(request.user, webhook_pk)
-    deliveries = list(webhook.deliveries.select_related("event")[:RECENT_DELIVERIES])
-    for delivery in deliveries:
-        delivery.event_type = WEBHOOK_EVENTS.get(delivery.event.kind, delivery.event.kind)
+    deliveries = list(webhook.deliveries.all()[:RECENT_DELIVERIES])
     return render(
         request,
         "engagements/webhook_detail.html",

@@ -42,6 +42,9 @@ LogEntry, because the trail is read for years by people in other languages and t
   conditions) or "out_of_scope"} |
 | catalogue_applied | {"from": version number or null, "to": number, "tasks": count,
   "not_applied": [item keys left as they were]} |
+| task_created | a one-off task: {"party": code, "phase": code, "text", "language": code typed
+  in, "due_date": ISO date or null, "owner": owner or null, "evidence_required": boolean,
+  "evidence_hint", "text_hash": SHA-256 of the task's texts} |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
@@ -204,6 +207,21 @@ def _report_filed(changes: dict, reader: Reader) -> str:
     }
 
 
+def _task_created(changes: dict, reader: Reader) -> str:
+    told = _("“%(text)s”, %(phase)s, for %(party)s") % {
+        "text": reader.text(changes["text"]),
+        "phase": _phase_name(changes["phase"]),
+        "party": _label(Party.choices, changes["party"]),
+    }
+    if changes["due_date"]:
+        told += " · " + _("due %(date)s") % {"date": reader.date(changes["due_date"])}
+    if changes["owner"]:
+        told += " · " + _("owner: %(name)s") % {"name": reader.person(changes["owner"])}
+    if changes["evidence_required"]:
+        told += " · " + _("needs evidence")
+    return told
+
+
 _TELLERS = {
     EventKind.ENGAGEMENT_CREATED: lambda changes, reader: (
         ngettext("%(count)d task", "%(count)d tasks", changes["tasks"])
@@ -230,6 +248,7 @@ _TELLERS = {
     EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
     EventKind.GENERAL_ACKNOWLEDGED: _general_acknowledged,
     EventKind.CHECKPOINT_REPORT_FILED: _report_filed,
+    EventKind.TASK_CREATED: _task_created,
     EventKind.ACCOUNT_BOUND: lambda changes, reader: (
         _("%(name)s, tenant %(tenant)s")
         % {

@@ -36,6 +36,7 @@ class EventKind(models.TextChoices):
     GENERAL_ACKNOWLEDGED = "general_acknowledged", _("acknowledged the general responsibilities")
     CHECKPOINT_REPORT_FILED = "checkpoint_report_filed", _("filed a checkpoint's status report")
     TASK_ADDED = "task_added", _("added a task from the catalogue")
+    TASK_CREATED = "task_created", _("added a one-off task")
     TASK_UPDATED = "task_updated", _("updated a task from the catalogue")
     TASK_WORDING_KEPT = "task_wording_kept", _("kept the wording a task was done under")
     TASK_WITHDRAWN = "task_withdrawn", _("withdrew a task")

@@ -124,6 +124,10 @@ class Task(models.Model):
     note = models.TextField(
         _("note"), blank=True, validators=bounds.multi_line(bounds.NOTE_MAX_LENGTH)
     )
+    # A task a manager added by hand (no catalogue item): the language its words were typed in.
+    # Both text fields hold those words, so every reader sees them as typed, marked with this
+    # language; empty for tasks copied from the catalogue.
+    typed_language = models.CharField(max_length=10, blank=True)
     # Withdrawn by a catalogue version that retired its item, or a scope change that left it
     # out: kept with its history, out of every count, and back if the scope returns.
     withdrawn_at = models.DateTimeField(_("withdrawn"), null=True, blank=True)
@@ -156,6 +160,11 @@ class Task(models.Model):
         """A general responsibility: a commitment for the whole engagement, acknowledged at the
         first phase's gate instead of ticked, and left out of progress and due dates."""
         return self.phase_id is None
+
+    @property
+    def is_one_off(self) -> bool:
+        """Added by a manager, not copied from the catalogue: catalogue applies never touch it."""
+        return self.responsibility_id is None
 
     @property
     def is_withdrawn(self) -> bool:

@@ -48,6 +48,8 @@ class TrailState:
             self.version = changes.get("version")
         elif kind in _FROM_THE_CATALOGUE:
             self._read_sync(event)
+        elif kind == EventKind.TASK_CREATED:
+            self._read_one_off(event)
         elif kind == EventKind.CATALOGUE_APPLIED:
             self.version = changes["to"]
         elif kind in (EventKind.TASK_DONE, EventKind.TASK_REOPENED):
@@ -88,6 +90,17 @@ class TrailState:
             self.acknowledgements[changes["acknowledgement"]] = changes
         elif kind == EventKind.CHECKPOINT_REPORT_FILED:
             self.reports[changes["report"]] = changes | {"checkpoint": event.checkpoint_id}
+
+    def _read_one_off(self, event):
+        """A task a manager added: its texts' hash, and the due date and owner it came with."""
+        changes = event.changes
+        if self.texts is not None:
+            self.texts[str(event.task_id)] = changes["text_hash"]
+        task = self._task(event)
+        task["due_date"] = (
+            datetime.date.fromisoformat(changes["due_date"]) if changes["due_date"] else None
+        )
+        task["owner_id"] = changes["owner"]["id"] if changes["owner"] else None
 
     def _read_sync(self, event):
         """A task added, updated, withdrawn or brought back by a catalogue version or a scope
