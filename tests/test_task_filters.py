@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import re
 
 import pytest
 from django.urls import reverse
@@ -40,7 +41,21 @@ def test_no_filter_shows_every_task_and_the_count(client, carla, engagement):
     client.force_login(carla)
     response = page(client, engagement)
     assert shown(response) == set(engagement.tasks.values_list("pk", flat=True))
-    assert f"{engagement.tasks.count()} tarefas" in response.content.decode()
+    phase_tasks = engagement.tasks.exclude(phase=None).count()
+    standing = engagement.tasks.filter(phase=None).count()
+    html = response.content.decode()
+    assert f"{phase_tasks} tarefas nas fases, {standing} compromissos permanentes" in html
+
+
+def test_the_task_count_agrees_with_the_progress(client, carla, engagement):
+    """Standing commitments are not in the progress, so the count names them apart."""
+    Task.objects.filter(pk=customer(engagement).first().pk).update(done=True)
+    client.force_login(carla)
+    html = page(client, engagement).content.decode()
+    total = engagement.tasks.exclude(phase=None).count()
+    assert f"1 de {total} tarefas concluídas" in html
+    count = re.search(r'<p class="count" role="status">(.*?)</p>', html).group(1)
+    assert count.startswith(f"{total} tarefas nas fases, ")
 
 
 def test_party_and_phase_filters(client, carla, engagement):
@@ -105,7 +120,7 @@ def test_filters_combine_and_the_page_offers_a_reset(client, carla, engagement, 
     response = page(client, engagement, party="customer", due="overdue", owner="me", status="open")
     assert shown(response) == {dated[0].pk}
     html = response.content.decode()
-    assert "1 tarefa corresponde aos filtros" in html
+    assert "Correspondem aos filtros: 1 tarefa nas fases</p>" in html
     assert f'href="{reverse("engagement-detail", args=[engagement.pk])}">Limpar filtros' in html
 
 

@@ -89,6 +89,8 @@ def engagement_detail(request, pk):
             "first_phase": phases[0] if phases else None,
             "withdrawn": [task for task in tasks if task.is_withdrawn],
             "matching": sum(section.task_count for section in sections),
+            "phase_task_count": sum(s.task_count for s in sections if s.phase),
+            "standing_count": sum(s.task_count for s in sections if not s.phase),
             # A phase whose tasks are all done folds away unless a filter asks for tasks.
             "folded": set() if task_filter.applied else progress.done_phases(),
             "owner_choices": owner_choices,
