@@ -69,9 +69,9 @@ def engagement_tasks(engagement: Engagement, tasks=None) -> list[Task]:
 
 
 def task_groups(tasks: list[Task]) -> list[TaskGroup]:
-    """Tasks by phase (general responsibilities last), then party, then section, each parent followed by its sub-items; a
-    sub-item whose parent is not among `tasks` (filtered out, or withdrawn) stands on its
-    own."""
+    """Tasks by phase (general responsibilities last), then party, then section, each parent
+    followed by its sub-items; a sub-item whose parent is not among `tasks` (filtered out, or
+    withdrawn) stands on its own."""
     shown = {task.pk for task in tasks}
     children: dict[int | None, list[Task]] = {}
     for task in tasks:
