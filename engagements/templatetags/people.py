@@ -7,6 +7,7 @@ from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
 from fasttrack.bounds import without_bidi_controls
+from responsibilities.models import party_for
 
 register = template.Library()
 
@@ -17,6 +18,12 @@ def person(user) -> str:
     if user is None:
         return ""
     return without_bidi_controls(user.get_full_name() or user.get_username())
+
+
+@register.filter
+def for_party(party: str) -> str:
+    """`sign_off.party|for_party`: "for the customer", with the article a sentence needs."""
+    return party_for(party)
 
 
 @register.filter
