@@ -43,7 +43,7 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
-    "axes",
+    "accounts.lockout_app.SignInLockoutConfig",  # django-axes
     "csp",
     "django_filters",
     "rest_framework",

@@ -116,7 +116,7 @@ def render(engagement, language, zone="America/Sao_Paulo") -> str:
 def test_the_report_in_portuguese_tells_the_dashboard_s_facts(contoso):
     text = render(contoso, "pt-br")
     assert "Relatório de situação: Contoso Indústria e Comércio" in text
-    assert "Em 20/10/2026 10:00 (America/Sao_Paulo)" in text
+    assert "Em 20/10/2026 10:00, Horário de Brasília (São Paulo)" in text
     assert "Em risco" in text
     assert "2 tarefas atrasadas (cliente 2, Microsoft 0)" in text
     assert "Iniciar" in text and "Avaliar" in text
@@ -137,7 +137,7 @@ def test_the_report_in_portuguese_tells_the_dashboard_s_facts(contoso):
 def test_the_report_in_english_in_the_reader_s_time_zone(contoso):
     text = render(contoso, "en", "Europe/Lisbon")
     assert "Status report: Contoso Indústria e Comércio" in text
-    assert "As of 20 Oct 2026, 14:00 (Europe/Lisbon)" in text
+    assert "As of 20 Oct 2026, 14:00, Western European Time (Lisbon)" in text
     assert "At risk" in text and "2 tasks overdue (customer 2, Microsoft 0)" in text
     assert "Current phase Assess" in text
     assert "Initiate gate: closed on 20 Sep 2026" in text
@@ -227,7 +227,9 @@ def test_a_member_downloads_the_report_in_their_language(client, contoso, vera):
     assert response["Content-Disposition"].startswith("attachment;")
     # Like evidence: no shared cache keeps it, nor the browser's once it is saved.
     assert response["Cache-Control"] == "private, no-store"
-    assert "As of 20 Oct 2026, 13:00 (UTC)" in pdf_text(response.content)
+    assert "As of 20 Oct 2026, 13:00, Coordinated Universal Time (UTC)" in pdf_text(
+        response.content
+    )
 
 
 def test_staff_and_leads_read_it_and_an_outsider_gets_404(client, contoso, ada, otto):

@@ -6,6 +6,7 @@ from django import template
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 
+from fasttrack import formatting
 from fasttrack.bounds import without_bidi_controls
 from responsibilities.models import party_for
 
@@ -54,3 +55,9 @@ def shorten(value, length) -> str:
 @register.filter
 def unbidi(value) -> str:
     return without_bidi_controls(str(value))
+
+
+@register.filter
+def zone_name(key: str) -> str:
+    """`TIME_ZONE|zone_name`: "Brasilia Time (São Paulo)", not "America/Sao_Paulo"."""
+    return formatting.zone_name(str(key))
