@@ -143,6 +143,12 @@ class EngagementAccess:
             choices.setdefault(membership.party, []).append(membership.user)
         return choices
 
+    def bulk_owner_choices(self) -> dict[str, list]:
+        """owner_choices of the parties whose tasks the user may change: a bulk change reaches
+        only those tasks, and each is owned only by its own party's people."""
+        tickable = self.tickable_parties
+        return {party: users for party, users in self.owner_choices().items() if party in tickable}
+
     def require(self, allowed: bool) -> None:
         if not allowed:
             raise PermissionDenied(_("Your role on this engagement does not allow this."))

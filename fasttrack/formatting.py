@@ -3,8 +3,10 @@ subjects, CSV cells, messages), matching what templates print with the same form
 
 import datetime
 
+from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from django.conf import settings
 from django.utils import formats, timezone, translation
+from django.utils.translation import gettext as _
 
 # The same styles as SHORT_DATETIME_FORMAT, in a spreadsheet's number-format codes.
 _SPREADSHEET_DATETIME_FORMATS = {"pt-br": "dd/mm/yyyy hh:mm", "en": "d mmm yyyy, hh:mm"}
@@ -35,3 +37,15 @@ def csv_delimiter() -> str:
     """The separator Excel expects in the active language: its list separator is ";" wherever
     the decimal separator is a comma (pt-BR), so a "," there would put a row in one column."""
     return ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","
+
+
+def zone_name(key: str) -> str:
+    """A time zone as people say it, in the active language: "Brasilia Time (São Paulo)",
+    "Horário de Brasília (São Paulo)"; never its identifier (CLDR's names, through Babel)."""
+    if key == "UTC":
+        return _("Coordinated Universal Time (UTC)")
+    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    zone = get_timezone(key)
+    name = get_timezone_name(zone, width="long", locale=locale)
+    city = get_timezone_location(zone, locale=locale, return_city=True)
+    return f"{name} ({city})" if city and city not in name else name

@@ -1,12 +1,16 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 
 from accounts import sign_in_views
 
 from .forms import ResetOrChoosePasswordForm
 
 urlpatterns = [
+    # Browsers ask for /favicon.ico on pages that name no icon (the admin, a PDF, an error).
+    path("favicon.ico", RedirectView.as_view(url=static("favicon.svg"), permanent=True)),
     path("admin/", admin.site.urls),
     path("api/v1/", include("api.urls")),
     path(

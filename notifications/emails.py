@@ -27,7 +27,7 @@ from fasttrack.formatting import format_datetime
 from notifications.models import Notification, NotificationKind, NotificationStatus
 from notifications.preferences import RULES
 from notifications.unsubscribe import unsubscribe_url
-from responsibilities.models import Party, Phase
+from responsibilities.models import Party, Phase, party_by, party_for
 
 _CALENDAR_KINDS = {
     NotificationKind.CHECKPOINT_REMINDER,
@@ -224,7 +224,7 @@ def _gate_note(notification: Notification):
         "event": event,
         "phase": phase,
         "actor_party": Party(event.party).label if event.party else "",
-        "signed_party": Party(event.changes["party"]).label if "party" in event.changes else "",
+        "signed_for": party_for(event.changes["party"]) if "party" in event.changes else "",
         "comment": event.changes.get("comment", ""),
     }
     values = {"customer": one_line(notification.engagement.customer), "phase": phase.name}
@@ -235,9 +235,9 @@ def _gate_note(notification: Notification):
             values
         )
     elif notification.kind == NotificationKind.GATE_SIGNED:
-        subject = _("%(customer)s: %(phase)s is signed off by %(party)s and awaits yours") % {
+        subject = _("%(customer)s: %(phase)s is signed off %(by_party)s and awaits yours") % {
             **values,
-            "party": context["signed_party"],
+            "by_party": party_by(event.changes["party"]),
         }
     else:
         subject = _("%(customer)s: %(phase)s was reopened") % values

@@ -1,14 +1,14 @@
 """What a status report says, read through the dashboard's own selectors and status rules."""
 
 import datetime
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from django.utils import timezone
 
 from engagements.access import EngagementAccess
 from engagements.activity.selectors import engagement_burnup
 from engagements.gates.selectors import AcknowledgementRow, GatePanel, gate_panels
-from engagements.models import Checkpoint, Engagement, Task
+from engagements.models import Checkpoint, Engagement, EvidenceKind, Task, TaskEvidence
 from engagements.selectors.tasks import DueTasks, engagement_due_tasks
 from engagements.status.rules import EngagementStatus
 from engagements.status.selectors import engagement_statuses
@@ -39,6 +39,8 @@ class StatusReport:
     due: DueTasks
     burnup: list[tuple[datetime.date, int]]
     commitments: list[StandingCommitments]
+    # The annex: each evidence file in force with its SHA-256, which emails leave out.
+    evidence_files: list[TaskEvidence] = field(default_factory=list)
     # The meeting the report was filed after, when it was.
     checkpoint: Checkpoint | None = None
     # What the customer's tenant showed at its latest reading, when it was ever read.
@@ -64,6 +66,16 @@ def _commitments(engagement: Engagement, panel: GatePanel | None) -> list[Standi
     ]
 
 
+def _evidence_files(engagement: Engagement) -> list[TaskEvidence]:
+    return list(
+        TaskEvidence.objects.filter(
+            task__engagement=engagement, kind=EvidenceKind.FILE, replaced_by__isnull=True
+        )
+        .select_related("task__phase")
+        .order_by("task__phase__order", "task__position", "pk")
+    )
+
+
 def status_report(
     engagement: Engagement, now: datetime.datetime, *, checkpoint: Checkpoint | None = None
 ) -> StatusReport:
@@ -87,6 +99,7 @@ def status_report(
         due=engagement_due_tasks(engagement, today),
         burnup=engagement_burnup(engagement, today),
         commitments=_commitments(engagement, panels[phases[0].pk] if phases else None),
+        evidence_files=_evidence_files(engagement),
         checkpoint=checkpoint,
         tenant=tenant if tenant.run else None,
         tenant_connection=connection_of(engagement) if tenant.run else None,

@@ -386,6 +386,9 @@ def test_8_filtering_to_my_party_due_this_week(live_server, page, demo, screensh
     for task in expected:
         expect(page.locator(f"#task-{task.pk}")).to_be_visible()
     expect(page.get_by_role("status").filter(has_text="corresponde")).to_be_visible()
+    expect(page).to_have_url(re.compile(r"#task-results$"))
+    # The results open at the top of the window, not a screen of filters below it.
+    assert -1 < page.locator("#task-results").bounding_box()["y"] < 80
     page.screenshot(path=screenshot_dir / "8-filtered-task-page.png", full_page=True)
     page.get_by_role("link", name="Limpar filtros").click()
     expect(rows).to_have_count(demo.tasks.count())

@@ -206,7 +206,9 @@ def test_12_evidence_then_both_parties_sign_the_assess_gate_and_one_reopens_it(
     )
     # Not offered while the tick waits: the service would refuse it.
     expect(
-        gate_panel(msft_page, "Avaliar").get_by_role("button", name="Aprovar Avaliar por Microsoft")
+        gate_panel(msft_page, "Avaliar").get_by_role(
+            "button", name="Aprovar Avaliar pela Microsoft"
+        )
     ).to_have_count(0)
     behalf_row = msft_page.locator(f"#task-{on_behalf.pk}")
     expect(behalf_row).to_contain_text("aguardando a confirmação")
@@ -217,31 +219,35 @@ def test_12_evidence_then_both_parties_sign_the_assess_gate_and_one_reopens_it(
     assert not Task.objects.get(pk=on_behalf.pk).awaiting_confirmation
 
     gate = gate_panel(msft_page, "Avaliar")
-    expect(gate).to_contain_text("aguardando aprovação")
-    expect(gate.get_by_role("button", name="Aprovar Avaliar por Cliente")).to_have_count(0)
+    expect(gate.get_by_role("heading")).to_contain_text("aguardando a aprovação das duas partes")
+    expect(gate.get_by_role("button", name="Aprovar Avaliar pelo cliente")).to_have_count(0)
     gate.get_by_label("Comentário (opcional)").fill("Avaliação revisada com a Contoso")
-    gate.get_by_role("button", name="Aprovar Avaliar por Microsoft").click()
-    expect(msft_page.locator(".messages")).to_contain_text("Avaliar aprovada por Microsoft.")
+    gate.get_by_role("button", name="Aprovar Avaliar pela Microsoft").click()
+    expect(msft_page.locator(".messages")).to_contain_text("Avaliar aprovada pela Microsoft.")
     gate = gate_panel(msft_page, "Avaliar")
     expect(gate.get_by_role("listitem")).to_have_count(1)
-    expect(gate.get_by_role("listitem")).to_contain_text("Aprovada por Microsoft: Marcos Microsoft")
+    expect(gate.get_by_role("listitem")).to_contain_text("Marcos Microsoft aprovou pela Microsoft")
     expect(gate.get_by_role("listitem")).to_contain_text("“Avaliação revisada com a Contoso”")
+    # The gate says whose sign-off it still awaits.
+    expect(gate.get_by_role("heading")).to_contain_text("aguardando a aprovação do cliente")
     axe_page.goto(tasks_url)
     found["gate signed by one party"] = serious_violations(axe_page)
 
     # The customer's manager signs too, which closes the gate.
     page.goto(tasks_url)
     gate = gate_panel(page, "Avaliar")
-    expect(gate).to_contain_text("Aprovada por Microsoft: Marcos Microsoft")
-    gate.get_by_role("button", name="Aprovar Avaliar por Cliente").click()
-    expect(page.locator(".messages")).to_contain_text("Avaliar aprovada por Cliente.")
+    expect(gate).to_contain_text("Marcos Microsoft aprovou pela Microsoft")
+    gate.get_by_role("button", name="Aprovar Avaliar pelo cliente").click()
+    expect(page.locator(".messages")).to_contain_text("Avaliar aprovada pelo cliente.")
     gate = gate_panel(page, "Avaliar")
     expect(gate.get_by_role("heading")).to_contain_text("encerrada")
     expect(gate.get_by_role("listitem")).to_have_count(2)
     expect(gate.get_by_role("listitem").nth(1)).to_contain_text(
-        "Aprovada por Cliente: Paula Gerente"
+        "Paula Gerente aprovou pelo cliente"
     )
-    expect(gate.get_by_role("button", name="Reabrir Avaliar")).to_be_visible()
+    # Reopening is folded apart from the sign-offs: its button shows only once asked for.
+    expect(gate.get_by_role("button", name="Reabrir Avaliar")).to_be_hidden()
+    expect(gate.get_by_text("Reabrir Avaliar…")).to_be_visible()
     gate.scroll_into_view_if_needed()
     gate.screenshot(path=screenshot_dir / "gates-3-assess-signed.png")
     axe_page.goto(tasks_url)
@@ -260,20 +266,21 @@ def test_12_evidence_then_both_parties_sign_the_assess_gate_and_one_reopens_it(
     # Microsoft's manager reopens it with a reason: both sign-offs are withdrawn.
     msft_page.goto(tasks_url)
     gate = gate_panel(msft_page, "Avaliar")
+    gate.get_by_text("Reabrir Avaliar…").click()
     gate.get_by_label("Por que reabrir").fill(REOPEN_REASON)
     gate.get_by_role("button", name="Reabrir Avaliar").click()
     expect(msft_page.locator(".messages")).to_contain_text(
         "Avaliar reaberta: as aprovações foram retiradas."
     )
     gate = gate_panel(msft_page, "Avaliar")
-    expect(gate.get_by_role("heading")).to_contain_text("aguardando aprovação")
+    expect(gate.get_by_role("heading")).to_contain_text("aguardando a aprovação das duas partes")
     expect(gate).to_contain_text(f"“{REOPEN_REASON}”. Estas aprovações foram retiradas:")
     withdrawn_items = gate.locator("ul.withdrawn").get_by_role("listitem")
     expect(withdrawn_items).to_have_count(2)
     expect(withdrawn_items.nth(0)).to_contain_text("Marcos Microsoft")
     expect(withdrawn_items.nth(1)).to_contain_text("Paula Gerente")
     expect(withdrawn_items.nth(1)).to_contain_text("(retirada)")
-    expect(gate.get_by_role("button", name="Aprovar Avaliar por Microsoft")).to_be_visible()
+    expect(gate.get_by_role("button", name="Aprovar Avaliar pela Microsoft")).to_be_visible()
     reopened = msft_page.locator("#activity li").first
     expect(reopened).to_contain_text("Marcos Microsoft")
     expect(reopened).to_contain_text("Avaliar: aprovações retiradas (Cliente, Microsoft)")

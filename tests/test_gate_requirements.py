@@ -96,7 +96,7 @@ def test_the_page_offers_a_sign_off_exactly_when_the_service_accepts_it(
     Profile.objects.update_or_create(user=carla, defaults={"language": "en"})
     client.force_login(carla)
     page = client.get(reverse("engagement-detail", args=[subject.pk])).content.decode()
-    assert ("Sign off Initiate for Customer" in page) is accepted
+    assert ("Sign off Initiate for the customer" in page) is accepted
     with translation.override("en"):
         if accepted:
             gate_sign(engagement=subject, phase=iniciar, user=carla)

@@ -329,18 +329,22 @@ def test_the_task_page_shows_each_gate_and_its_forms_without_javascript(
     finish(engagement, iniciar, carla, miguel)
     client.force_login(carla)
     page = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
-    assert "Sign off Initiate for Customer" in page
+    assert "Sign off Initiate for the customer" in page
     assert "Sign off Initiate for Microsoft" not in page  # Microsoft has its own manager
+    assert "Initiate gate: waiting on both parties' sign-off</h4>" in " ".join(page.split())
     response = client.post(
         sign_url(engagement, iniciar), {"party": "customer", "comment": "Revisado"}, follow=True
     )
     page = response.content.decode()
-    assert "Initiate signed off for Customer." in page
-    assert "Signed off for Customer by Carla" in page and "Revisado" in page
-    assert "Reopen Initiate" in page
+    assert "Initiate signed off for the customer." in page
+    assert "Carla signed off for the customer on " in page and "Revisado" in page
+    assert "Initiate gate: waiting on Microsoft's sign-off</h4>" in " ".join(page.split())
+    # Reopening is folded away under its own quieter heading, apart from signing.
+    reopen = page[page.index('<details class="gate-reopen">') :]
+    assert reopen.index("<summary>Reopen Initiate…</summary>") < reopen.index("/reopen/")
     client.force_login(vera)
     page = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
-    assert "Signed off for" in page or "Aprovada por" in page
+    assert "Carla aprovou pelo cliente em " in page
     assert "/sign/" not in page and "/reopen/" not in page
 
 
@@ -366,7 +370,12 @@ def test_the_last_tick_of_a_phase_asks_every_manager_for_a_sign_off_with_the_evi
     by_recipient = {message.to[0]: message for message in mail.outbox}
     english = by_recipient["miguel@example.com"]
     assert "every task of Initiate is done and awaits your sign-off" in english.subject
-    assert "Ata do kick-off" in english.body and hashlib.sha256(PDF).hexdigest() in english.body
+    # The file is named; its SHA-256 is for the trail and the report's annex, not a reader.
+    assert "Ata do kick-off" in english.body and "ata.pdf" in english.body
+    for message in mail.outbox:
+        assert "SHA-256" not in message.body and hashlib.sha256(PDF).hexdigest() not in message.body
+        html = message.alternatives[0][0]
+        assert "SHA-256" not in html and hashlib.sha256(PDF).hexdigest() not in html
     assert last.text_en in english.body
     assert "todas as tarefas de Iniciar" in by_recipient["carla@example.com"].subject
     # Unticked and ticked again, the phase is finished anew: a new request, one per manager.

@@ -1,5 +1,7 @@
 """Task owners: who may give a task to whom, what the owner is told, and what the trail keeps."""
 
+import re
+
 import pytest
 from django.core import mail
 from django.core.exceptions import ValidationError
@@ -165,3 +167,33 @@ def test_removing_a_member_twice_at_once_records_one_removal(carla, colleague, e
     member_remove(membership=membership, removed_by=carla)
     member_remove(membership=stale, removed_by=carla)
     assert ActivityEvent.objects.filter(kind=EventKind.MEMBER_REMOVED).count() == 1
+
+
+def bulk_owner_options(client, engagement) -> set[str]:
+    """The people the bulk form's owner list offers, by name."""
+    page = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    form = page[page.index('id="bulk-form"') :]
+    owners = form[form.index('name="owner"') : form.index("</select>", form.index('name="owner"'))]
+    return set(re.findall(r'<option value="\d+">([^<]+)</option>', owners))
+
+
+def test_the_bulk_owner_list_offers_only_the_people_of_the_party_one_may_change(
+    client, carla, vera, miguel, engagement
+):
+    """Microsoft has a manager, so Carla changes only the customer's tasks: Miguel, whom the
+    rules would refuse as owner of any of them, is not offered."""
+    client.force_login(carla)
+    assert bulk_owner_options(client, engagement) == {"Carla", "Vera"}
+    client.force_login(miguel)
+    assert bulk_owner_options(client, engagement) == {"Miguel"}
+
+
+def test_the_bulk_owner_list_offers_both_parties_while_the_other_has_no_manager(
+    client, otto, other_engagement
+):
+    engineer = make_user("enzo")
+    Membership.objects.create(
+        engagement=other_engagement, user=engineer, party=Party.MICROSOFT, role=Role.VIEWER
+    )
+    client.force_login(otto)
+    assert bulk_owner_options(client, other_engagement) == {"Otto", "Enzo"}

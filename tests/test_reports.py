@@ -11,11 +11,13 @@ import zoneinfo
 import pypdf
 import pytest
 from django.core import mail
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
 from accounts.models import Profile
 from engagements.audit import engagement_chain_problems
+from engagements.gates.evidence import evidence_add_file
 from engagements.gates.services import gate_sign, general_acknowledge
 from engagements.meetings.services import checkpoint_cancel
 from engagements.models import CheckpointReport, EventKind, Membership, Role
@@ -114,14 +116,14 @@ def render(engagement, language, zone="America/Sao_Paulo") -> str:
 def test_the_report_in_portuguese_tells_the_dashboard_s_facts(contoso):
     text = render(contoso, "pt-br")
     assert "Relatório de situação: Contoso Indústria e Comércio" in text
-    assert "Em 20/10/2026 10:00 (America/Sao_Paulo)" in text
+    assert "Em 20/10/2026 10:00, Horário de Brasília (São Paulo)" in text
     assert "Em risco" in text
     assert "2 tarefas atrasadas (cliente 2, Microsoft 0)" in text
     assert "Iniciar" in text and "Avaliar" in text
     assert "Fase atual Avaliar" in text
     # The gates: Iniciar closed by both sign-offs, with the comment.
-    assert "Aprovada por Cliente: Carla, em 20/09/2026 10:00: “Kick-off feito”" in text
-    assert "Aprovada por Microsoft: Miguel, em 20/09/2026 10:00" in text
+    assert "Carla aprovou pelo cliente em 20/09/2026 10:00: “Kick-off feito”" in text
+    assert "Miguel aprovou pela Microsoft em 20/09/2026 10:00" in text
     # Overdue tasks with whom they wait on; the one due soon.
     assert "10/10/2026 ·" in text and "aguardando Carla (Cliente)" in text
     assert "22/10/2026 ·" in text
@@ -135,13 +137,29 @@ def test_the_report_in_portuguese_tells_the_dashboard_s_facts(contoso):
 def test_the_report_in_english_in_the_reader_s_time_zone(contoso):
     text = render(contoso, "en", "Europe/Lisbon")
     assert "Status report: Contoso Indústria e Comércio" in text
-    assert "As of 20 Oct 2026, 14:00 (Europe/Lisbon)" in text
+    assert "As of 20 Oct 2026, 14:00, Western European Time (Lisbon)" in text
     assert "At risk" in text and "2 tasks overdue (customer 2, Microsoft 0)" in text
     assert "Current phase Assess" in text
-    assert "Signed off for Customer by Carla on 20 Sep 2026, 14:00" in text
+    assert "Initiate gate: closed on 20 Sep 2026" in text
+    assert "Carla signed off for the customer on 20 Sep 2026, 14:00" in text
     assert "waiting on Carla (Customer)" in text
     assert "General responsibilities" in text
     assert "Relatório" not in text
+
+
+def test_the_report_s_annex_lists_each_evidence_file_with_its_sha_256(contoso, carla):
+    """Emails name evidence files without their hashes; the report's annex keeps them."""
+    task = contoso.tasks.filter(phase__code="avaliar", party=Party.CUSTOMER).first()
+    content = b"%PDF-1.4 minutes of the assessment"
+    evidence_add_file(task=task, user=carla, upload=SimpleUploadedFile("ata.pdf", content))
+    text = render(contoso, "pt-br")
+    annex = text[text.index("Anexo: arquivos de evidência e o seu SHA-256") :]
+    assert "ata.pdf (Avaliar:" in annex
+    assert hashlib.sha256(content).hexdigest() in annex.replace("\n", "")
+
+
+def test_a_report_without_evidence_files_has_no_annex(contoso):
+    assert "Annex" not in render(contoso, "en")
 
 
 @pytest.mark.parametrize(
@@ -209,7 +227,9 @@ def test_a_member_downloads_the_report_in_their_language(client, contoso, vera):
     assert response["Content-Disposition"].startswith("attachment;")
     # Like evidence: no shared cache keeps it, nor the browser's once it is saved.
     assert response["Cache-Control"] == "private, no-store"
-    assert "As of 20 Oct 2026, 13:00 (UTC)" in pdf_text(response.content)
+    assert "As of 20 Oct 2026, 13:00, Coordinated Universal Time (UTC)" in pdf_text(
+        response.content
+    )
 
 
 def test_staff_and_leads_read_it_and_an_outsider_gets_404(client, contoso, ada, otto):

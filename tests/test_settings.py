@@ -8,6 +8,7 @@ import environ
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.urls import reverse
 
 from fasttrack.evidence_store import evidence_store
 
@@ -145,3 +146,38 @@ def test_an_allowed_webhook_network_that_is_no_network_stops_with_a_clear_messag
     )
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "['10.20.0.0/16']"
+
+
+def test_the_covering_index_warning_is_silenced_on_sqlite_only():
+    """SQLite ignores an index's included columns and Django says so at every start (W040):
+    nothing a newcomer can act on. PostgreSQL keeps the check."""
+    sqlite = import_settings(show="s.SILENCED_SYSTEM_CHECKS", DEBUG="true", DATABASE_URL="")
+    assert sqlite.stdout.strip() == "['models.W040']"
+    postgresql = import_settings(
+        show="s.SILENCED_SYSTEM_CHECKS",
+        DEBUG="true",
+        DATABASE_URL="postgres://postgres@127.0.0.1:5432/fasttrack",
+    )
+    assert postgresql.stdout.strip() == "[]"
+
+
+def test_a_start_on_sqlite_prints_no_warning():
+    clean = {k: v for k, v in os.environ.items() if k not in UNSET}
+    result = subprocess.run(
+        [sys.executable, "manage.py", "check", "--database", "default"],
+        cwd=settings.BASE_DIR,
+        env={**clean, "DEBUG": "true", "DATABASE_URL": ""},
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0 and "W040" not in result.stdout + result.stderr
+
+
+def test_the_portal_has_a_vendored_favicon(client):
+    """Every page names it; pages that do not (the admin, a PDF) get it at /favicon.ico."""
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+    assert (settings.BASE_DIR / "static" / "favicon.svg").read_text().startswith("<svg")
+    page = client.get(reverse("login")).content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg" type="image/svg+xml">' in page

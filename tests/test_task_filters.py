@@ -2,6 +2,7 @@
 
 import datetime
 import itertools
+import re
 
 import pytest
 from django.urls import reverse
@@ -40,7 +41,21 @@ def test_no_filter_shows_every_task_and_the_count(client, carla, engagement):
     client.force_login(carla)
     response = page(client, engagement)
     assert shown(response) == set(engagement.tasks.values_list("pk", flat=True))
-    assert f"{engagement.tasks.count()} tarefas" in response.content.decode()
+    phase_tasks = engagement.tasks.exclude(phase=None).count()
+    standing = engagement.tasks.filter(phase=None).count()
+    html = response.content.decode()
+    assert f"{phase_tasks} tarefas nas fases, {standing} compromissos permanentes" in html
+
+
+def test_the_task_count_agrees_with_the_progress(client, carla, engagement):
+    """Standing commitments are not in the progress, so the count names them apart."""
+    Task.objects.filter(pk=customer(engagement).first().pk).update(done=True)
+    client.force_login(carla)
+    html = page(client, engagement).content.decode()
+    total = engagement.tasks.exclude(phase=None).count()
+    assert f"1 de {total} tarefas concluídas" in html
+    count = re.search(r'<p class="count" id="task-results" role="status">(.*?)</p>', html).group(1)
+    assert count.startswith(f"{total} tarefas nas fases, ")
 
 
 def test_party_and_phase_filters(client, carla, engagement):
@@ -69,6 +84,40 @@ def test_due_filters_at_their_edges(client, carla, engagement, dated):
     no_date = shown(page(client, engagement, due="none"))
     assert not no_date & {yesterday, today, in_seven, in_eight}
     assert len(no_date) == engagement.tasks.count() - 4
+
+
+def test_the_due_filter_takes_overdue_and_the_next_7_days_together(
+    client, carla, engagement, dated
+):
+    yesterday, today, in_seven, in_eight = (task.pk for task in dated)
+    Task.objects.filter(pk=yesterday).update(done=True)
+    client.force_login(carla)
+    assert shown(page(client, engagement, due="soon")) == {today, in_seven}
+    Task.objects.filter(pk=yesterday).update(done=False)
+    assert shown(page(client, engagement, due="soon")) == {yesterday, today, in_seven}
+
+
+def test_standing_commitments_come_after_the_phase_work(client, carla, engagement):
+    client.force_login(carla)
+    html = page(client, engagement).content.decode()
+    sections = re.findall(r'<details id="(phase-[a-z]+)"', html)
+    assert sections == [
+        "phase-iniciar",
+        "phase-avaliar",
+        "phase-corrigir",
+        "phase-habilitar",
+        "phase-general",
+    ]
+    jump = re.search(r'<nav class="jump".*?</nav>', html, re.S).group(0)
+    assert jump.index("#phase-habilitar") < jump.index("#phase-general")
+
+
+def test_filtering_opens_the_page_at_the_results(client, carla, engagement):
+    """The filters are a screen high on a phone: the form's answer opens at the count."""
+    client.force_login(carla)
+    html = page(client, engagement).content.decode()
+    assert '<form method="get" action="#task-results" class="filters"' in html
+    assert html.count('id="task-results"') == 1
 
 
 def test_a_done_task_is_neither_overdue_nor_due_this_week(client, carla, engagement, dated):
@@ -105,8 +154,11 @@ def test_filters_combine_and_the_page_offers_a_reset(client, carla, engagement, 
     response = page(client, engagement, party="customer", due="overdue", owner="me", status="open")
     assert shown(response) == {dated[0].pk}
     html = response.content.decode()
-    assert "1 tarefa corresponde aos filtros" in html
-    assert f'href="{reverse("engagement-detail", args=[engagement.pk])}">Limpar filtros' in html
+    assert "Correspondem aos filtros: 1 tarefa nas fases</p>" in html
+    assert (
+        f'href="{reverse("engagement-detail", args=[engagement.pk])}#task-results">Limpar filtros'
+        in html
+    )
 
 
 def test_a_bad_filter_value_is_ignored_not_an_error(client, carla, engagement):

@@ -62,7 +62,7 @@ from engagements.activity.reader import Reader, change_told
 from engagements.models import Checkpoint, CheckpointKind, Engagement, EventKind, Role, Task
 from engagements.sync.wording import CATALOGUE_TELLERS
 from fasttrack.bounds import without_bidi_controls
-from responsibilities.models import Party, Phase
+from responsibilities.models import Party, Phase, party_for
 
 
 def _label(choices, code) -> str:
@@ -151,9 +151,9 @@ def _phase_name(code: str) -> str:
 
 
 def _gate_signed(changes: dict, reader: Reader) -> str:
-    told = _("%(phase)s, for %(party)s") % {
+    told = _("%(phase)s, %(for_party)s") % {
         "phase": _phase_name(changes["phase"]),
-        "party": _label(Party.choices, changes["party"]),
+        "for_party": party_for(changes["party"]),
     }
     if changes["closed"]:
         told = _("%(told)s: the phase is closed") % {"told": told}

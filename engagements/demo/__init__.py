@@ -17,6 +17,7 @@ creates nothing and never touches what an admin changed.
 from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
+from django.utils.module_loading import import_string
 
 from engagements.demo.engagements import (
     DEMO_CUSTOMER,
@@ -26,6 +27,11 @@ from engagements.demo.engagements import (
     tailspin_create,
 )
 from engagements.models import Engagement
+
+# The story's events are dated weeks back: the notes they owed then (invitations, sign-off
+# requests) are not owed now, and the first worker run must not send them. Named by dotted path,
+# as the journal names its listeners: notifications sit above the core and import it.
+PAST_NOTES_DROP = "notifications.owing.past_notes_drop"
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [
@@ -81,7 +87,12 @@ def demo_data_create() -> list[str]:
         "Northwind Traders": northwind_create,
         "Tailspin Toys": tailspin_create,
     }
+    built = []
     for customer, build in builders.items():
         if not Engagement.objects.filter(customer=customer).exists():
             build(users, today)
+            built.append(customer)
+    if built:
+        engagement_ids = Engagement.objects.filter(customer__in=built).values_list("pk", flat=True)
+        import_string(PAST_NOTES_DROP)(engagement_ids=list(engagement_ids), now=timezone.now())
     return created

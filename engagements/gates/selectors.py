@@ -38,6 +38,13 @@ class GatePanel:
     def closed(self) -> bool:
         return {sign_off.party for sign_off in self.sign_offs} == set(PARTIES)
 
+    @property
+    def waiting_for(self) -> str:
+        """Whose sign-off the gate still needs: "customer", "microsoft" or "both"."""
+        signed = {sign_off.party for sign_off in self.sign_offs}
+        unsigned = [party for party in PARTIES if party not in signed]
+        return unsigned[0] if len(unsigned) == 1 else "both"
+
 
 def gate_panels(
     access: EngagementAccess, phases: list[Phase], progress: EngagementProgress

@@ -14,7 +14,7 @@ from engagements.gates import services as gate_services
 from engagements.gates.forms import AcknowledgeForm, GateReopenForm, GateSignForm
 from engagements.gates.requirements import first_phase
 from engagements.views.common import first_error
-from responsibilities.models import Party, Phase
+from responsibilities.models import Party, Phase, party_for
 
 
 def _back(pk, phase):
@@ -58,8 +58,8 @@ def gate_sign(request, pk, phase_code):
         comment=form.cleaned_data["comment"],
         party=party,
     ):
-        signed = {"phase": phase.name, "party": Party(party).label}
-        messages.success(request, _("%(phase)s signed off for %(party)s.") % signed)
+        signed = {"phase": phase.name, "for_party": party_for(party)}
+        messages.success(request, _("%(phase)s signed off %(for_party)s.") % signed)
     return _back(pk, phase)
 
 

@@ -69,9 +69,9 @@ def engagement_tasks(engagement: Engagement, tasks=None) -> list[Task]:
 
 
 def task_groups(tasks: list[Task]) -> list[TaskGroup]:
-    """Tasks by phase, then party, then section, each parent followed by its sub-items; a
-    sub-item whose parent is not among `tasks` (filtered out, or withdrawn) stands on its
-    own."""
+    """Tasks by phase (general responsibilities last), then party, then section, each parent
+    followed by its sub-items; a sub-item whose parent is not among `tasks` (filtered out, or
+    withdrawn) stands on its own."""
     shown = {task.pk for task in tasks}
     children: dict[int | None, list[Task]] = {}
     for task in tasks:
@@ -83,8 +83,9 @@ def task_groups(tasks: list[Task]) -> list[TaskGroup]:
         for child in children.get(task.pk, []):
             yield from with_descendants(child)
 
+    # Standing commitments come after the phases: the phases are the work to do.
     def group_key(task):
-        phase_order = task.phase.order if task.phase else 0
+        phase_order = task.phase.order if task.phase else float("inf")
         return (phase_order, task.party, SECTION_ORDER.get(task.section, -1))
 
     groups: dict[tuple, TaskGroup] = {}

@@ -8,7 +8,9 @@ from django.utils.safestring import mark_safe
 from django.utils.text import Truncator, normalize_newlines
 from django.utils.translation import gettext as _
 
+from fasttrack import formatting
 from fasttrack.bounds import without_bidi_controls
+from responsibilities.models import party_for
 
 register = template.Library()
 
@@ -19,6 +21,12 @@ def person(user) -> str:
     if user is None:
         return ""
     return without_bidi_controls(user.get_full_name() or user.get_username())
+
+
+@register.filter
+def for_party(party: str) -> str:
+    """`sign_off.party|for_party`: "for the customer", with the article a sentence needs."""
+    return party_for(party)
 
 
 @register.filter
@@ -64,3 +72,9 @@ def comment_html(comment) -> str:
         at = start + length
     pieces.append(conditional_escape(body[at:]))
     return mark_safe(normalize_newlines("".join(pieces)).replace("\n", "<br>"))
+
+
+@register.filter
+def zone_name(key: str) -> str:
+    """`TIME_ZONE|zone_name`: "Brasilia Time (São Paulo)", not "America/Sao_Paulo"."""
+    return formatting.zone_name(str(key))

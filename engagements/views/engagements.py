@@ -89,9 +89,12 @@ def engagement_detail(request, pk):
             "first_phase": phases[0] if phases else None,
             "withdrawn": [task for task in tasks if task.is_withdrawn],
             "matching": sum(section.task_count for section in sections),
+            "phase_task_count": sum(s.task_count for s in sections if s.phase),
+            "standing_count": sum(s.task_count for s in sections if not s.phase),
             # A phase whose tasks are all done folds away unless a filter asks for tasks.
             "folded": set() if task_filter.applied else progress.done_phases(),
             "owner_choices": owner_choices,
+            "bulk_owner_choices": access.bulk_owner_choices(),
             "progress": progress,
             "activity": engagement_recent_activity(engagement),
             "checkpoints": engagement_checkpoints(engagement, timezone.now()),

@@ -35,6 +35,7 @@ class TaskFilter(django_filters.FilterSet):
         choices=[
             ("overdue", _("overdue")),
             ("week", _("within 7 days")),
+            ("soon", _("overdue or within 7 days")),
             ("none", _("no due date")),
         ],
         method="filter_due",
@@ -85,6 +86,10 @@ class TaskFilter(django_filters.FilterSet):
             return queryset.filter(due_date__isnull=True)
         if value == "overdue":
             return queryset.overdue(self.today, with_withdrawn=True)
+        if value == "soon":
+            return queryset.overdue(self.today, with_withdrawn=True) | queryset.due_soon(
+                self.today, with_withdrawn=True
+            )
         return queryset.due_soon(self.today, with_withdrawn=True)
 
     def filter_owner(self, queryset, name, value):

@@ -16,6 +16,8 @@ from .items import (
     Section,
     Service,
     in_active_language,
+    party_by,
+    party_for,
 )
 from .versions import (
     DRAFT_LINKS,
@@ -49,4 +51,6 @@ __all__ = [
     "VersionSource",
     "frozen_values",
     "in_active_language",
+    "party_by",
+    "party_for",
 ]
