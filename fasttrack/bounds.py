@@ -34,6 +34,8 @@ NAME_MAX_LENGTH = 150
 SEARCH_MAX_LENGTH = 100
 CUSTOMER_MAX_LENGTH = 200
 COMMENT_MAX_LENGTH = 2000
+# Each part of a checkpoint's brief (summary, decisions, next steps): a page of the report.
+BRIEF_MAX_LENGTH = 1500
 CAPTION_MAX_LENGTH = 200
 URL_MAX_LENGTH = 2000
 FILE_NAME_MAX_LENGTH = 150

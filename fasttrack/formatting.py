@@ -2,7 +2,9 @@
 subjects, CSV cells, messages), matching what templates print with the same format names."""
 
 import datetime
+import zoneinfo
 
+from babel.dates import get_timezone_name
 from django.conf import settings
 from django.utils import formats, timezone, translation
 
@@ -35,3 +37,12 @@ def csv_delimiter() -> str:
     """The separator Excel expects in the active language: its list separator is ";" wherever
     the decimal separator is a comma (pt-BR), so a "," there would put a row in one column."""
     return ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","
+
+
+def time_zone_name(zone: str | datetime.tzinfo, moment: datetime.datetime) -> str:
+    """The zone as people say it in the active language at that moment (Unicode CLDR's names:
+    "Brasilia Standard Time", "Horário de Verão da Europa Ocidental"), never its identifier."""
+    if isinstance(zone, str):
+        zone = zoneinfo.ZoneInfo(zone)
+    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    return get_timezone_name(moment.astimezone(zone), locale=locale)

@@ -19,6 +19,7 @@ from engagements.gates.evidence import (
 )
 from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
 from engagements.journal import event_record
+from engagements.meetings.briefs import checkpoint_brief_write
 from engagements.meetings.services import (
     checkpoint_cancel,
     checkpoint_schedule,
@@ -204,6 +205,13 @@ def record_every_kind(engagement, *, manager, admin):
         starts_at=at("2026-11-10 10:00"),
         ends_at=at("2026-11-10 11:00"),
         attendees=[manager],
+    )
+    checkpoint_brief_write(
+        checkpoint=checkpoint,
+        user=manager,
+        summary="Encerramento combinado",
+        decisions="",
+        next_steps="Revisar o piloto",
     )
     newcomer = make_user("nina")
     membership = member_add(

@@ -79,6 +79,9 @@ EXPECTED = {
         EventKind.TASK_ADDED: "the engagement's scope now includes it",
         EventKind.TASK_WITHDRAWN: "no longer in the engagement's scope",
         EventKind.TASK_RESTORED: "back in the engagement's scope",
+        EventKind.CHECKPOINT_BRIEF_WRITTEN: (
+            "summary: – → Encerramento combinado; next steps: – → Revisar o piloto"
+        ),
     },
     "pt-br": {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tarefas",
@@ -127,6 +130,9 @@ EXPECTED = {
         EventKind.TASK_ADDED: "agora no escopo do engajamento",
         EventKind.TASK_WITHDRAWN: "fora do escopo do engajamento",
         EventKind.TASK_RESTORED: "de volta ao escopo do engajamento",
+        EventKind.CHECKPOINT_BRIEF_WRITTEN: (
+            "resumo: – → Encerramento combinado; próximos passos: – → Revisar o piloto"
+        ),
     },
 }
 
@@ -198,6 +204,18 @@ def test_every_kind_reads_in_the_readers_language_and_time(every_kind, language)
 def test_times_follow_the_readers_time_zone(every_kind):
     texts = told(every_kind, "en", zone=zoneinfo.ZoneInfo("Europe/Lisbon"))
     assert texts[EventKind.CHECKPOINT_SCHEDULED] == "10 Nov 2026, 13:00 – 10 Nov 2026, 14:00"
+
+
+@pytest.mark.parametrize(
+    ("language", "told_as"),
+    [
+        ("en", "in Brazilian Portuguese, Brasilia Standard Time ("),
+        ("pt-br", "em Português Brasileiro, Horário Padrão de Brasília ("),
+    ],
+)
+def test_a_filed_report_s_time_zone_is_named_as_people_say_it(every_kind, language, told_as):
+    text = told(every_kind, language)[EventKind.CHECKPOINT_REPORT_FILED]
+    assert text.startswith(told_as) and "America/Sao_Paulo" not in text
 
 
 @pytest.mark.parametrize(

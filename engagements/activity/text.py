@@ -31,6 +31,8 @@ LogEntry, because the trail is read for years by people in other languages and t
   "tasks": [ids], "texts_hash": SHA-256 of engagements.gates.state.general_texts_hash} |
 | checkpoint_report_filed | {"report": id, "language": code, "time_zone": name, "as_of": ISO
   UTC, "size": bytes, "sha256": of the stored PDF, "recipients": [{"id", "name"}]} |
+| checkpoint_brief_written | {field: [old, new]} for each of summary, decisions, next_steps that
+  changed (texts; "" when empty) |
 | task_added, task_restored | {"version": catalogue version number, "item": key, "cause":
   "catalogue" or "scope", "text_hash": SHA-256 of the task's texts}; a restored one's "fields"
   as below |
@@ -45,6 +47,7 @@ LogEntry, because the trail is read for years by people in other languages and t
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
 
+import datetime
 import functools
 
 from django.db import models
@@ -55,9 +58,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from engagements.activity.reader import Reader, change_told
-from engagements.models import Checkpoint, CheckpointKind, Engagement, EventKind, Role, Task
+from engagements.models import (
+    BRIEF_FIELDS,
+    Checkpoint,
+    CheckpointBrief,
+    CheckpointKind,
+    Engagement,
+    EventKind,
+    Role,
+    Task,
+)
 from engagements.sync.wording import CATALOGUE_TELLERS
 from fasttrack.bounds import without_bidi_controls
+from fasttrack.formatting import time_zone_name
 from responsibilities.models import Party, Phase
 
 
@@ -196,11 +209,24 @@ def _report_filed(changes: dict, reader: Reader) -> str:
     names = ", ".join(without_bidi_controls(person["name"]) for person in changes["recipients"])
     return _("in %(language)s, %(zone)s (%(size)s, SHA-256 %(sha256)s), to %(names)s") % {
         "language": translation.get_language_info(changes["language"])["name_translated"],
-        "zone": changes["time_zone"],
+        "zone": time_zone_name(
+            changes["time_zone"], datetime.datetime.fromisoformat(changes["as_of"])
+        ),
         "size": filesizeformat(changes["size"]),
         "sha256": changes["sha256"] if reader.export else changes["sha256"][:12] + "…",
         "names": names or "–",
     }
+
+
+def _brief_written(changes: dict, reader: Reader) -> str:
+    return "; ".join(
+        change_told(
+            CheckpointBrief._meta.get_field(name).verbose_name,
+            *(reader.text(value) for value in changes[name]),
+        )
+        for name in BRIEF_FIELDS
+        if name in changes
+    )
 
 
 _TELLERS = {
@@ -229,6 +255,7 @@ _TELLERS = {
     EventKind.COMMENT_ADDED: lambda changes, reader: reader.text(changes["body"]),
     EventKind.GENERAL_ACKNOWLEDGED: _general_acknowledged,
     EventKind.CHECKPOINT_REPORT_FILED: _report_filed,
+    EventKind.CHECKPOINT_BRIEF_WRITTEN: _brief_written,
     EventKind.ACCOUNT_BOUND: lambda changes, reader: (
         _("%(name)s, tenant %(tenant)s")
         % {

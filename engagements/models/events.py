@@ -35,6 +35,10 @@ class EventKind(models.TextChoices):
     COMMENT_ADDED = "comment_added", _("commented")
     GENERAL_ACKNOWLEDGED = "general_acknowledged", _("acknowledged the general responsibilities")
     CHECKPOINT_REPORT_FILED = "checkpoint_report_filed", _("filed a checkpoint's status report")
+    CHECKPOINT_BRIEF_WRITTEN = (
+        "checkpoint_brief_written",
+        _("wrote a checkpoint's summary for the status report"),
+    )
     TASK_ADDED = "task_added", _("added a task from the catalogue")
     TASK_UPDATED = "task_updated", _("updated a task from the catalogue")
     TASK_WORDING_KEPT = "task_wording_kept", _("kept the wording a task was done under")
