@@ -15,6 +15,7 @@ from engagements.models.engagements import (
 from engagements.models.events import ActivityEvent, EventKind
 from engagements.models.gates import GateSignOff, GeneralAcknowledgement, PhaseGate, phase_is_signed
 from engagements.models.meetings import Checkpoint, CheckpointKind, CheckpointReport, report_path
+from engagements.models.plans import BASELINE_VERSION, ForecastState, Plan, PlannedPhase
 from engagements.models.tasks import (
     DUE_SOON_DAYS,
     EvidenceKind,
@@ -57,4 +58,8 @@ __all__ = [
     "Checkpoint",
     "report_path",
     "CheckpointReport",
+    "BASELINE_VERSION",
+    "ForecastState",
+    "Plan",
+    "PlannedPhase",
 ]
