@@ -34,6 +34,9 @@ EVENT_LISTENERS = (
     "notifications.listeners.member_notes_owe",
     # The managers hear that the customer's tenant withdrew its consent or stopped confirming.
     "notifications.listeners.tenant_notes_owe",
+    # A new engagement is planned at once: its baseline, from the catalogue's typical
+    # durations (itself an event, whose listeners above run for it).
+    "engagements.planning.services.plan_baselines_owe",
 )
 
 # Called with the engagement's id once a change has recorded all its events: a change that

@@ -43,6 +43,9 @@ LogEntry, because the trail is read for years by people in other languages and t
   conditions) or "out_of_scope"} |
 | catalogue_applied | {"from": version number or null, "to": number, "tasks": count,
   "not_applied": [item keys left as they were]} |
+| plan_baselined | {"version": 1, "phases": {phase code: [ISO start, ISO end]}} |
+| plan_changed | {"version": number, "phases": {phase code: [[old start, old end] or null,
+  [new start, new end]]}} for the phases whose dates changed; why in reason |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
@@ -267,7 +270,10 @@ _TELLERS = {
 }
 
 # The tellers of the features' own events, by dotted path: the features sit above the core.
-FEATURE_TELLERS = ("tenants.event_text.TENANT_TELLERS",)
+FEATURE_TELLERS = (
+    "tenants.event_text.TENANT_TELLERS",
+    "engagements.planning.event_text.PLAN_TELLERS",
+)
 
 
 @functools.cache

@@ -22,6 +22,7 @@ from engagements.models.meetings import (
     CheckpointReport,
     report_path,
 )
+from engagements.models.plans import BASELINE_VERSION, ForecastState, Plan, PlannedPhase
 from engagements.models.tasks import (
     DUE_SOON_DAYS,
     EvidenceKind,
@@ -66,4 +67,8 @@ __all__ = [
     "CheckpointBrief",
     "report_path",
     "CheckpointReport",
+    "BASELINE_VERSION",
+    "ForecastState",
+    "Plan",
+    "PlannedPhase",
 ]

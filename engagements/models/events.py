@@ -52,6 +52,8 @@ class EventKind(models.TextChoices):
     TENANT_CHECKED = "tenant_checked", _("read the customer's tenant")
     TENANT_CONFIRMED = "tenant_confirmed", _("saw the tenant confirm a task")
     TENANT_DRIFT = "tenant_drift", _("saw the tenant stop confirming a done task")
+    PLAN_BASELINED = "plan_baselined", _("planned the phases (the baseline)")
+    PLAN_CHANGED = "plan_changed", _("changed the plan")
 
 
 class ActivityEvent(models.Model):

@@ -5,6 +5,7 @@ The live rows are the draft that admins edit; publishing freezes them as a versi
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -93,6 +94,13 @@ class Phase(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=50)
     goal_pt = models.TextField(_("goal (Portuguese)"))
     goal_en = models.TextField(_("goal (English)"))
+    # What a new engagement's plan gives the phase (engagements/planning/services.py).
+    typical_days = models.PositiveSmallIntegerField(
+        _("typical duration (days)"),
+        default=21,
+        validators=[MinValueValidator(1), MaxValueValidator(bounds.PHASE_MAX_DAYS)],
+        help_text=_("How long the phase usually takes: new engagements are planned with it."),
+    )
 
     objects = PhaseManager()
 
