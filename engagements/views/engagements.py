@@ -21,8 +21,8 @@ from engagements.selectors.tasks import (
     task_groups,
 )
 from engagements.status.charts import burnup_chart
-from engagements.status.timeline import engagement_timeline
 from engagements.status.selectors import engagement_progress, engagement_statuses
+from engagements.status.timeline import engagement_timeline
 from engagements.views.filters import TaskFilter
 from engagements.views.forms import EngagementSearchForm
 from responsibilities.models import Phase
