@@ -113,6 +113,12 @@ class EngagementAccess:
         return self.is_manager or self.is_staff
 
     @property
+    def can_change_plan(self) -> bool:
+        """Re-plan the phases' dates, with a reason: a manager of either party, or staff;
+        viewers and leads only read the plan."""
+        return self.is_manager or self.is_staff
+
+    @property
     def can_connect_tenant(self) -> bool:
         """The customer's managers connect (or disconnect) their own tenant, whose administrator
         consents; staff, who set engagements up, may too. Microsoft's managers may not."""

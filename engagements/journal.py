@@ -36,6 +36,9 @@ EVENT_LISTENERS = (
     "notifications.listeners.tenant_notes_owe",
     # The members a comment mentions are told.
     "notifications.listeners.mention_notes_owe",
+    # A new engagement is planned at once: its baseline, from the catalogue's typical
+    # durations (itself an event, whose listeners above run for it).
+    "engagements.planning.services.plan_baselines_owe",
 )
 
 # Called with the engagement's id once a change has recorded all its events: a change that

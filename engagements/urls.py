@@ -109,6 +109,11 @@ urlpatterns = [
         name="checkpoint-cancel",
     ),
     path(
+        "engagements/<int:pk>/checkpoints/<int:checkpoint_pk>/brief/",
+        checkpoints.checkpoint_brief_save,
+        name="checkpoint-brief",
+    ),
+    path(
         "engagements/<int:pk>/checkpoints/<int:checkpoint_pk>/calendar.ics",
         exports.checkpoint_calendar,
         name="checkpoint-calendar",

@@ -37,8 +37,16 @@ NAME_MAX_LENGTH = 150
 SEARCH_MAX_LENGTH = 100
 CUSTOMER_MAX_LENGTH = 200
 COMMENT_MAX_LENGTH = 2000
+# Each part of a checkpoint's brief (summary, decisions, next steps): a page of the report.
+BRIEF_MAX_LENGTH = 1500
 CAPTION_MAX_LENGTH = 200
 URL_MAX_LENGTH = 2000
+# A phase's typical length in the catalogue, and how far a plan may reach: a year for one
+# phase and five for the whole plan cover any onboarding; more is a typing slip.
+PHASE_MAX_DAYS = 365
+PLAN_MAX_DAYS = 5 * 365
+# Re-plans kept per engagement: enough for a re-plan a week for two years.
+PLAN_MAX_VERSIONS = 100
 FILE_NAME_MAX_LENGTH = 150
 # A webhook's secret: long enough not to be guessed, short enough to type or paste.
 WEBHOOK_SECRET_MIN_LENGTH = 16

@@ -2,6 +2,7 @@
 subjects, CSV cells, messages), matching what templates print with the same format names."""
 
 import datetime
+import zoneinfo
 
 from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from django.conf import settings
@@ -49,3 +50,12 @@ def zone_name(key: str) -> str:
     name = get_timezone_name(zone, width="long", locale=locale)
     city = get_timezone_location(zone, locale=locale, return_city=True)
     return f"{name} ({city})" if city and city not in name else name
+
+
+def time_zone_name(zone: str | datetime.tzinfo, moment: datetime.datetime) -> str:
+    """The zone as people say it in the active language at that moment (Unicode CLDR's names:
+    "Brasilia Standard Time", "Horário de Verão da Europa Ocidental"), never its identifier."""
+    if isinstance(zone, str):
+        zone = zoneinfo.ZoneInfo(zone)
+    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    return get_timezone_name(moment.astimezone(zone), locale=locale)

@@ -303,6 +303,14 @@ WEBHOOK_MAX_ATTEMPTS = env.int("WEBHOOK_MAX_ATTEMPTS", default=8)
 # each engagement): past it, the job is taken to be orphaned and handed to another worker.
 CATALOGUE_APPLY_HOLD_SECONDS = env.int("CATALOGUE_APPLY_HOLD_SECONDS", default=60)
 
+# The forecast (engagements/planning/): the weeks of throughput it samples, the fewest whole
+# weeks it needs, and the risk rules read from it: a forecast end more than the tolerance after
+# the planned end, a gate waiting on a sign-off for more than the given days.
+FORECAST_HISTORY_WEEKS = env.int("FORECAST_HISTORY_WEEKS", default=8)
+FORECAST_MIN_WEEKS = env.int("FORECAST_MIN_WEEKS", default=2)
+PLAN_SLIP_TOLERANCE_DAYS = env.int("PLAN_SLIP_TOLERANCE_DAYS", default=7)
+GATE_SIGN_OFF_WAIT_DAYS = env.int("GATE_SIGN_OFF_WAIT_DAYS", default=5)
+
 CELERY_BEAT_SCHEDULE = {
     # Sends what is due. Its period bounds how late a reminder can be; each run costs a
     # fixed number of indexed queries plus one message per due notification.

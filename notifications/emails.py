@@ -17,6 +17,7 @@ from accounts.selectors import user_preferences
 from engagements.gates.selectors import phase_tasks_with_evidence
 from engagements.links import portal_host, portal_link
 from engagements.meetings.calendar import checkpoint_ics, checkpoint_method
+from engagements.meetings.records import status_report_file_name
 from engagements.meetings.selectors import checkpoint_agenda
 from engagements.models import Membership
 from engagements.mywork.selectors import my_work
@@ -57,8 +58,9 @@ def _report_file(notification: Notification) -> tuple[str, bytes, str]:
     """The stored report, as filed: the bytes whose SHA-256 the audit trail keeps."""
     with notification.report.file.open("rb") as stored:
         content = stored.read()
-    day = timezone.localdate(notification.report.as_of).isoformat()
-    return f"status-report-{day}.pdf", content, "application/pdf"
+    day = timezone.localdate(notification.report.as_of)
+    name = status_report_file_name(notification.checkpoint.engagement.customer, day)
+    return name, content, "application/pdf"
 
 
 def _compose(notification: Notification, now: datetime.datetime):

@@ -8,24 +8,24 @@ from django.utils import timezone
 from engagements.access import EngagementAccess
 from engagements.activity.selectors import engagement_burnup
 from engagements.gates.selectors import AcknowledgementRow, GatePanel, gate_panels
-from engagements.models import Checkpoint, Engagement, EvidenceKind, Task, TaskEvidence
+from engagements.meetings.records import status_report_file_name
+from engagements.meetings.selectors import latest_brief
+from engagements.models import (
+    Checkpoint,
+    CheckpointBrief,
+    Engagement,
+    EvidenceKind,
+    TaskEvidence,
+)
 from engagements.selectors.tasks import DueTasks, engagement_due_tasks
 from engagements.status.rules import EngagementStatus
 from engagements.status.selectors import engagement_statuses
 from engagements.status.tallies import EngagementProgress
-from responsibilities.models import Party, Phase
+from fasttrack.formatting import time_zone_name
+from responsibilities.models import Phase
 from tenants.assessment import Assessment, assessment_of
 from tenants.models import TenantConnection
 from tenants.selectors import connection_of
-
-
-@dataclass
-class StandingCommitments:
-    """One party's general responsibilities and its acknowledgement of them."""
-
-    party_label: str
-    tasks: list[Task]
-    acknowledgement: AcknowledgementRow | None
 
 
 @dataclass
@@ -38,32 +38,27 @@ class StatusReport:
     gates: list[tuple[GatePanel, str]]  # each phase's panel with its label on the dashboard
     due: DueTasks
     burnup: list[tuple[datetime.date, int]]
-    commitments: list[StandingCommitments]
+    # Each party's general responsibilities, told as how many and who acknowledged them when:
+    # an executive needs to know they stand, not to read them again at every checkpoint.
+    commitments: list[AcknowledgementRow]
     # The annex: each evidence file in force with its SHA-256, which emails leave out.
     evidence_files: list[TaskEvidence] = field(default_factory=list)
     # The meeting the report was filed after, when it was.
     checkpoint: Checkpoint | None = None
+    # What the managers wrote at that meeting (or, downloaded any day, at the latest one held).
+    brief: CheckpointBrief | None = None
     # What the customer's tenant showed at its latest reading, when it was ever read.
     tenant: Assessment | None = None
     tenant_connection: TenantConnection | None = None
 
+    @property
+    def zone_name(self) -> str:
+        """The active time zone as people say it at the report's moment."""
+        return time_zone_name(timezone.get_current_timezone(), self.as_of)
 
-def _commitments(engagement: Engagement, panel: GatePanel | None) -> list[StandingCommitments]:
-    tasks = list(
-        Task.objects.filter(engagement=engagement, phase=None)
-        .select_related("owner")
-        .order_by("position")
-    )
-    rows = {row.party: row for row in panel.acknowledgements} if panel else {}
-    return [
-        StandingCommitments(
-            party_label=Party(party).label,
-            tasks=[task for task in tasks if task.party == party],
-            acknowledgement=rows.get(party),
-        )
-        for party in Party.values
-        if any(task.party == party for task in tasks)
-    ]
+    @property
+    def file_name(self) -> str:
+        return status_report_file_name(self.engagement.customer, timezone.localdate(self.as_of))
 
 
 def _evidence_files(engagement: Engagement) -> list[TaskEvidence]:
@@ -80,7 +75,8 @@ def status_report(
     engagement: Engagement, now: datetime.datetime, *, checkpoint: Checkpoint | None = None
 ) -> StatusReport:
     """The engagement's status as the dashboard shows it at `now`, with its gates' sign-offs
-    and the general responsibilities (a fixed number of queries). Texts come out in the active
+    and the general responsibilities' acknowledgements, and the managers' brief (a fixed number
+    of queries). Texts come out in the active
     language, so call it inside the reader's."""
     status = engagement_statuses([engagement], now)[engagement.pk]
     phases = list(Phase.objects.order_by("order"))
@@ -98,9 +94,16 @@ def status_report(
         gates=[(panels[phase.pk], status.gate_label(phase)) for phase in phases],
         due=engagement_due_tasks(engagement, today),
         burnup=engagement_burnup(engagement, today),
-        commitments=_commitments(engagement, panels[phases[0].pk] if phases else None),
+        commitments=panels[phases[0].pk].acknowledgements if phases else [],
         evidence_files=_evidence_files(engagement),
         checkpoint=checkpoint,
+        brief=(
+            CheckpointBrief.objects.filter(checkpoint=checkpoint)
+            .select_related("checkpoint")
+            .first()
+            if checkpoint
+            else latest_brief(engagement, now)
+        ),
         tenant=tenant if tenant.run else None,
         tenant_connection=connection_of(engagement) if tenant.run else None,
     )

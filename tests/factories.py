@@ -19,6 +19,7 @@ from engagements.gates.evidence import (
 )
 from engagements.gates.services import gate_reopen, gate_sign, general_acknowledge
 from engagements.journal import event_record
+from engagements.meetings.briefs import checkpoint_brief_write
 from engagements.meetings.services import (
     checkpoint_cancel,
     checkpoint_schedule,
@@ -33,6 +34,7 @@ from engagements.models import (
     Role,
     Task,
 )
+from engagements.planning.services import plan_change
 from engagements.services.engagements import engagement_create, engagement_update
 from engagements.services.invitations import invitation_accept_with_microsoft
 from engagements.services.members import member_add, member_change, member_remove
@@ -179,6 +181,15 @@ def change_checkpoint(checkpoint, user, **changes):
     return checkpoint_update(checkpoint=checkpoint, user=user, **{**fields, **changes})
 
 
+# The baseline every_kind's engagement starts with (start 15 Sep 2026, typical durations).
+PLAN_OF_EVERY_KIND = {
+    "iniciar": (datetime.date(2026, 9, 15), datetime.date(2026, 9, 25)),
+    "avaliar": (datetime.date(2026, 9, 25), datetime.date(2026, 10, 16)),
+    "corrigir": (datetime.date(2026, 10, 16), datetime.date(2026, 11, 13)),
+    "habilitar": (datetime.date(2026, 11, 13), datetime.date(2026, 12, 18)),
+}
+
+
 def record_every_kind(engagement, *, manager, admin):
     """One event of each kind, through the services as the portal writes them. The clock must
     stand before 2026-11-10 (the checkpoint is scheduled then); returns the share link."""
@@ -187,6 +198,15 @@ def record_every_kind(engagement, *, manager, admin):
     task_set_done(task=task, user=manager, done=False, reason="Faltou evidência")
     task_set_note(task=task, user=manager, note="Aguardando o cliente")
     task_set_due_date(task=task, user=manager, due_date=datetime.date(2026, 12, 15))
+    plan_change(
+        engagement=engagement,
+        user=manager,
+        dates={
+            **PLAN_OF_EVERY_KIND,
+            "avaliar": (datetime.date(2026, 9, 25), datetime.date(2026, 10, 30)),
+        },
+        reason="Licenças atrasadas",
+    )
     evidence = evidence_add_file(
         task=task,
         user=manager,
@@ -215,6 +235,13 @@ def record_every_kind(engagement, *, manager, admin):
         starts_at=at("2026-11-10 10:00"),
         ends_at=at("2026-11-10 11:00"),
         attendees=[manager],
+    )
+    checkpoint_brief_write(
+        checkpoint=checkpoint,
+        user=manager,
+        summary="Encerramento combinado",
+        decisions="",
+        next_steps="Revisar o piloto",
     )
     newcomer = make_user("nina")
     membership = member_add(

@@ -52,14 +52,15 @@ def test_every_change_is_an_event_with_actor_party_and_from_to(trail, carla, mig
     kinds = [(e.sequence, e.kind, e.actor_name, e.party) for e in trail_events(trail)]
     assert kinds == [
         (1, "engagement_created", "Ada", ""),
-        (2, "task_done", "Carla", "customer"),
-        (3, "note_changed", "Miguel", "microsoft"),
-        (4, "due_date_changed", "Carla", "customer"),
-        (5, "task_reopened", "Carla", "customer"),
+        (2, "plan_baselined", "Ada", ""),
+        (3, "task_done", "Carla", "customer"),
+        (4, "note_changed", "Miguel", "microsoft"),
+        (5, "due_date_changed", "Carla", "customer"),
+        (6, "task_reopened", "Carla", "customer"),
     ]
     note = trail_events(trail).get(kind="note_changed")
     assert note.changes == {"old": "", "new": "Aguardando o cliente"}
-    assert trail.audit_length == 5
+    assert trail.audit_length == 6
 
 
 def test_an_intact_trail_verifies(trail, capsys):
@@ -88,7 +89,7 @@ def test_an_event_written_before_structured_changes_still_verifies(trail, vera, 
     event.refresh_from_db()
     old_payload = {
         "engagement": trail.pk,
-        "sequence": 6,
+        "sequence": 7,
         "task": None,
         "checkpoint": None,
         "actor": vera.pk,
@@ -107,12 +108,12 @@ def test_an_event_written_before_structured_changes_still_verifies(trail, vera, 
 
 
 def test_an_altered_event_is_named(trail, capsys):
-    event = trail_events(trail).get(sequence=3)
+    event = trail_events(trail).get(sequence=4)
     ActivityEvent.objects.filter(pk=event.pk).update(changes={"old": "", "new": "Tudo certo"})
     with pytest.raises(CommandError):
         verify()
     error = capsys.readouterr().err
-    assert f"event 3 (id {event.pk}): was altered" in error
+    assert f"event 4 (id {event.pk}): was altered" in error
 
 
 def test_a_removed_event_is_named(trail, capsys):
@@ -124,18 +125,18 @@ def test_a_removed_event_is_named(trail, capsys):
 
 
 def test_removing_the_newest_event_is_noticed(trail):
-    trail_events(trail).filter(sequence=5).delete()
+    trail_events(trail).filter(sequence=6).delete()
     (problem,) = engagement_chain_problems(trail)
-    assert "should end at event 5, but ends at event 4" in problem
+    assert "should end at event 6, but ends at event 5" in problem
 
 
 def test_an_inserted_event_is_named(trail):
-    forged = trail_events(trail).get(sequence=4)
-    forged.pk, forged.sequence, forged.kind = None, 6, "task_done"
+    forged = trail_events(trail).get(sequence=5)
+    forged.pk, forged.sequence, forged.kind = None, 7, "task_done"
     forged.save()
     problems = engagement_chain_problems(trail)
-    assert any("event 6" in p and "does not follow" in p for p in problems)
-    assert any("should end at event 5" in p for p in problems)
+    assert any("event 7" in p and "does not follow" in p for p in problems)
+    assert any("should end at event 6" in p for p in problems)
 
 
 def test_catalogue_edits_form_their_own_chain(client, ada):
@@ -190,8 +191,8 @@ def test_managers_download_the_trail_as_csv(client, carla, trail):
     response = client.get(reverse("engagement-audit-csv", args=[trail.pk]))
     rows = read_csv(response)
     assert rows[0][:6] == ["sequence", "at", "actor", "party", "on_behalf_of", "kind"]
-    assert len(rows) == 1 + 5
-    assert "Aguardando o cliente" in ";".join(rows[3])
+    assert len(rows) == 1 + 6
+    assert "Aguardando o cliente" in ";".join(rows[4])
 
 
 def test_the_engagement_page_shows_the_trail(client, vera, trail):
@@ -255,7 +256,7 @@ def test_engagements_cannot_be_deleted_in_the_admin(client, ada, trail):
     client.force_login(ada)
     url = reverse("admin:engagements_engagement_delete", args=[trail.pk])
     assert client.post(url, {"post": "yes"}).status_code == 403
-    assert trail.events.count() == 5
+    assert trail.events.count() == 6
 
 
 def test_deleting_an_item_records_its_sub_items_too(client, ada):
@@ -288,7 +289,7 @@ def test_an_emptied_trail_with_its_head_zeroed_is_noticed(trail, capsys):
     Engagement.objects.filter(pk=trail.pk).update(audit_length=0, audit_head="")
     error = problems_reported(capsys)
     assert f"engagement {trail.pk} (Fabrikam): its head (0 events" in error
-    assert "the chain heads table says 5 events" in error
+    assert "the chain heads table says 6 events" in error
 
 
 def test_a_wiped_catalogue_chain_is_noticed(catalogue, capsys):
@@ -440,8 +441,8 @@ def test_every_stored_field_of_an_event_is_covered_by_its_hash(trail, capsys, fi
 def test_a_rewritten_head_alone_is_noticed(trail, capsys):
     Engagement.objects.filter(pk=trail.pk).update(audit_head="0" * 64)
     trail.refresh_from_db()
-    assert any("should end at event 5" in p for p in engagement_chain_problems(trail))
-    assert "its head (5 events, 000000000000) disagrees" in problems_reported(capsys)
+    assert any("should end at event 6" in p for p in engagement_chain_problems(trail))
+    assert "its head (6 events, 000000000000) disagrees" in problems_reported(capsys)
 
 
 @pytest.mark.parametrize(

@@ -54,9 +54,10 @@ def test_a_manager_lands_on_my_work_and_opens_an_overdue_task_where_it_is_done(
     expect(overdue.get_by_role("heading", name=re.compile(OVERDUE[language]))).to_be_visible()
     expect(page.locator("#my-work-count .badge")).to_have_text(re.compile(r"^\d+"))
     assert serious_violations(page) == []
-    assert page.evaluate(
-        "document.documentElement.scrollWidth - document.documentElement.clientWidth"
-    ) <= 0
+    assert (
+        page.evaluate("document.documentElement.scrollWidth - document.documentElement.clientWidth")
+        <= 0
+    )
     assert page.evaluate(CUT_OFF_ELEMENTS) == []
     page.screenshot(path=screenshot_dir / f"my-work-{language}-{width}.png", full_page=True)
 

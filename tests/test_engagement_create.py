@@ -105,7 +105,7 @@ def test_retired_items_are_left_out_of_new_engagements(catalogue, ada):
 
 def test_creation_is_logged(catalogue, ada):
     engagement = make_engagement(created_by=ada)
-    event = ActivityEvent.objects.get(engagement=engagement)
+    event = ActivityEvent.objects.get(engagement=engagement, sequence=1)
     assert (event.kind, event.actor, event.changes["tasks"], event.changes["version"]) == (
         EventKind.ENGAGEMENT_CREATED,
         ada,

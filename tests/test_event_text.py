@@ -83,6 +83,16 @@ EXPECTED = {
         EventKind.TASK_ADDED: "the engagement's scope now includes it",
         EventKind.TASK_WITHDRAWN: "no longer in the engagement's scope",
         EventKind.TASK_RESTORED: "back in the engagement's scope",
+        EventKind.CHECKPOINT_BRIEF_WRITTEN: (
+            "summary: – → Encerramento combinado; next steps: – → Revisar o piloto"
+        ),
+        EventKind.PLAN_BASELINED: (
+            "Initiate: 15 Sep 2026 to 25 Sep 2026; Assess: 25 Sep 2026 to 16 Oct 2026; "
+            "Remediate: 16 Oct 2026 to 13 Nov 2026; Enable: 13 Nov 2026 to 18 Dec 2026"
+        ),
+        EventKind.PLAN_CHANGED: (
+            "version 2: Assess: 25 Sep 2026 to 16 Oct 2026 → 25 Sep 2026 to 30 Oct 2026"
+        ),
     },
     "pt-br": {
         EventKind.ENGAGEMENT_CREATED: "{tasks} tarefas",
@@ -135,6 +145,16 @@ EXPECTED = {
         EventKind.TASK_ADDED: "agora no escopo do engajamento",
         EventKind.TASK_WITHDRAWN: "fora do escopo do engajamento",
         EventKind.TASK_RESTORED: "de volta ao escopo do engajamento",
+        EventKind.CHECKPOINT_BRIEF_WRITTEN: (
+            "resumo: – → Encerramento combinado; próximos passos: – → Revisar o piloto"
+        ),
+        EventKind.PLAN_BASELINED: (
+            "Iniciar: 15/09/2026 a 25/09/2026; Avaliar: 25/09/2026 a 16/10/2026; "
+            "Corrigir: 16/10/2026 a 13/11/2026; Habilitar: 13/11/2026 a 18/12/2026"
+        ),
+        EventKind.PLAN_CHANGED: (
+            "versão 2: Avaliar: 25/09/2026 a 16/10/2026 → 25/09/2026 a 30/10/2026"
+        ),
     },
 }
 
@@ -151,8 +171,9 @@ def build_every_kind():
     """conftest.py's `engagement`, with one event of each kind recorded at NOW."""
     catalogue_ensure()
     carla, miguel, vera, ada = map(make_persona, ["carla", "miguel", "vera", "ada"])
-    engagement = make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
+    # Created at NOW too, so its events (the creation, the baseline) are the oldest.
     with time_machine.travel(NOW, tick=False):
+        engagement = make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
         record_every_kind(engagement, manager=carla, admin=ada)
     return engagement
 
@@ -209,6 +230,18 @@ def test_times_follow_the_readers_time_zone(every_kind):
 
 
 @pytest.mark.parametrize(
+    ("language", "told_as"),
+    [
+        ("en", "in Brazilian Portuguese, Brasilia Standard Time ("),
+        ("pt-br", "em Português Brasileiro, Horário Padrão de Brasília ("),
+    ],
+)
+def test_a_filed_report_s_time_zone_is_named_as_people_say_it(every_kind, language, told_as):
+    text = told(every_kind, language)[EventKind.CHECKPOINT_REPORT_FILED]
+    assert text.startswith(told_as) and "America/Sao_Paulo" not in text
+
+
+@pytest.mark.parametrize(
     "language, present, absent",
     [
         ("en", "Nina (Customer, Manager)", "(Cliente, Gerente)"),
@@ -234,7 +267,7 @@ def test_the_audit_page_and_activity_tell_changes_in_the_page_language(
 def test_an_event_written_as_text_reads_as_stored(vera, engagement):
     ActivityEvent.objects.create(
         engagement=engagement,
-        sequence=2,
+        sequence=12,
         actor=vera,
         actor_name="Vera",
         kind=EventKind.MEMBER_ADDED,
@@ -242,7 +275,7 @@ def test_an_event_written_as_text_reads_as_stored(vera, engagement):
     )
     ActivityEvent.objects.create(
         engagement=engagement,
-        sequence=3,
+        sequence=13,
         kind=EventKind.DUE_DATE_CHANGED,
         old_value="",
         new_value="2026-12-15",

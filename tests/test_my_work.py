@@ -51,9 +51,7 @@ def test_a_week_ends_on_sunday():
     assert week_end(datetime.date(2026, 11, 9)) == datetime.date(2026, 11, 15)
 
 
-def test_owned_tasks_fall_into_overdue_this_week_and_later_at_the_edges(
-    clock, engagement, carla
-):
+def test_owned_tasks_fall_into_overdue_this_week_and_later_at_the_edges(clock, engagement, carla):
     days = datetime.timedelta
     yesterday, tomorrow = WEDNESDAY - days(1), WEDNESDAY + days(1)
     sunday, monday = datetime.date(2026, 11, 8), datetime.date(2026, 11, 9)
@@ -87,9 +85,7 @@ def test_on_a_sunday_tomorrow_is_already_later(clock, engagement, carla):
     assert (work.this_week, work.later) == ([due_today], [due_tomorrow])
 
 
-def test_done_tasks_and_tasks_owned_by_others_are_not_mine(
-    clock, engagement, carla, miguel, vera
-):
+def test_done_tasks_and_tasks_owned_by_others_are_not_mine(clock, engagement, carla, miguel, vera):
     mine, done, veras = customer_tasks(engagement, count=3)
     own(mine, carla, carla, WEDNESDAY)
     own(done, carla, carla, WEDNESDAY)
@@ -124,9 +120,7 @@ def test_a_finished_phase_asks_each_party_s_manager_to_acknowledge_then_to_sign(
     assert (vera_work.sign_offs, vera_work.acknowledgements) == ([], [])
 
 
-def test_a_party_s_sign_off_already_given_is_no_longer_asked(
-    clock, engagement, carla, miguel
-):
+def test_a_party_s_sign_off_already_given_is_no_longer_asked(clock, engagement, carla, miguel):
     finish(engagement, "iniciar", {Party.CUSTOMER: carla, Party.MICROSOFT: miguel})
     general_acknowledge(engagement=engagement, user=carla)
     general_acknowledge(engagement=engagement, user=miguel)

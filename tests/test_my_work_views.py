@@ -29,9 +29,7 @@ def test_anonymous_people_are_refused(client):
     assert client.get(reverse("my-work-count")).status_code == 403
 
 
-def test_the_page_lists_each_section_and_links_where_it_is_done(
-    clock, client, engagement, carla
-):
+def test_the_page_lists_each_section_and_links_where_it_is_done(clock, client, engagement, carla):
     task = engagement.tasks.filter(party=Party.CUSTOMER, phase__code="avaliar").first()
     task_set_owner(task=task, user=carla, owner=carla)
     task_set_due_date(task=task, user=carla, due_date=WEDNESDAY - datetime.timedelta(days=1))

@@ -73,6 +73,10 @@ def font_names(content: bytes) -> set[str]:
 
 @pytest.fixture
 def contoso(clock, engagement, carla, miguel):
+    return contoso_five_weeks_in(clock, engagement, carla, miguel)
+
+
+def contoso_five_weeks_in(clock, engagement, carla, miguel):
     """Contoso five weeks in: Iniciar signed off by both parties, two Avaliar tasks overdue (one
     with an owner), one due soon, a checkpoint call ahead."""
     engagement.customer = "Contoso Indústria e Comércio"
@@ -116,7 +120,7 @@ def render(engagement, language, zone="America/Sao_Paulo") -> str:
 def test_the_report_in_portuguese_tells_the_dashboard_s_facts(contoso):
     text = render(contoso, "pt-br")
     assert "Relatório de situação: Contoso Indústria e Comércio" in text
-    assert "Em 20/10/2026 10:00, Horário de Brasília (São Paulo)" in text
+    assert "Em 20/10/2026 10:00 (Horário Padrão de Brasília)" in text
     assert "Em risco" in text
     assert "2 tarefas atrasadas (cliente 2, Microsoft 0)" in text
     assert "Iniciar" in text and "Avaliar" in text
@@ -137,7 +141,7 @@ def test_the_report_in_portuguese_tells_the_dashboard_s_facts(contoso):
 def test_the_report_in_english_in_the_reader_s_time_zone(contoso):
     text = render(contoso, "en", "Europe/Lisbon")
     assert "Status report: Contoso Indústria e Comércio" in text
-    assert "As of 20 Oct 2026, 14:00, Western European Time (Lisbon)" in text
+    assert "As of 20 Oct 2026, 14:00 (Western European Summer Time)" in text
     assert "At risk" in text and "2 tasks overdue (customer 2, Microsoft 0)" in text
     assert "Current phase Assess" in text
     assert "Initiate gate: closed on 20 Sep 2026" in text
@@ -183,8 +187,9 @@ def test_the_report_is_a_tagged_pdf_in_the_reader_s_language(contoso, language, 
     assert b'pdfuaid:part="1"' in catalog["/Metadata"].get_object().get_data()
     types = structure_types(catalog["/StructTreeRoot"])
     assert types.count("/H1") == 1
-    # Progress, Phase gates, Overdue, Due within 7 days, Burn-up, General responsibilities.
-    assert types.count("/H2") == 6
+    # Summary, Progress, Phase gates, Overdue, Due within 7 days, Burn-up, General
+    # responsibilities.
+    assert types.count("/H2") == 7
     assert types.count("/Table") == 2  # the facts and the progress per phase and party
     assert {"/TR", "/TH", "/TD", "/L", "/LI", "/Figure"} <= set(types)
 
@@ -227,9 +232,7 @@ def test_a_member_downloads_the_report_in_their_language(client, contoso, vera):
     assert response["Content-Disposition"].startswith("attachment;")
     # Like evidence: no shared cache keeps it, nor the browser's once it is saved.
     assert response["Cache-Control"] == "private, no-store"
-    assert "As of 20 Oct 2026, 13:00, Coordinated Universal Time (UTC)" in pdf_text(
-        response.content
-    )
+    assert "As of 20 Oct 2026, 13:00 (Coordinated Universal Time)" in pdf_text(response.content)
 
 
 def test_staff_and_leads_read_it_and_an_outsider_gets_404(client, contoso, ada, otto):
@@ -341,7 +344,7 @@ def test_the_trail_tells_the_filing_in_the_reader_s_language(clock, client, call
     client.force_login(carla)
     page = client.get(reverse("engagement-audit", args=[call.engagement_id])).content.decode()
     assert "arquivou o relatório de situação de um ponto de verificação" in page
-    assert "em Português Brasileiro, America/Sao_Paulo" in page
+    assert "em Português Brasileiro, Horário Padrão de Brasília" in page
 
 
 def test_no_report_for_a_cancelled_meeting_nor_one_that_ended_long_before(clock, contoso, carla):
@@ -371,14 +374,13 @@ def test_markup_and_control_characters_in_stored_texts_stay_out_of_the_report(co
     end the footer's string or the style sheet."""
     contoso.customer = 'Evil "</style><h1>x\\'
     contoso.save(update_fields=["customer"])
-    task = contoso.tasks.filter(phase=None).order_by("position").first()
+    task = contoso.tasks.filter(due_date__isnull=False).order_by("due_date", "position").first()
     task.text_en = "Ring\x07 the\x1bbell\nnow"
     task.save(update_fields=["text_en"])
     content = render_bytes(contoso, "en")
     text = pdf_text(content)
     assert 'Status report: Evil "</style><h1>x\\ As of 20 Oct 2026, 10:00' in text
     assert "Ring the bell now" in text
-    assert "Overall programme and project management of your resources." in text
     assert 'Status report: Evil "</style><h1>x\\ · Page 1 of 2' in text
     reader = pypdf.PdfReader(io.BytesIO(content))
     assert structure_types(reader.trailer["/Root"]["/StructTreeRoot"]).count("/H1") == 1

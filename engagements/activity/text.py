@@ -32,6 +32,8 @@ LogEntry, because the trail is read for years by people in other languages and t
   "tasks": [ids], "texts_hash": SHA-256 of engagements.gates.state.general_texts_hash} |
 | checkpoint_report_filed | {"report": id, "language": code, "time_zone": name, "as_of": ISO
   UTC, "size": bytes, "sha256": of the stored PDF, "recipients": [{"id", "name"}]} |
+| checkpoint_brief_written | {field: [old, new]} for each of summary, decisions, next_steps that
+  changed (texts; "" when empty) |
 | task_added, task_restored | {"version": catalogue version number, "item": key, "cause":
   "catalogue" or "scope", "text_hash": SHA-256 of the task's texts}; a restored one's "fields"
   as below |
@@ -45,10 +47,14 @@ LogEntry, because the trail is read for years by people in other languages and t
 | task_created | a one-off task: {"party": code, "phase": code, "text", "language": code typed
   in, "due_date": ISO date or null, "owner": owner or null, "evidence_required": boolean,
   "evidence_hint", "text_hash": SHA-256 of the task's texts} |
+| plan_baselined | {"version": 1, "phases": {phase code: [ISO start, ISO end]}} |
+| plan_changed | {"version": number, "phases": {phase code: [[old start, old end] or null,
+  [new start, new end]]}} for the phases whose dates changed; why in reason |
 
 Events written before `changes` existed hold text in old_value/new_value and read as stored.
 """
 
+import datetime
 import functools
 
 from django.db import models
@@ -59,9 +65,19 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from engagements.activity.reader import Reader, change_told
-from engagements.models import Checkpoint, CheckpointKind, Engagement, EventKind, Role, Task
+from engagements.models import (
+    BRIEF_FIELDS,
+    Checkpoint,
+    CheckpointBrief,
+    CheckpointKind,
+    Engagement,
+    EventKind,
+    Role,
+    Task,
+)
 from engagements.sync.wording import CATALOGUE_TELLERS
 from fasttrack.bounds import without_bidi_controls
+from fasttrack.formatting import time_zone_name
 from responsibilities.models import Party, Phase, party_for
 
 
@@ -200,7 +216,9 @@ def _report_filed(changes: dict, reader: Reader) -> str:
     names = ", ".join(without_bidi_controls(person["name"]) for person in changes["recipients"])
     return _("in %(language)s, %(zone)s (%(size)s, SHA-256 %(sha256)s), to %(names)s") % {
         "language": translation.get_language_info(changes["language"])["name_translated"],
-        "zone": changes["time_zone"],
+        "zone": time_zone_name(
+            changes["time_zone"], datetime.datetime.fromisoformat(changes["as_of"])
+        ),
         "size": filesizeformat(changes["size"]),
         "sha256": changes["sha256"] if reader.export else changes["sha256"][:12] + "…",
         "names": names or "–",
@@ -220,6 +238,17 @@ def _task_created(changes: dict, reader: Reader) -> str:
     if changes["evidence_required"]:
         told += " · " + _("needs evidence")
     return told
+
+
+def _brief_written(changes: dict, reader: Reader) -> str:
+    return "; ".join(
+        change_told(
+            CheckpointBrief._meta.get_field(name).verbose_name,
+            *(reader.text(value) for value in changes[name]),
+        )
+        for name in BRIEF_FIELDS
+        if name in changes
+    )
 
 
 _TELLERS = {
@@ -249,6 +278,7 @@ _TELLERS = {
     EventKind.GENERAL_ACKNOWLEDGED: _general_acknowledged,
     EventKind.CHECKPOINT_REPORT_FILED: _report_filed,
     EventKind.TASK_CREATED: _task_created,
+    EventKind.CHECKPOINT_BRIEF_WRITTEN: _brief_written,
     EventKind.ACCOUNT_BOUND: lambda changes, reader: (
         _("%(name)s, tenant %(tenant)s")
         % {
@@ -260,7 +290,10 @@ _TELLERS = {
 }
 
 # The tellers of the features' own events, by dotted path: the features sit above the core.
-FEATURE_TELLERS = ("tenants.event_text.TENANT_TELLERS",)
+FEATURE_TELLERS = (
+    "tenants.event_text.TENANT_TELLERS",
+    "engagements.planning.event_text.PLAN_TELLERS",
+)
 
 
 @functools.cache

@@ -124,3 +124,24 @@ def new_checkpoint_initial(engagement, current_phase: Phase | None, now) -> dict
         "agenda": usual_agenda(phase),
         "attendees": list(engagement.memberships.values_list("user_id", flat=True)),
     }
+
+
+def _brief_field(label, help_text) -> forms.CharField:
+    return forms.CharField(
+        label=label,
+        help_text=help_text,
+        max_length=bounds.BRIEF_MAX_LENGTH,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        validators=[bounds.validate_multi_line],
+    )
+
+
+class CheckpointBriefForm(forms.Form):
+    """What the managers tell the executives in the status report filed after the meeting."""
+
+    summary = _brief_field(_("Summary"), _("Where the engagement stands, in a few sentences."))
+    decisions = _brief_field(
+        _("Decisions and help needed"), _("What the executives need to decide or unblock.")
+    )
+    next_steps = _brief_field(_("Next steps"), _("What happens before the next checkpoint."))

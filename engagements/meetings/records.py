@@ -3,8 +3,11 @@ stored reports are still what it says (verify_audit, through engagements/verify/
 
 import datetime
 import hashlib
+import unicodedata
 
-from engagements.models import CheckpointReport
+from django.utils.translation import gettext as _
+
+from engagements.models import BRIEF_FIELDS, CheckpointBrief, CheckpointReport
 from trail.chain import actor_name
 
 
@@ -19,6 +22,23 @@ def report_changes(report: CheckpointReport, recipients) -> dict:
         "sha256": report.sha256,
         "recipients": [{"id": user.pk, "name": actor_name(user)} for user in recipients],
     }
+
+
+# What a file name cannot hold on Windows, macOS or Linux, or a mail client's download folder.
+_NOT_IN_FILE_NAMES = frozenset('<>:"/\\|?*')
+
+
+def status_report_file_name(customer: str, day: datetime.date) -> str:
+    """ "Contoso - status 2026-12-07.pdf" in the active language: the customer's name people
+    look for in a folder, the day in ISO order so a folder sorts them by date."""
+    safe = "".join(
+        " " if char in _NOT_IN_FILE_NAMES or unicodedata.category(char)[0] == "C" else char
+        for char in customer
+    )
+    safe = " ".join(safe.split()).strip(". ")[:80] or "FastTrack"
+    return (
+        _("%(customer)s - status %(date)s") % {"customer": safe, "date": day.isoformat()} + ".pdf"
+    )
 
 
 def stored_sha256(field_file) -> str | None:
@@ -62,4 +82,26 @@ def report_problems(engagement, said: dict[int, dict], name: str) -> list[str]:
                 f"but its event says {event['sha256']}"
             )
     problems += [f"{name}, report {pk}: missing (deleted?)" for pk in said if pk not in rows]
+    return problems
+
+
+def brief_problems(engagement, said: dict[int, dict], name: str) -> list[str]:
+    """Each checkpoint brief whose texts are not what its events wrote, and each brief the
+    trail wrote that is gone (a brief starts empty: a field no event wrote must be empty)."""
+    rows = {
+        brief.checkpoint_id: brief
+        for brief in CheckpointBrief.objects.filter(checkpoint__engagement=engagement)
+    }
+    problems = []
+    for checkpoint_id in sorted(rows.keys() | said.keys()):
+        where = f"{name}, checkpoint {checkpoint_id}, brief"
+        brief, written = rows.get(checkpoint_id), said.get(checkpoint_id)
+        if brief is None:
+            problems.append(f"{where}: missing (deleted?)")
+            continue
+        problems += [
+            f"{where}: {field} is not what its last event wrote"
+            for field in BRIEF_FIELDS
+            if getattr(brief, field) != (written or {}).get(field, "")
+        ]
     return problems

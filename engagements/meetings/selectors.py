@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 from django.utils import timezone
 
-from engagements.models import Checkpoint, Engagement, Task
+from engagements.models import Checkpoint, CheckpointBrief, Engagement, Task
 from responsibilities.models import Party
 
 
@@ -31,6 +31,27 @@ def engagement_checkpoints(engagement: Engagement, now) -> EngagementCheckpoints
 
 def checkpoint_attendees(checkpoint: Checkpoint):
     return checkpoint.attendees.order_by("first_name", "username")
+
+
+def checkpoint_brief(checkpoint: Checkpoint) -> CheckpointBrief | None:
+    return (
+        CheckpointBrief.objects.filter(checkpoint=checkpoint).select_related("written_by").first()
+    )
+
+
+def latest_brief(engagement: Engagement, now: datetime.datetime) -> CheckpointBrief | None:
+    """The brief of the latest meeting held by `now` that has one: a meeting still to come
+    holds a draft, and a cancelled one told nobody."""
+    return (
+        CheckpointBrief.objects.filter(
+            checkpoint__engagement=engagement,
+            checkpoint__cancelled_at__isnull=True,
+            checkpoint__starts_at__lte=now,
+        )
+        .select_related("checkpoint", "written_by")
+        .order_by("-checkpoint__starts_at", "-pk")
+        .first()
+    )
 
 
 def checkpoint_notifications(checkpoint: Checkpoint):

@@ -10,8 +10,14 @@ from django.views.decorators.http import require_POST
 
 from engagements.access import get_checkpoint_for_user, get_engagement_for_user
 from engagements.meetings import services as checkpoint_services
-from engagements.meetings.forms import CheckpointForm, new_checkpoint_initial
-from engagements.meetings.selectors import checkpoint_attendees, checkpoint_notifications
+from engagements.meetings.briefs import brief_can_change, checkpoint_brief_write
+from engagements.meetings.forms import CheckpointBriefForm, CheckpointForm, new_checkpoint_initial
+from engagements.meetings.selectors import (
+    checkpoint_attendees,
+    checkpoint_brief,
+    checkpoint_notifications,
+)
+from engagements.models import BRIEF_FIELDS
 from engagements.status.selectors import engagement_statuses
 
 _EDITABLE_FIELDS = ("title", "kind", "phase", "starts_at", "ends_at", "location", "agenda")
@@ -99,9 +105,13 @@ def checkpoint_cancel(request, pk, checkpoint_pk):
     return redirect("checkpoint-detail", pk=pk, checkpoint_pk=checkpoint_pk)
 
 
-@login_required
-def checkpoint_detail(request, pk, checkpoint_pk):
-    access, checkpoint = get_checkpoint_for_user(request.user, pk, checkpoint_pk)
+def _detail(request, access, checkpoint, *, brief_form=None, status=200):
+    brief = checkpoint_brief(checkpoint)
+    can_write_brief = access.can_schedule_checkpoints and brief_can_change(checkpoint)
+    if can_write_brief and brief_form is None:
+        brief_form = CheckpointBriefForm(
+            initial={name: getattr(brief, name) for name in BRIEF_FIELDS} if brief else None
+        )
     return render(
         request,
         "engagements/checkpoint_detail.html",
@@ -112,5 +122,31 @@ def checkpoint_detail(request, pk, checkpoint_pk):
             "attendees": checkpoint_attendees(checkpoint),
             "notifications": checkpoint_notifications(checkpoint),
             "can_change": access.can_change_checkpoint(checkpoint),
+            "brief": brief,
+            "brief_form": brief_form if can_write_brief else None,
         },
+        status=status,
     )
+
+
+@login_required
+def checkpoint_detail(request, pk, checkpoint_pk):
+    access, checkpoint = get_checkpoint_for_user(request.user, pk, checkpoint_pk)
+    return _detail(request, access, checkpoint)
+
+
+@login_required
+@require_POST
+def checkpoint_brief_save(request, pk, checkpoint_pk):
+    access, checkpoint = get_checkpoint_for_user(request.user, pk, checkpoint_pk, write=True)
+    form = CheckpointBriefForm(request.POST)
+    if not form.is_valid():
+        return _detail(request, access, checkpoint, brief_form=form, status=400)
+    try:
+        checkpoint_brief_write(checkpoint=checkpoint, user=request.user, **form.cleaned_data)
+    except ValidationError as error:
+        # The meeting was cancelled or its report filed since the page was shown.
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Brief saved; the checkpoint's status report carries it."))
+    return redirect("checkpoint-detail", pk=pk, checkpoint_pk=checkpoint_pk)

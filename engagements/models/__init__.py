@@ -14,7 +14,15 @@ from engagements.models.engagements import (
 )
 from engagements.models.events import ActivityEvent, EventKind
 from engagements.models.gates import GateSignOff, GeneralAcknowledgement, PhaseGate, phase_is_signed
-from engagements.models.meetings import Checkpoint, CheckpointKind, CheckpointReport, report_path
+from engagements.models.meetings import (
+    BRIEF_FIELDS,
+    Checkpoint,
+    CheckpointBrief,
+    CheckpointKind,
+    CheckpointReport,
+    report_path,
+)
+from engagements.models.plans import BASELINE_VERSION, ForecastState, Plan, PlannedPhase
 from engagements.models.tasks import (
     DUE_SOON_DAYS,
     CommentMention,
@@ -57,6 +65,12 @@ __all__ = [
     "phase_is_signed",
     "CheckpointKind",
     "Checkpoint",
+    "BRIEF_FIELDS",
+    "CheckpointBrief",
     "report_path",
     "CheckpointReport",
+    "BASELINE_VERSION",
+    "ForecastState",
+    "Plan",
+    "PlannedPhase",
 ]

@@ -35,6 +35,10 @@ class EventKind(models.TextChoices):
     COMMENT_ADDED = "comment_added", _("commented")
     GENERAL_ACKNOWLEDGED = "general_acknowledged", _("acknowledged the general responsibilities")
     CHECKPOINT_REPORT_FILED = "checkpoint_report_filed", _("filed a checkpoint's status report")
+    CHECKPOINT_BRIEF_WRITTEN = (
+        "checkpoint_brief_written",
+        _("wrote a checkpoint's summary for the status report"),
+    )
     TASK_ADDED = "task_added", _("added a task from the catalogue")
     TASK_CREATED = "task_created", _("added a one-off task")
     TASK_UPDATED = "task_updated", _("updated a task from the catalogue")
@@ -49,6 +53,8 @@ class EventKind(models.TextChoices):
     TENANT_CHECKED = "tenant_checked", _("read the customer's tenant")
     TENANT_CONFIRMED = "tenant_confirmed", _("saw the tenant confirm a task")
     TENANT_DRIFT = "tenant_drift", _("saw the tenant stop confirming a done task")
+    PLAN_BASELINED = "plan_baselined", _("planned the phases (the baseline)")
+    PLAN_CHANGED = "plan_changed", _("changed the plan")
 
 
 class ActivityEvent(models.Model):

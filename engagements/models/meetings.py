@@ -79,6 +79,41 @@ class Checkpoint(models.Model):
         return not self.is_cancelled and not self.has_started(now)
 
 
+class CheckpointBrief(models.Model):
+    """What the managers tell the executives at a checkpoint: the summary, the decisions or help
+    they need and the next steps. The status report filed after the meeting carries it; each
+    change is an event of the trail (engagements/meetings/briefs.py writes it)."""
+
+    checkpoint = models.OneToOneField(
+        Checkpoint, verbose_name=_("checkpoint"), on_delete=models.CASCADE, related_name="brief"
+    )
+    summary = models.TextField(
+        _("summary"), blank=True, validators=bounds.multi_line(bounds.BRIEF_MAX_LENGTH)
+    )
+    decisions = models.TextField(
+        _("decisions and help needed"),
+        blank=True,
+        validators=bounds.multi_line(bounds.BRIEF_MAX_LENGTH),
+    )
+    next_steps = models.TextField(
+        _("next steps"), blank=True, validators=bounds.multi_line(bounds.BRIEF_MAX_LENGTH)
+    )
+    written_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    written_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("checkpoint brief")
+        verbose_name_plural = _("checkpoint briefs")
+
+    def __str__(self):
+        return str(self.checkpoint)
+
+
+BRIEF_FIELDS = ("summary", "decisions", "next_steps")
+
+
 def report_path(report, filename: str) -> str:
     """Reports are stored like evidence: a random name under the engagement's folder."""
     return f"engagement-{report.checkpoint.engagement_id}/reports/{uuid.uuid4().hex}.pdf"

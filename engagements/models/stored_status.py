@@ -46,6 +46,26 @@ class StoredStatus(models.Model):
     # What the matrix and the rows show: done / total / awaiting per phase and party, and the
     # sign-offs in force, as [phase id, party, ...] lists.
     status_phases = models.JSONField(default=dict, editable=False)
+    # The plan (engagements/planning/): the current version's and the baseline's end, and the
+    # forecast from the engagement's own throughput as days of work left counted from the day
+    # it is read, so it slips as idle days pass and nothing stored goes stale.
+    status_plan_version = models.PositiveSmallIntegerField(default=0, editable=False)
+    status_planned_end = models.DateField(null=True, editable=False)
+    status_baseline_end = models.DateField(null=True, editable=False)
+    status_forecast = models.CharField(max_length=10, blank=True, editable=False)
+    status_forecast_p50_days = models.PositiveIntegerField(null=True, editable=False)
+    status_forecast_p85_days = models.PositiveIntegerField(null=True, editable=False)
+    # The planned end less each forecast's days: the last day on which that forecast still
+    # ends on plan. A reader's slip is today minus it, so the slip sorts by an index.
+    status_on_plan_until_p50 = models.DateField(null=True, editable=False, db_index=True)
+    status_on_plan_until_p85 = models.DateField(null=True, editable=False)
+    # The day the last gate closed: what a finished engagement compares with its plan.
+    status_finished_on = models.DateField(null=True, editable=False)
+    # Since when the current phase's tasks are all done and its gate waits for a sign-off.
+    status_gate_waiting_since = models.DateTimeField(null=True, editable=False)
+    # Per phase: planned and baseline dates, the forecast's days, the day its gate closed
+    # (engagements/planning/selectors.py reads it back).
+    status_plan = models.JSONField(default=dict, editable=False)
 
     class Meta:
         abstract = True

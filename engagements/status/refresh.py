@@ -13,7 +13,7 @@ REBUILD_BATCH = 500
 
 @transaction.atomic(savepoint=False)
 def engagement_status_refresh(*, engagement_id: int, engagement: Engagement | None = None) -> None:
-    """Recompute the engagement's stored status from its rows and store it (six queries, five
+    """Recompute the engagement's stored status from its rows and store it (seven queries, six
     given the change's locked row from journal.engagement_lock).
 
     The engagement's row lock comes first (every audited change holds it already), so the rows

@@ -25,6 +25,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from engagements.models import Checkpoint, Engagement
+from engagements.planning.status import PlanRows
 from engagements.status.tallies import (
     Cell,
     EngagementProgress,
@@ -66,6 +67,13 @@ class EngagementStatus:
     checkpoints: list[Checkpoint] = field(default_factory=list)
     next_checkpoint: Checkpoint | None = None
     last_activity_at: datetime.datetime | None = None
+    # For the plan's part of the stored status (engagements/planning/status.py), from the rows:
+    # party -> when each of its done phase tasks was ticked; phase id -> its last tick and
+    # its gate's last reopening; the current plan and the baseline.
+    done_moments: dict[str, list[datetime.datetime]] = field(default_factory=dict)
+    last_done: dict[int, datetime.datetime] = field(default_factory=dict)
+    last_withdrawn: dict[int, datetime.datetime] = field(default_factory=dict)
+    plan: PlanRows = field(default_factory=PlanRows)
 
     def cell(self, phase_id, party) -> Cell:
         return self.cells.get((phase_id, party), _EMPTY_CELL)

@@ -1,7 +1,8 @@
 """Engagement statuses, two ways.
 
 From the rows: five queries (the phases, tasks grouped by engagement, phase, party, state and due
-date, the gates' sign-offs in force, the checkpoints, last activity), the same five for one
+date, the gates' sign-offs, the checkpoints, last activity; and the plans, to recompute the
+stored status), the same for one
 engagement or a batch. The engagement's own pages read this, and it is what the stored status
 is recomputed from.
 
@@ -24,6 +25,7 @@ from engagements.models import (
     due_soon_until,
 )
 from engagements.models.stored_status import STORED_FIELDS
+from engagements.planning.status import load_plans, plan_values
 from engagements.status.rules import EngagementStatus
 from engagements.status.tallies import Cell, EngagementProgress
 from responsibilities.models import PARTIES, Party, Phase
@@ -45,7 +47,17 @@ def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date
     soon = due_soon_until(today)
     groups = (
         counted_tasks(list(statuses))
-        .values("engagement_id", "phase_id", "party", "done", "awaiting_confirmation", "due_date")
+        .values(
+            "engagement_id",
+            "phase_id",
+            "party",
+            "done",
+            "awaiting_confirmation",
+            "due_date",
+            # Done tasks one group per tick, for the forecast's throughput (a fixed number
+            # of queries still; at most a row per task).
+            "done_at",
+        )
         .annotate(count=Count("pk"))
         .order_by()
     )
@@ -54,6 +66,10 @@ def _load_task_cells(statuses: dict[int, EngagementStatus], today: datetime.date
         cell = status.cells.setdefault((row["phase_id"], row["party"]), Cell())
         cell.total += count
         cell.done += count if row["done"] else 0
+        if row["done"] and (done_at := row["done_at"]):
+            status.done_moments.setdefault(row["party"], []).extend([done_at] * count)
+            last = status.last_done.get(row["phase_id"])
+            status.last_done[row["phase_id"]] = max(last, done_at) if last else done_at
         cell.awaiting += count if row["awaiting_confirmation"] else 0
         # Task.objects.overdue and due_soon, read from rows grouped with the done ones.
         if not row["done"] and due is not None:
@@ -77,12 +93,17 @@ def _load_checkpoints(statuses: dict[int, EngagementStatus], now) -> None:
 
 
 def _load_sign_offs(statuses: dict[int, EngagementStatus]) -> None:
-    """The sign-offs in force of every gate of the engagements, in one query."""
-    sign_offs = GateSignOff.objects.filter(
-        gate__engagement_id__in=list(statuses), withdrawn_at__isnull=True
-    ).values_list("gate__engagement_id", "gate__phase_id", "party", "signed_at")
-    for engagement_id, phase_id, party, signed_at in sign_offs:
-        statuses[engagement_id].sign_offs[(phase_id, party)] = signed_at
+    """The sign-offs in force of every gate of the engagements, and when each gate was last
+    reopened (its sign-offs withdrawn), in one query."""
+    sign_offs = GateSignOff.objects.filter(gate__engagement_id__in=list(statuses)).values_list(
+        "gate__engagement_id", "gate__phase_id", "party", "signed_at", "withdrawn_at"
+    )
+    for engagement_id, phase_id, party, signed_at, withdrawn_at in sign_offs:
+        status = statuses[engagement_id]
+        if withdrawn_at is None:
+            status.sign_offs[(phase_id, party)] = signed_at
+        elif (last := status.last_withdrawn.get(phase_id)) is None or last < withdrawn_at:
+            status.last_withdrawn[phase_id] = withdrawn_at
 
 
 def _load_last_activity(statuses: dict[int, EngagementStatus]) -> None:
@@ -97,15 +118,22 @@ def _load_last_activity(statuses: dict[int, EngagementStatus]) -> None:
 
 
 def engagement_statuses(
-    engagements: list[Engagement], now: datetime.datetime, last_activity: dict | None = None
+    engagements: list[Engagement],
+    now: datetime.datetime,
+    last_activity: dict | None = None,
+    *,
+    with_plans: bool = False,
 ) -> dict[int, EngagementStatus]:
     """The status of each engagement from its rows, in five queries however many there are
-    (four when `last_activity` gives each one's latest event time)."""
+    (four when `last_activity` gives each one's latest event time), and one more `with_plans`
+    (what the stored status is recomputed from; pages read the plan from the stored status)."""
     statuses = _new_statuses(engagements, now)
     if statuses:
         _load_task_cells(statuses, timezone.localdate(now))
         _load_sign_offs(statuses)
         _load_checkpoints(statuses, now)
+        if with_plans:
+            load_plans(statuses)
         if last_activity is None:
             _load_last_activity(statuses)
         else:
@@ -158,6 +186,7 @@ def stored_values(status: EngagementStatus) -> dict:
                 for (phase_id, party), signed_at in status.sign_offs.items()
             ),
         },
+        **plan_values(status),
     }
 
 
@@ -184,9 +213,9 @@ def status_from_stored(engagement: Engagement, phases, today: datetime.date) -> 
 def recomputed_values(
     engagements: list[Engagement], last_activity: dict | None = None
 ) -> dict[int, dict]:
-    """The stored status each engagement should have, from its rows (five queries, four with
+    """The stored status each engagement should have, from its rows (six queries, five with
     `last_activity`)."""
-    statuses = engagement_statuses(engagements, timezone.now(), last_activity)
+    statuses = engagement_statuses(engagements, timezone.now(), last_activity, with_plans=True)
     return {pk: stored_values(status) for pk, status in statuses.items()}
 
 

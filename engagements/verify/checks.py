@@ -9,7 +9,7 @@ from django.utils.module_loading import import_string
 
 from engagements.audit import task_text_hash
 from engagements.gates.state import phase_state_hash
-from engagements.meetings.records import report_problems, stored_sha256
+from engagements.meetings.records import brief_problems, report_problems, stored_sha256
 from engagements.models import (
     ActivityEvent,
     Engagement,
@@ -252,7 +252,8 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
     the engagement is on, a member's party and role, a share
     link's label, expiry and revocation, a phase sign-off and the state of its phase, evidence's
     hash, size and link (and each stored file's bytes), a comment's text, an acknowledgement of
-    the general responsibilities, a checkpoint's filed reports and their bytes (a change made
+    the general responsibilities, a checkpoint's filed reports and their bytes and its brief's
+    texts (a change made
     in the database or the store, bypassing the services)."""
     name = f"engagement {engagement.pk} ({engagement.customer})"
     state = TrailState(
@@ -269,6 +270,7 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
         + _evidence_problems(engagement, state, name)
         + _acknowledgement_problems(engagement, state, name)
         + report_problems(engagement, state.reports, name)
+        + brief_problems(engagement, state.briefs, name)
         + [problem for check in _feature_checks() for problem in check(engagement)]
     )
 

@@ -30,6 +30,7 @@ class TrailState:
         self.comments: dict[int, str] = {}  # comment id -> its body
         self.acknowledgements: dict[int, dict] = {}  # acknowledgement id -> its event's changes
         self.reports: dict[int, dict] = {}  # checkpoint report id -> what its event says
+        self.briefs: dict[int, dict] = {}  # checkpoint id -> its brief's texts, as last written
         self.version = None  # the catalogue version number the engagement is on
         for event in events:
             try:
@@ -90,6 +91,9 @@ class TrailState:
             self.acknowledgements[changes["acknowledgement"]] = changes
         elif kind == EventKind.CHECKPOINT_REPORT_FILED:
             self.reports[changes["report"]] = changes | {"checkpoint": event.checkpoint_id}
+        elif kind == EventKind.CHECKPOINT_BRIEF_WRITTEN:
+            brief = self.briefs.setdefault(event.checkpoint_id, {})
+            brief |= {name: values[1] for name, values in changes.items()}
 
     def _read_one_off(self, event):
         """A task a manager added: its texts' hash, and the due date and owner it came with."""

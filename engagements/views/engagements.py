@@ -22,6 +22,7 @@ from engagements.selectors.tasks import (
 )
 from engagements.status.charts import burnup_chart
 from engagements.status.selectors import engagement_progress, engagement_statuses
+from engagements.status.timeline import engagement_timeline
 from engagements.views.filters import TaskFilter
 from engagements.views.forms import EngagementSearchForm
 from responsibilities.models import Phase
@@ -115,6 +116,7 @@ def dashboard_context(access: EngagementAccess, now: datetime.datetime) -> dict:
         "risk_reasons": status.risk_reasons(now),
         "due": engagement_due_tasks(engagement, today),
         "burnup": burnup_chart(engagement_burnup(engagement, today), status.overall.total),
+        "timeline": engagement_timeline(status, today),
         "activity": engagement_recent_activity(engagement),
     }
 

@@ -5,6 +5,7 @@ The live rows are the draft that admins edit; publishing freezes them as a versi
 """
 
 from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
@@ -26,12 +27,12 @@ PARTIES = tuple(Party.values)
 # A party named inside a sentence takes the article Portuguese gives it ("pelo cliente", "pela
 # Microsoft"), so sentences take these phrases whole rather than the bare label.
 def party_for(party: str) -> str:
-    """"for the customer" or "for Microsoft": on whose part something was done."""
+    """ "for the customer" or "for Microsoft": on whose part something was done."""
     return str({Party.CUSTOMER: _("for the customer"), Party.MICROSOFT: _("for Microsoft")}[party])
 
 
 def party_by(party: str) -> str:
-    """"by the customer" or "by Microsoft": who did something."""
+    """ "by the customer" or "by Microsoft": who did something."""
     return str({Party.CUSTOMER: _("by the customer"), Party.MICROSOFT: _("by Microsoft")}[party])
 
 
@@ -105,6 +106,13 @@ class Phase(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=50)
     goal_pt = models.TextField(_("goal (Portuguese)"))
     goal_en = models.TextField(_("goal (English)"))
+    # What a new engagement's plan gives the phase (engagements/planning/services.py).
+    typical_days = models.PositiveSmallIntegerField(
+        _("typical duration (days)"),
+        default=21,
+        validators=[MinValueValidator(1), MaxValueValidator(bounds.PHASE_MAX_DAYS)],
+        help_text=_("How long the phase usually takes: new engagements are planned with it."),
+    )
 
     objects = PhaseManager()
 

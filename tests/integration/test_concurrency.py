@@ -452,9 +452,7 @@ def test_removing_a_member_and_a_change_of_their_next_meeting_at_once_both_stick
             lambda: member_remove(membership=membership, removed_by=miguel), waiters=1
         )
         change = start_until_it_waits(
-            lambda: change_checkpoint(
-                checkpoint, miguel, title="Revisão", attendees=[miguel]
-            ),
+            lambda: change_checkpoint(checkpoint, miguel, title="Revisão", attendees=[miguel]),
             waiters=2,
         )
     assert removal.finish() is None, removal.outcome
