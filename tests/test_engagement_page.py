@@ -72,7 +72,7 @@ def test_page_shows_state_who_ticked_due_date_note_and_activity(client, carla, e
     assert "Carla" in row
     assert "Reunião marcada &lt;b&gt;hoje&lt;/b&gt;" in row
     activity = html[html.index('id="activity"') :]
-    assert activity.count("<li>") == 3  # created, done, note
+    assert activity.count("<li>") == 4  # created, baselined, done, note
 
 
 def test_progress_is_counted_per_phase_and_party_from_the_tasks(engagement, carla):
@@ -228,7 +228,7 @@ def test_engagement_page_queries_do_not_grow_with_checkpoints(
             attendees=[carla],
         )
     client.force_login(carla)
-    # As above, with the tenant's latest reading.
-    with django_assert_num_queries(16):
+    # As above, with the tenant's latest reading and the baseline's phase names.
+    with django_assert_num_queries(17):
         response = client.get(detail(engagement))
     assert len(response.context["checkpoints"].upcoming) == checkpoint_count

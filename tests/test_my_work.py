@@ -6,9 +6,18 @@ import datetime
 import pytest
 from django.utils import timezone
 
+from engagements.gates.evidence import comment_add
 from engagements.gates.services import gate_sign, general_acknowledge
-from engagements.models import Engagement, GeneralAcknowledgement, Membership, Role, Task
-from engagements.mywork.selectors import my_work, week_end
+from engagements.models import (
+    CommentMention,
+    Engagement,
+    GeneralAcknowledgement,
+    Membership,
+    Role,
+    Task,
+    TaskComment,
+)
+from engagements.mywork.selectors import MENTIONS_SHOWN, my_work, week_end
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_due_date, task_set_owner
 from engagements.status.refresh import engagement_status_check
@@ -205,6 +214,28 @@ def test_someone_removed_from_an_engagement_sees_nothing_of_it(
     assert my_work(carla, today()).count == 0
 
 
+def test_a_mention_stays_on_my_work_for_a_week_from_the_start_of_its_day(
+    clock, engagement, carla, miguel
+):
+    task = customer_tasks(engagement, count=1)[0]
+    clock("2026-11-04 23:30")
+    comment = comment_add(task=task, user=carla, body="@Miguel Microsoft, pode validar?")
+    clock("2026-11-11 23:59")  # the seventh day after
+    assert my_work(miguel, today()).mentions == [comment]
+    work = my_work(miguel, today())
+    assert work.waiting == len(work.acknowledgements) + 1
+    assert my_work(carla, today()).mentions == []  # her own words name someone else
+    clock("2026-11-12 00:00")  # the eighth
+    assert my_work(miguel, today()).mentions == []
+
+
+def test_a_mention_leaves_my_work_with_its_engagement(clock, engagement, carla, miguel, ada):
+    task = customer_tasks(engagement, count=1)[0]
+    comment_add(task=task, user=carla, body="@Miguel Microsoft, pode validar?")
+    member_remove(membership=engagement.memberships.get(user=miguel), removed_by=ada)
+    assert my_work(miguel, today()).mentions == []
+
+
 def many_engagements(user, count):
     """`count` engagements each with something in every section for `user`, Microsoft's
     manager: an owned overdue task, a finished first phase to sign, a tick on Microsoft's
@@ -254,20 +285,35 @@ def many_engagements(user, count):
         )
         for e in engagements
     )
+    comments = TaskComment.objects.bulk_create(
+        TaskComment(task=task, author=user, body="@Marcos") for task in rows if task.owner_id
+    )
+    CommentMention.objects.bulk_create(
+        CommentMention(
+            comment=comment,
+            user=user,
+            engagement_id=comment.task.engagement_id,
+            name="Marcos",
+            created_at=timezone.now(),
+        )
+        for comment in comments
+    )
     engagement_status_check(repair=True)
     return engagements
 
 
 @pytest.mark.parametrize("count", [1, 50])
-def test_my_work_costs_four_queries_for_one_engagement_or_fifty(
+def test_my_work_costs_five_queries_for_one_engagement_or_fifty(
     clock, catalogue, miguel, count, django_assert_num_queries
 ):
     many_engagements(miguel, count)
-    # memberships (with what each party has and has acknowledged), phases, owned, to confirm
-    with django_assert_num_queries(4):
+    # memberships (with what each party has and has acknowledged), phases, owned, to confirm,
+    # mentions
+    with django_assert_num_queries(5):
         work = my_work(miguel, today())
     assert len(work.overdue) == len(work.confirmations) == count
     assert len(work.acknowledgements) == count  # the customer's, on its behalf
+    assert len(work.mentions) == min(count, MENTIONS_SHOWN)
     # Iniciar waits for the customer's acknowledgement, not Microsoft's; Habilitar has no task
     # to wait for; Corrigir waits for the confirmation.
     assert {(s.phase.code, s.party) for s in work.sign_offs} == {

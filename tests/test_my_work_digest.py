@@ -100,7 +100,7 @@ def test_the_digest_costs_the_same_queries_for_one_engagement_or_fifty(
     queue_digests(now=timezone.now())
     digest = Notification.objects.select_related("recipient").get(kind=NotificationKind.DIGEST)
     clock(at(THURSDAY_EIGHT))
-    # the recipient's preferences, My work's four, the due tasks' two
-    with django_assert_num_queries(7):
+    # the recipient's preferences, My work's five, the due tasks' two, the held notes' two
+    with django_assert_num_queries(10):
         message = notification_message(digest, timezone.now())
     assert message.body.count("#task-") == 2 * count

@@ -85,11 +85,11 @@ def test_the_page_and_the_count_cost_the_same_queries_at_any_size(
 ):
     many_engagements(miguel, count)
     client.force_login(miguel)
-    # session, user, profile, then My work's four
-    with django_assert_num_queries(7):
+    # session, user, profile, then My work's five
+    with django_assert_num_queries(8):
         html = client.get(reverse("my-work")).content.decode()
     assert html.count("#task-") == 2 * count  # each overdue task and each tick to confirm
-    with django_assert_num_queries(7):
+    with django_assert_num_queries(8):
         client.get(reverse("my-work-count"))
 
 

@@ -111,7 +111,19 @@ def engagement_urls(t):
         "engagement-audit-csv": ([e], None),
         "task-set-done": ([e, task], {"done": "1"}),
         "task-set-note": ([e, task], {"note": "hacked"}),
-        "task-set-due-date": ([e, task], {"due_date": "2026-12-31"}),
+        "task-set-due-date": (
+            [e, task],
+            {"due_date": (timezone.localdate() + datetime.timedelta(days=30)).isoformat()},
+        ),
+        "task-add": (
+            [e],
+            {
+                "party": "customer",
+                "phase": t["task"].phase_id,
+                "text": "hacked",
+                "language": "pt-br",
+            },
+        ),
         "tasks-bulk": ([e], {"action": "done", "tasks": [task]}),
         "task-confirm": ([e, task], {}),
         "gate-sign": ([e, "iniciar"], {"party": "customer"}),

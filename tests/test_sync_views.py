@@ -91,8 +91,9 @@ def test_the_notice_costs_no_query(
         Responsibility.objects.filter(key="customer-avaliar-02").update(text_en="Changed")
         catalogue_publish(note="Wording", actor=ada)
     client.force_login(carla)
-    # The task page's 15, with the tenant's latest reading (none here).
-    with django_assert_num_queries(16):
+    # The task page's 15, with the tenant's latest reading (none here) and the baseline's
+    # phase names in the activity.
+    with django_assert_num_queries(17):
         html = client.get(detail(engagement)).content.decode()
     assert ("Atualização do catálogo disponível" in html) == newer
 

@@ -13,9 +13,11 @@ from dataclasses import dataclass, field
 
 from django.db.models import Exists, F, OuterRef
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagements.access import EngagementAccess
+from engagements.gates.mentions import comments_mentioning
 from engagements.gates.requirements import GateFacts, unmet_requirements
 from engagements.models import (
     Engagement,
@@ -23,6 +25,7 @@ from engagements.models import (
     Membership,
     Role,
     Task,
+    TaskComment,
 )
 from responsibilities.models import PARTIES, Party, Phase
 
@@ -57,8 +60,8 @@ class MyWork:
     sign_offs: list[GateItem] = field(default_factory=list)
     confirmations: list[Task] = field(default_factory=list)
     acknowledgements: list[GateItem] = field(default_factory=list)
-    # Comments that mention the person: `comments_mentioning` fills it.
-    mentions: list = field(default_factory=list)
+    # Comments that mentioned the person this past week (`recent_mentions`).
+    mentions: list[TaskComment] = field(default_factory=list)
 
     @property
     def owned(self) -> list[Task]:
@@ -91,10 +94,27 @@ class MyWork:
         return self.waiting + len(self.later)
 
 
-def comments_mentioning(user, engagement_ids) -> list:
-    """The place for comments that mention the person in these engagements: mentions are built
-    on their own branch and plug in here; until then nothing mentions anyone."""
-    return []
+# A mention stays on My work for a week: read after a few days away, yet the page does not
+# fill with old conversations; the newest are shown first, a page's worth at most.
+MENTION_DAYS = 7
+MENTIONS_SHOWN = 20
+
+
+def recent_mentions(user, today: datetime.date) -> list[TaskComment]:
+    """The comments that mentioned `user` since the start of the day a week before `today`, in
+    the engagements they are still a member of, each with its `url` (one query)."""
+    since = timezone.make_aware(
+        datetime.datetime.combine(today - datetime.timedelta(days=MENTION_DAYS), datetime.time())
+    )
+    comments = list(
+        comments_mentioning(user).filter(mentions__created_at__gte=since)[:MENTIONS_SHOWN]
+    )
+    for comment in comments:
+        comment.url = (
+            reverse("engagement-detail", args=[comment.task.engagement_id])
+            + f"#comment-{comment.pk}"
+        )
+    return comments
 
 
 def _memberships(user) -> list[Membership]:
@@ -196,8 +216,9 @@ def _place(task: Task, engagements: dict[int, Engagement]) -> None:
 
 
 def my_work(user, today: datetime.date) -> MyWork:
-    """What waits on `user` in the engagements they are a member of (four queries: their
-    memberships, the phases, the tasks they own, the ticks awaiting their party)."""
+    """What waits on `user` in the engagements they are a member of (five queries: their
+    memberships, the phases, the tasks they own, the ticks awaiting their party, the comments
+    that mentioned them)."""
     work = MyWork()
     memberships = _memberships(user)
     if not memberships:
@@ -237,5 +258,5 @@ def my_work(user, today: datetime.date) -> MyWork:
         _place(task, engagements)
         if accesses[task.engagement_id].can_confirm_task(task):
             work.confirmations.append(task)
-    work.mentions = comments_mentioning(user, list(engagements))
+    work.mentions = recent_mentions(user, today)
     return work
