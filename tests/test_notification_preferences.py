@@ -268,6 +268,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.mark.migrations
 def test_the_profiles_switches_become_preferences_and_back(transactional_db, carla, miguel):
     before = [
         ("accounts", "0005_entra_identities"),
