@@ -334,3 +334,20 @@ def test_comments_mentioning_me_cost_one_query(
             f"Cliente {index}" for index in range(engagements)
         }
         assert {(c.author.username, c.task.phase) for c in comments} == {("carla", None)}
+
+
+@pytest.mark.parametrize("extra_members", [0, 30])
+def test_the_suggestions_cost_the_same_however_many_members(
+    client, engagement, carla, extra_members, django_assert_num_queries
+):
+    users = [make_user(f"paula{index}") for index in range(extra_members)]
+    Membership.objects.bulk_create(
+        Membership(engagement=engagement, user=user, party=Party.CUSTOMER, role=Role.VIEWER)
+        for user in users
+    )
+    client.force_login(carla)
+    suggest(client, engagement, "pa")
+    # session, user, profile, engagement, its members
+    with django_assert_num_queries(5):
+        html = suggest(client, engagement, "pa").content.decode()
+    assert html.count('class="mention-pick"') == min(extra_members, SUGGESTIONS_MOST)
