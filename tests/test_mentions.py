@@ -120,6 +120,9 @@ def test_a_comment_records_whom_it_mentions_in_its_event_and_the_trail_holds(
         (vera.pk, "Vera"),
     }
     assert engagement_state_problems(engagement) == []
+    CommentMention.objects.filter(user=vera).update(user=carla)
+    (problem,) = engagement_state_problems(engagement)
+    assert f"comment {comment.pk}: whom it mentions is not what its event says" in problem
 
 
 @pytest.fixture
