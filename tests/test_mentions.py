@@ -189,6 +189,11 @@ def test_the_form_says_why_too_many_mentions_were_refused(client, task, carla, c
     html = response.content.decode()
     assert "pode mencionar no máximo 10 pessoas; este menciona 11" in html
     assert f"{too_many}</textarea>" in html
+    # Without JavaScript, the page the refusal leads to gives it back once.
+    response = client.post(comment_url(task), {"body": too_many}, follow=True)
+    assert f"{too_many}</textarea>" in response.content.decode()
+    page = client.get(reverse("engagement-detail", args=[task.engagement_id]))
+    assert f"{too_many}</textarea>" not in page.content.decode()
     assert not TaskComment.objects.exists()
 
 
