@@ -120,6 +120,9 @@ def test_a_comment_records_whom_it_mentions_in_its_event_and_the_trail_holds(
         (vera.pk, "Vera"),
     }
     assert engagement_state_problems(engagement) == []
+    CommentMention.objects.filter(user=vera).update(user=carla)
+    (problem,) = engagement_state_problems(engagement)
+    assert f"comment {comment.pk}: whom it mentions is not what its event says" in problem
 
 
 @pytest.fixture
@@ -186,6 +189,11 @@ def test_the_form_says_why_too_many_mentions_were_refused(client, task, carla, c
     html = response.content.decode()
     assert "pode mencionar no máximo 10 pessoas; este menciona 11" in html
     assert f"{too_many}</textarea>" in html
+    # Without JavaScript, the page the refusal leads to gives it back once.
+    response = client.post(comment_url(task), {"body": too_many}, follow=True)
+    assert f"{too_many}</textarea>" in response.content.decode()
+    page = client.get(reverse("engagement-detail", args=[task.engagement_id]))
+    assert f"{too_many}</textarea>" not in page.content.decode()
     assert not TaskComment.objects.exists()
 
 
@@ -334,3 +342,20 @@ def test_comments_mentioning_me_cost_one_query(
             f"Cliente {index}" for index in range(engagements)
         }
         assert {(c.author.username, c.task.phase) for c in comments} == {("carla", None)}
+
+
+@pytest.mark.parametrize("extra_members", [0, 30])
+def test_the_suggestions_cost_the_same_however_many_members(
+    client, engagement, carla, extra_members, django_assert_num_queries
+):
+    users = [make_user(f"paula{index}") for index in range(extra_members)]
+    Membership.objects.bulk_create(
+        Membership(engagement=engagement, user=user, party=Party.CUSTOMER, role=Role.VIEWER)
+        for user in users
+    )
+    client.force_login(carla)
+    suggest(client, engagement, "pa")
+    # session, user, profile, engagement, its members
+    with django_assert_num_queries(5):
+        html = suggest(client, engagement, "pa").content.decode()
+    assert html.count('class="mention-pick"') == min(extra_members, SUGGESTIONS_MOST)

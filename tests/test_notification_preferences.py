@@ -13,6 +13,7 @@ from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 
+from engagements.gates.evidence import comment_add
 from engagements.models import Task
 from notifications.emails import notification_message
 from notifications.models import (
@@ -268,6 +269,7 @@ def migrate(targets):
     return executor.loader.project_state(targets).apps
 
 
+@pytest.mark.migrations
 def test_the_profiles_switches_become_preferences_and_back(transactional_db, carla, miguel):
     before = [
         ("accounts", "0005_entra_identities"),
@@ -294,3 +296,49 @@ def test_the_profiles_switches_become_preferences_and_back(transactional_db, car
     ]
     executor = MigrationExecutor(connection)
     executor.migrate(executor.loader.graph.leaf_nodes())
+
+
+@pytest.mark.parametrize("rows", [0, 10])
+def test_the_page_costs_the_same_however_many_choices(
+    client, carla, rows, django_assert_num_queries
+):
+    optional = [kind for kind, rule in RULES.items() if not rule.required][:rows]
+    NotificationPreference.objects.bulk_create(
+        NotificationPreference(user=carla, kind=kind, delivery=Delivery.NEVER) for kind in optional
+    )
+    client.force_login(carla)
+    # session, user, profile, the choices
+    with django_assert_num_queries(4):
+        assert preferences_page(client).status_code == 200
+
+
+# The digest's own section
+
+
+@pytest.mark.parametrize(("held", "shown", "more"), [(20, 20, 0), (21, 20, 1)])
+def test_a_digest_shows_at_most_so_many_held_notes_and_counts_the_rest(
+    engagement, carla, miguel, held, shown, more
+):
+    task = engagement.tasks.first()
+    comment = comment_add(task=task, user=carla, body="@Miguel veja")
+    event = engagement.events.get(kind="comment_added")
+    Notification.objects.filter(kind=NotificationKind.MENTION).delete()
+    Notification.objects.bulk_create(
+        Notification(
+            key=f"held-{index}",
+            kind=NotificationKind.MENTION,
+            recipient=miguel,
+            engagement=engagement,
+            event=event,
+            status=NotificationStatus.HELD,
+            due_at=timezone.now(),
+        )
+        for index in range(held)
+    )
+    digest = Notification.objects.create(
+        key="digest", kind=NotificationKind.DIGEST, recipient=miguel, due_at=timezone.now()
+    )
+    message = notification_message(digest, timezone.now())
+    assert message.body.count(f"#comment-{comment.pk}") == shown
+    assert ("… e mais 1 no portal." in message.body) is bool(more)
+    assert len(message.held_ids) == held

@@ -191,6 +191,10 @@ def comment(client, world):
     return client.post(url("comment-add", world, task.pk), {"body": "Quando?"})
 
 
+def suggest_members(client, world):
+    return client.get(url("mention-suggestions", world), {"q": "a"})
+
+
 def due_date(client, world):
     task = world["microsoft_task"]
     return client.post(url("task-set-due-date", world, task.pk), {"due_date": "2026-12-20"})
@@ -340,6 +344,11 @@ RULES = {
     "comment on any task": (
         comment,
         True,
+        [OK, OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND],
+    ),
+    "be suggested and suggest members after \"@\"": (
+        suggest_members,
+        False,
         [OK, OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND],
     ),
     "note on the other party's task": (

@@ -13,8 +13,8 @@ from engagements.models import EvidenceKind, TaskEvidence
 from engagements.views.common import first_error
 from engagements.views.tasks import _task_changed
 
-# What a refused evidence form held, until the task page puts it back: the page is reached by a
-# redirect, which would otherwise lose what the person typed.
+# What a refused evidence or comment form held, until the task page puts it back: the page is
+# reached by a redirect, which would otherwise lose what the person typed.
 EVIDENCE_DRAFT_SESSION_KEY = "evidence_draft"
 
 
@@ -95,11 +95,20 @@ def comment_add(request, pk, task_pk):
     access.require(access.can_comment)
     form = CommentForm(request.POST)
     if not form.is_valid():
-        return _task_changed(request, access, task, error=first_error(form))
+        return _comment_refused(request, access, task, first_error(form))
     try:
         evidence_services.comment_add(task=task, user=request.user, body=form.cleaned_data["body"])
     except ValidationError as error:
-        # The row an htmx answer draws gives the text back, to mention fewer people say.
-        task.comment_draft = form.cleaned_data["body"]
-        return _task_changed(request, access, task, error=" ".join(error.messages))
+        return _comment_refused(request, access, task, " ".join(error.messages))
     return _task_changed(request, access, task)
+
+
+def _comment_refused(request, access, task, error):
+    """The refusal, with the comment given back in its field (to mention fewer people, say),
+    as a refused evidence form's text is."""
+    draft = {"task": task.pk, "comment": request.POST.get("body", "")}
+    if request.headers.get("HX-Request"):
+        task.evidence_draft = draft
+    else:
+        request.session[EVIDENCE_DRAFT_SESSION_KEY] = draft
+    return _task_changed(request, access, task, error=error)

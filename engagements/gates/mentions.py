@@ -73,11 +73,14 @@ def _ends_a_word(body: str, end: int) -> bool:
 def mentions_find(body: str, members) -> list[Mention]:
     """The members of `members` (the engagement's active accounts) that `body` names, in the
     order first named."""
-    handles = _handles(members)
+    # By first letter, so a comment of many "@" compares each with a few names, not with all.
+    handles: dict[str, list] = {}
+    for handle, user in _handles(members):
+        handles.setdefault(handle[0], []).append((handle, user))
     found: dict[int, Mention] = {}
     for at in _AT.finditer(body):
         start = at.end()
-        for handle, user in handles:
+        for handle, user in handles.get(fold(body[start : start + 1])[:1], []):
             end = start + len(handle)
             # Folding keeps the length of what people type (only rare letters such as "ß"
             # change it), so the handle's length measures the typed name.

@@ -12,6 +12,7 @@ from engagements.gates.state import phase_state_hash
 from engagements.meetings.records import brief_problems, report_problems, stored_sha256
 from engagements.models import (
     ActivityEvent,
+    CommentMention,
     Engagement,
     EvidenceKind,
     GateSignOff,
@@ -214,9 +215,17 @@ def _evidence_problems(engagement, state: TrailState, name: str) -> list[str]:
     comments = dict(
         TaskComment.objects.filter(task__engagement=engagement).values_list("pk", "body")
     )
+    mentioned: dict[int, list[int]] = {}
+    for comment_id, user_id in CommentMention.objects.filter(engagement=engagement).values_list(
+        "comment_id", "user_id"
+    ):
+        mentioned.setdefault(comment_id, []).append(user_id)
     for pk, body in comments.items():
-        if state.comments.get(pk) != body:
+        said_body, said_mentions = state.comments.get(pk, (None, []))
+        if said_body != body:
             problems.append(f"{name}, comment {pk}: text is not what its event says")
+        elif sorted(mentioned.get(pk, [])) != said_mentions:
+            problems.append(f"{name}, comment {pk}: whom it mentions is not what its event says")
     problems += [
         f"{name}, comment {pk}: missing (deleted?)" for pk in state.comments if pk not in comments
     ]

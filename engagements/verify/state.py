@@ -27,7 +27,8 @@ class TrailState:
         self.links: dict[int, dict] = {}
         self.sign_offs: dict[int, dict] = {}  # sign-off id -> what its events said of it
         self.evidence: dict[int, dict] = {}  # evidence id -> what its event says
-        self.comments: dict[int, str] = {}  # comment id -> its body
+        # comment id -> its body, and the ids of the members it mentions
+        self.comments: dict[int, tuple[str, list[int]]] = {}
         self.acknowledgements: dict[int, dict] = {}  # acknowledgement id -> its event's changes
         self.reports: dict[int, dict] = {}  # checkpoint report id -> what its event says
         self.briefs: dict[int, dict] = {}  # checkpoint id -> its brief's texts, as last written
@@ -86,7 +87,10 @@ class TrailState:
         elif kind in (EventKind.EVIDENCE_ADDED, EventKind.EVIDENCE_REPLACED):
             self.evidence[changes["evidence"]] = changes | {"task": event.task_id}
         elif kind == EventKind.COMMENT_ADDED:
-            self.comments[changes["comment"]] = changes["body"]
+            self.comments[changes["comment"]] = (
+                changes["body"],
+                sorted(mention["id"] for mention in changes.get("mentions", [])),
+            )
         elif kind == EventKind.GENERAL_ACKNOWLEDGED:
             self.acknowledgements[changes["acknowledgement"]] = changes
         elif kind == EventKind.CHECKPOINT_REPORT_FILED:
