@@ -2,7 +2,7 @@ import zoneinfo
 
 from django.utils import timezone, translation
 
-from .selectors import user_profile
+from .selectors import user_page_facts
 
 
 class UserPreferencesMiddleware:
@@ -12,7 +12,11 @@ class UserPreferencesMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        profile = user_profile(request.user) if request.user.is_authenticated else None
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        facts = user_page_facts(request.user)
+        request.shows_portfolio = facts.shows_portfolio
+        profile = facts.profile
         if profile is None:
             return self.get_response(request)
         timezone.activate(zoneinfo.ZoneInfo(profile.time_zone))

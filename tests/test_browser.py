@@ -305,6 +305,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
         "matrix": "/portfolio/matrix/",
         "summary": "/portfolio/summary/",
         "profile": "/profile/",
+        "integrations": "/integrations/",
     }
     for name, path in paths.items():
         page.goto(f"{live_server.url}{path}")

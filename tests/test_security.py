@@ -139,6 +139,7 @@ VIEWER_WRITES = {"comment-add"}
 GLOBAL_URLS = {
     "engagement-list",
     "profile",
+    "integrations",
     "language-switch",
     "portfolio",
     "portfolio-matrix",
