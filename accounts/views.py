@@ -97,9 +97,7 @@ def access_token_create(request):
             messages.success(request, _("Token made. Copy it now: it is not shown again."))
             request.session[NEW_TOKEN_SESSION_KEY] = token
             return redirect("integrations")
-    return render(
-        request, "accounts/integrations.html", integrations_context(request, token_form)
-    )
+    return render(request, "accounts/integrations.html", integrations_context(request, token_form))
 
 
 @login_required
