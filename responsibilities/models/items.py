@@ -26,12 +26,12 @@ PARTIES = tuple(Party.values)
 # A party named inside a sentence takes the article Portuguese gives it ("pelo cliente", "pela
 # Microsoft"), so sentences take these phrases whole rather than the bare label.
 def party_for(party: str) -> str:
-    """"for the customer" or "for Microsoft": on whose part something was done."""
+    """ "for the customer" or "for Microsoft": on whose part something was done."""
     return str({Party.CUSTOMER: _("for the customer"), Party.MICROSOFT: _("for Microsoft")}[party])
 
 
 def party_by(party: str) -> str:
-    """"by the customer" or "by Microsoft": who did something."""
+    """ "by the customer" or "by Microsoft": who did something."""
     return str({Party.CUSTOMER: _("by the customer"), Party.MICROSOFT: _("by Microsoft")}[party])
 
 
