@@ -6,7 +6,8 @@ from .selectors import user_page_facts
 
 
 class UserPreferencesMiddleware:
-    """Show a signed-in user's pages in their own language and time zone."""
+    """Show a signed-in user's pages in their own language and time zone, and tell the top bar
+    whether to offer the portfolio (read in the same query as the profile)."""
 
     def __init__(self, get_response):
         self.get_response = get_response
