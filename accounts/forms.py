@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from fasttrack import bounds
 
 from .models import Profile, TokenAccess
-from .zones import time_zone_choices
+from .zones import current_name, time_zone_choices
 
 
 class ProfileForm(forms.ModelForm):
@@ -16,9 +16,11 @@ class ProfileForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["time_zone"].choices = time_zone_choices(
-            self.instance.time_zone if self.instance.pk else None
-        )
+        current = current_name(self.instance.time_zone) if self.instance.pk else None
+        self.fields["time_zone"].choices = time_zone_choices(current)
+        # A zone saved under a name since retired shows (and saves) as its current one.
+        if current and not self.is_bound:
+            self.initial["time_zone"] = current
 
 
 class AccessTokenForm(forms.Form):

@@ -2,14 +2,57 @@
 
 import hashlib
 import zoneinfo
+from dataclasses import dataclass
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import Count, Exists, OuterRef, Q
 
 from .models import AccessToken, CalendarFeed, Profile, access_token_hash
 
 
 def user_profile(user) -> Profile | None:
     return Profile.objects.filter(user=user).first()
+
+
+@dataclass(frozen=True)
+class PageFacts:
+    profile: Profile | None
+    shows_portfolio: bool
+
+
+def user_page_facts(user) -> PageFacts:
+    """What every page needs of the signed-in user, in one query: their profile, and whether the
+    top bar offers the portfolio. It does to staff, FastTrack Center leads, Microsoft's managers
+    and anyone in more than one engagement; a customer's viewer of one engagement has no
+    portfolio to read."""
+    User = get_user_model()
+    lead = Q(user_permissions__codename="view_all_engagements") | Q(
+        groups__permissions__codename="view_all_engagements"
+    )
+    row = (
+        User.objects.filter(pk=user.pk)
+        .select_related("profile")
+        .annotate(
+            engagement_count=Count("memberships"),
+            is_lead=Exists(User.objects.filter(lead, pk=OuterRef("pk"))),
+            manages_for_microsoft=Exists(
+                User.objects.filter(
+                    pk=OuterRef("pk"), memberships__party="microsoft", memberships__role="manager"
+                )
+            ),
+        )
+        .first()
+    )
+    if row is None:
+        return PageFacts(profile=None, shows_portfolio=False)
+    profile = getattr(row, "profile", None)
+    return PageFacts(
+        profile=profile,
+        shows_portfolio=(
+            row.is_staff or row.is_lead or row.manages_for_microsoft or row.engagement_count > 1
+        ),
+    )
 
 
 def user_preferences(user) -> tuple[str, zoneinfo.ZoneInfo]:

@@ -29,7 +29,7 @@ def profile(request):
     return _profile_page(request, form)
 
 
-def _profile_page(request, form, token_form=None):
+def _profile_page(request, form):
     return render(
         request,
         "accounts/profile.html",
@@ -37,14 +37,26 @@ def _profile_page(request, form, token_form=None):
             "form": form,
             "calendar_feed": user_calendar_feed(request.user),
             "new_feed_url": request.session.pop(NEW_FEED_SESSION_KEY, None),
-            "access_tokens": user_access_tokens(request.user),
-            "token_form": token_form or AccessTokenForm(),
-            "now": timezone.now(),
-            # The database keeps only the token's hash; the session holds the token just until
-            # the next page shows it, beside a copy button.
-            "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
         },
     )
+
+
+def integrations_context(request, token_form=None) -> dict:
+    """The Integrations page's API tokens; its webhooks draw themselves (webhook_section)."""
+    return {
+        "access_tokens": user_access_tokens(request.user),
+        "token_form": token_form or AccessTokenForm(),
+        "now": timezone.now(),
+        # The database keeps only the token's hash; the session holds the token just until
+        # the next page shows it, beside a copy button.
+        "new_token": request.session.pop(NEW_TOKEN_SESSION_KEY, None),
+    }
+
+
+@login_required
+def integrations(request):
+    """One place for what programs use: API tokens, and the webhooks of those who manage."""
+    return render(request, "accounts/integrations.html", integrations_context(request))
 
 
 @login_required
@@ -82,8 +94,8 @@ def access_token_create(request):
         else:
             messages.success(request, _("Token made. Copy it now: it is not shown again."))
             request.session[NEW_TOKEN_SESSION_KEY] = token
-            return redirect("profile")
-    return _profile_page(request, ProfileForm(instance=user_profile(request.user)), token_form)
+            return redirect("integrations")
+    return render(request, "accounts/integrations.html", integrations_context(request, token_form))
 
 
 @login_required
@@ -93,7 +105,7 @@ def access_token_revoke(request, pk):
     access_token = get_object_or_404(user_access_tokens(request.user), pk=pk)
     services.access_token_revoke(access_token=access_token)
     messages.success(request, _("Token revoked: it opens nothing any more."))
-    return redirect("profile")
+    return redirect("integrations")
 
 
 @require_POST

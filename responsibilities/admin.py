@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 from fasttrack import bounds
 
 from . import services
-from .diff import change_counts, draft_changes, previous_version, version_changes
+from .diff import change_counts, draft_changes, previous_version, stale_texts, version_changes
 from .models import CatalogueEvent, CatalogueVersion, Phase, Responsibility
 from .publishing import catalogue_publish, latest_version
 
@@ -154,6 +154,16 @@ class PublishForm(forms.Form):
     )
 
 
+def _stale_warning(stale) -> str:
+    return ngettext(
+        "%(count)d text was reworded in one language only: its translation may now say "
+        "something else.",
+        "%(count)d texts were reworded in one language only: their translations may now say "
+        "something else.",
+        len(stale),
+    ) % {"count": len(stale)}
+
+
 @admin.register(CatalogueVersion)
 class CatalogueVersionAdmin(admin.ModelAdmin):
     """Published versions: listed, each read with what it changed, and made by publishing the
@@ -188,6 +198,8 @@ class CatalogueVersionAdmin(admin.ModelAdmin):
         if not self.has_add_permission(request):
             raise PermissionDenied
         form = PublishForm(request.POST or None)
+        changes = draft_changes()
+        stale = stale_texts(changes)
         if request.method == "POST" and form.is_valid():
             try:
                 version = catalogue_publish(note=form.cleaned_data["note"], actor=request.user)
@@ -199,16 +211,18 @@ class CatalogueVersionAdmin(admin.ModelAdmin):
                     gettext("Version %(number)d is published.") % {"number": version.number},
                     messages.SUCCESS,
                 )
+                if stale:
+                    self.message_user(request, _stale_warning(stale), messages.WARNING)
                 return redirect(
                     reverse("admin:responsibilities_catalogueversion_change", args=[version.pk])
                 )
-        changes = draft_changes()
         return self._page(
             request,
             "publish.html",
             gettext("Publish the catalogue"),
             form=form,
             changes=changes,
+            stale=stale,
             counts=change_counts(changes),
             latest=latest_version(),
         )

@@ -188,3 +188,41 @@ def change_counts(changes: list[ItemChange]) -> list[tuple[str, int]]:
         for kind in change.kinds:
             counts[kind] += 1
     return [(str(ChangeKind(kind).label), count) for kind, count in counts.items() if count]
+
+
+# Each text an item has in both languages: its Portuguese field and its English one.
+LANGUAGE_PAIRS = [
+    ("text_pt", "text_en"),
+    ("note_pt", "note_en"),
+    ("evidence_hint_pt", "evidence_hint_en"),
+]
+
+
+@dataclass
+class StaleText:
+    """A text reworded in one language only: the other may still say what the old one did."""
+
+    change: ItemChange
+    reworded: str  # the field changed, told as its label ("text (Portuguese)")
+    stale: str  # the field left as it was ("text (English)")
+
+
+def stale_texts(changes: list[ItemChange]) -> list[StaleText]:
+    """The texts reworded in one language while the other, which has words, stayed the same."""
+    stale = []
+    for change in changes:
+        if change.old is None or change.new is None:
+            continue
+        for pt, en in LANGUAGE_PAIRS:
+            changed = {name for name in (pt, en) if change.old[name] != change.new[name]}
+            if len(changed) != 1:
+                continue
+            (reworded,) = changed
+            other = en if reworded == pt else pt
+            if change.new[other]:
+                stale.append(
+                    StaleText(
+                        change=change, reworded=field_label(reworded), stale=field_label(other)
+                    )
+                )
+    return stale

@@ -171,9 +171,14 @@ def test_12_evidence_then_both_parties_sign_the_assess_gate_and_one_reopens_it(
     )
     panel.get_by_label("Legenda").fill("Plano de suporte aprovado pelo comitê")
     panel.get_by_role("button", name="Adicionar evidência").click()
-    expect(page.locator(".messages")).to_contain_text("Salvo.")
+    # Added in place, as a comment is: the row alone is swapped (no reload, so the page keeps
+    # its filters and place), its panel stays open and says so where the person is looking.
     row = page.locator(f"#task-{evidence_task.pk}")
-    row.locator("details.task-evidence > summary").click()
+    panel = row.locator("details.task-evidence")
+    expect(panel.get_by_role("status")).to_contain_text("Salvo.")
+    expect(panel).to_have_attribute("open", "")
+    expect(panel.get_by_role("status")).to_be_in_viewport()
+    assert "#task-" not in page.url
     evidence = row.locator(".evidence-list li")
     expect(evidence).to_have_count(1)
     expect(evidence).to_contain_text("Plano de suporte aprovado pelo comitê")

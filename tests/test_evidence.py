@@ -634,3 +634,42 @@ def test_a_file_of_a_type_the_portal_no_longer_knows_downloads_under_its_kept_na
     response = client.get(download_url(evidence))
     assert response.status_code == 200
     assert 'filename="notes.txt"' in response["Content-Disposition"]
+
+
+def test_evidence_is_added_in_place_and_the_panel_stays_open_saying_so(
+    client, carla, engagement, evidence_folder
+):
+    """With htmx the row alone is swapped: the page keeps its filters and scroll."""
+    task = task_of(engagement)
+    client.force_login(carla)
+    response = client.post(
+        add_url(task),
+        {"url": "https://docs.example.com/plan", "caption": "Plano", "filters": "party=customer"},
+        HTTP_HX_REQUEST="true",
+    )
+    assert response.status_code == 200
+    row = response.content.decode()
+    assert row.lstrip().startswith(f'<li id="task-{task.pk}"')
+    assert '<details class="task-evidence" open>' in row
+    assert '<p class="message success" role="status">Salvo.</p>' in row
+    assert "https://docs.example.com/plan" in row
+    # The swapped row's forms still carry the page's filters.
+    assert '<input type="hidden" name="filters" value="party=customer">' in row
+
+
+def test_without_javascript_adding_evidence_comes_back_to_the_filtered_page(
+    client, carla, engagement, evidence_folder
+):
+    task = task_of(engagement)
+    client.force_login(carla)
+    page = client.get(reverse("engagement-detail", args=[engagement.pk]), {"party": "customer"})
+    form = page.content.decode().split(f'action="{add_url(task)}"')[1]
+    assert f'hx-post="{add_url(task)}"' in form.split(">")[0]
+    assert '<input type="hidden" name="filters" value="party=customer">' in form
+    response = client.post(
+        add_url(task),
+        {"url": "https://docs.example.com/plan", "filters": "party=customer&due=soon"},
+    )
+    assert response.status_code == 302
+    page_url = reverse("engagement-detail", args=[engagement.pk])
+    assert response["Location"] == f"{page_url}?party=customer&due=soon#task-{task.pk}"

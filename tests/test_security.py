@@ -157,6 +157,7 @@ GLOBAL_URLS = {
     "landing",
     "profile",
     "notification-preferences",
+    "integrations",
     "language-switch",
     "portfolio",
     "portfolio-matrix",

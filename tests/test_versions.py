@@ -205,3 +205,32 @@ def test_verify_audit_names_a_published_item_changed_afterwards(catalogue, ada):
         text_en="Rewritten in the database"
     )
     assert version_problems() == ["catalogue version 2: its items differ from the ones published"]
+
+
+@pytest.mark.parametrize(
+    ("field", "reworded", "stale"),
+    [
+        ("text_pt", "texto (português) reformulado", "texto (inglês) sem mudança"),
+        ("text_en", "texto (inglês) reformulado", "texto (português) sem mudança"),
+    ],
+)
+def test_publishing_a_text_reworded_in_one_language_warns_the_other_is_stale(
+    client, ada, catalogue, field, reworded, stale
+):
+    edit("customer-avaliar-02", **{field: "Compartilhe a tela quando combinado."})
+    client.force_login(ada)
+    html = client.get(PUBLISH).content.decode()
+    assert "Reformulado em um só idioma" in html
+    assert f"{reworded}, {stale}" in html.replace("\\n", " ")
+    response = client.post(PUBLISH, {"note": "Texto revisto"}, follow=True)
+    assert CatalogueVersion.objects.count() == 2  # a warning, not a refusal
+    assert "1 texto foi reformulado em um só idioma" in response.content.decode()
+
+
+def test_a_text_reworded_in_both_languages_gives_no_warning(client, ada, catalogue):
+    edit("customer-avaliar-02", text_pt="Compartilhe a tela.", text_en="Share the screen.")
+    add_item()  # a new item has no earlier words to fall behind
+    client.force_login(ada)
+    assert "Reformulado em um só idioma" not in client.get(PUBLISH).content.decode()
+    response = client.post(PUBLISH, {"note": "Texto revisto"}, follow=True)
+    assert "reformulado em um só idioma" not in response.content.decode()

@@ -286,7 +286,8 @@ def make_manager(engagement):
 def test_who_may_register_a_webhook(client, clock, receiver, engagement, carla, vera, otto, ada):
     form = {"url": receiver.url, "secret": SECRET, "engagement": engagement.pk}
     client.force_login(vera)  # a viewer
-    assert client.get(reverse("webhooks")).status_code == 403
+    assert client.post(reverse("webhooks"), form).status_code == 403
+    assert 'id="webhooks"' not in client.get(reverse("integrations")).content.decode()
     otto_engagement_manager = otto  # manages Northwind only (other_engagement is not made here)
     client.force_login(otto_engagement_manager)
     assert client.post(reverse("webhooks"), form).status_code == 403  # manages nothing here
@@ -334,7 +335,7 @@ def test_the_webhook_page_lists_deliveries_with_their_status(
     assert "task.done" in page and "HTTP 500" in page and "aguardando" in page
     assert (
         reverse("webhook-detail", args=[hook.pk])
-        in client.get(reverse("webhooks")).content.decode()
+        in client.get(reverse("integrations")).content.decode()
     )
     assert client.post(reverse("webhook-delete", args=[hook.pk])).status_code == 302
     assert not Webhook.objects.exists() and not WebhookDelivery.objects.exists()

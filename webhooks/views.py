@@ -4,9 +4,11 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from accounts.views import integrations_context
 from webhooks import services as webhook_services
 from webhooks.access import (
     can_register_webhooks,
@@ -15,7 +17,6 @@ from webhooks.access import (
     webhook_engagements,
 )
 from webhooks.forms import WebhookForm
-from webhooks.models import Webhook
 from webhooks.owing import WEBHOOK_EVENTS
 
 RECENT_DELIVERIES = 100
@@ -23,14 +24,17 @@ RECENT_DELIVERIES = 100
 
 @login_required
 def webhooks(request):
+    """Registers a webhook; the list and the form live on the Integrations page, where the old
+    address leads (its query, the engagement to preselect, kept)."""
+    if request.method != "POST":
+        query = f"?{request.GET.urlencode()}" if request.GET else ""
+        return redirect(f"{reverse('integrations')}{query}#webhooks")
     if not can_register_webhooks(request.user):
         raise PermissionDenied(_("Only staff and engagement managers register webhooks."))
     form = WebhookForm(
-        request.POST or None,
-        engagements=webhook_engagements(request.user).order_by("customer"),
-        initial={"engagement": request.GET.get("engagement")},
+        request.POST, engagements=webhook_engagements(request.user).order_by("customer")
     )
-    if request.method == "POST" and form.is_valid():
+    if form.is_valid():
         pk = form.cleaned_data["engagement"]
         engagement = get_engagement_for_webhook(request.user, pk) if pk else None
         try:
@@ -49,12 +53,8 @@ def webhooks(request):
             return redirect("webhook-detail", webhook_pk=webhook.pk)
     return render(
         request,
-        "engagements/webhooks.html",
-        {
-            "form": form,
-            "webhooks": Webhook.objects.filter(owner=request.user).select_related("engagement"),
-            "event_types": sorted(WEBHOOK_EVENTS.values()),
-        },
+        "accounts/integrations.html",
+        {**integrations_context(request), "webhook_form": form},
     )
 
 
@@ -74,4 +74,4 @@ def webhook_detail(request, webhook_pk):
 def webhook_delete(request, webhook_pk):
     webhook_services.webhook_delete(webhook=get_webhook_for_user(request.user, webhook_pk))
     messages.success(request, _("Webhook removed: nothing more is sent to it."))
-    return redirect("webhooks")
+    return redirect(f"{reverse('integrations')}#webhooks")

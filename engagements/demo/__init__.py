@@ -31,7 +31,7 @@ from engagements.models import Engagement
 # The story's events are dated weeks back: the notes they owed then (invitations, sign-off
 # requests) are not owed now, and the first worker run must not send them. Named by dotted path,
 # as the journal names its listeners: notifications sit above the core and import it.
-PAST_NOTES_DROP = "notifications.owing.past_notes_drop"
+PAST_NOTES_DROP = "notifications.demo_past.past_notes_drop"
 
 DEMO_PASSWORD = "demo"
 DEMO_USERS = [

@@ -65,7 +65,7 @@ def evidence_add(request, pk, task_pk):
             )
     except ValidationError as error:
         return _refused(request, access, task, " ".join(error.messages))
-    return _task_changed(request, access, task)
+    return _task_changed(request, access, task, thread_saved=True)
 
 
 @login_required
@@ -100,7 +100,7 @@ def comment_add(request, pk, task_pk):
         evidence_services.comment_add(task=task, user=request.user, body=form.cleaned_data["body"])
     except ValidationError as error:
         return _comment_refused(request, access, task, " ".join(error.messages))
-    return _task_changed(request, access, task)
+    return _task_changed(request, access, task, thread_saved=True)
 
 
 def _comment_refused(request, access, task, error):

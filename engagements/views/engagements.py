@@ -95,6 +95,7 @@ def engagement_detail(request, pk):
             # A phase whose tasks are all done folds away unless a filter asks for tasks.
             "folded": set() if task_filter.applied else progress.done_phases(),
             "owner_choices": owner_choices,
+            "page_filters": request.GET.urlencode(),
             "bulk_owner_choices": access.bulk_owner_choices(),
             "progress": progress,
             "activity": engagement_recent_activity(engagement),

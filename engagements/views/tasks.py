@@ -30,8 +30,15 @@ from engagements.views.forms import (
 from responsibilities.models import Phase
 
 
-def _task_changed(request, access, task, *, error=None):
-    """Answer an htmx request with the row and what it changed; anything else with a redirect."""
+def posted_filters(request) -> QueryDict:
+    """The task page's filters, sent with a row's forms, so a plain post comes back to them."""
+    return QueryDict(request.POST.get("filters", "")[: TaskBulkForm.FILTERS_MAX_LENGTH])
+
+
+def _task_changed(request, access, task, *, error=None, thread_saved=False):
+    """Answer an htmx request with the row and what it changed; anything else with a redirect
+    to the task page, filtered as it was. `thread_saved`: evidence or a comment was added, so
+    the row's evidence panel stays open and says so."""
     if request.headers.get("HX-Request"):
         (task,) = attach_threads(access.engagement, [task])
         phases = list(Phase.objects.order_by("order"))
@@ -46,6 +53,8 @@ def _task_changed(request, access, task, *, error=None):
                 "engagement": access.engagement,
                 "task": task,
                 "error": error,
+                "thread_saved": thread_saved,
+                "page_filters": posted_filters(request).urlencode(),
                 "owner_choices": access.owner_choices(),
                 "progress": progress,
                 "gate": gate,
@@ -57,7 +66,8 @@ def _task_changed(request, access, task, *, error=None):
     else:
         messages.success(request, _("Saved."))
     url = reverse("engagement-detail", args=[access.engagement.pk])
-    return redirect(f"{url}#task-{task.pk}")
+    filters = posted_filters(request).urlencode()
+    return redirect(f"{url}{'?' if filters else ''}{filters}#task-{task.pk}")
 
 
 @login_required

@@ -41,7 +41,7 @@ def make_on_the_profile_page(client, user, **fields):
 def test_a_token_made_on_the_profile_page_is_shown_once_and_stored_as_its_hash(client, carla):
     response = make_on_the_profile_page(client, carla)
     assert response.status_code == 302
-    page = client.get(reverse("profile")).content.decode()
+    page = client.get(reverse("integrations")).content.decode()
     access_token = AccessToken.objects.get(user=carla)
     token = page.split('id="new-access-token" type="text" readonly value="')[1].split('"')[0]
     assert token.startswith("ftp_") and len(token) > 40
@@ -49,7 +49,7 @@ def test_a_token_made_on_the_profile_page_is_shown_once_and_stored_as_its_hash(c
     stored = " ".join(str(value) for value in AccessToken.objects.values().get().values())
     assert token not in stored
     assert access_token.access == TokenAccess.READ and access_token.name == "Relatório semanal"
-    again = client.get(reverse("profile")).content.decode()
+    again = client.get(reverse("integrations")).content.decode()
     assert token not in again and "Relatório semanal" in again
     assert client.get(LIST, **bearer(token)).status_code == 200
 
@@ -108,7 +108,7 @@ def test_another_user_can_neither_see_nor_revoke_your_token(client, carla, migue
     token = make_token(carla)
     access_token = AccessToken.objects.get(user=carla)
     client.force_login(miguel)
-    assert access_token.prefix not in client.get(reverse("profile")).content.decode()
+    assert access_token.prefix not in client.get(reverse("integrations")).content.decode()
     response = client.post(reverse("access-token-revoke", args=[access_token.pk]))
     assert response.status_code == 404
     assert AccessToken.objects.get(pk=access_token.pk).revoked_at is None
@@ -151,7 +151,7 @@ def test_the_last_use_is_kept_to_the_minute_and_shown(client, carla, time_machin
     assert AccessToken.objects.get(pk=access_token.pk).last_used_at == timezone.now()
     Profile.objects.create(user=carla, language="en", time_zone="UTC")
     client.force_login(carla)
-    page = client.get(reverse("profile")).content.decode()
+    page = client.get(reverse("integrations")).content.decode()
     assert "5 Mar 2027, 09:09" in page
 
 
@@ -193,7 +193,7 @@ def test_tokens_of_other_people_are_not_listed_for_staff_either(client, carla, a
     make_token(carla)
     make_user("someone")
     client.force_login(ada)
-    assert list(client.get(reverse("profile")).context["access_tokens"]) == []
+    assert list(client.get(reverse("integrations")).context["access_tokens"]) == []
 
 
 def test_past_the_most_live_tokens_a_new_one_is_refused_until_one_is_revoked(client, carla):
