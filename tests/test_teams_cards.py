@@ -142,6 +142,10 @@ def test_a_phase_s_gate_is_told_to_the_channel_card_by_card(clock, flow, engagem
     assert {"title": "Why", "value": "Faltou a ata"} in facts
     assert {"title": "Sign-offs withdrawn", "value": "Customer, Microsoft"} in facts
     assert ready["actions"][0]["url"].endswith(f"/engagements/{engagement.pk}/#phase-iniciar")
+    # Each card carries its delivery's unique key, and each key was posted once.
+    keys = [headers["X-FastTrack-Delivery"] for headers, _body in flow.requests]
+    assert sorted(keys) == sorted(hook.deliveries.values_list("key", flat=True))
+    assert len(set(keys)) == 4
     # No signature: the flow's address is its secret.
     assert all("X-FastTrack-Signature" not in headers for headers, _body in flow.requests)
     assert {headers["X-FastTrack-Event"] for headers, _body in flow.requests} == {
