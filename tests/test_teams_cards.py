@@ -75,8 +75,7 @@ def assert_readable(card):
     for text in shown(card):
         assert not ISO_DATE.search(text), text
         assert not CODES.search(text), text
-    (action,) = card["actions"]
-    assert action["url"].startswith("http://127.0.0.1:8000/engagements/")
+    assert card["actions"][0]["url"].startswith("http://127.0.0.1:8000/engagements/")
 
 
 def send_all():
@@ -143,6 +142,10 @@ def test_a_phase_s_gate_is_told_to_the_channel_card_by_card(clock, flow, engagem
     assert {"title": "Why", "value": "Faltou a ata"} in facts
     assert {"title": "Sign-offs withdrawn", "value": "Customer, Microsoft"} in facts
     assert ready["actions"][0]["url"].endswith(f"/engagements/{engagement.pk}/#phase-iniciar")
+    # Each card carries its delivery's unique key, and each key was posted once.
+    keys = [headers["X-FastTrack-Delivery"] for headers, _body in flow.requests]
+    assert sorted(keys) == sorted(hook.deliveries.values_list("key", flat=True))
+    assert len(set(keys)) == 4
     # No signature: the flow's address is its secret.
     assert all("X-FastTrack-Signature" not in headers for headers, _body in flow.requests)
     assert {headers["X-FastTrack-Event"] for headers, _body in flow.requests} == {
@@ -218,6 +221,23 @@ def test_a_checkpoint_is_reminded_at_each_moment_once(clock, flow, engagement, c
     send_all()
     assert hook.deliveries.count() == 2
     assert set(hook.deliveries.values_list("topic", flat=True)) == {"checkpoint.reminder"}
+
+
+def test_a_meeting_link_is_a_button_beside_the_portal_s(clock, flow, engagement, carla):
+    channel(flow, carla, engagement, language="pt-br")
+    join = "https://teams.microsoft.com/l/meetup-join/19%3ameeting_abc%40thread.v2/0"
+    make_checkpoint(
+        engagement, carla, starts_at=at("2026-10-03 10:00"), attendees=[], location=join
+    )
+    clock("2026-10-02 10:00")
+    send_all()
+    (card,) = flow.cards
+    assert card["actions"][1] == {
+        "type": "Action.OpenUrl",
+        "title": "Entrar na reunião",
+        "url": join,
+    }
+    assert all(fact["title"] != "Local" for fact in card["body"][3]["facts"])
 
 
 def test_a_reminder_missed_while_beat_was_down_is_sent_once_the_nearest(

@@ -50,6 +50,8 @@ class Card:
     line: str = ""
     facts: list[tuple[str, str]] = field(default_factory=list)
     items: list[str] = field(default_factory=list)
+    # Further links (title, https address) beside the one back to the portal.
+    links: list[tuple[str, str]] = field(default_factory=list)
 
     def content(self) -> dict:
         body = [
@@ -80,7 +82,8 @@ class Card:
             "fallbackText": plain(f"{self.customer}: {self.heading}"),
             "body": body,
             "actions": [
-                {"type": "Action.OpenUrl", "title": _("Open in the portal"), "url": self.link}
+                {"type": "Action.OpenUrl", "title": title, "url": url}
+                for title, url in [(_("Open in the portal"), self.link), *self.links]
             ],
         }
 
@@ -118,7 +121,11 @@ def reminder_card(checkpoint, minutes_before: int) -> Card:
         (_("Starts"), when),
         (_("Ends"), format_datetime(checkpoint.ends_at)),
     ]
-    if checkpoint.location:
+    links = []
+    if checkpoint.location.startswith("https://") and " " not in checkpoint.location:
+        # A meeting link is a button, not text a reader would have to copy.
+        links.append((_("Join the meeting"), checkpoint.location))
+    elif checkpoint.location:
         facts.append((_("Place"), checkpoint.location))
     hours, minutes = divmod(minutes_before, 60)
     soon = (
@@ -133,6 +140,7 @@ def reminder_card(checkpoint, minutes_before: int) -> Card:
         line=soon,
         facts=facts,
         link=portal_link("checkpoint-detail", checkpoint.engagement_id, checkpoint.pk),
+        links=links,
     )
 
 
