@@ -7,19 +7,21 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
-from engagements.models import Engagement, EventKind, Plan
+from engagements.models import Engagement, EventKind, Plan, PlannedPhase
 from engagements.planning.selectors import (
     engagement_plan,
     plan_comparison,
     plan_versions,
 )
 from engagements.planning.services import plan_change
+from engagements.services.tasks import task_set_due_date
 from engagements.status.refresh import engagement_status_check
-from responsibilities.models import Phase
+from responsibilities.models import CatalogueEvent, Phase
 
-from .factories import PLAN_OF_EVERY_KIND, make_user
+from .factories import PLAN_OF_EVERY_KIND, make_engagement, make_user
 
 START = datetime.date(2026, 9, 15)
 D = datetime.date
@@ -52,8 +54,6 @@ def test_a_new_engagement_is_planned_from_the_typical_durations(engagement):
 
 
 def test_an_admin_s_typical_duration_plans_the_next_engagement(catalogue, ada):
-    from .factories import make_engagement
-
     Phase.objects.filter(code="iniciar").update(typical_days=3)
     engagement = make_engagement(created_by=ada)
     (plan,) = plan_versions(engagement)
@@ -232,8 +232,6 @@ def test_the_selector_reads_the_plan_from_the_stored_status_alone(
 
 
 def test_an_undated_open_task_is_due_by_its_phase_s_planned_end(client, carla, engagement):
-    from engagements.services.tasks import task_set_due_date
-
     tasks = list(engagement.tasks.filter(phase__code="avaliar").order_by("position")[:2])
     task_set_due_date(task=tasks[1], user=carla, due_date=D(2026, 10, 1))
     client.force_login(carla)
@@ -245,8 +243,6 @@ def test_an_undated_open_task_is_due_by_its_phase_s_planned_end(client, carla, e
 
 
 def test_staff_change_a_phase_s_typical_duration_in_the_admin(client, ada, carla):
-    from responsibilities.models import CatalogueEvent
-
     phase = Phase.objects.get(code="corrigir")
     url = reverse("admin:responsibilities_phase_change", args=[phase.pk])
     client.force_login(carla)
@@ -261,3 +257,24 @@ def test_staff_change_a_phase_s_typical_duration_in_the_admin(client, ada, carla
     assert (event.kind, event.item_key, event.actor_name) == ("changed", "corrigir", "Ada")
     assert (event.old_value, event.new_value) == ('{"typical_days": 28}', '{"typical_days": 40}')
     call_command("verify_audit")
+
+
+def test_verify_audit_names_a_plan_changed_behind_the_trail_s_back(engagement, carla, capsys):
+    plan_change(
+        engagement=engagement,
+        user=carla,
+        dates=replanned(habilitar=(D(2026, 11, 13), D(2027, 1, 15))),
+        reason="Licenças atrasadas",
+    )
+    call_command("verify_audit")
+    assert "intact" in capsys.readouterr().out
+    PlannedPhase.objects.filter(
+        plan__engagement=engagement, plan__version=2, phase__code="habilitar"
+    ).update(ends_on=D(2027, 2, 1))
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert "plan version 2 holds" in capsys.readouterr().err
+    Plan.objects.filter(engagement=engagement, version=2).delete()
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert "plan version 2 is missing" in capsys.readouterr().err
