@@ -3,8 +3,11 @@ engagement its baseline, from its start date, with no event (nobody made it)."""
 
 import datetime
 
+import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.migrations
 
 BEFORE = [
     ("responsibilities", "0009_audit_chain_head_to_trail"),
