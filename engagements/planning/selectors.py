@@ -5,13 +5,16 @@
   status alone (no query: the portfolio's rows, the dashboard, the timeline and the report).
 - `plan_versions(engagement)`: every version with its phases (two queries), to compare them
   with `plan_comparison`.
-- `due_by_phase_end(...)`: what an open task with no due date is due by.
+- `mark_due_by_phase_end(engagement, tasks)`: what each open task with no due date is due by.
 """
 
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from engagements.models import Engagement, ForecastState, Plan, PlannedPhase
 from responsibilities.models import Phase
@@ -103,8 +106,41 @@ class EngagementPlan:
             return None
         return (self.end - self.baseline_end).days
 
+    @property
+    def slip_text(self) -> str:
+        """The slip against the current plan, in words ('' without one)."""
+        return slip_words(self.slip_days, baseline=False)
+
+    @property
+    def baseline_slip_text(self) -> str:
+        return slip_words(self.baseline_slip_days, baseline=True)
+
+    @property
+    def min_history_weeks(self) -> int:
+        return settings.FORECAST_MIN_WEEKS
+
     def phase_plan(self, phase_id: int) -> PhasePlan | None:
         return next((row for row in self.phases if row.phase.pk == phase_id), None)
+
+
+def slip_words(days: int | None, *, baseline: bool) -> str:
+    """How far an end falls from the plan's (or the baseline's), in words."""
+    if days is None:
+        return ""
+    if days == 0:
+        return _("on the baseline's date") if baseline else _("on the planned date")
+    if days > 0:
+        if baseline:
+            return ngettext(
+                "%(days)d day after the baseline", "%(days)d days after the baseline", days
+            ) % {"days": days}
+        return ngettext("%(days)d day late", "%(days)d days late", days) % {"days": days}
+    ahead = -days
+    if baseline:
+        return ngettext(
+            "%(days)d day ahead of the baseline", "%(days)d days ahead of the baseline", ahead
+        ) % {"days": ahead}
+    return ngettext("%(days)d day early", "%(days)d days early", ahead) % {"days": ahead}
 
 
 def engagement_plan(
@@ -192,10 +228,11 @@ def plan_comparison(before: Plan, after: Plan) -> list[PhaseChange]:
     ]
 
 
-def due_by_phase_end(plan: EngagementPlan, phase_id: int | None) -> datetime.date | None:
-    """What an open task with no due date is due by: its phase's planned end (shown, never
-    stored as the task's due date); None for general responsibilities or without a plan."""
-    if phase_id is None:
-        return None
-    row = plan.phase_plan(phase_id)
-    return row.planned_end if row else None
+def mark_due_by_phase_end(engagement: Engagement, tasks) -> None:
+    """Give each open task with no due date `due_by_phase_end`: its phase's planned end, from
+    the stored status (no query). Shown as such, never stored as the task's due date; None for
+    the rest (done, dated, withdrawn, general responsibilities, no plan)."""
+    ends = {row[0]: _day(row[2]) for row in engagement.status_plan.get("phases", []) if row[2]}
+    for task in tasks:
+        undated = not (task.done or task.due_date or task.withdrawn_at)
+        task.due_by_phase_end = ends.get(task.phase_id) if undated else None
