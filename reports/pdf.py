@@ -17,6 +17,7 @@ from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
 from engagements.status.charts import burnup_chart
+from engagements.status.timeline import timeline_summary
 from fasttrack.bounds import one_line
 from reports.content import StatusReport
 
@@ -72,6 +73,7 @@ def status_report_pdf(report: StatusReport) -> bytes:
                 "footer": _footer(title),
                 "due": due,
                 "chart": burnup_chart(report.burnup, report.progress.overall.total),
+                "timeline_summary": timeline_summary(report.timeline),
                 "fonts": FONTS.as_uri(),
             },
         )

@@ -18,6 +18,7 @@ from engagements.models import ForecastState
 from engagements.planning.selectors import EngagementPlan, PhasePlan, engagement_plan
 from engagements.status.rules import EngagementStatus
 from fasttrack.bounds import without_bidi_controls
+from fasttrack.formatting import format_date
 from responsibilities.models import Party
 
 WIDTH = 420
@@ -129,6 +130,24 @@ class Timeline:
         return str(ForecastState(self.plan.forecast_state).label)
 
 
+def timeline_summary(timeline: Timeline) -> str:
+    """The timeline in one sentence, for a drawing's alternate text."""
+    plan = timeline.plan
+    told = _("planned end %(planned)s") % {"planned": _day(plan.planned_end)}
+    if plan.finished_on:
+        told += "; " + _("finished %(day)s") % {"day": _day(plan.finished_on)}
+    elif plan.forecast_p50:
+        told += "; " + _("forecast end %(p50)s (50%%) to %(p85)s (85%%)") % {
+            "p50": _day(plan.forecast_p50),
+            "p85": _day(plan.forecast_p85),
+        }
+    return f"{told}; {timeline.slip}"
+
+
+def _day(day: datetime.date | None) -> str:
+    return format_date(day) if day else "–"
+
+
 def _actual_dates(plan: EngagementPlan, start_date: datetime.date):
     """Each phase's actual start and end: a phase starts when the one before it closed (the
     first on the engagement's start date) and ends when its own gate closes."""
@@ -193,11 +212,14 @@ def timeline_build(
     return Timeline(
         plan=plan,
         rows=rows,
-        milestones=[
-            Milestone(kind=kind, day=day, label=label, x=x(day))
-            for kind, marks in (("checkpoint", checkpoints), ("sign_off", sign_offs))
-            for day, label in sorted(marks, key=lambda mark: mark[0])
-        ],
+        milestones=sorted(
+            (
+                Milestone(kind=kind, day=day, label=label, x=x(day))
+                for kind, marks in (("checkpoint", checkpoints), ("sign_off", sign_offs))
+                for day, label in marks
+            ),
+            key=lambda milestone: milestone.day,
+        ),
         ticks=_month_ticks(first, last, x),
         today_x=x(today),
         first_day=first,
