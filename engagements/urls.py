@@ -5,6 +5,7 @@ from engagements.gates import evidence_views as evidence
 from engagements.gates import views as gates
 from engagements.meetings import feed_views as feeds
 from engagements.meetings import views as checkpoints
+from engagements.planning import views as planning
 from engagements.status import views as portfolio
 from engagements.sync import views as sync
 from engagements.views import (
@@ -129,6 +130,7 @@ urlpatterns = [
     path("engagements/<int:pk>/catalogue/", sync.catalogue_update, name="engagement-catalogue"),
     path("engagements/<int:pk>/scope/", sync.scope_change, name="engagement-scope"),
     path("engagements/<int:pk>/audit.csv", exports.audit_csv, name="engagement-audit-csv"),
+    path("engagements/<int:pk>/plan/", planning.engagement_plan_page, name="engagement-plan"),
     path("share/<str:token>/", shared.shared_dashboard, name="shared-dashboard"),
     path("invitations/<str:token>/", invitations.invitation, name="invitation"),
     path(

@@ -291,4 +291,3 @@ def test_the_csv_tells_changes_with_iso_times_to_the_second(client, carla, every
     assert by_kind["due_date_changed"]["change"] == "due date: – → 2026-12-15"
     for row in rows:
         assert re.fullmatch(r"\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}[+-]\d{2}:\d{2}", row["at"])
-

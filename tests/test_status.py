@@ -53,10 +53,17 @@ def reasons(engagement, now=None):
 
 
 def kinds(found):
-    """Which rules fired: 'overdue', 'checkpoint', 'quiet'."""
+    """Which rules fired: 'late', 'overdue', 'checkpoint', 'quiet', and the plan's 'forecast'
+    (85% after the planned end) and 'gate' (waiting on a sign-off)."""
     out = []
     for reason in found:
-        if "overdue" in reason:
+        if "forecast to finish" in reason or "planned end" in reason and "passed" in reason:
+            out.append("late")
+        elif "85% likely" in reason:
+            out.append("forecast")
+        elif "has been waiting" in reason:
+            out.append("gate")
+        elif "overdue" in reason:
             out.append("overdue")
         elif "only" in reason and "done" in reason:
             out.append("checkpoint")
@@ -251,7 +258,8 @@ def test_with_no_open_tasks_quiet_is_no_risk(fresh, clock):
     clock(created + datetime.timedelta(days=40))
     assert reasons(fresh) == ["no activity for 40 days"]  # one task still open
     Task.objects.filter(engagement=fresh).update(done=True)
-    assert reasons(fresh) == []
+    # Not quiet: the first gate is what waits now, on both parties' sign-offs.
+    assert kinds(reasons(fresh)) == ["gate"]
 
 
 def test_without_any_event_the_quiet_count_starts_at_the_start_date(catalogue):

@@ -207,7 +207,7 @@ def test_the_dashboard_with_its_timeline_costs_the_same_queries(
             [
                 "Plano e previsão",
                 "O plano, o realizado e a previsão, por fase",
-                "Iniciar 15/09/2026 – 25/09/2026 15/09/2026 – 25/09/2026 15/09/2026 – 18/09/2026",
+                "15/09/2026 – 18/09/2026",
                 "Engajamento inteiro termina em",
                 "Marcos",
             ],
@@ -217,7 +217,7 @@ def test_the_dashboard_with_its_timeline_costs_the_same_queries(
             [
                 "Plan and forecast",
                 "The plan, what happened and the forecast, per phase",
-                "Initiate 15 Sep 2026 – 25 Sep 2026",
+                "15 Sep 2026 – 18 Sep 2026",
                 "Whole engagement ends",
                 "Milestones",
             ],

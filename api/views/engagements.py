@@ -22,7 +22,10 @@ from .base import PortalAPIView
 def portfolio_rows_of(engagements, now) -> list[PortfolioRow]:
     """Each engagement with its status, as the portfolio computes them (five queries)."""
     statuses = engagement_statuses(list(engagements), now)
-    return [PortfolioRow(status=s, risk_reasons=s.risk_reasons(now)) for s in statuses.values()]
+    return [
+        PortfolioRow(status=s, risk_reasons=s.risk_reasons(now), level=s.level(now))
+        for s in statuses.values()
+    ]
 
 
 class EngagementList(PortalAPIView):

@@ -4,11 +4,27 @@ finds these tellers by their dotted path)."""
 from django.utils.translation import gettext as _
 
 from engagements.models import EventKind
-from responsibilities.models import Phase
+from responsibilities.models import Phase, in_active_language
+
+_PHASE_NAMES: dict[str, tuple[str, str]] = {}
+
+
+def _phase_names() -> dict[str, tuple[str, str]]:
+    """The phases' names by code, read once per process: the four phases are the programme's
+    shape, never renamed by a page, and a list of events would otherwise ask once per event."""
+    if not _PHASE_NAMES:
+        _PHASE_NAMES.update(
+            (code, (pt, en))
+            for code, pt, en in Phase.objects.values_list("code", "name_pt", "name_en")
+        )
+    return _PHASE_NAMES
 
 
 def _names(codes) -> dict[str, str]:
-    return {phase.code: phase.name for phase in Phase.objects.filter(code__in=list(codes))}
+    """In the programme's order."""
+    return {
+        code: in_active_language(*names) for code, names in _phase_names().items() if code in codes
+    }
 
 
 def _span(dates, reader) -> str:

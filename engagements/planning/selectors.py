@@ -11,7 +11,10 @@
 import datetime
 from dataclasses import dataclass, field
 
+from django.conf import settings
 from django.db.models import Prefetch
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from engagements.models import Engagement, ForecastState, Plan, PlannedPhase
 from responsibilities.models import Phase
@@ -103,8 +106,41 @@ class EngagementPlan:
             return None
         return (self.end - self.baseline_end).days
 
+    @property
+    def slip_text(self) -> str:
+        """The slip against the current plan, in words ('' without one)."""
+        return slip_words(self.slip_days, baseline=False)
+
+    @property
+    def baseline_slip_text(self) -> str:
+        return slip_words(self.baseline_slip_days, baseline=True)
+
+    @property
+    def min_history_weeks(self) -> int:
+        return settings.FORECAST_MIN_WEEKS
+
     def phase_plan(self, phase_id: int) -> PhasePlan | None:
         return next((row for row in self.phases if row.phase.pk == phase_id), None)
+
+
+def slip_words(days: int | None, *, baseline: bool) -> str:
+    """How far an end falls from the plan's (or the baseline's), in words."""
+    if days is None:
+        return ""
+    if days == 0:
+        return _("on the baseline's date") if baseline else _("on the planned date")
+    if days > 0:
+        if baseline:
+            return ngettext(
+                "%(days)d day after the baseline", "%(days)d days after the baseline", days
+            ) % {"days": days}
+        return ngettext("%(days)d day late", "%(days)d days late", days) % {"days": days}
+    ahead = -days
+    if baseline:
+        return ngettext(
+            "%(days)d day ahead of the baseline", "%(days)d days ahead of the baseline", ahead
+        ) % {"days": ahead}
+    return ngettext("%(days)d day early", "%(days)d days early", ahead) % {"days": ahead}
 
 
 def engagement_plan(

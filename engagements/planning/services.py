@@ -5,7 +5,7 @@ Each is an event of the engagement's trail that holds the dates as data."""
 
 import datetime
 
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -129,13 +129,11 @@ def plan_change(*, engagement: Engagement, user, dates: Dates, reason: str) -> P
     }
     changed = {code: span for code, span in dates.items() if before.get(code) != span}
     if not changed:
-        raise ValidationError(_("The plan is unchanged: change a date first."))
+        raise ValidationError({NON_FIELD_ERRORS: _("The plan is unchanged: change a date first.")})
     version = current.version + 1 if current else BASELINE_VERSION
     if version > bounds.PLAN_MAX_VERSIONS:
-        raise ValidationError(
-            _("This engagement has been re-planned %(count)d times, the most it keeps.")
-            % {"count": bounds.PLAN_MAX_VERSIONS - 1}
-        )
+        message = _("This engagement has been re-planned %(count)d times, the most it keeps.")
+        raise ValidationError({NON_FIELD_ERRORS: message % {"count": bounds.PLAN_MAX_VERSIONS - 1}})
     plan = _store(engagement.pk, version, user, reason, dates, phases)
     event_record(
         engagement_id=engagement.pk,

@@ -165,6 +165,6 @@ def plan_values(status) -> dict:
         "status_finished_on": (
             max(closed.values(), default=None) if state == ForecastState.FINISHED else None
         ),
-        "status_gate_waiting_since": gate_waiting_since(status),
+        "status_gate_waiting_since": status.gate_waiting_since,
         "status_plan": {"phases": rows},
     }

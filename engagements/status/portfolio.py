@@ -146,6 +146,8 @@ def portfolio_queryset(user, filters: dict, now):
 class PortfolioRow:
     status: EngagementStatus
     risk_reasons: list[str]
+    # engagements.planning.risk: LATE, AT_RISK or ON_TRACK
+    level: str
 
     @property
     def engagement(self):
@@ -162,7 +164,9 @@ def portfolio_row(engagement, phases, now) -> PortfolioRow:
             ends_at=engagement.next_checkpoint_ends_at,
             **engagement.next_checkpoint,
         )
-    return PortfolioRow(status=status, risk_reasons=status.risk_reasons(now))
+    return PortfolioRow(
+        status=status, risk_reasons=status.risk_reasons(now), level=status.level(now)
+    )
 
 
 def portfolio_page(user, filters: dict, params, now: datetime.datetime, phases) -> KeysetPage:

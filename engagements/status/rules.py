@@ -12,7 +12,10 @@ An engagement is **at risk** when any of these holds (each gives a reason on the
 1. an open task is past its due date (due today is not overdue);
 2. its next checkpoint starts within RISK_CHECKPOINT_DAYS days and the checkpoint's phase is
    less than RISK_PHASE_DONE_BELOW done;
-3. tasks are open and nothing has happened for RISK_STALLED_DAYS days.
+3. tasks are open and nothing has happened for RISK_STALLED_DAYS days;
+and the plan's rules (engagements/planning/risk.py): the forecast end at 85% well after the
+planned end, a gate waiting on a sign-off too long. It is **late** when the forecast end at 50%
+(or, without a forecast, today) is well after the planned end. `level` says which.
 """
 
 import datetime
@@ -25,6 +28,8 @@ from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
 from engagements.models import Checkpoint, Engagement
+from engagements.planning import risk
+from engagements.planning.selectors import EngagementPlan, engagement_plan
 from engagements.planning.status import PlanRows
 from engagements.status.tallies import (
     Cell,
@@ -74,6 +79,8 @@ class EngagementStatus:
     last_done: dict[int, datetime.datetime] = field(default_factory=dict)
     last_withdrawn: dict[int, datetime.datetime] = field(default_factory=dict)
     plan: PlanRows = field(default_factory=PlanRows)
+    # Since when the current phase's gate waits on a sign-off: from the rows, or stored.
+    gate_waiting_since: datetime.datetime | None = None
 
     def cell(self, phase_id, party) -> Cell:
         return self.cells.get((phase_id, party), _EMPTY_CELL)
@@ -247,9 +254,24 @@ class EngagementStatus:
                 rows.append(progress)
         return EngagementProgress(phases=rows)
 
+    def plan_for(self, today: datetime.date) -> EngagementPlan:
+        """The plan and forecast as dates for `today`, from the stored status (no query)."""
+        return engagement_plan(self.engagement, self.phases, today)
+
+    def late_reasons(self, now: datetime.datetime) -> list[str]:
+        """Why the engagement is late (engagements/planning/risk.py); empty if it is not."""
+        return risk.late_reasons(self.plan_for(self.today))
+
+    def level(self, now: datetime.datetime) -> str:
+        """risk.LATE, risk.AT_RISK or risk.ON_TRACK."""
+        if self.late_reasons(now):
+            return risk.LATE
+        return risk.AT_RISK if self.risk_reasons(now) else risk.ON_TRACK
+
     def risk_reasons(self, now: datetime.datetime) -> list[str]:
-        """Why the engagement is at risk (the rules in this module's docstring); empty if not."""
-        reasons = []
+        """Why the engagement is not on track, late's reasons first (the rules in this
+        module's docstring); empty if it is on track."""
+        reasons = self.late_reasons(now)
         overdue = self.overdue_by_party
         if sum(overdue.values()):
             reasons.append(
@@ -291,4 +313,11 @@ class EngagementStatus:
                     )
                     % {"days": quiet_days}
                 )
-        return reasons
+        current = self.current_phase
+        return reasons + risk.plan_risk_reasons(
+            self.plan_for(self.today),
+            waiting_since=self.gate_waiting_since,
+            waiting_label=self.waiting_label(),
+            phase_name=current.name if current else "",
+            now=now,
+        )

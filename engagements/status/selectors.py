@@ -25,7 +25,7 @@ from engagements.models import (
     due_soon_until,
 )
 from engagements.models.stored_status import STORED_FIELDS
-from engagements.planning.status import load_plans, plan_values
+from engagements.planning.status import gate_waiting_since, load_plans, plan_values
 from engagements.status.rules import EngagementStatus
 from engagements.status.tallies import Cell, EngagementProgress
 from responsibilities.models import PARTIES, Party, Phase
@@ -139,6 +139,8 @@ def engagement_statuses(
         else:
             for pk, moment in last_activity.items():
                 statuses[pk].last_activity_at = moment
+        for status in statuses.values():
+            status.gate_waiting_since = gate_waiting_since(status)
     return statuses
 
 
@@ -202,6 +204,7 @@ def status_from_stored(engagement: Engagement, phases, today: datetime.date) -> 
             Party.MICROSOFT: engagement.status_microsoft_due,
         },
         last_activity_at=engagement.status_last_activity_at,
+        gate_waiting_since=engagement.status_gate_waiting_since,
     )
     for phase_id, party, total, done, awaiting in engagement.status_phases.get("cells", []):
         status.cells[(phase_id, party)] = Cell(total=total, done=done, awaiting=awaiting)

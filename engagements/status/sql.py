@@ -12,6 +12,7 @@ from django.db.models.lookups import Exact, LessThan, LessThanOrEqual
 from django.utils import timezone
 
 from engagements.models.fields import CountAtMost, FirstAfter, FlagOfFirstAfter
+from engagements.planning.risk import sql_forecast_at_risk, sql_gate_waiting, sql_late
 from engagements.status.rules import RISK_CHECKPOINT_DAYS, RISK_STALLED_DAYS
 
 DAY = datetime.timedelta(days=1)
@@ -51,21 +52,39 @@ def risk_quiet(now: datetime.datetime) -> Q:
 
 
 def risk_rules(now: datetime.datetime) -> list[Q]:
-    """The three rules, in status.py's order; today is the reader's, as on the pages."""
-    return [risk_overdue(timezone.localdate(now)), risk_checkpoint(now), risk_quiet(now)]
+    """The rules, in rules.py's order (late first, then the status's three, then the plan's
+    two); today is the reader's, as on the pages."""
+    today = timezone.localdate(now)
+    return [
+        sql_late(today),
+        risk_overdue(today),
+        risk_checkpoint(now),
+        risk_quiet(now),
+        sql_forecast_at_risk(today),
+        sql_gate_waiting(now),
+    ]
 
 
 def at_risk(now: datetime.datetime) -> Q:
-    """Any rule holds."""
+    """Any rule holds: the engagement is not on track (late, or at risk)."""
     first, *rest = risk_rules(now)
     for rule in rest:
         first |= rule
     return first
 
 
+def late(now: datetime.datetime) -> Q:
+    return sql_late(timezone.localdate(now))
+
+
 def risk_count(now: datetime.datetime):
     """How many rules hold (what the risk column sorts by)."""
-    first, second, third = (
-        Case(When(rule, then=Value(1)), default=Value(0)) for rule in risk_rules(now)
-    )
-    return first + second + third
+    first, *rest = (Case(When(rule, then=Value(1)), default=Value(0)) for rule in risk_rules(now))
+    for term in rest:
+        first += term
+    return first
+
+
+def risk_level(now: datetime.datetime):
+    """2 late, 1 at risk, 0 on track: risk.LATE, AT_RISK, ON_TRACK as a number to sort by."""
+    return Case(When(late(now), then=Value(2)), When(at_risk(now), then=Value(1)), default=Value(0))

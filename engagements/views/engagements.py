@@ -111,6 +111,8 @@ def dashboard_context(access: EngagementAccess, now: datetime.datetime) -> dict:
         "status": status,
         "progress": status.progress(),
         "risk_reasons": status.risk_reasons(now),
+        "level": status.level(now),
+        "plan": status.plan_for(today),
         "due": engagement_due_tasks(engagement, today),
         "burnup": burnup_chart(engagement_burnup(engagement, today), status.overall.total),
         "timeline": engagement_timeline(status, today),
