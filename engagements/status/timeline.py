@@ -27,6 +27,7 @@ AXIS = 24  # month labels above the rows
 ROW = 58  # a phase: its name, then the baseline, the plan, and what happened or is forecast
 LANE = 30  # the milestones under the rows
 LEGEND_ROW = 20
+TICK_LABEL_HALF = 14
 LEGEND = ("baseline", "planned", "actual", "forecast", "today", "checkpoint", "sign_off")
 # Days shown before the first date and after the last, so no mark sits on the edge.
 MARGIN_DAYS = 3
@@ -239,7 +240,12 @@ def _month_ticks(first: datetime.date, last: datetime.date, x) -> list[Tick]:
         months.append(day)
         day = (day + datetime.timedelta(days=32)).replace(day=1)
     step = 1 if len(months) <= 6 else 2 if len(months) <= 12 else 3
-    return [Tick(day=month, x=x(month)) for month in months[::step]]
+    # A label centred on a line this near an edge would be cut in half.
+    return [
+        Tick(day=month, x=x(month))
+        for month in months[::step]
+        if TICK_LABEL_HALF <= x(month) <= WIDTH - TICK_LABEL_HALF
+    ]
 
 
 def engagement_timeline(status: EngagementStatus, today: datetime.date) -> Timeline:
