@@ -248,3 +248,19 @@ def test_the_status_report_shows_the_plan_against_the_forecast(under_way, langua
         "pt-br": "Linha do tempo: o plano comparado ao realizado e à previsão: término planejado",
     }[language]
     assert figures[0].startswith(title)
+
+
+@pytest.mark.parametrize(
+    ("language", "plan", "forecast"),
+    [
+        ("pt-br", "O plano (tracejado cinza): todas as 88 tarefas concluídas até", "(85%)"),
+        ("en", "The plan (grey dashes): all 88 tasks done by", "The forecast (orange dots)"),
+    ],
+)
+def test_the_burn_up_gains_the_plan_s_line_and_the_forecast(
+    client, carla, under_way, language, plan, forecast
+):
+    page = html.unescape(dashboard(client, carla, under_way, language))
+    chart = page[page.index('class="burnup"') :].split("</figure>")[0]
+    assert 'class="plan-line"' in chart and 'class="forecast-line"' in chart
+    assert plan in chart and forecast in chart
