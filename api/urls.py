@@ -4,7 +4,7 @@ from django.urls import path, re_path
 from django.views.decorators.http import conditional_page
 from django.views.generic import RedirectView
 
-from .views import checkpoints, docs, engagements, portfolio, tasks, tenants
+from .views import checkpoints, docs, engagements, plans, portfolio, tasks, tenants
 
 
 def conditional(view_class):
@@ -53,6 +53,12 @@ urlpatterns = [
         f"{engagement}tenant/observations/",
         conditional(tenants.ObservationList),
         name="api-tenant-observation-list",
+    ),
+    path(f"{engagement}plan/", conditional(plans.PlanDetail), name="api-plan"),
+    path(
+        f"{engagement}plan/versions/",
+        conditional(plans.PlanVersionList),
+        name="api-plan-version-list",
     ),
     path("portfolio/", conditional(portfolio.Portfolio), name="api-portfolio"),
     # Last: any other address under /api/v1/ answers a JSON 404, not the pages' HTML one.

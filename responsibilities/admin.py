@@ -32,11 +32,22 @@ class ReadOnlyAdmin(admin.ModelAdmin):
 
 @admin.register(Phase)
 class PhaseAdmin(ReadOnlyAdmin):
-    """The four phases are the programme's shape: shown, not edited (the fixtures hold them)."""
+    """The four phases are the programme's shape: shown, not edited (the fixtures hold them),
+    but for their typical duration, which plans new engagements."""
 
-    list_display = ["order", "code", "name_pt", "name_en"]
+    list_display = ["order", "code", "name_pt", "name_en", "typical_days"]
     list_display_links = ["code"]
     ordering = ["order"]
+    fields = ["code", "order", "name_pt", "name_en", "goal_pt", "goal_en", "typical_days"]
+    readonly_fields = ["code", "order", "name_pt", "name_en", "goal_pt", "goal_en"]
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_staff and request.user.has_perm("responsibilities.change_phase")
+
+    def save_model(self, request, obj, form, change):
+        services.phase_set_typical_days(
+            phase=obj, days=form.cleaned_data["typical_days"], actor=request.user
+        )
 
 
 class MissingTranslationFilter(admin.SimpleListFilter):

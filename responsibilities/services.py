@@ -184,3 +184,25 @@ def responsibilities_set_active(*, items, actor, active: bool) -> int:
         )
         changed += 1
     return changed
+
+
+@transaction.atomic
+def phase_set_typical_days(*, phase: Phase, days: int, actor) -> Phase:
+    """An admin's new typical duration for a phase (what new engagements are planned with),
+    recorded in the catalogue's chain under the phase's code; running plans keep theirs."""
+    before = (
+        Phase.objects.select_for_update().values_list("typical_days", flat=True).get(pk=phase.pk)
+    )
+    phase.typical_days = days
+    phase.full_clean()
+    if before == days:
+        return phase
+    phase.save(update_fields=["typical_days"])
+    catalogue_event_record(
+        actor=actor,
+        kind=CatalogueEventKind.CHANGED,
+        item_key=phase.code,
+        old_value=as_text({"typical_days": before}),
+        new_value=as_text({"typical_days": days}),
+    )
+    return phase

@@ -3,8 +3,11 @@
 
 import datetime
 
+import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.migrations
 
 BEFORE = [
     ("engagements", "0031_least_overdue_index"),

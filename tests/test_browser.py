@@ -296,6 +296,7 @@ def test_main_pages_have_no_serious_accessibility_violations(
         "engagements": "/",
         "tasks": f"/engagements/{engagement}/",
         "dashboard": f"/engagements/{engagement}/dashboard/",
+        "plan": f"/engagements/{engagement}/plan/",
         "members": f"/engagements/{engagement}/members/",
         "audit trail": f"/engagements/{engagement}/audit/",
         "share links": f"/engagements/{engagement}/share-links/",

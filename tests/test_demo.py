@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from engagements.activity.selectors import engagement_burnup
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Role, Task
+from engagements.planning.risk import AT_RISK, LATE, ON_TRACK
 from engagements.status.selectors import engagement_statuses
 from notifications.models import Notification
 from responsibilities.models import Party
@@ -169,3 +170,30 @@ def test_both_parties_have_managers_and_tasks_have_owners(seeded):
     assert owners == {"pm", "msft", "engineer"}
     assert contoso.tasks.exclude(note="").count() >= 2
     assert contoso.tasks.exclude(due_date=None).count() >= 10
+
+
+def test_every_demo_engagement_has_a_plan_and_a_forecast_that_tell_its_story(seeded):
+    now, today = timezone.now(), timezone.localdate()
+    statuses = engagement_statuses(list(Engagement.objects.order_by("customer")), now)
+    by_customer = {status.engagement.customer: status for status in statuses.values()}
+    plans = {customer: status.plan_for(today) for customer, status in by_customer.items()}
+    assert all(plan.has_plan and plan.planned_end for plan in plans.values())
+    # Contoso: re-planned to its forecast, so it runs to a date within its plan (at risk only
+    # for its overdue tasks).
+    contoso = plans["Contoso"]
+    assert contoso.is_replanned and contoso.has_forecast
+    assert today <= contoso.forecast_p50 <= contoso.forecast_p85 <= contoso.planned_end
+    assert by_customer["Contoso"].level(now) == AT_RISK
+    assert not by_customer["Contoso"].late_reasons(now)
+    # Northwind: late, with the forecast's reason first.
+    northwind = by_customer["Northwind Traders"]
+    assert northwind.level(now) == LATE and plans["Northwind Traders"].slip_days > 7
+    assert "previsão de término" in northwind.risk_reasons(now)[0]
+    # Fabrikam: finished before its baseline's end.
+    fabrikam = plans["Fabrikam"]
+    assert fabrikam.is_finished and fabrikam.baseline_slip_days < 0
+    assert by_customer["Fabrikam"].level(now) == ON_TRACK
+    # Tailspin: just planned, too early for a forecast.
+    tailspin = plans["Tailspin Toys"]
+    assert not tailspin.is_replanned and tailspin.forecast_state == "history"
+    assert by_customer["Tailspin Toys"].level(now) == ON_TRACK

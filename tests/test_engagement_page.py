@@ -72,7 +72,7 @@ def test_page_shows_state_who_ticked_due_date_note_and_activity(client, carla, e
     assert "Carla" in row
     assert "Reunião marcada &lt;b&gt;hoje&lt;/b&gt;" in row
     activity = html[html.index('id="activity"') :]
-    assert activity.count("<li>") == 3  # created, done, note
+    assert activity.count("<li>") == 4  # created, planned (the baseline), done, note
 
 
 def test_progress_is_counted_per_phase_and_party_from_the_tasks(engagement, carla):

@@ -7,6 +7,8 @@ past. The SQL twins agree with the pages' rules at each edge (tests/test_status_
 import datetime
 
 import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.test import override_settings
 from django.utils import timezone
 
@@ -215,3 +217,16 @@ def test_a_gate_waiting_more_than_n_days_is_a_risk(fresh, carla, miguel, clock):
     clock(done_at + 5 * DAY + MINUTE)
     assert agree(fresh) == ["gate"]
     assert stored(fresh).status_gate_waiting_since == done_at
+
+
+def test_the_check_names_a_stored_plan_or_forecast_that_differs(fresh, carla, miguel, clock):
+    work(fresh, carla, miguel, clock, [2, 3, 1])
+    Engagement.objects.filter(pk=fresh.pk).update(
+        status_planned_end=START, status_forecast_p50_days=1, status_gate_waiting_since=None
+    )
+    differences = engagement_status_check(repair=False)
+    assert {"status_planned_end", "status_forecast_p50_days"} <= set(differences[fresh.pk])
+    with pytest.raises(CommandError):
+        call_command("engagement_status", "--check")
+    call_command("engagement_status", "--rebuild")
+    assert engagement_status_check(repair=False) == {}

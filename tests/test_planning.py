@@ -7,19 +7,21 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.management import call_command
+from django.core.management.base import CommandError
 from django.urls import reverse
 
-from engagements.models import Engagement, EventKind, Plan
+from engagements.models import Engagement, EventKind, Plan, PlannedPhase
 from engagements.planning.selectors import (
     engagement_plan,
     plan_comparison,
     plan_versions,
 )
 from engagements.planning.services import plan_change
+from engagements.services.tasks import task_set_due_date
 from engagements.status.refresh import engagement_status_check
-from responsibilities.models import Phase
+from responsibilities.models import CatalogueEvent, Phase
 
-from .factories import PLAN_OF_EVERY_KIND, make_user
+from .factories import PLAN_OF_EVERY_KIND, make_engagement, make_user
 
 START = datetime.date(2026, 9, 15)
 D = datetime.date
@@ -52,8 +54,6 @@ def test_a_new_engagement_is_planned_from_the_typical_durations(engagement):
 
 
 def test_an_admin_s_typical_duration_plans_the_next_engagement(catalogue, ada):
-    from .factories import make_engagement
-
     Phase.objects.filter(code="iniciar").update(typical_days=3)
     engagement = make_engagement(created_by=ada)
     (plan,) = plan_versions(engagement)
@@ -229,3 +229,52 @@ def test_the_selector_reads_the_plan_from_the_stored_status_alone(
         plan = engagement_plan(row, ordered, D(2026, 9, 16))
     assert plan.has_plan and not plan.is_replanned and plan.planned_end == D(2026, 12, 18)
     assert [p.planned_end for p in plan.phases] == [end for _s, end in PLAN_OF_EVERY_KIND.values()]
+
+
+def test_an_undated_open_task_is_due_by_its_phase_s_planned_end(client, carla, engagement):
+    tasks = list(engagement.tasks.filter(phase__code="avaliar").order_by("position")[:2])
+    task_set_due_date(task=tasks[1], user=carla, due_date=D(2026, 10, 1))
+    client.force_login(carla)
+    html = client.get(reverse("engagement-detail", args=[engagement.pk])).content.decode()
+    assert "pelo fim da fase, 16/10/2026" in html  # Avaliar's planned end, not stored
+    assert engagement.tasks.get(pk=tasks[0].pk).due_date is None
+    row = html[html.index(f'id="task-{tasks[1].pk}"') :]
+    assert row[: row.index("</li>")].count("pelo fim da fase") == 0
+
+
+def test_staff_change_a_phase_s_typical_duration_in_the_admin(client, ada, carla):
+    phase = Phase.objects.get(code="corrigir")
+    url = reverse("admin:responsibilities_phase_change", args=[phase.pk])
+    client.force_login(carla)
+    assert client.post(url, {"typical_days": 40}).status_code in (302, 403)
+    assert Phase.objects.get(pk=phase.pk).typical_days == 28
+    client.force_login(ada)
+    refused = client.post(url, {"typical_days": 0})
+    assert refused.status_code == 200 and Phase.objects.get(pk=phase.pk).typical_days == 28
+    assert client.post(url, {"typical_days": 40}).status_code == 302
+    assert Phase.objects.get(pk=phase.pk).typical_days == 40
+    event = CatalogueEvent.objects.order_by("-sequence").first()
+    assert (event.kind, event.item_key, event.actor_name) == ("changed", "corrigir", "Ada")
+    assert (event.old_value, event.new_value) == ('{"typical_days": 28}', '{"typical_days": 40}')
+    call_command("verify_audit")
+
+
+def test_verify_audit_names_a_plan_changed_behind_the_trail_s_back(engagement, carla, capsys):
+    plan_change(
+        engagement=engagement,
+        user=carla,
+        dates=replanned(habilitar=(D(2026, 11, 13), D(2027, 1, 15))),
+        reason="Licenças atrasadas",
+    )
+    call_command("verify_audit")
+    assert "intact" in capsys.readouterr().out
+    PlannedPhase.objects.filter(
+        plan__engagement=engagement, plan__version=2, phase__code="habilitar"
+    ).update(ends_on=D(2027, 2, 1))
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert "plan version 2 holds" in capsys.readouterr().err
+    Plan.objects.filter(engagement=engagement, version=2).delete()
+    with pytest.raises(CommandError):
+        call_command("verify_audit")
+    assert "plan version 2 is missing" in capsys.readouterr().err

@@ -1,11 +1,14 @@
 """A database from before the trail app: migrating it hands the chain heads' model to trail
 with the same table, so every chain head it kept is still there."""
 
+import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 from django.db.migrations.recorder import MigrationRecorder
 
 from trail.models import AuditChainHead
+
+pytestmark = pytest.mark.migrations
 
 BEFORE = ("responsibilities", "0008_version_one")
 AFTER = ("responsibilities", "0009_audit_chain_head_to_trail")

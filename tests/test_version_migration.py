@@ -3,8 +3,11 @@ points its engagements, and the tasks that hold their item's texts, at it."""
 
 import datetime
 
+import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+
+pytestmark = pytest.mark.migrations
 
 BEFORE = [
     ("responsibilities", "0006_evidence_rule"),

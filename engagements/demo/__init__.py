@@ -2,10 +2,16 @@
 
 - **Contoso** started about five weeks ago: Iniciar was done in the first week, Avaliar is
   mostly done, three tasks are overdue, the kick-off is behind it and a checkpoint call starts
-  about an hour after the first `make run`.
-- **Fabrikam** is finished: every task done over some twelve weeks.
-- **Northwind Traders** is at risk: two tasks overdue and nothing done for almost three weeks.
-- **Tailspin Toys** started a few days ago and is early in Iniciar, with a checkpoint ahead.
+  about an hour after the first `make run`. Its managers re-planned it to its forecast, so it
+  runs to a date (on track against the plan, at risk for its overdue tasks).
+- **Fabrikam** is finished: every task done over some twelve weeks, ahead of its baseline.
+- **Northwind Traders** is late: its forecast ends months after the planned end, two tasks
+  are overdue and nothing was done for almost three weeks.
+- **Tailspin Toys** started a few days ago and is early in Iniciar, with a checkpoint ahead:
+  just planned, with too little history for a forecast.
+
+Every engagement is planned when it is created (the baseline, from the catalogue's typical
+durations).
 
 Every change goes through the real services, each at its own moment in the past (see
 `story.demo_clock`), so the audit trail is a true hash chain of back-dated events and the

@@ -11,7 +11,9 @@ from engagements.demo.story import (
     working_days,
 )
 from engagements.meetings.services import checkpoint_schedule
-from engagements.models import CheckpointKind, Role
+from engagements.models import CheckpointKind, Engagement, Role
+from engagements.planning.selectors import engagement_plan
+from engagements.planning.services import plan_change
 from responsibilities.models import Party, Phase
 
 DEMO_CUSTOMER = "Contoso"
@@ -97,6 +99,29 @@ def contoso_create(users, today: datetime.date) -> None:
         agenda="1. Infraestrutura e rede\n2. Sincronização de diretório\n3. Próximos passos",
         attendees=attendees,
     )
+    # The catalogue's typical durations fit a small scope: with 1,200 devices under MDM, the
+    # managers plan the open phases by the forecast's 85% dates, so Contoso runs to a date.
+    replan_to_the_forecast(
+        story.engagement, users["msft"], today, "Habilitar em ondas: 1.200 dispositivos com MDM."
+    )
+
+
+def replan_to_the_forecast(engagement, user, today: datetime.date, reason: str) -> None:
+    """Each open phase planned to end on its forecast's 85% date, one after another; the closed
+    ones keep their dates."""
+    phases = list(Phase.objects.order_by("order"))
+    plan = engagement_plan(Engagement.objects.get(pk=engagement.pk), phases, today)
+    if not plan.has_forecast:
+        return
+    dates, previous_end = {}, None
+    for row in plan.phases:
+        if row.closed_on:
+            start, end = row.planned_start, row.planned_end
+        else:
+            start = previous_end or row.planned_start
+            end = max(start, row.forecast_p85)
+        dates[row.phase.code], previous_end = (start, end), end
+    plan_change(engagement=engagement, user=user, dates=dates, reason=reason)
 
 
 def fabrikam_create(users, today: datetime.date) -> None:

@@ -189,7 +189,7 @@ def checkpoints_leave(*, engagement_id: int, user: AbstractBaseUser, now) -> Non
     upcoming = Checkpoint.objects.select_for_update().filter(
         engagement_id=engagement_id, attendees=user, starts_at__gt=now, cancelled_at__isnull=True
     )
-    for checkpoint in upcoming:
+    for checkpoint in upcoming.order_by("pk"):
         checkpoint.attendees.remove(user)
         checkpoint.sequence += 1  # the calendar's attendee list changed
         checkpoint.save(update_fields=["sequence"])

@@ -5,7 +5,7 @@
   status alone (no query: the portfolio's rows, the dashboard, the timeline and the report).
 - `plan_versions(engagement)`: every version with its phases (two queries), to compare them
   with `plan_comparison`.
-- `due_by_phase_end(...)`: what an open task with no due date is due by.
+- `mark_due_by_phase_end(engagement, tasks)`: what each open task with no due date is due by.
 """
 
 import datetime
@@ -228,10 +228,11 @@ def plan_comparison(before: Plan, after: Plan) -> list[PhaseChange]:
     ]
 
 
-def due_by_phase_end(plan: EngagementPlan, phase_id: int | None) -> datetime.date | None:
-    """What an open task with no due date is due by: its phase's planned end (shown, never
-    stored as the task's due date); None for general responsibilities or without a plan."""
-    if phase_id is None:
-        return None
-    row = plan.phase_plan(phase_id)
-    return row.planned_end if row else None
+def mark_due_by_phase_end(engagement: Engagement, tasks) -> None:
+    """Give each open task with no due date `due_by_phase_end`: its phase's planned end, from
+    the stored status (no query). Shown as such, never stored as the task's due date; None for
+    the rest (done, dated, withdrawn, general responsibilities, no plan)."""
+    ends = {row[0]: _day(row[2]) for row in engagement.status_plan.get("phases", []) if row[2]}
+    for task in tasks:
+        undated = not (task.done or task.due_date or task.withdrawn_at)
+        task.due_by_phase_end = ends.get(task.phase_id) if undated else None

@@ -114,16 +114,15 @@ def member_remove(*, membership: Membership, removed_by: AbstractBaseUser) -> No
         return
     values = member_values(membership)
     engagement_id, user = membership.engagement_id, membership.user
-    # Their tasks go back to the party first, each with an event of its own. All their locks
-    # are taken before the engagement's (which the first event takes), by primary key, as a
-    # single change takes them: one by one, a change of a later task would deadlock with this.
+    # Every lock is taken before the engagement's, which the first event takes, as each single
+    # change takes its own: their meetings still to come first (a meeting's change locks the
+    # meeting, then the engagement), then their tasks, all at once, by primary key. Taken one by
+    # one, a change of a later task or of one of their meetings would deadlock with this.
+    checkpoints_leave(engagement_id=engagement_id, user=user, now=timezone.now())
     owned = Task.objects.select_for_update().filter(engagement_id=engagement_id, owner=user)
     for task in owned.order_by("pk"):
         task_set_owner(task=task, user=removed_by, owner=None)
     membership.delete()
-    # Called here, not by the journal: it locks checkpoints, which a change locks before the
-    # engagement, as the event does.
-    checkpoints_leave(engagement_id=engagement_id, user=user, now=timezone.now())
     event_record(
         engagement_id=engagement_id,
         actor=removed_by,

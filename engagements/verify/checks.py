@@ -277,7 +277,10 @@ def engagement_state_problems(engagement: Engagement) -> list[str]:
 
 # The features that keep rows the trail explains check them too, named by dotted path: the
 # features sit above the core.
-FEATURE_STATE_CHECKS = ("tenants.verify.observation_problems",)
+FEATURE_STATE_CHECKS = (
+    "tenants.verify.observation_problems",
+    "engagements.planning.verify.plan_problems",
+)
 
 
 @functools.cache

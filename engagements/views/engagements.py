@@ -12,6 +12,7 @@ from engagements.activity.selectors import engagement_burnup, engagement_recent_
 from engagements.gates.evidence_views import EVIDENCE_DRAFT_SESSION_KEY
 from engagements.gates.selectors import gate_panels
 from engagements.meetings.selectors import engagement_checkpoints
+from engagements.planning.selectors import mark_due_by_phase_end
 from engagements.selectors.engagements import engagement_list_for
 from engagements.selectors.keyset import PAGE_SIZE, Key, keyset_page
 from engagements.selectors.tasks import (
@@ -66,6 +67,7 @@ def engagement_detail(request, pk):
         phases=phases,
     )
     tasks = engagement_tasks(engagement, task_filter.tasks_of(engagement))
+    mark_due_by_phase_end(engagement, tasks)
     # A refused evidence form is shown again once, as the person left it.
     draft = request.session.pop(EVIDENCE_DRAFT_SESSION_KEY, None)
     for task in tasks:

@@ -15,6 +15,7 @@ from engagements.access import get_engagement_for_user, get_task_for_user
 from engagements.activity.selectors import engagement_recent_activity
 from engagements.gates.selectors import gate_panels
 from engagements.models import Task
+from engagements.planning.selectors import mark_due_by_phase_end
 from engagements.selectors.tasks import attach_threads
 from engagements.services import tasks as task_services
 from engagements.status.selectors import engagement_progress
@@ -34,6 +35,7 @@ def _task_changed(request, access, task, *, error=None):
     """Answer an htmx request with the row and what it changed; anything else with a redirect."""
     if request.headers.get("HX-Request"):
         (task,) = attach_threads(access.engagement, [task])
+        mark_due_by_phase_end(access.engagement, [task])
         phases = list(Phase.objects.order_by("order"))
         progress = engagement_progress(access.engagement, timezone.now(), phases)
         # A tick or a confirmation can change what the phase's gate offers: it is swapped too.

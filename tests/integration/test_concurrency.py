@@ -20,7 +20,7 @@ from django.utils import timezone
 from engagements.audit import engagement_chain_problems
 from engagements.gates.evidence import comment_add
 from engagements.gates.services import gate_reopen, gate_sign
-from engagements.models import Engagement, GateSignOff, Membership, Role, Task
+from engagements.models import Checkpoint, Engagement, GateSignOff, Membership, Role, Task
 from engagements.services.members import member_remove
 from engagements.services.tasks import (
     task_set_done,
@@ -31,7 +31,7 @@ from engagements.services.tasks import (
 )
 from responsibilities.models import Party, Phase
 
-from ..factories import acknowledge_general
+from ..factories import acknowledge_general, change_checkpoint, make_checkpoint
 from .conftest import wait_for
 
 ROUNDS = 5
@@ -427,6 +427,41 @@ def test_removing_a_member_and_a_change_of_their_last_task_at_once_both_stick(
     assert isinstance(single.finish(), Task), single.outcome
     assert not Task.objects.filter(pk__in=[t.pk for t in tasks], owner__isnull=False).exists()
     assert Task.objects.get(pk=tasks[-1].pk).due_date == due
+    assert not Membership.objects.filter(pk=membership.pk).exists()
+    engagement.refresh_from_db()
+    assert engagement_chain_problems(engagement) == []
+
+
+def test_removing_a_member_and_a_change_of_their_next_meeting_at_once_both_stick(
+    engagement, postgres_db, carla, miguel
+):
+    """A meeting's change locks the meeting, then the engagement; removing one of its attendees
+    must lock their meetings before the engagement too, or the two wait on each other."""
+    task = engagement.tasks.filter(party=Party.CUSTOMER, phase__isnull=False).first()
+    task_set_owner(task=task, user=carla, owner=carla)
+    checkpoint = make_checkpoint(
+        engagement,
+        miguel,
+        starts_at=timezone.now() + timedelta(days=7),
+        attendees=[carla, miguel],
+    )
+    membership = Membership.objects.get(engagement=engagement, user=carla)
+    with transaction.atomic():
+        Engagement.objects.select_for_update().get(pk=engagement.pk)
+        removal = start_until_it_waits(
+            lambda: member_remove(membership=membership, removed_by=miguel), waiters=1
+        )
+        change = start_until_it_waits(
+            lambda: change_checkpoint(
+                checkpoint, miguel, title="Revisão", attendees=[miguel]
+            ),
+            waiters=2,
+        )
+    assert removal.finish() is None, removal.outcome
+    assert isinstance(change.finish(), Checkpoint), change.outcome
+    checkpoint.refresh_from_db()
+    assert checkpoint.title == "Revisão"
+    assert list(checkpoint.attendees.all()) == [miguel]
     assert not Membership.objects.filter(pk=membership.pk).exists()
     engagement.refresh_from_db()
     assert engagement_chain_problems(engagement) == []
