@@ -13,14 +13,15 @@ trial's weeks are then the same whatever the work left, so more work never finis
 
 import math
 import random
+from bisect import bisect_left
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import accumulate
 
 # More trials than this barely move the percentiles (their error is ~1/sqrt(trials)).
 TRIALS = 500
 # Ten years: a trial still going then says so instead of sampling for ever.
 HORIZON_WEEKS = 520
-_DRAW = 8
 
 
 @dataclass(frozen=True)
@@ -37,25 +38,30 @@ def percentile(sorted_values: Sequence[int], fraction: float) -> int:
     return sorted_values[rank - 1]
 
 
-def _weeks_to_reach(targets: Sequence[int], history: Sequence[int], rng) -> list[int]:
+def _weeks_to_reach(targets: Sequence[int], history: Sequence[int], rng, chunk: int) -> list[int]:
     """For one party in one trial, the week (1-based) at which its cumulative throughput first
-    reaches each target (0 for a target of nothing; HORIZON_WEEKS + 1 if never)."""
-    reached, done, week, index, drawn = [], 0, 0, 0, []
-    while index < len(targets):
-        if targets[index] <= done:
-            reached.append(week)
-            index += 1
-            continue
-        if week >= HORIZON_WEEKS:
-            reached.extend([HORIZON_WEEKS + 1] * (len(targets) - index))
-            break
-        if not drawn:
-            # A few weeks per call (choices draws one number per week, so the weeks are the
-            # same however they are fetched).
-            drawn = rng.choices(history, k=_DRAW)
-            drawn.reverse()
-        done += drawn.pop()
-        week += 1
+    reaches each target (0 for a target of nothing; HORIZON_WEEKS + 1 if never).
+
+    Weeks are drawn `chunk` at a time and summed in C (accumulate, bisect): `choices` takes one
+    number from the generator per week, so the weeks are the same however many are drawn at
+    once, and drawing about as many as the work needs keeps a slow party's trial cheap."""
+    reached: list[int] = []
+    sums: list[int] = []  # done by the end of each week
+    for target in targets:
+        while True:
+            if target <= 0:
+                reached.append(0)
+                break
+            week = bisect_left(sums, target)
+            if week < len(sums):
+                reached.append(week + 1)
+                break
+            if len(sums) >= HORIZON_WEEKS:
+                reached.append(HORIZON_WEEKS + 1)
+                break
+            drawn = rng.choices(history, k=min(chunk, HORIZON_WEEKS - len(sums)))
+            sums.extend(accumulate(drawn, initial=sums[-1] if sums else 0))
+            del sums[-len(drawn) - 1]  # the initial value accumulate repeats
     return reached
 
 
@@ -80,9 +86,16 @@ def forecast_weeks(
     phase_count = len(next(iter(remaining.values()), []))
     cumulative = {party: _cumulative(left) for party, left in remaining.items()}
     samples: list[list[int]] = [[] for _ in range(phase_count)]
+    chunks = {
+        party: _chunk(targets[-1], history.get(party) or [0])
+        for party, targets in cumulative.items()
+        if targets
+    }
     for trial in range(trials):
         per_party = [
-            _weeks_to_reach(targets, history[party], random.Random(_seed(seed, trial, number)))
+            _weeks_to_reach(
+                targets, history[party], random.Random(_seed(seed, trial, number)), chunks[party]
+            )
             if targets and targets[-1]
             else [0] * phase_count
             for number, (party, targets) in enumerate(sorted(cumulative.items()))
@@ -94,6 +107,12 @@ def forecast_weeks(
         values.sort()
         result.append(PhaseWeeks(p50=percentile(values, 0.5), p85=percentile(values, 0.85)))
     return result
+
+
+def _chunk(total: int, history: Sequence[int]) -> int:
+    """About the weeks the whole work takes at the average pace, and a few more."""
+    mean = sum(history) / len(history)
+    return min(HORIZON_WEEKS, int(total / mean * 1.25) + 4) if mean else HORIZON_WEEKS
 
 
 def _seed(seed: int, trial: int, party_number: int) -> int:

@@ -7,6 +7,7 @@ import datetime
 
 from django.core.exceptions import NON_FIELD_ERRORS, PermissionDenied, ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from engagements.access import engagement_access
@@ -34,8 +35,14 @@ def _as_data(dates: Dates) -> dict[str, list[str]]:
 
 
 def _store(engagement_id: int, version: int, actor, reason: str, dates: Dates, phases) -> Plan:
+    # timezone.now looked up at the call, as the journal's events do, not the field's default
+    # (the function bound when the model was defined).
     plan = Plan.objects.create(
-        engagement_id=engagement_id, version=version, made_by=actor, reason=reason
+        engagement_id=engagement_id,
+        version=version,
+        made_by=actor,
+        reason=reason,
+        made_at=timezone.now(),
     )
     PlannedPhase.objects.bulk_create(
         PlannedPhase(plan=plan, phase=phase, starts_on=dates[phase.code][0], ends_on=end)
