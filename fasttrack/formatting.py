@@ -11,6 +11,7 @@ from django.utils.translation import gettext as _
 
 # The same styles as SHORT_DATETIME_FORMAT, in a spreadsheet's number-format codes.
 _SPREADSHEET_DATETIME_FORMATS = {"pt-br": "dd/mm/yyyy hh:mm", "en": "d mmm yyyy, hh:mm"}
+_SPREADSHEET_DATE_FORMATS = {"pt-br": "dd/mm/yyyy", "en": "d mmm yyyy"}
 
 
 def format_datetime(value: datetime.datetime) -> str:
@@ -31,6 +32,13 @@ def spreadsheet_datetime_format() -> str:
     """How a spreadsheet cell shows a moment, in the active language's style."""
     return _SPREADSHEET_DATETIME_FORMATS.get(
         translation.get_language(), _SPREADSHEET_DATETIME_FORMATS[settings.LANGUAGE_CODE]
+    )
+
+
+def spreadsheet_date_format() -> str:
+    """How a spreadsheet cell shows a day, in the active language's style (SHORT_DATE_FORMAT)."""
+    return _SPREADSHEET_DATE_FORMATS.get(
+        translation.get_language(), _SPREADSHEET_DATE_FORMATS[settings.LANGUAGE_CODE]
     )
 
 

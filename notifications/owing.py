@@ -366,4 +366,3 @@ def queue_digests(*, now: datetime.datetime) -> None:
                 key=key, due_at=due_at
             )
     Notification.objects.bulk_create(owed, ignore_conflicts=True)
-

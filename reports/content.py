@@ -21,6 +21,7 @@ from engagements.selectors.tasks import DueTasks, engagement_due_tasks
 from engagements.status.rules import EngagementStatus
 from engagements.status.selectors import engagement_statuses
 from engagements.status.tallies import EngagementProgress
+from engagements.status.timeline import Timeline, engagement_timeline
 from fasttrack.formatting import time_zone_name
 from responsibilities.models import Phase
 from tenants.assessment import Assessment, assessment_of
@@ -38,6 +39,8 @@ class StatusReport:
     gates: list[tuple[GatePanel, str]]  # each phase's panel with its label on the dashboard
     due: DueTasks
     burnup: list[tuple[datetime.date, int]]
+    # The plan against what happened and the forecast, as the dashboard draws it.
+    timeline: Timeline
     # Each party's general responsibilities, told as how many and who acknowledged them when:
     # an executive needs to know they stand, not to read them again at every checkpoint.
     commitments: list[AcknowledgementRow]
@@ -94,6 +97,7 @@ def status_report(
         gates=[(panels[phase.pk], status.gate_label(phase)) for phase in phases],
         due=engagement_due_tasks(engagement, today),
         burnup=engagement_burnup(engagement, today),
+        timeline=engagement_timeline(status, today),
         commitments=panels[phases[0].pk].acknowledgements if phases else [],
         evidence_files=_evidence_files(engagement),
         checkpoint=checkpoint,

@@ -16,7 +16,8 @@ from pathlib import Path
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from engagements.status.charts import burnup_chart
+from engagements.status.charts import burnup_chart, burnup_plan
+from engagements.status.timeline import timeline_summary
 from fasttrack.bounds import one_line
 from reports.content import StatusReport
 
@@ -71,7 +72,12 @@ def status_report_pdf(report: StatusReport) -> bytes:
                 "title": title,
                 "footer": _footer(title),
                 "due": due,
-                "chart": burnup_chart(report.burnup, report.progress.overall.total),
+                "chart": burnup_chart(
+                    report.burnup,
+                    report.progress.overall.total,
+                    **burnup_plan(report.timeline.plan, report.progress),
+                ),
+                "timeline_summary": timeline_summary(report.timeline),
                 "fonts": FONTS.as_uri(),
             },
         )

@@ -151,6 +151,8 @@ def test_contoso_has_a_past_kick_off_and_a_checkpoint_ahead(seeded):
     # The held meeting owes no reminder whose moment is already past.
     assert not kickoff.notifications.exists()
     assert upcoming.notifications.filter(minutes_before=60).exists()
+    # Its managers wrote the kick-off's brief, which Contoso's status report carries.
+    assert kickoff.brief.decisions.startswith("Indicar até sexta")
 
 
 def test_contoso_burn_up_has_points_on_several_days(seeded):

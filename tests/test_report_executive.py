@@ -77,8 +77,8 @@ def test_the_brief_in_english_and_the_report_s_headings(held):
     assert "Next steps Migrar o piloto" in text
     reader = pypdf.PdfReader(io.BytesIO(content))
     types = structure_types(reader.trailer["/Root"]["/StructTreeRoot"])
-    # Summary, Decisions and help needed, Next steps, then the six of every report.
-    assert types.count("/H2") == 9
+    # Summary, Decisions and help needed, Next steps, then the seven of every report.
+    assert types.count("/H2") == 10
 
 
 def test_a_meeting_still_to_come_or_cancelled_lends_the_report_no_brief(clock, contoso, carla):

@@ -346,7 +346,7 @@ RULES = {
         True,
         [OK, OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND],
     ),
-    "be suggested and suggest members after \"@\"": (
+    'be suggested and suggest members after "@"': (
         suggest_members,
         False,
         [OK, OK, OK, FORBIDDEN, FORBIDDEN, NOT_FOUND],

@@ -136,6 +136,7 @@ def engagement_urls(t):
         "checkpoint-cancel": ([e, checkpoint], {}),
         "checkpoint-calendar": ([e, checkpoint], None),
         "checkpoint-brief": ([e, checkpoint], {"summary": "hacked"}),
+        "engagement-plan": ([e], {"reason": "hacked"}),
         "evidence-add": ([e, task], {"url": "https://example.com/other"}),
         "evidence-download": ([e, task, t["evidence"].pk], None),
         "comment-add": ([e, task], {"body": "olá"}),

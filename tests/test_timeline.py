@@ -4,8 +4,10 @@ the dashboard and in the status report."""
 
 import datetime
 import html
+import io
 import re
 
+import pypdf
 import pytest
 from django.urls import reverse
 from django.utils import timezone, translation
@@ -15,6 +17,8 @@ from engagements.gates.services import gate_sign, general_acknowledge
 from engagements.models import Engagement
 from engagements.status.selectors import engagement_statuses
 from engagements.status.timeline import engagement_timeline, slip_label
+from reports.content import status_report
+from reports.pdf import status_report_pdf
 from responsibilities.models import Party, Phase
 
 from .factories import at, make_checkpoint, tick
@@ -193,3 +197,70 @@ def test_the_dashboard_with_its_timeline_costs_the_same_queries(
     with django_assert_num_queries(13):
         response = client.get(reverse("engagement-dashboard", args=[engagement.pk]))
     assert 'class="timeline-drawing"' in response.content.decode()
+
+
+@pytest.mark.parametrize(
+    ("language", "words"),
+    [
+        (
+            "pt-br",
+            [
+                "Plano e previsão",
+                "O plano, o realizado e a previsão, por fase",
+                "15/09/2026 – 18/09/2026",
+                "Engajamento inteiro termina em",
+                "Marcos",
+            ],
+        ),
+        (
+            "en",
+            [
+                "Plan and forecast",
+                "The plan, what happened and the forecast, per phase",
+                "15 Sep 2026 – 18 Sep 2026",
+                "Whole engagement ends",
+                "Milestones",
+            ],
+        ),
+    ],
+)
+def test_the_status_report_shows_the_plan_against_the_forecast(under_way, language, words):
+    with translation.override(language), timezone.override(timezone.get_default_timezone()):
+        content = status_report_pdf(status_report(under_way, timezone.now()))
+    reader = pypdf.PdfReader(io.BytesIO(content))
+    text = " ".join(" ".join(page.extract_text().split()) for page in reader.pages)
+    for word in words:
+        assert word in text, word
+    figures = []
+
+    def collect(element):
+        element = element.get_object()
+        if isinstance(element, dict):
+            if element.get("/S") == "/Figure":
+                figures.append(element["/Alt"])
+            kids = element.get("/K", [])
+            for kid in kids if isinstance(kids, list) else [kids]:
+                collect(kid)
+
+    collect(reader.trailer["/Root"]["/StructTreeRoot"])
+    title = {
+        "en": "Timeline: the plan against what happened and the forecast: planned end ",
+        "pt-br": "Linha do tempo: o plano comparado ao realizado e à previsão: término planejado",
+    }[language]
+    assert figures[0].startswith(title)
+
+
+@pytest.mark.parametrize(
+    ("language", "plan", "forecast"),
+    [
+        ("pt-br", "O plano (tracejado cinza): todas as 88 tarefas concluídas até", "(85%)"),
+        ("en", "The plan (grey dashes): all 88 tasks done by", "The forecast (orange dots)"),
+    ],
+)
+def test_the_burn_up_gains_the_plan_s_line_and_the_forecast(
+    client, carla, under_way, language, plan, forecast
+):
+    page = html.unescape(dashboard(client, carla, under_way, language))
+    chart = page[page.index('class="burnup"') :].split("</figure>")[0]
+    assert 'class="plan-line"' in chart and 'class="forecast-line"' in chart
+    assert plan in chart and forecast in chart

@@ -3,6 +3,7 @@
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 
@@ -30,6 +31,22 @@ PORTFOLIO_FILTERS = [
     ),
     OpenApiParameter("service", enum=Service.values),
     OpenApiParameter("at_risk", enum=["yes", "no"]),
+    OpenApiParameter(
+        "slip",
+        enum=["late", "on_plan", "none"],
+        description="The forecast end (50%) against the planned end: after it, on or before "
+        "it, or no forecast (none yet, or finished).",
+    ),
+    OpenApiParameter(
+        "planned_end_from",
+        type=OpenApiTypes.DATE,
+        description="Planned to end on or after this day (within the portal's date window).",
+    ),
+    OpenApiParameter(
+        "planned_end_to",
+        type=OpenApiTypes.DATE,
+        description="Planned to end on or before this day (within the portal's date window).",
+    ),
     OpenApiParameter(
         "sort", enum=SORTS, description="A column, `-` first for descending; by customer."
     ),

@@ -37,6 +37,16 @@ def contoso_create(users, today: datetime.date) -> None:
     story.meeting_held(
         start, "iniciar", CheckpointKind.KICKOFF, "Kick-off do FastTrack", attendees, users["msft"]
     )
+    story.brief(
+        start,
+        "Kick-off do FastTrack",
+        users["pm"],
+        summary="Escopo confirmado: Azure AD Premium, Intune (MDM) e Azure RMS para 1.200 "
+        "licenças. Equipes apresentadas e cronograma das quatro fases acordado.",
+        decisions="Indicar até sexta quem aprova as mudanças no diretório.",
+        next_steps="Avaliar: rodar as ferramentas de avaliação e revisar os resultados no "
+        "próximo ponto de verificação.",
+    )
     days = working_days(start, yesterday)
     story.tick(story.tasks("iniciar"), days[0], days[4])
     story.sign_off("iniciar", days[4])

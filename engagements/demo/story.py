@@ -12,6 +12,7 @@ from django.utils import timezone
 from engagements.gates.evidence import evidence_add_link
 from engagements.gates.requirements import first_phase
 from engagements.gates.services import gate_sign, general_acknowledge
+from engagements.meetings.briefs import checkpoint_brief_write
 from engagements.meetings.services import checkpoint_schedule
 from engagements.models import Engagement, Membership, Role, Task
 from engagements.services.engagements import engagement_create
@@ -168,6 +169,19 @@ class Story:
                 location="Microsoft Teams",
                 agenda=agenda or "1. Apresentações\n2. Escopo e cronograma\n3. Próximos passos",
                 attendees=attendees,
+            ),
+        )
+
+    def brief(self, day, title, user, summary, decisions, next_steps) -> None:
+        """What the managers wrote at the meeting of `day` called `title`, as it ended."""
+        self.at(
+            moment_at(day, 11, 40),
+            lambda: checkpoint_brief_write(
+                checkpoint=self.engagement.checkpoints.get(title=title),
+                user=user,
+                summary=summary,
+                decisions=decisions,
+                next_steps=next_steps,
             ),
         )
 

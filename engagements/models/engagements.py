@@ -6,6 +6,8 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS, ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.db.models import F, Value
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -19,6 +21,12 @@ from responsibilities.models import (
 )
 
 MIN_ELIGIBLE_LICENCES = 150
+
+
+# What the portfolio's slip sort reads for an engagement with no forecast: a day before or after
+# any real one, so it comes last whichever way the column sorts.
+NO_SLIP_LOW = datetime.date(1, 1, 1)
+NO_SLIP_HIGH = datetime.date(9999, 12, 31)
 
 
 class Option(models.TextChoices):
@@ -127,6 +135,28 @@ class Engagement(StoredStatus):
             # An engagement list of one phase (or of the completed), by customer.
             models.Index(
                 fields=["status_current_phase", "customer", "id"], name="engagement_by_phase"
+            ),
+            # By planned end, both ways (no plan last going up, first going down).
+            models.Index(
+                fields=["status_planned_end", "customer", "id"], name="engagement_by_planned_end"
+            ),
+            models.Index(
+                fields=["-status_planned_end", "customer", "id"],
+                name="engagement_by_late_planned_end",
+            ),
+            # By slip, both ways, no forecast last either way: the keys the portfolio's slip
+            # sort reads (engagements/status/portfolio.py), spelt the same.
+            models.Index(
+                Coalesce(F("status_on_plan_until_p50"), Value(NO_SLIP_LOW)).desc(),
+                F("customer"),
+                F("id"),
+                name="engagement_by_least_slip",
+            ),
+            models.Index(
+                Coalesce(F("status_on_plan_until_p50"), Value(NO_SLIP_HIGH)),
+                F("customer"),
+                F("id"),
+                name="engagement_by_most_slip",
             ),
             # What the sorts and filters decided against now (risk, next checkpoint, phase,
             # services) and the summary's counts must read for every engagement: a narrow copy

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from engagements.status.portfolio import PORTFOLIO_SORTS
 from engagements.status.rules import COMPLETED
+from fasttrack import bounds
 from responsibilities.models import Service
 
 
@@ -20,6 +21,28 @@ class PortfolioFilterForm(forms.Form):
         label=_("At risk"),
         required=False,
         choices=[("", _("any")), ("yes", _("at risk")), ("no", _("on track"))],
+    )
+    slip = forms.ChoiceField(
+        label=_("Slip"),
+        required=False,
+        choices=[
+            ("", _("any")),
+            ("late", _("forecast after the planned end")),
+            ("on_plan", _("forecast on or before the planned end")),
+            ("none", _("no forecast")),
+        ],
+    )
+    planned_end_from = forms.DateField(
+        label=_("Planned end from"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[bounds.validate_date_in_window],
+    )
+    planned_end_to = forms.DateField(
+        label=_("Planned end to"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        validators=[bounds.validate_date_in_window],
     )
     sort = forms.CharField(required=False, widget=forms.HiddenInput)
 

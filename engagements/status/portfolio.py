@@ -26,6 +26,8 @@ from django.utils.translation import gettext as _
 
 from engagements.access import visible_engagements
 from engagements.models import Checkpoint, Engagement
+from engagements.models.engagements import NO_SLIP_HIGH, NO_SLIP_LOW
+from engagements.planning.selectors import EngagementPlan, engagement_plan
 from engagements.selectors.keyset import (
     PAGE_SIZE,
     Key,
@@ -40,6 +42,7 @@ from engagements.status.sql import at_risk, next_checkpoint_at, overdue, risk_co
 from responsibilities.models import PARTIES, Phase
 
 PORTFOLIO_PAGE_SIZE = PAGE_SIZE
+
 # The CSV's rows come from the database this many at a time (a server-side cursor on
 # PostgreSQL), so a worker's memory does not grow with the portfolio.
 CSV_CHUNK = 500
@@ -64,6 +67,9 @@ class Sort:
     key: Callable
     empty: str | None = None
     inverted: bool = False
+    # An engagement without a key goes last whichever way the column sorts: its key is read
+    # as the first value (sorting down) or the last (up), which an expression index holds.
+    empty_last: tuple = ()
 
 
 # The most overdue first ("-overdue") and the least progressed first read an index, as the
@@ -79,6 +85,15 @@ PORTFOLIO_SORTS = {
     "next_checkpoint": Sort(lambda now: next_checkpoint_at(now), empty="last"),
     "last_activity": Sort(lambda now: F("status_last_activity_at"), empty="first"),
     "risk": Sort(lambda now: risk_count(now)),
+    # No plan: last sorting up, first sorting down, as its indexes hold them.
+    "planned_end": Sort(lambda now: F("status_planned_end"), empty="last"),
+    # Forecast end minus planned end is today minus the last day the forecast still ends on
+    # plan: the most ahead first sorts that day down. No forecast (none yet, or finished) last.
+    "slip": Sort(
+        lambda now: F("status_on_plan_until_p50"),
+        inverted=True,
+        empty_last=(NO_SLIP_LOW, NO_SLIP_HIGH),
+    ),
 }
 
 
@@ -88,11 +103,16 @@ def portfolio_keys(sort: str, now) -> list[Key]:
     if name == "customer":
         return [Key("customer", descending), Key("pk", descending)]
     column = PORTFOLIO_SORTS[name]
+    descending = descending != column.inverted
+    if column.empty_last:
+        low, high = column.empty_last
+        expression = Coalesce(column.key(now), Value(low if descending else high))
+        return [Key(expression, descending), Key("customer"), Key("pk")]
     nulls_last = None
     if column.empty:
-        nulls_last = (column.empty == "last") != descending
+        nulls_last = (column.empty == "last") != (descending != column.inverted)
     return [
-        Key(column.key(now), descending != column.inverted, nulls_last),
+        Key(column.key(now), descending, nulls_last),
         Key("customer"),
         Key("pk"),
     ]
@@ -111,6 +131,18 @@ def _filtered(user, filters: dict, now):
         # order and keeps the engagements in that phase, instead of joining every one first.
         phase = Phase.objects.filter(code=filters["phase"]).values("pk")
         engagements = engagements.filter(status_current_phase=Subquery(phase))
+    today = timezone.localdate(now)
+    slip = filters.get("slip")
+    if slip == "late":
+        engagements = engagements.filter(status_on_plan_until_p50__lt=today)
+    elif slip == "on_plan":
+        engagements = engagements.filter(status_on_plan_until_p50__gte=today)
+    elif slip == "none":
+        engagements = engagements.filter(status_on_plan_until_p50__isnull=True)
+    if filters.get("planned_end_from"):
+        engagements = engagements.filter(status_planned_end__gte=filters["planned_end_from"])
+    if filters.get("planned_end_to"):
+        engagements = engagements.filter(status_planned_end__lte=filters["planned_end_to"])
     if filters.get("at_risk") == "yes":
         engagements = engagements.filter(at_risk(now))
     elif filters.get("at_risk") == "no":
@@ -152,6 +184,11 @@ class PortfolioRow:
     @property
     def engagement(self):
         return self.status.engagement
+
+    @property
+    def plan(self) -> EngagementPlan:
+        """Its plan and forecast, from the stored status the row was read with (no query)."""
+        return engagement_plan(self.engagement, self.status.phases, self.status.today)
 
 
 def portfolio_row(engagement, phases, now) -> PortfolioRow:

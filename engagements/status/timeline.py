@@ -18,6 +18,7 @@ from engagements.models import ForecastState
 from engagements.planning.selectors import EngagementPlan, PhasePlan, engagement_plan
 from engagements.status.rules import EngagementStatus
 from fasttrack.bounds import without_bidi_controls
+from fasttrack.formatting import format_date
 from responsibilities.models import Party
 
 WIDTH = 420
@@ -26,6 +27,7 @@ AXIS = 24  # month labels above the rows
 ROW = 58  # a phase: its name, then the baseline, the plan, and what happened or is forecast
 LANE = 30  # the milestones under the rows
 LEGEND_ROW = 20
+TICK_LABEL_HALF = 14
 LEGEND = ("baseline", "planned", "actual", "forecast", "today", "checkpoint", "sign_off")
 # Days shown before the first date and after the last, so no mark sits on the edge.
 MARGIN_DAYS = 3
@@ -129,6 +131,24 @@ class Timeline:
         return str(ForecastState(self.plan.forecast_state).label)
 
 
+def timeline_summary(timeline: Timeline) -> str:
+    """The timeline in one sentence, for a drawing's alternate text."""
+    plan = timeline.plan
+    told = _("planned end %(planned)s") % {"planned": _day(plan.planned_end)}
+    if plan.finished_on:
+        told += "; " + _("finished %(day)s") % {"day": _day(plan.finished_on)}
+    elif plan.forecast_p50:
+        told += "; " + _("forecast end %(p50)s (50%%) to %(p85)s (85%%)") % {
+            "p50": _day(plan.forecast_p50),
+            "p85": _day(plan.forecast_p85),
+        }
+    return f"{told}; {timeline.slip}"
+
+
+def _day(day: datetime.date | None) -> str:
+    return format_date(day) if day else "–"
+
+
 def _actual_dates(plan: EngagementPlan, start_date: datetime.date):
     """Each phase's actual start and end: a phase starts when the one before it closed (the
     first on the engagement's start date) and ends when its own gate closes."""
@@ -193,11 +213,14 @@ def timeline_build(
     return Timeline(
         plan=plan,
         rows=rows,
-        milestones=[
-            Milestone(kind=kind, day=day, label=label, x=x(day))
-            for kind, marks in (("checkpoint", checkpoints), ("sign_off", sign_offs))
-            for day, label in sorted(marks, key=lambda mark: mark[0])
-        ],
+        milestones=sorted(
+            (
+                Milestone(kind=kind, day=day, label=label, x=x(day))
+                for kind, marks in (("checkpoint", checkpoints), ("sign_off", sign_offs))
+                for day, label in marks
+            ),
+            key=lambda milestone: milestone.day,
+        ),
         ticks=_month_ticks(first, last, x),
         today_x=x(today),
         first_day=first,
@@ -217,7 +240,12 @@ def _month_ticks(first: datetime.date, last: datetime.date, x) -> list[Tick]:
         months.append(day)
         day = (day + datetime.timedelta(days=32)).replace(day=1)
     step = 1 if len(months) <= 6 else 2 if len(months) <= 12 else 3
-    return [Tick(day=month, x=x(month)) for month in months[::step]]
+    # A label centred on a line this near an edge would be cut in half.
+    return [
+        Tick(day=month, x=x(month))
+        for month in months[::step]
+        if TICK_LABEL_HALF <= x(month) <= WIDTH - TICK_LABEL_HALF
+    ]
 
 
 def engagement_timeline(status: EngagementStatus, today: datetime.date) -> Timeline:

@@ -21,7 +21,7 @@ from engagements.selectors.tasks import (
     phase_sections,
     task_groups,
 )
-from engagements.status.charts import burnup_chart
+from engagements.status.charts import burnup_chart, burnup_plan
 from engagements.status.selectors import engagement_progress, engagement_statuses
 from engagements.status.timeline import engagement_timeline
 from engagements.views.filters import TaskFilter
@@ -111,17 +111,22 @@ def dashboard_context(access: EngagementAccess, now: datetime.datetime) -> dict:
     engagement = access.engagement
     status = engagement_statuses([engagement], now)[engagement.pk]
     today = timezone.localdate(now)
+    progress, timeline = status.progress(), engagement_timeline(status, today)
     return {
         "access": access,
         "engagement": engagement,
         "status": status,
-        "progress": status.progress(),
+        "progress": progress,
         "risk_reasons": status.risk_reasons(now),
         "level": status.level(now),
         "plan": status.plan_for(today),
         "due": engagement_due_tasks(engagement, today),
-        "burnup": burnup_chart(engagement_burnup(engagement, today), status.overall.total),
-        "timeline": engagement_timeline(status, today),
+        "burnup": burnup_chart(
+            engagement_burnup(engagement, today),
+            status.overall.total,
+            **burnup_plan(timeline.plan, progress),
+        ),
+        "timeline": timeline,
         "activity": engagement_recent_activity(engagement),
     }
 

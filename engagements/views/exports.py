@@ -21,7 +21,12 @@ from engagements.activity.text import event_change_text
 from engagements.meetings.calendar import checkpoint_ics
 from engagements.status.portfolio import portfolio_rows
 from engagements.status.views import portfolio_filters
-from fasttrack.formatting import csv_delimiter, iso_timestamp, spreadsheet_datetime_format
+from fasttrack.formatting import (
+    csv_delimiter,
+    iso_timestamp,
+    spreadsheet_date_format,
+    spreadsheet_datetime_format,
+)
 
 # Lines sent together after the header, which goes out alone, at once.
 _LINES_PER_CHUNK = 100
@@ -47,6 +52,8 @@ def _is_formula(cell) -> bool:
 def _csv_cell(value):
     if isinstance(value, datetime.datetime):
         return iso_timestamp(value)
+    if isinstance(value, datetime.date):
+        return value.isoformat()
     return f"'{value}" if _is_formula(value) else value
 
 
@@ -81,6 +88,10 @@ def _xlsx_cell(sheet, value, date_format: str) -> WriteOnlyCell:
         # Excel has no time zones: the reader's wall-clock time, shown in their style.
         cell = WriteOnlyCell(sheet, value=timezone.localtime(value).replace(tzinfo=None))
         cell.number_format = date_format
+        return cell
+    if isinstance(value, datetime.date):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.number_format = spreadsheet_date_format()
         return cell
     if isinstance(value, Promise):  # the header's lazy translations
         value = str(value)
@@ -168,11 +179,14 @@ _PORTFOLIO_HEADER = [
     gettext_lazy("Last activity"),
     gettext_lazy("At risk"),
     gettext_lazy("Why"),
+    gettext_lazy("Planned end"),
+    gettext_lazy("Forecast end (50%)"),
+    gettext_lazy("Slip (days)"),
 ]
 
 
 def _portfolio_line(row) -> list:
-    status, checkpoint = row.status, row.status.next_checkpoint
+    status, checkpoint, plan = row.status, row.status.next_checkpoint, row.plan
     return [
         row.engagement.customer,
         "; ".join(row.engagement.service_labels()),
@@ -186,6 +200,9 @@ def _portfolio_line(row) -> list:
         status.last_activity_at,
         _("yes") if row.risk_reasons else _("no"),
         "; ".join(row.risk_reasons),
+        plan.planned_end,
+        plan.end,
+        plan.slip_days,
     ]
 
 
