@@ -17,7 +17,6 @@ from webhooks.access import (
     webhook_engagements,
 )
 from webhooks.forms import WebhookForm
-from webhooks.owing import WEBHOOK_EVENTS
 
 RECENT_DELIVERIES = 100
 
