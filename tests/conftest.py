@@ -19,6 +19,7 @@ from django.utils import timezone, translation
 
 from engagements.demo import demo_data_create
 from engagements.models import Engagement
+from engagements.planning.event_text import _PHASE_NAMES
 from responsibilities.services import catalogue_load
 
 from .entra import EntraStandIn
@@ -57,6 +58,13 @@ def default_language():
     middleware activates it and nothing deactivates it): each test starts from the default."""
     yield
     translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def phase_names_forgotten():
+    """The plan's event texts keep the phases' names once read, per process: each test starts
+    without them, so a page's pinned queries do not depend on which test ran before."""
+    _PHASE_NAMES.clear()
 
 
 @pytest.fixture(scope="session")

@@ -264,11 +264,12 @@ def test_the_email_follows_the_recipients_language_and_time_zone(clock, checkpoi
     assert english.subject.startswith("Reminder:")
     assert "10 Nov 2026, 13:00" in english.subject  # 10:00 in São Paulo is 13:00 in Lisbon
     assert "10 Nov 2026, 13:00" in english.body
-    assert "Europe/Lisbon" in english.body
+    assert "Times are in Western European Time (Lisbon)." in english.body
+    assert "Europe/Lisbon" not in english.body
     assert portuguese.subject.startswith("Lembrete:")
     assert "10/11/2026 10:00" in portuguese.subject
     assert "10/11/2026 10:00" in portuguese.body
-    assert "America/Sao_Paulo" in portuguese.body
+    assert "Horário de Brasília (São Paulo)" in portuguese.body
     # Portuguese writes month names in lower case; the portal writes none at all.
     assert "ovembro" not in portuguese.body
 
@@ -1040,7 +1041,7 @@ def test_the_update_is_in_the_attendees_language_and_time_zone(clock, checkpoint
     portuguese = next(m for m in updates_sent() if m.to == ["carla@example.com"])
     assert english.subject == "Updated: Revisão da lista de correção, 12 Nov 2026, 18:00"
     assert "has changed" in english.body and "12 Nov 2026, 18:00" in english.body
-    assert "Europe/Lisbon" in english.body
+    assert "Western European Time (Lisbon)" in english.body
     assert portuguese.subject.startswith("Atualizado:")
     assert "foi alterado" in portuguese.body
 

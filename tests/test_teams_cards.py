@@ -403,7 +403,7 @@ def test_a_manager_registers_a_channel_without_a_secret(clock, client, flow, eng
         "en",
         "America/Manaus",
     )
-    page = client.get(reverse("webhooks")).content.decode()
+    page = client.get(reverse("integrations")).content.decode()
     assert "https://127.0.0.1/…" in page and "sig=" not in page
     assert "Canal do Teams (Workflows)" in page
     detail = client.get(reverse("webhook-detail", args=[hook.pk])).content.decode()
@@ -436,7 +436,7 @@ def test_a_registration_missing_what_its_kind_needs_is_refused(
 ):
     client.force_login(carla)
     response = client.post(reverse("webhooks"), {"url": flow.url, **form})
-    assert response.status_code == 200 and field in response.context["form"].errors
+    assert response.status_code == 200 and field in response.context["webhook_form"].errors
     assert not Webhook.objects.exists()
 
 

@@ -78,14 +78,15 @@ class MyWork:
 
     @property
     def waiting(self) -> int:
-        """Everything that waits on the person, but tasks due after this week."""
+        """Everything that waits on the person, but tasks due after this week. Mentions are
+        not counted: they ask to be read, not done, were told as they happened, and would
+        otherwise send a digest every day for a week."""
         return (
             len(self.overdue)
             + len(self.this_week)
             + len(self.sign_offs)
             + len(self.confirmations)
             + len(self.acknowledgements)
-            + len(self.mentions)
         )
 
     @property
