@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils import translation
 
 from accounts.models import Profile
+from engagements.gates.evidence import comment_add
 from engagements.gates.services import gate_reopen, gate_sign
 from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Task
@@ -466,3 +467,30 @@ def test_a_channel_for_every_engagement_its_owner_sees(
     finish_iniciar(engagement, carla, miguel)
     assert staff.deliveries.count() == 1
     assert not member.deliveries.exists()  # Otto sees only Northwind
+
+
+# Mentions.
+
+
+def test_a_comment_that_mentions_members_is_told_to_the_channel(
+    clock, flow, engagement, carla, miguel
+):
+    hook = channel(flow, carla, engagement, language="pt-br")
+    task = engagement.tasks.filter(party=Party.CUSTOMER, phase__code="avaliar").first()
+    comment_add(task=task, user=carla, body="@Miguel pode validar até *sexta*?")
+    send_all()
+    (card,) = flow.cards
+    assert_readable(card)
+    assert card["body"][1]["text"] == "Carla mencionou Miguel"
+    assert card["body"][2]["text"] == f"Em “{plain(task.text_pt)}”"
+    facts = card["body"][3]["facts"]
+    assert facts == [{"title": "Comentário", "value": "@Miguel pode validar até \\*sexta\\*?"}]
+    assert card["actions"][0]["url"].endswith(f"/engagements/{engagement.pk}/#task-{task.pk}")
+    assert hook.deliveries.get().topic == "comment.mention"
+
+
+def test_a_comment_that_mentions_no_one_owes_no_card(clock, flow, engagement, carla):
+    hook = channel(flow, carla, engagement)
+    task = engagement.tasks.filter(party=Party.CUSTOMER, phase__code="avaliar").first()
+    comment_add(task=task, user=carla, body="Enviado ao cliente")
+    assert not hook.deliveries.exists()

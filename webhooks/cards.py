@@ -200,6 +200,18 @@ def gate_reopened_card(event, phase) -> Card:
     )
 
 
+def mention_card(event, task) -> Card:
+    """A comment that mentions members: who wrote it, whom it names, on which task."""
+    names = ", ".join(mention["name"] for mention in event.changes["mentions"])
+    return Card(
+        customer=event.engagement.customer,
+        heading=_("%(name)s mentioned %(people)s") % {"name": event.actor_name, "people": names},
+        line=_("On “%(task)s”") % {"task": task.text},
+        facts=[(_("Comment"), event.changes["body"])],
+        link=portal_link("engagement-detail", event.engagement_id) + f"#task-{task.pk}",
+    )
+
+
 def overdue_card(engagement, tasks, became: datetime.date) -> Card:
     """The tasks of one engagement that became overdue on `became` (due the day before)."""
     count = len(tasks)

@@ -10,7 +10,7 @@ from engagements.meetings.calendar import checkpoint_uid
 from engagements.models import ActivityEvent, Engagement, EventKind
 from webhooks.access import webhooks_seeing
 from webhooks.models import WebhookDelivery
-from webhooks.teams import event_cards
+from webhooks.teams import CARD_EVENTS, event_cards
 
 # The events webhooks carry, under the names receivers see.
 WEBHOOK_EVENTS = {
@@ -81,7 +81,9 @@ def webhook_deliveries_owe(events: list[ActivityEvent], membership=None) -> None
     event is of a kind webhooks carry; one insert for all). A listener of
     engagements/journal.py, which passes every listener the event's member too; deliveries
     do not need it."""
-    carried = [event for event in events if event.kind in WEBHOOK_EVENTS]
+    carried = [
+        event for event in events if event.kind in WEBHOOK_EVENTS or event.kind in CARD_EVENTS
+    ]
     if not carried:
         return
     engagement_id = carried[0].engagement_id
@@ -103,6 +105,7 @@ def webhook_deliveries_owe(events: list[ActivityEvent], membership=None) -> None
                 created_at=event.created_at,
             )
             for event in carried
+            if event.kind in WEBHOOK_EVENTS
             for body in [webhook_body(event, customer)]
             for webhook_id in json_hooks
         ]

@@ -1,10 +1,10 @@
 """Which cards a Teams channel is owed: a delivery row per card and channel with a unique key,
 sent, retried and claimed as every webhook delivery is (webhooks/sending.py).
 
-A phase made ready for sign-off, signed off or reopened owes its card in the event's own
-transaction (`event_cards`, called by webhooks/owing.py). Reminders and tasks overdue have no
-event: beat's dispatch owes them when their moment comes (`clock_cards_owe`), and the key makes
-every later scan harmless:
+A phase made ready for sign-off, signed off or reopened, and a comment that mentions members,
+owe their card in the event's own transaction (`event_cards`, called by webhooks/owing.py).
+Reminders and tasks overdue have no event: beat's dispatch owes them when their moment comes
+(`clock_cards_owe`), and the key makes every later scan harmless:
 - a checkpoint's reminder, once the nearest of CHECKPOINT_REMINDER_MINUTES before it is reached
   and the meeting has not started (a reminder whose moment passed while beat was down is still
   sent; one whose moment was already past when the meeting was scheduled is not, as by email);
@@ -27,6 +27,7 @@ TOPICS = {
     "gate_ready": "phase.ready",
     EventKind.GATE_SIGNED: "phase.signed",
     EventKind.GATE_REOPENED: "phase.reopened",
+    EventKind.COMMENT_ADDED: "comment.mention",
     "reminder": "checkpoint.reminder",
     "overdue": "tasks.overdue",
 }
@@ -34,7 +35,10 @@ _EVENT_CARDS = {
     "gate_ready": cards.gate_ready_card,
     EventKind.GATE_SIGNED: cards.gate_signed_card,
     EventKind.GATE_REOPENED: cards.gate_reopened_card,
+    EventKind.COMMENT_ADDED: cards.mention_card,
 }
+# The events that may owe a card: a tick may finish its phase, a comment may mention people.
+CARD_EVENTS = {EventKind.TASK_DONE, *(kind for kind in _EVENT_CARDS if kind != "gate_ready")}
 
 
 def _rows(hooks, *, key, topic, engagement_id, render, args, event=None, created_at=None):
@@ -72,20 +76,24 @@ def _finishing_ticks(events) -> dict:
 
 
 def event_cards(events, hooks) -> list[WebhookDelivery]:
-    """The cards a change's events owe the Teams channels watching its engagement."""
+    """The cards a change's events owe the Teams channels watching its engagement: a phase
+    ready, signed off or reopened; a comment that mentions members."""
     phases = {phase.code: phase for phase in Phase.objects.all()}
-    owed = [(event, "gate_ready") for event in _finishing_ticks(events).values()]
-    owed += [(event, event.kind) for event in events if event.kind in _EVENT_CARDS]
+    owed = [(event, "gate_ready", event.task.phase) for event in _finishing_ticks(events).values()]
+    for event in events:
+        if event.kind in (EventKind.GATE_SIGNED, EventKind.GATE_REOPENED):
+            owed.append((event, event.kind, phases[event.changes["phase"]]))
+        elif event.kind == EventKind.COMMENT_ADDED and event.changes.get("mentions"):
+            owed.append((event, event.kind, event.task))
     rows = []
-    for event, what in owed:
-        phase = event.task.phase if what == "gate_ready" else phases[event.changes["phase"]]
+    for event, what, about in owed:
         rows += _rows(
             hooks,
             key=lambda hook, event=event: f"webhook:{hook.pk}:{event.pk}",
             topic=TOPICS[what],
             engagement_id=event.engagement_id,
             render=_EVENT_CARDS[what],
-            args=(event, phase),
+            args=(event, about),
             event=event,
             created_at=event.created_at,
         )
