@@ -47,8 +47,9 @@ def test_swagger_ui_shows_the_operations_without_a_policy_violation(live_server,
     violations = csp_errors(page)
     page.goto(f"{live_server.url}{reverse('api-swagger')}")
     page.locator(".opblock").first.wait_for()
-    # Every operation of the API: its reads, the checkpoint writes, the tenant's two reads.
-    assert page.locator(".opblock").count() == 15
+    # Every operation of the API: its reads, the checkpoint writes, the tenant's two reads, the
+    # plan's two reads and its re-plan.
+    assert page.locator(".opblock").count() == 18
     assert violations == []
 
 
