@@ -423,6 +423,11 @@ def test_a_withdrawn_task_is_out_of_every_count_list_and_check(
     """Status and at-risk, the due lists and digests, reminder agendas, due notes and the
     sign-off's open-task check: none of them sees a withdrawn task."""
     withdrawn = task_of(engagement, "microsoft-avaliar-01")
+    # What the engagement is at risk for without the task (its plan's dates are fixed: on a
+    # clock moved past them, the plan itself is a reason).
+    reasons_without_it = engagement_statuses([engagement], timezone.now())[
+        engagement.pk
+    ].risk_reasons(timezone.now())
     yesterday = timezone.localdate() - datetime.timedelta(days=1)
     task_set_due_date(task=withdrawn, user=miguel, due_date=yesterday)
     before = engagement_statuses([engagement], timezone.now())[engagement.pk]
@@ -430,7 +435,7 @@ def test_a_withdrawn_task_is_out_of_every_count_list_and_check(
     catalogue_apply(engagement=engagement, version=version_2, user=carla)
     now = timezone.now()
     status = engagement_statuses([engagement], now)[engagement.pk]
-    assert status.overdue == 0 and not status.risk_reasons(now)
+    assert status.overdue == 0 and status.risk_reasons(now) == reasons_without_it
     assert engagement_due_tasks(engagement, timezone.localdate()).overdue["microsoft"] == []
     assert user_due_tasks(miguel, timezone.localdate()) == []
     checkpoint = make_checkpoint(
