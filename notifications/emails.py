@@ -138,6 +138,9 @@ def _digest(recipient, now):
     ]
     context = {
         "work": work,
+        # A digest goes out once a day: the mentions of the day before it, which My work keeps
+        # for a week (they alone send no digest: each was told as it happened).
+        "mentions": [c for c in work.mentions if c.created_at > now - datetime.timedelta(days=1)],
         "my_work_url": portal_link("my-work"),
         "engagements": engagements,
         **held,

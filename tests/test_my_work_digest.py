@@ -9,6 +9,7 @@ from django.core import mail
 from django.utils import timezone
 
 from accounts.models import Profile
+from engagements.gates.evidence import comment_add
 from engagements.gates.services import general_acknowledge
 from engagements.models import Membership, Role
 from notifications.emails import notification_message
@@ -64,6 +65,17 @@ def test_the_digest_lists_my_tasks_by_week_and_what_waits_on_my_party(
     assert "Standing commitments to acknowledge (1)" in to_miguel.body
     assert "by Microsoft" in to_miguel.body
     assert "Phases waiting for your sign-off" not in to_miguel.body
+
+
+def test_the_digest_tells_the_mentions_of_the_day_before_it(clock, engagement, carla, miguel):
+    task = own(customer_tasks(engagement, count=1)[0], carla, carla, WEDNESDAY)
+    clock(at("2026-11-04 07:59"))  # a day and a minute before Thursday's digest
+    older = comment_add(task=task, user=miguel, body="@Carla, a semana passada")
+    clock(at("2026-11-04 08:01"))
+    newer = comment_add(task=task, user=miguel, body="@Carla, pode validar?")
+    body = digests(clock)["carla@example.com"].body
+    assert "Comentários que mencionam você (1)" in body
+    assert f"#comment-{newer.pk}" in body and f"#comment-{older.pk}" not in body
 
 
 def test_the_digest_asks_a_party_s_manager_to_confirm_ticks_made_on_its_behalf(
