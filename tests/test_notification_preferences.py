@@ -339,6 +339,8 @@ def test_a_digest_shows_at_most_so_many_held_notes_and_counts_the_rest(
         key="digest", kind=NotificationKind.DIGEST, recipient=miguel, due_at=timezone.now()
     )
     message = notification_message(digest, timezone.now())
-    assert message.body.count(f"#comment-{comment.pk}") == shown
+    # Each held note links to the comment, and My work's section lists it once more (a mention
+    # of the day before).
+    assert message.body.count(f"#comment-{comment.pk}") == shown + 1
     assert ("… e mais 1 no portal." in message.body) is bool(more)
     assert len(message.held_ids) == held
