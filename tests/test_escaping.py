@@ -26,7 +26,14 @@ from notifications.emails import notification_message
 from notifications.models import Notification, NotificationKind
 from responsibilities.models import Party, Phase
 
-from .factories import acknowledge_general, make_checkpoint
+from .factories import (
+    acknowledge_general,
+    catalogue_ensure,
+    make_checkpoint,
+    make_persona,
+    make_team_engagement,
+)
+from .shared import shared_rows, stopped_clock
 
 CLOCK_START = "2026-09-16 09:00"
 SCRIPT = "<script>alert(1)</script>"
@@ -58,9 +65,25 @@ FIELDS = {
 }
 
 
+def build_hostile():
+    """conftest.py's `engagement` at CLOCK_START, with hostile text in every free-text field
+    and something of each kind: made once for the tests that ask in a row (about two seconds)."""
+    catalogue_ensure()
+    carla, miguel, vera, ada = map(make_persona, ["carla", "miguel", "vera", "ada"])
+    with stopped_clock(CLOCK_START):
+        engagement = make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
+        return made_hostile(engagement, carla, miguel)
+
+
+hostile_rows = shared_rows("hostile_rows", build_hostile)
+
+
 @pytest.fixture
-def hostile(clock, engagement, carla, miguel, vera):
-    """The engagement with hostile text in every free-text field, and something of each kind."""
+def hostile(clock, hostile_rows):
+    return hostile_rows
+
+
+def made_hostile(engagement, carla, miguel):
     Engagement.objects.filter(pk=engagement.pk).update(customer=evil("Customer"))
     engagement.refresh_from_db()
     Task.objects.filter(engagement=engagement).update(

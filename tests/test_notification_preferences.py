@@ -27,7 +27,7 @@ from notifications.preferences import RULES, notification_preferences_set, prefe
 from notifications.sending import notification_send
 from notifications.unsubscribe import SALT, unsubscribe_url
 
-from .test_escaping import hostile, notifications  # noqa: F401 (the fixture)
+from .test_escaping import hostile, hostile_rows, notifications  # noqa: F401 (the fixtures)
 
 # test_escaping's engagement: a task overdue and one due tomorrow at this moment.
 CLOCK_START = "2026-09-16 09:00"
