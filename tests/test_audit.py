@@ -26,11 +26,23 @@ from responsibilities.trail import catalogue_chain_problems
 from trail.chain import chain_append, chain_hash
 from trail.models import AuditChainHead
 
-from .factories import make_user, read_csv, record_every_kind
+from .factories import (
+    catalogue_ensure,
+    make_persona,
+    make_team_engagement,
+    make_user,
+    read_csv,
+    record_every_kind,
+)
+from .shared import shared_rows
 
 
-@pytest.fixture
-def trail(engagement, carla, miguel):
+def build_trail():
+    """conftest.py's `engagement` with four changes by both managers: made once for the tests
+    that ask in a row."""
+    catalogue_ensure()
+    carla, miguel, vera, ada = map(make_persona, ["carla", "miguel", "vera", "ada"])
+    engagement = make_team_engagement(carla=carla, miguel=miguel, vera=vera, ada=ada)
     tasks = list(engagement.tasks.exclude(phase=None).order_by("position")[:3])
     task_set_done(task=tasks[0], user=carla, done=True)
     task_set_note(task=tasks[1], user=miguel, note="Aguardando o cliente")
@@ -38,6 +50,9 @@ def trail(engagement, carla, miguel):
     task_set_done(task=tasks[0], user=carla, done=False, reason="Faltou evidência")
     engagement.refresh_from_db()
     return engagement
+
+
+trail = shared_rows("trail", build_trail)
 
 
 def trail_events(engagement):
