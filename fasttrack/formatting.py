@@ -2,7 +2,6 @@
 subjects, CSV cells, messages), matching what templates print with the same format names."""
 
 import datetime
-import zoneinfo
 
 from babel.dates import get_timezone, get_timezone_location, get_timezone_name
 from django.conf import settings
@@ -48,22 +47,18 @@ def csv_delimiter() -> str:
     return ";" if formats.get_format("DECIMAL_SEPARATOR") == "," else ","
 
 
-def zone_name(key: str) -> str:
-    """A time zone as people say it, in the active language: "Brasilia Time (São Paulo)",
-    "Horário de Brasília (São Paulo)"; never its identifier (CLDR's names, through Babel)."""
+def zone_name(zone: str | datetime.tzinfo, moment: datetime.datetime | None = None) -> str:
+    """A time zone as people say it in the active language, never its identifier (Unicode
+    CLDR's names, through Babel). In general: "Brasilia Time (São Paulo)", "Horário de Brasília
+    (São Paulo)"; at a moment, its name then, standard or summer time: "Brasilia Standard
+    Time", "Horário de Verão da Europa Ocidental"."""
+    key = str(zone)
+    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
+    if moment is not None:
+        return get_timezone_name(moment.astimezone(get_timezone(key)), locale=locale)
     if key == "UTC":
         return _("Coordinated Universal Time (UTC)")
-    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
-    zone = get_timezone(key)
-    name = get_timezone_name(zone, width="long", locale=locale)
-    city = get_timezone_location(zone, locale=locale, return_city=True)
+    tz = get_timezone(key)
+    name = get_timezone_name(tz, width="long", locale=locale)
+    city = get_timezone_location(tz, locale=locale, return_city=True)
     return f"{name} ({city})" if city and city not in name else name
-
-
-def time_zone_name(zone: str | datetime.tzinfo, moment: datetime.datetime) -> str:
-    """The zone as people say it in the active language at that moment (Unicode CLDR's names:
-    "Brasilia Standard Time", "Horário de Verão da Europa Ocidental"), never its identifier."""
-    if isinstance(zone, str):
-        zone = zoneinfo.ZoneInfo(zone)
-    locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
-    return get_timezone_name(moment.astimezone(zone), locale=locale)

@@ -22,7 +22,7 @@ from engagements.status.rules import EngagementStatus
 from engagements.status.selectors import engagement_statuses
 from engagements.status.tallies import EngagementProgress
 from engagements.status.timeline import Timeline, engagement_timeline
-from fasttrack.formatting import time_zone_name
+from fasttrack.formatting import zone_name
 from responsibilities.models import Phase
 from tenants.assessment import Assessment, assessment_of
 from tenants.models import TenantConnection
@@ -57,7 +57,7 @@ class StatusReport:
     @property
     def zone_name(self) -> str:
         """The active time zone as people say it at the report's moment."""
-        return time_zone_name(timezone.get_current_timezone(), self.as_of)
+        return zone_name(timezone.get_current_timezone(), self.as_of)
 
     @property
     def file_name(self) -> str:

@@ -77,7 +77,7 @@ from engagements.models import (
 )
 from engagements.sync.wording import CATALOGUE_TELLERS
 from fasttrack.bounds import without_bidi_controls
-from fasttrack.formatting import time_zone_name
+from fasttrack.formatting import zone_name
 from responsibilities.models import Party, Phase, party_for
 
 
@@ -216,9 +216,7 @@ def _report_filed(changes: dict, reader: Reader) -> str:
     names = ", ".join(without_bidi_controls(person["name"]) for person in changes["recipients"])
     return _("in %(language)s, %(zone)s (%(size)s, SHA-256 %(sha256)s), to %(names)s") % {
         "language": translation.get_language_info(changes["language"])["name_translated"],
-        "zone": time_zone_name(
-            changes["time_zone"], datetime.datetime.fromisoformat(changes["as_of"])
-        ),
+        "zone": zone_name(changes["time_zone"], datetime.datetime.fromisoformat(changes["as_of"])),
         "size": filesizeformat(changes["size"]),
         "sha256": changes["sha256"] if reader.export else changes["sha256"][:12] + "…",
         "names": names or "–",
