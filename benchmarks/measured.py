@@ -57,6 +57,10 @@ def _portfolio_views() -> dict[str, tuple[str, str]]:
         "service Intune": "service=intune",
         "customer searched": f"q={urllib.parse.quote(SEARCH)}",
         "at risk, most overdue first": "at_risk=yes&sort=-overdue",
+        "forecast late": "slip=late",
+        "forecast on plan": "slip=on_plan",
+        "no forecast": "slip=none",
+        "forecast late, most slipped first": "slip=late&sort=-slip",
     }
     for name, query in filters.items():
         views[f"filtered: {name}"] = portfolio(query)

@@ -6,8 +6,9 @@ holds that many engagements; from 100,000 on with the small scope) and served by
 pages, so a noisy neighbour slows every page alike. For each page: median and 95th-percentile
 latency over real HTTP, its first byte and its query count, against its floor (the same rows
 as `.values()` in JSON, benchmarks/floors.py). Then ticks under concurrent managers
-(benchmarks/ticks.py) and a worker's memory while it streams the CSV (benchmarks/memory.py).
-The report is printed and written to docs/benchmarks.md.
+(benchmarks/ticks.py), a tick against its forecast alone (benchmarks/tick_forecast.py) and a
+worker's memory while it streams the CSV (benchmarks/memory.py). The report
+(benchmarks/report.py) is printed and written to docs/benchmarks.md.
 
 Environment: BENCH_SIZES (default 1000,10000,100000; the first is the baseline), BENCH_ROUNDS
 (20), BENCH_TICK_SECONDS (10), BENCH_RESEED=1 to drop and seed again, BENCH_DATABASE_SERVER
@@ -39,6 +40,7 @@ from .memory import csv_memory  # noqa: E402
 from .report import Report  # noqa: E402
 from .seed import SEED_VERSION  # noqa: E402
 from .server import ROOT, SERVER, Client, Server, database_url  # noqa: E402
+from .tick_forecast import measure_tick_forecasts  # noqa: E402
 from .ticks import measure_ticks  # noqa: E402
 
 
@@ -138,13 +140,14 @@ def main():
         } | set(PEER.values())
         elapsed, first_byte, queries = measure(clients, sorted(paths))
         ticks = measure_ticks(servers)
+        tick_forecasts = measure_tick_forecasts(servers)
     finally:
         for server in servers:
             server.stop()
     memory = {
         size: csv_memory(size, FIRST_PORT + len(SIZES) + index) for index, size in enumerate(SIZES)
     }
-    report = Report(elapsed, first_byte, queries, ticks, memory, tasks).render()
+    report = Report(elapsed, first_byte, queries, ticks, tick_forecasts, memory, tasks).render()
     print(report)
     (ROOT / "docs" / "benchmarks.md").write_text(report, encoding="utf-8")
 

@@ -27,13 +27,14 @@ def percentile(values, fraction):
 
 
 class Report:
-    def __init__(self, elapsed, first_byte, queries, ticks, memory, tasks):
+    def __init__(self, elapsed, first_byte, queries, ticks, tick_forecasts, memory, tasks):
         self.median = {key: statistics.median(values) * 1000 for key, values in elapsed.items()}
         self.p95 = {key: percentile(values, 0.95) * 1000 for key, values in elapsed.items()}
         self.first_byte = {
             key: statistics.median(values) * 1000 for key, values in first_byte.items()
         }
         self.queries, self.ticks, self.memory, self.tasks = queries, ticks, memory, tasks
+        self.tick_forecasts = tick_forecasts
         self.base = SIZES[0]
         self.failures = []
 
@@ -227,7 +228,9 @@ class Report:
             f"Each manager toggles a task of their own, done and not done, for {TICK_SECONDS:g} s "
             "through the checkbox's own request (the task row, progress and activity it "
             "answers with); the trail is checked to hold one event per tick. On the same "
-            "engagement the ticks queue on its row lock.",
+            "engagement the ticks queue on its row lock. Every engagement ticked has a forecast "
+            "(READY: weeks of throughput, work left), which each tick recomputes as it stores "
+            "the status.",
             "",
             "| engagements | managers | ticks | median | p95 | ticks/s |",
             "|---:|---|---:|---:|---:|---:|",
@@ -236,6 +239,31 @@ class Report:
             lines.append(
                 f"| {size:,} | {scenario} | {len(result.latencies)} | "
                 f"{result.median_ms:.1f} ms | {result.p95_ms:.1f} ms | {result.per_second:.1f} |"
+            )
+        lines += [
+            "",
+            "### A tick and its forecast",
+            "",
+            f"One manager ticks the middle engagement for {TICK_SECONDS:g} s as above; after each "
+            "tick (never during one) the engagement's status is read from its rows as the "
+            "tick's refresh reads it, the forecast function alone (`forecast_weeks`, the Monte "
+            "Carlo) is timed on those inputs, and the forecast the tick stored is checked to be "
+            "the one they give (benchmarks/tick_forecast.py). Side by side in one run, so the "
+            "share is the forecast's part of a tick on this machine.",
+            "",
+            "| engagements | ticks | tick median | tick p95 | tick queries | forecast median | "
+            "forecast p95 | forecast's share |",
+            "|---:|---:|---:|---:|---:|---:|---:|---:|",
+        ]
+        for size, result in self.tick_forecasts.items():
+            tick, forecast = result["ticks"], result["forecasts"]
+            share = statistics.median(forecast) / statistics.median(tick)
+            lines.append(
+                f"| {size:,} | {len(tick)} | {statistics.median(tick) * 1000:.1f} ms | "
+                f"{percentile(tick, 0.95) * 1000:.1f} ms | "
+                f"{', '.join(map(str, result['queries']))} | "
+                f"{statistics.median(forecast) * 1000:.1f} ms | "
+                f"{percentile(forecast, 0.95) * 1000:.1f} ms | {share:.0%} |"
             )
         lines.append("")
         return lines
