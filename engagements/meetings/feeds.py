@@ -46,6 +46,9 @@ FEED_UPCOMING = 500
 FEED_RECENT = 250
 FEED_DUE_DATES = 500
 
+# An engagement number no engagement has, nor any portal address holds.
+_STAND_IN = 987654321987654321
+
 CHECKPOINT_FIELDS = (
     "pk",
     "uid",
@@ -153,9 +156,12 @@ class Feed:
     language: str
 
     def __iter__(self) -> Iterator[bytes]:
-        # The engagement's address once per engagement rather than once per event.
+        # The engagement page's address reversed once, each engagement's number put in the
+        # place of a stand-in's (reversing for each of hundreds of engagements took a fifth
+        # of a long feed's time).
+        address = portal_link("engagement-detail", _STAND_IN)
         links = {
-            pk: portal_link("engagement-detail", pk)
+            pk: address.replace(str(_STAND_IN), str(pk))
             for pk in {row["engagement_id"] for row in self.checkpoints + self.tasks}
         }
         host = portal_host()
