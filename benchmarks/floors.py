@@ -8,7 +8,7 @@ from django.http import JsonResponse
 from django.utils import timezone
 
 from accounts.selectors import calendar_feed_owner
-from engagements.meetings.feeds import FEED_PAST
+from engagements.meetings.feeds import CHECKPOINT_FIELDS, TASK_FIELDS, feed_checkpoints, feed_tasks
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Task
 from engagements.models.stored_status import STORED_FIELDS
 from engagements.selectors.engagements import engagement_list_for
@@ -99,23 +99,18 @@ def portfolio_floor(request):
 
 
 def feed_floor(request, token):
-    """The rows behind a person's calendar feed: the checkpoints it lists, the due dates."""
+    """The rows behind a person's calendar feed: the checkpoints it lists (those to come and
+    those just past, as bounded as the feed's) and the due dates."""
     user = calendar_feed_owner(token)
-    since = timezone.now() - FEED_PAST
+    now = timezone.now()
+    upcoming, recent = feed_checkpoints(user, now)
     return JsonResponse(
         {
-            "checkpoints": list(
-                Checkpoint.objects.filter(
-                    engagement__memberships__user=user, starts_at__gte=since
-                ).values(
-                    "pk", "uid", "sequence", "title", "starts_at", "ends_at", "engagement__customer"
-                )
-            ),
-            "tasks": list(
-                Task.objects.open()
-                .filter(engagement__memberships__user=user, owner=user, due_date__isnull=False)
-                .values("pk", "due_date", "text_pt", "text_en", "engagement__customer")
-            ),
+            "checkpoints": [
+                *recent.values(*CHECKPOINT_FIELDS),
+                *upcoming.values(*CHECKPOINT_FIELDS),
+            ],
+            "tasks": list(feed_tasks(user, now).values(*TASK_FIELDS)),
         }
     )
 

@@ -5,9 +5,14 @@ the fullest snapshot of the catalogue (119 tasks); `--scope=small` puts only Azu
 in scope, for the 100,000-engagement run (fewer tasks each, so it seeds in minutes). One
 engagement is created through the real service; the others copy its tasks in SQL, which is
 what makes 10,000 engagements (1.2 million tasks) quick to seed. Ticks follow the phases in
-order to a point that differs per engagement; about a third of the open phase tasks have due
-dates from a week ago to two weeks ahead; each tick is an activity event; each engagement has
-a past kick-off, a past call and an upcoming call.
+order to a point that differs per engagement, spread over its weeks at a pace of its own;
+about a third of the open phase tasks have due dates from a week ago to two weeks ahead; each
+tick is an activity event; each engagement has a past kick-off, a past call and an upcoming
+call, and a plan: the baseline from the phases' typical durations and, for a third, a second
+version. So most engagements have weeks of throughput and their stored forecast is READY (the
+Monte Carlo runs when their status is computed, and on every tick), and their planned ends and
+slips differ, which is what the portfolio's slip and planned-end sorts read. The plans have no
+events of their own in the trail.
 
 The seeded events are numbered like a real trail but not hash-chained (verify_audit is not run
 on benchmark data); each engagement's chain head is set to its last event, in the engagement
@@ -15,9 +20,10 @@ row and the chain heads table, so the services append after it and every seeded 
 takes ticks. Its stored status is then computed by the same code `engagement_status --rebuild`
 runs. Eight Microsoft managers (manager1..manager8, password "bench") each manage the
 engagement in the middle of the portfolio and one engagement of their own after it: the ticks
-benchmark's managers. A customer manager, `member`, is a member of every engagement: the pages
-of someone on thousands of engagements, read through the membership join; their calendar
-feed's token is kept in the table bench_secrets.
+benchmark's managers. A customer manager, `member`, is a member of every engagement and owns
+its customer tasks that have a due date: the pages of someone on thousands of engagements,
+read through the membership join; their calendar feed's token is kept in the table
+bench_secrets.
 
     DATABASE_URL=postgres://.../fasttrack_bench_1000 python benchmarks/seed.py 1000 [--scope=small]
 """
@@ -50,7 +56,7 @@ from responsibilities.models import Party  # noqa: E402
 USERNAME = PASSWORD = "bench"
 MANAGERS = [f"manager{n}" for n in range(1, 9)]
 # Raise when the seed changes, so databases seeded by an older version are seeded again.
-SEED_VERSION = "8"
+SEED_VERSION = "9"
 MEMBER = "member"
 SCOPES = {
     "full": {
@@ -81,6 +87,11 @@ def mark_seeded(count: int, scope: str) -> None:
         cursor.execute("INSERT INTO bench_seed VALUES (%s, %s, %s)", [SEED_VERSION, count, scope])
 
 
+def customer_name(number: int) -> str:
+    """The seeded engagement's customer, as the SQL below names it."""
+    return f"Customer {number:06d}"
+
+
 def middle_engagements(count: int) -> list[Engagement]:
     """The engagement in the middle of the portfolio (by customer) and the eight after it."""
     return list(Engagement.objects.order_by("customer", "pk")[count // 2 : count // 2 + 9])
@@ -93,7 +104,7 @@ def seed(count: int, scope: str) -> None:
     in_scope = SCOPES[scope]
     template = engagement_create(
         engagement=Engagement(
-            customer="Customer 000000",
+            customer=customer_name(0),
             **in_scope,
             licence_count=500,
             purchase_date=today - datetime.timedelta(days=200),
@@ -101,7 +112,13 @@ def seed(count: int, scope: str) -> None:
         ),
         created_by=user,
     )
-    params = {"template": template.pk, "user": user.pk, "count": count}
+    params = {
+        "template": template.pk,
+        "user": user.pk,
+        "count": count,
+        "middle_from": customer_name(count // 2),
+        "middle_to": customer_name(count // 2 + len(MANAGERS)),
+    }
     stored_columns = ", ".join(STORED_FIELDS)
     statements = [
         # The other engagements, started over the last 150 days; their stored status is the
@@ -121,11 +138,11 @@ def seed(count: int, scope: str) -> None:
         """INSERT INTO engagements_task (engagement_id, responsibility_id, item_version_id,
                phase_id, party, section, depth, position, text_pt, text_en, catalogue_note_pt,
                catalogue_note_en, evidence_required, evidence_hint_pt, evidence_hint_en, done,
-               note, awaiting_confirmation)
+               note, awaiting_confirmation, typed_language)
            SELECT e.id, t.responsibility_id, t.item_version_id, t.phase_id, t.party, t.section,
                t.depth, t.position, t.text_pt, t.text_en, t.catalogue_note_pt,
                t.catalogue_note_en, t.evidence_required, t.evidence_hint_pt, t.evidence_hint_en,
-               false, '', false
+               false, '', false, t.typed_language
            FROM engagements_engagement e CROSS JOIN engagements_task t
            WHERE t.engagement_id = %(template)s AND e.id <> %(template)s""",
         """UPDATE engagements_task child SET parent_id = parent.id
@@ -137,19 +154,35 @@ def seed(count: int, scope: str) -> None:
              AND child.position = model_child.position
              AND parent.engagement_id = child.engagement_id
              AND parent.position = model_parent.position""",
-        # Ticks, phase by phase, to a point that differs per engagement; six hours apart.
-        """WITH ranked AS (
+        # Ticks, phase by phase, to a point that differs per engagement (half way for the
+        # ticks benchmark's nine, so their forecast runs on every tick), spread from the start
+        # to the last activity at a pace of the engagement's own (faster or slower as it goes,
+        # each week different), so the forecast has weeks of throughput to draw from. A
+        # quarter of the engagements went quiet up to four weeks ago.
+        """WITH shaped AS (
+               SELECT e.id, e.start_date,
+                   CASE WHEN e.customer BETWEEN %(middle_from)s AND %(middle_to)s THEN 0.5
+                        ELSE ((e.id * 7919) %% 1000) / 1000.0 END AS fraction,
+                   0.5 + (e.id %% 11) / 10.0 AS pace,
+                   greatest(now() - CASE WHEN e.id %% 4 = 0
+                                         THEN ((e.id / 4) %% 28 || ' days')::interval
+                                         ELSE interval '1 hour' END,
+                            e.start_date + interval '1 hour')
+                       - e.start_date::timestamptz AS span
+               FROM engagements_engagement e),
+           ranked AS (
                SELECT t.id, t.engagement_id,
                    row_number() OVER (PARTITION BY t.engagement_id ORDER BY p."order", t.position)
                        AS rank,
                    count(*) OVER (PARTITION BY t.engagement_id) AS total
                FROM engagements_task t JOIN responsibilities_phase p ON p.id = t.phase_id)
            UPDATE engagements_task t SET done = true, done_by_id = %(user)s,
-               done_at = least(e.start_date + ranked.rank * interval '6 hours',
-                               now() - interval '1 hour')
-           FROM ranked JOIN engagements_engagement e ON e.id = ranked.engagement_id
-           WHERE t.id = ranked.id
-             AND ranked.rank <= ranked.total * ((e.id * 7919) %% 1000) / 1000.0""",
+               done_at = s.start_date + s.span * power(
+                   (ranked.rank - 1 + ((t.id * 2654435761) %% 1000) / 1000.0)
+                       / greatest(ranked.total * s.fraction, 1),
+                   s.pace)
+           FROM ranked JOIN shaped s ON s.id = ranked.engagement_id
+           WHERE t.id = ranked.id AND ranked.rank <= ranked.total * s.fraction""",
         """UPDATE engagements_task t SET done = true, done_by_id = %(user)s,
                done_at = e.start_date + interval '1 day'
            FROM engagements_engagement e
@@ -189,6 +222,29 @@ def seed(count: int, scope: str) -> None:
                 now() + ((1 + e.id %% 10) || ' days')::interval)
            ) AS c(kind, title, phase_code, starts_at)
            JOIN responsibilities_phase p ON p.code = c.phase_code""",
+        # The baseline from the start date and the phases' typical durations, as
+        # plan_baseline makes it; a third re-planned once, each phase stretched or shortened
+        # alike (from 0.8 to 1.6 times), so planned ends and slips differ.
+        """INSERT INTO engagements_plan (engagement_id, version, reason, made_by_id, made_at)
+           SELECT e.id, v.version, CASE WHEN v.version = 1 THEN '' ELSE 'bench' END,
+               %(user)s, e.created_at
+           FROM engagements_engagement e
+           CROSS JOIN (VALUES (1), (2)) AS v(version)
+           WHERE e.id <> %(template)s AND (v.version = 1 OR e.id %% 3 = 0)""",
+        """WITH phases AS (
+               SELECT id, sum(typical_days) OVER (ORDER BY "order") AS ends_after,
+                   sum(typical_days) OVER (ORDER BY "order") - typical_days AS starts_after
+               FROM responsibilities_phase)
+           INSERT INTO engagements_plannedphase (plan_id, phase_id, starts_on, ends_on)
+           SELECT plan.id, phases.id,
+               e.start_date + (phases.starts_after * s.stretch)::int,
+               e.start_date + (phases.ends_after * s.stretch)::int
+           FROM engagements_plan plan
+           JOIN engagements_engagement e ON e.id = plan.engagement_id
+           CROSS JOIN LATERAL (SELECT CASE WHEN plan.version = 1 THEN 1.0
+                                           ELSE 0.8 + (e.id %% 9) / 10.0 END AS stretch) s
+           CROSS JOIN phases
+           WHERE e.id <> %(template)s""",
         # Each chain's head at its last event, so the services append after it.
         """UPDATE engagements_engagement e SET audit_length = last.sequence, audit_head = last.hash
            FROM (SELECT DISTINCT ON (engagement_id) engagement_id, sequence, hash
@@ -206,6 +262,13 @@ def seed(count: int, scope: str) -> None:
         cursor.execute(
             """INSERT INTO engagements_membership (engagement_id, user_id, party, role)
                SELECT id, %s, 'customer', 'manager' FROM engagements_engagement""",
+            [member.pk],
+        )
+        # The member owns the customer's open tasks that have a due date: their calendar feed
+        # lists those due dates beside the checkpoints.
+        cursor.execute(
+            """UPDATE engagements_task SET owner_id = %s
+               WHERE party = 'customer' AND NOT done AND due_date IS NOT NULL""",
             [member.pk],
         )
         cursor.execute("CREATE TABLE IF NOT EXISTS bench_secrets (name text, secret text)")

@@ -18,11 +18,31 @@ def database_url(size: int) -> str:
     return f"{SERVER}/fasttrack_bench_{size}"
 
 
-class Server:
+class Address:
+    """A server already serving a size's database on a port of loopback."""
+
+    def __init__(self, size: int, port: int):
+        self.size, self.port = size, port
+
+    def request(self, method, path, body=None, headers=None):
+        """The response, its body, and the seconds until its first byte and its last."""
+        started = time.perf_counter()
+        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
+        connection.request(method, path, body=body, headers=headers or {})
+        response = connection.getresponse()
+        first = response.read(1)
+        first_byte = time.perf_counter() - started
+        content = first + response.read()
+        elapsed = time.perf_counter() - started
+        connection.close()
+        return response, content, first_byte, elapsed
+
+
+class Server(Address):
     """gunicorn under benchmarks.settings: `workers` processes of `threads` threads each."""
 
     def __init__(self, size: int, port: int, *, workers: int = 2, threads: int = 4):
-        self.size, self.port = size, port
+        super().__init__(size, port)
         self.process = subprocess.Popen(
             [
                 str(Path(sys.executable).with_name("gunicorn")),
@@ -54,19 +74,6 @@ class Server:
                     sys.exit(f"gunicorn for {size} engagements did not answer within 60 s")
                 time.sleep(0.2)
 
-    def request(self, method, path, body=None, headers=None):
-        """The response, its body, and the seconds until its first byte and its last."""
-        started = time.perf_counter()
-        connection = http.client.HTTPConnection("127.0.0.1", self.port, timeout=300)
-        connection.request(method, path, body=body, headers=headers or {})
-        response = connection.getresponse()
-        first = response.read(1)
-        first_byte = time.perf_counter() - started
-        content = first + response.read()
-        elapsed = time.perf_counter() - started
-        connection.close()
-        return response, content, first_byte, elapsed
-
     def worker_pids(self) -> list[int]:
         children = Path(f"/proc/{self.process.pid}/task/{self.process.pid}/children")
         return [int(pid) for pid in children.read_text().split()]
@@ -79,7 +86,7 @@ class Server:
 class Client:
     """One user's session on a server."""
 
-    def __init__(self, server: Server, username: str, password: str = "bench"):
+    def __init__(self, server: Address, username: str, password: str = "bench"):
         self.server = server
         response, content, *_ = server.request("GET", "/accounts/login/")
         csrf_cookie = re.search(r"csrftoken=([^;]+)", response.getheader("Set-Cookie")).group(1)
@@ -127,4 +134,4 @@ class Client:
         )
         if response.status != 200:
             sys.exit(f"POST {path} answered {response.status} on the {self.server.size} server")
-        return content, elapsed
+        return content, elapsed, int(response.getheader("X-Queries"))

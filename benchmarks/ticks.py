@@ -1,10 +1,11 @@
 """Ticks on seeded data, through the page's own request (the htmx POST a checkbox sends).
 
-Three scenarios per size: one manager alone; eight managers at once, each on an engagement of
-their own; eight managers at once on the same engagement, each ticking a task of their own
-(the engagement's row lock puts their ticks in a line). Each manager toggles their task done
-and not done for BENCH_TICK_SECONDS; the trail must have grown by exactly the ticks answered,
-or the run stops.
+Every engagement ticked has a READY forecast (benchmarks/seed.py makes them so), so each tick
+runs the Monte Carlo as it stores the status. Three scenarios per size: one manager alone;
+eight managers at once, each on an engagement of their own; eight managers at once on the
+same engagement, each ticking a task of their own (the engagement's row lock puts their ticks
+in a line). Each manager toggles their task done and not done for BENCH_TICK_SECONDS; the
+trail must have grown by exactly the ticks answered, or the run stops.
 """
 
 import os
@@ -41,12 +42,12 @@ class TickResult:
         return len(self.latencies) / self.seconds
 
 
-def _targets(size: int) -> dict[str, list[tuple[str, int, int, bool]]]:
+def tick_targets(size: int) -> dict[str, list[tuple[str, int, int, bool]]]:
     """Per scenario, each manager's (username, engagement, task, done now): a Microsoft phase
     task that needs no evidence, in the middle engagement or in the manager's own."""
     with psycopg.connect(database_url(size)) as connection:
         rows = connection.execute(
-            """SELECT u.username, m.engagement_id, e.customer
+            """SELECT u.username, m.engagement_id, e.status_forecast
                FROM engagements_membership m
                JOIN auth_user u ON u.id = m.user_id
                JOIN engagements_engagement e ON e.id = m.engagement_id
@@ -54,7 +55,11 @@ def _targets(size: int) -> dict[str, list[tuple[str, int, int, bool]]]:
             [MANAGERS],
         ).fetchall()
         engagements = {}
-        for username, engagement_id, _customer in rows:
+        for username, engagement_id, forecast in rows:
+            # A tick recomputes a READY forecast (the Monte Carlo) in its transaction: what
+            # is measured is a tick with the forecast kept current.
+            if forecast != "ready":
+                sys.exit(f"engagement {engagement_id} has no forecast to keep current")
             engagements.setdefault(username, []).append(engagement_id)
 
         def tickable(engagement_id, count):
@@ -110,7 +115,7 @@ def _run(server: Server, targets) -> TickResult:
         deadline = time.monotonic() + SECONDS
         while time.monotonic() < deadline:
             done = not done
-            content, elapsed = client.post(
+            content, elapsed, _queries = client.post(
                 path, {"done": "1" if done else "0"}, {"HX-Request": "true"}
             )
             if b'role="alert"' in content:
@@ -143,6 +148,6 @@ def measure_ticks(servers) -> dict[tuple[int, str], TickResult]:
     """Each scenario on each server, in turn (one at a time: they share the machine)."""
     results = {}
     for server in servers:
-        for scenario, targets in _targets(server.size).items():
+        for scenario, targets in tick_targets(server.size).items():
             results[(server.size, scenario)] = _run(server, targets)
     return results

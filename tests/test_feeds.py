@@ -173,8 +173,8 @@ def test_the_feed_costs_the_same_queries_however_many_events(
         )
     token = calendar_feed_renew(user=carla)
     client.logout()
-    # The account (with its profile), the checkpoints, the tasks.
-    with django_assert_num_queries(3):
+    # The account (with its profile), the checkpoints to come, those past, the tasks.
+    with django_assert_num_queries(4):
         response = client.get(reverse("calendar-feed", args=[token]))
     assert len(events(response)) > size // 5
 
@@ -231,8 +231,8 @@ def test_checkpoints_older_than_the_window_leave_the_feed_and_cost_nothing(
         make_checkpoint(other, carla, starts_at=at("2026-06-01 10:00"), attendees=[carla])
     clock(CLOCK_START)
     client.logout()
-    # The account (with its profile), the checkpoints, the tasks.
-    with django_assert_num_queries(3):
+    # The account (with its profile), the checkpoints to come, those past, the tasks.
+    with django_assert_num_queries(4):
         found = events(client.get(reverse("calendar-feed", args=[feed["token"]])))
     assert timezone.now() - FEED_PAST <= at("2026-08-10 10:00")
     assert checkpoint_uid(recent) in found and checkpoint_uid(old) not in found

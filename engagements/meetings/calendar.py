@@ -15,17 +15,22 @@ CALENDAR_FIELDS = frozenset(("title", "starts_at", "ends_at", "location", "agend
 
 def checkpoint_uid(checkpoint) -> str:
     """Stable across every change, so a calendar replaces the event instead of adding one."""
-    return f"{checkpoint.uid}@fasttrack-portal"
+    return uid_for(checkpoint.uid)
 
 
-def checkpoint_event(checkpoint, *, invitation: bool = True, stamp=None) -> Event:
-    """The meeting as a VEVENT; an `invitation` (an email's .ics) also names its organizer and
-    attendees, which a subscribed feed leaves out so calendars do not ask for replies. A feed
-    gives the `stamp` of the checkpoint's last change; an invitation is stamped when it is made."""
+def uid_for(uid) -> str:
+    """The UID of the checkpoint whose `uid` field this is (the calendar feed reads only that)."""
+    return f"{uid}@fasttrack-portal"
+
+
+def checkpoint_event(checkpoint) -> Event:
+    """The meeting as a VEVENT of an invitation (an email's .ics), stamped when it is made; it
+    names the organizer and attendees. The calendar feed writes its own events, without them
+    so calendars do not ask for replies (engagements/meetings/feeds.py)."""
     event = Event()
     event.add("uid", checkpoint_uid(checkpoint))
     event.add("sequence", checkpoint.sequence)
-    event.add("dtstamp", stamp or timezone.now())
+    event.add("dtstamp", timezone.now())
     event.add("dtstart", checkpoint.starts_at)
     event.add("dtend", checkpoint.ends_at)
     event.add("summary", f"{checkpoint.engagement.customer}: {checkpoint.title}")
@@ -36,8 +41,7 @@ def checkpoint_event(checkpoint, *, invitation: bool = True, stamp=None) -> Even
     link = portal_link("engagement-detail", checkpoint.engagement_id)
     event.add("description", f"{description}\n\n{link}".strip())
     event.add("url", link)
-    if invitation:
-        _add_people(event, checkpoint)
+    _add_people(event, checkpoint)
     return event
 
 

@@ -62,7 +62,12 @@ class Checkpoint(models.Model):
                 condition=Q(ends_at__gt=models.F("starts_at")), name="checkpoint_ends_after_start"
             )
         ]
-        indexes = [models.Index(fields=["engagement", "starts_at"])]
+        indexes = [
+            models.Index(fields=["engagement", "starts_at"]),
+            # The calendar feed's nearest checkpoints, walked in time from now both ways, so
+            # it stops at its limit however many engagements its reader is on.
+            models.Index(fields=["starts_at", "id"], name="checkpoint_by_start"),
+        ]
 
     def __str__(self):
         return self.title

@@ -6,6 +6,7 @@ import uuid
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -138,7 +139,16 @@ class Task(models.Model):
         ordering = ["engagement", "position"]
         verbose_name = _("task")
         verbose_name_plural = _("tasks")
-        indexes = [models.Index(fields=["engagement", "position"])]
+        indexes = [
+            models.Index(fields=["engagement", "position"]),
+            # A person's open tasks by due date (Task.objects.open()): the calendar feed reads
+            # the soonest up to its limit, in this order.
+            models.Index(
+                fields=["owner", "due_date", "position", "id"],
+                condition=Q(done=False, phase__isnull=False, withdrawn_at__isnull=True),
+                name="open_task_by_owner_due",
+            ),
+        ]
 
     def __str__(self):
         return self.text_pt[:80]
