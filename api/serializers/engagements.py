@@ -7,6 +7,7 @@ from engagements.models import ActivityEvent, EventKind, Membership, Option, Rol
 from responsibilities.models import Party, Service
 
 from .common import PersonSerializer, TallySerializer
+from .plans import LEVELS, PlanSummarySerializer
 
 WAITING_ON = [*Party.values, "both"]
 
@@ -51,7 +52,13 @@ class EngagementSerializer(serializers.Serializer):
         source="status.waiting_on", choices=WAITING_ON, allow_null=True
     )
     at_risk = serializers.SerializerMethodField()
+    level = serializers.ChoiceField(
+        choices=LEVELS, help_text="late, at_risk or on_track, with risk_reasons saying why."
+    )
     risk_reasons = serializers.ListField(child=serializers.CharField())
+    plan = PlanSummarySerializer(
+        help_text="The plan against the forecast; phase by phase at the engagement's plan/."
+    )
     progress = ProgressSerializer(source="status")
     overdue = OverdueSerializer(source="status.overdue_by_party")
     next_checkpoint = CheckpointSummarySerializer(source="status.next_checkpoint", allow_null=True)

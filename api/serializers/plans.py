@@ -3,8 +3,11 @@
 from rest_framework import serializers
 
 from engagements.models import ForecastState, Plan, PlannedPhase
+from engagements.planning.risk import AT_RISK, LATE, ON_TRACK
 
 from .common import PersonSerializer
+
+LEVELS = [ON_TRACK, AT_RISK, LATE]
 
 
 class PhasePlanSerializer(serializers.Serializer):
@@ -20,8 +23,8 @@ class PhasePlanSerializer(serializers.Serializer):
     closed_on = serializers.DateField(allow_null=True, help_text="The day its gate closed.")
 
 
-class PlanSerializer(serializers.Serializer):
-    """The current plan and the baseline with the forecast, as of today in the reader's zone."""
+class PlanSummarySerializer(serializers.Serializer):
+    """The whole engagement's plan against its forecast, as of today in the reader's zone."""
 
     version = serializers.IntegerField(help_text="1 is the baseline; each re-plan adds one.")
     planned_end = serializers.DateField(allow_null=True)
@@ -42,7 +45,12 @@ class PlanSerializer(serializers.Serializer):
         allow_null=True,
         help_text="Days the end (actual, or forecast at 50%) falls after the planned end.",
     )
-    level = serializers.ChoiceField(choices=["on_track", "at_risk", "late"])
+
+
+class PlanSerializer(PlanSummarySerializer):
+    """The current plan and the baseline with the forecast, phase by phase."""
+
+    level = serializers.ChoiceField(choices=LEVELS)
     phases = PhasePlanSerializer(many=True)
 
 
