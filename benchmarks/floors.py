@@ -110,7 +110,7 @@ def feed_floor(request, token):
                 *recent.values(*CHECKPOINT_FIELDS),
                 *upcoming.values(*CHECKPOINT_FIELDS),
             ],
-            "tasks": list(feed_tasks(user, now).values(*TASK_FIELDS)),
+            "tasks": list(feed_tasks(user).values(*TASK_FIELDS)),
         }
     )
 

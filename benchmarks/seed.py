@@ -224,7 +224,8 @@ def seed(count: int, scope: str) -> None:
            JOIN responsibilities_phase p ON p.code = c.phase_code""",
         # The baseline from the start date and the phases' typical durations, as
         # plan_baseline makes it; a third re-planned once, each phase stretched or shortened
-        # alike (from 0.8 to 1.6 times), so planned ends and slips differ.
+        # alike (0.8, 1.1 or 1.4 times: the re-planned ids are multiples of 3), so planned
+        # ends and slips differ.
         """INSERT INTO engagements_plan (engagement_id, version, reason, made_by_id, made_at)
            SELECT e.id, v.version, CASE WHEN v.version = 1 THEN '' ELSE 'bench' END,
                %(user)s, e.created_at

@@ -56,9 +56,15 @@ def _forecast_alone(engagement_id: int) -> float:
     started = time.perf_counter()
     weeks = forecast_weeks(remaining, history, seed=engagement_id)
     elapsed = time.perf_counter() - started
-    if (engagement.status_forecast, engagement.status_forecast_p50_days) != (
+    stored = (
+        engagement.status_forecast,
+        engagement.status_forecast_p50_days,
+        engagement.status_forecast_p85_days,
+    )
+    if stored != (
         ForecastState.READY,
         weeks[-1].p50 * DAYS_PER_WEEK,
+        weeks[-1].p85 * DAYS_PER_WEEK,
     ):
         sys.exit(f"the tick did not store engagement {engagement_id}'s current forecast")
     return elapsed

@@ -55,7 +55,9 @@ def zone_name(zone: str | datetime.tzinfo, moment: datetime.datetime | None = No
     key = str(zone)
     locale = translation.to_locale(translation.get_language() or settings.LANGUAGE_CODE)
     if moment is not None:
-        return get_timezone_name(moment.astimezone(get_timezone(key)), locale=locale)
+        # A zone without a name in the database (a fixed offset) is named by its offset.
+        zone = zone if isinstance(zone, datetime.tzinfo) else get_timezone(key)
+        return get_timezone_name(moment.astimezone(zone), locale=locale)
     if key == "UTC":
         return _("Coordinated Universal Time (UTC)")
     tz = get_timezone(key)

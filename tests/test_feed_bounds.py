@@ -1,6 +1,7 @@
-"""The calendar feed's bounds (engagements/meetings/feeds.py): checkpoints and due dates from
-FEED_PAST back on, and at most FEED_UPCOMING checkpoints to come, FEED_RECENT past ones and
-FEED_DUE_DATES due dates, the nearest ones; each with an item just inside and one just outside."""
+"""The calendar feed's bounds (engagements/meetings/feeds.py): checkpoints from FEED_PAST back
+on, due dates however overdue, and at most FEED_UPCOMING checkpoints to come, FEED_RECENT past
+ones and FEED_DUE_DATES due dates, the nearest ones; each with an item just inside and one
+just outside."""
 
 import datetime
 
@@ -61,16 +62,10 @@ def test_a_checkpoint_starting_as_the_window_opens_is_listed_one_a_minute_earlie
     assert checkpoint_uid(outside) not in found
 
 
-def test_a_due_date_on_the_window_s_first_day_is_listed_one_the_day_before_is_not(
-    client, clock, engagement, carla
-):
-    first_day = timezone.localdate() - FEED_PAST
-    inside, outside = own_open_tasks(
-        engagement, carla, [first_day, first_day - datetime.timedelta(days=1)]
-    )
-    found = feed_uids(client, carla)
-    assert task_due_uid(inside) in found
-    assert task_due_uid(outside) not in found
+def test_an_open_task_stays_in_the_feed_however_overdue(client, clock, engagement, carla):
+    long_ago = timezone.localdate() - FEED_PAST - datetime.timedelta(days=365)
+    (overdue,) = own_open_tasks(engagement, carla, [long_ago])
+    assert task_due_uid(overdue) in feed_uids(client, carla)
 
 
 def _checkpoints(engagement, starts: list[datetime.datetime]) -> list[Checkpoint]:

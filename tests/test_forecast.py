@@ -59,6 +59,15 @@ def test_a_trickle_stops_at_the_horizon():
     assert weeks == [PhaseWeeks(p50=HORIZON_WEEKS + 1, p85=HORIZON_WEEKS + 1)]
 
 
+def test_the_horizon_is_its_last_week_exactly():
+    # One task a week: 520 tasks end in the horizon's last week, 521 never; 27 cross a block.
+    for tasks, weeks in [(27, 27), (HORIZON_WEEKS, HORIZON_WEEKS), (HORIZON_WEEKS + 1, None)]:
+        expected = HORIZON_WEEKS + 1 if weeks is None else weeks
+        assert forecast_weeks({C: [tasks], M: [0]}, {C: [1], M: [0]}, seed=1, trials=5) == [
+            PhaseWeeks(p50=expected, p85=expected)
+        ]
+
+
 def test_the_same_seed_gives_the_same_forecast_and_another_may_not():
     args = ({C: [30, 12], M: [9, 20]}, {C: [0, 5, 1, 7, 2], M: [3, 0, 0, 6, 1]})
     assert forecast_weeks(*args, seed=42) == forecast_weeks(*args, seed=42)

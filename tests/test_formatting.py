@@ -7,7 +7,7 @@ from django.template import Context, Template
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from fasttrack.formatting import format_date, format_datetime, iso_timestamp
+from fasttrack.formatting import format_date, format_datetime, iso_timestamp, zone_name
 
 from .factories import read_csv
 
@@ -42,3 +42,28 @@ def test_the_portfolio_csv_writes_times_without_microseconds(client, carla, enga
     last_activity = rows[1][9]
     assert datetime.datetime.fromisoformat(last_activity).microsecond == 0
     assert "." not in last_activity
+
+
+@pytest.mark.parametrize(
+    ("zone", "words"),
+    [
+        (
+            "America/Sao_Paulo",
+            {"pt-br": "Horário Padrão de Brasília", "en": "Brasilia Standard Time"},
+        ),
+        (
+            "Europe/Lisbon",
+            {"pt-br": "Horário de Verão da Europa Ocidental", "en": "Western European Summer Time"},
+        ),
+        (
+            datetime.timezone(-datetime.timedelta(hours=3)),
+            {"pt-br": "GMT-03:00", "en": "GMT-03:00"},
+        ),
+    ],
+)
+@pytest.mark.parametrize("language", ["pt-br", "en"])
+def test_a_zone_at_a_moment_is_named_as_it_was_then(zone, words, language):
+    # 1 July: summer in Lisbon, winter (no summer time since 2019) in São Paulo.
+    moment = datetime.datetime(2026, 7, 1, 12, tzinfo=datetime.UTC)
+    with translation.override(language):
+        assert zone_name(zone, moment) == words[language]

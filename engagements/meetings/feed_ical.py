@@ -14,17 +14,17 @@ from collections.abc import Iterable
 LINE_OCTETS = 75
 
 
+# RFC 5545 3.3.11 allows no control character in a TEXT value but the tab and the escaped line
+# break: any other one becomes a space rather than joining the words beside it.
+_CONTROLS = {code: " " for code in [*range(0x20), 0x7F] if code not in (0x09, 0x0A)}
+
+
 def text(value: str) -> str:
-    """A TEXT value: a line break becomes \\n (a CR LF one too), ; , and \\ are escaped.
-    Backslash first, so the others' escapes are not escaped again; replace() rather than a
-    translation table, which looks up every character of a text that is not ASCII."""
-    return (
-        value.replace("\\", "\\\\")
-        .replace(";", "\\;")
-        .replace(",", "\\,")
-        .replace("\r", "")
-        .replace("\n", "\\n")
-    )
+    """A TEXT value: each line break (LF, CR LF or a lone CR) becomes \\n, ; , and \\ are
+    escaped, other control characters become spaces. Backslash first, so the others' escapes
+    are not escaped again."""
+    lines = value.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROLS)
+    return lines.replace("\\", "\\\\").replace(";", "\\;").replace(",", "\\,").replace("\n", "\\n")
 
 
 def utc(moment: datetime.datetime) -> str:

@@ -11,8 +11,9 @@ so an unchanged feed reads the same byte for byte and its ETag holds.
 
 Only what a calendar needs, and a bounded amount of it, so a fetch costs the same however
 many engagements the person is on: the checkpoints to come (the FEED_UPCOMING soonest), those
-since FEED_PAST (the FEED_RECENT latest; an older one is already in the calendar), and the
-open tasks' due dates from FEED_PAST back on (the FEED_DUE_DATES soonest). The rows are read
+since FEED_PAST (the FEED_RECENT latest: a calendar drops an older meeting with the rest of
+what the feed no longer lists), and the open tasks' due dates, however overdue (the
+FEED_DUE_DATES earliest: what is most overdue comes first). The rows are read
 once (three queries, each over what the feed lists and no more: the limits are the
 database's, so it stops at them), the ETag and Last-Modified come from them before anything
 is rendered, and the body is written event by event (engagements/meetings/feed_ical.py), so a
@@ -26,7 +27,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, F, OuterRef, Subquery
 from django.db.models.functions import Coalesce
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.http import quote_etag
 from django.utils.translation import gettext as _
 
@@ -37,7 +38,7 @@ from engagements.models import ActivityEvent, Checkpoint, EventKind, Task
 from fasttrack.bounds import one_line
 from responsibilities.models.items import in_active_language
 
-# How far back checkpoints and due dates stay in the feed: enough for a calendar that was
+# How far back past checkpoints stay in the feed: enough for a calendar that was
 # offline for a while to learn of a past meeting's cancellation or its last change.
 FEED_PAST = datetime.timedelta(weeks=8)
 # At most this many of each, far more than a person's weeks hold on the engagements they work
@@ -86,13 +87,12 @@ def feed_checkpoints(user, now: datetime.datetime):
     return upcoming, recent
 
 
-def feed_tasks(user, now: datetime.datetime):
-    """The open tasks the user owns that the feed lists: due from FEED_PAST back on, the
-    soonest first, bounded."""
-    since = timezone.localdate(now) - FEED_PAST
+def feed_tasks(user):
+    """The open tasks the user owns that the feed lists: the earliest due first, however
+    overdue (open work stays in the calendar until it is done), bounded."""
     return (
         Task.objects.open()
-        .filter(engagement__memberships__user=user, owner=user, due_date__gte=since)
+        .filter(engagement__memberships__user=user, owner=user, due_date__isnull=False)
         .annotate(customer=F("engagement__customer"))
         .order_by("due_date", "position", "pk")[:FEED_DUE_DATES]
     )
@@ -198,7 +198,7 @@ def user_feed(user, *, language: str, now: datetime.datetime) -> Feed:
     task_events = ActivityEvent.objects.filter(task=OuterRef("pk"))
     due_date_events = task_events.filter(kind=EventKind.DUE_DATE_CHANGED)
     tasks = list(
-        feed_tasks(user, now)
+        feed_tasks(user)
         .annotate(
             due_date_changes=Coalesce(
                 Subquery(

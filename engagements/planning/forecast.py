@@ -7,7 +7,7 @@ done when both parties' work through it is. Many trials give, per phase, the 50t
 percentile of the weeks it takes.
 
 The trials run side by side in numpy: a tick recomputes the forecast in its transaction, and
-drawing week by week in Python cost about a tenth of a second per tick. Each party's weeks are
+drawing week by week in Python cost 13-21 ms of each tick. Each party's weeks are
 drawn in blocks, each block from a generator seeded by (seed, party, block): a trial's weeks
 are then the same whatever the work left, so more work never finishes sooner (the forecast is
 monotone in the work left), and the same seed gives the same forecast.
