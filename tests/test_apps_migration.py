@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from .migrating import migrate
+
 pytestmark = pytest.mark.migrations
 
 BEFORE = [
@@ -14,12 +16,6 @@ BEFORE = [
     ("contenttypes", "0002_remove_content_type_name"),
 ]
 AFTER = [("notifications", "0001_initial"), ("webhooks", "0001_initial")]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_rows_and_permissions_stay_with_the_models_that_moved(transactional_db, ada):

@@ -46,7 +46,9 @@ def build_trail():
     tasks = list(engagement.tasks.exclude(phase=None).order_by("position")[:3])
     task_set_done(task=tasks[0], user=carla, done=True)
     task_set_note(task=tasks[1], user=miguel, note="Aguardando o cliente")
-    task_set_due_date(task=tasks[2], user=carla, due_date=datetime.date(2026, 12, 1))
+    task_set_due_date(
+        task=tasks[2], user=carla, due_date=timezone.localdate() + datetime.timedelta(days=30)
+    )
     task_set_done(task=tasks[0], user=carla, done=False, reason="Faltou evidência")
     engagement.refresh_from_db()
     return engagement
@@ -381,6 +383,10 @@ def test_a_share_link_given_longer_is_noticed(engagement, carla, capsys):
     assert f"share link {link.pk} (Diretoria): expires" in problems_reported(capsys)
 
 
+# Any day will do: the check compares the task with its trail, not with today.
+TAMPERED_DUE = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=45)
+
+
 @pytest.mark.parametrize(
     "field, value, says",
     [
@@ -388,7 +394,11 @@ def test_a_share_link_given_longer_is_noticed(engagement, carla, capsys):
         ("text_en", "Nothing to do", "text differs from the one it was created with"),
         ("done", True, "done is True, but the trail says False"),
         ("note", "Tudo certo", "note is 'Tudo certo', but the trail says 'Aguardando"),
-        ("due_date", datetime.date(2027, 1, 1), "due date is 2027-01-01, but the trail says None"),
+        (
+            "due_date",
+            TAMPERED_DUE,
+            f"due date is {TAMPERED_DUE.isoformat()}, but the trail says None",
+        ),
     ],
 )
 def test_a_task_changed_in_the_database_is_noticed(trail, capsys, field, value, says):
@@ -412,7 +422,7 @@ def test_a_task_slipped_into_an_engagement_is_noticed(trail, capsys):
 
 
 def a_checkpoint(engagement):
-    starts_at = datetime.datetime(2027, 1, 5, 13, tzinfo=datetime.UTC)
+    starts_at = (timezone.now() + datetime.timedelta(days=30)).replace(microsecond=0)
     return Checkpoint.objects.create(
         engagement=engagement,
         phase=Phase.objects.get(code="avaliar"),

@@ -27,6 +27,7 @@ from notifications.preferences import RULES, notification_preferences_set, prefe
 from notifications.sending import notification_send
 from notifications.unsubscribe import SALT, unsubscribe_url
 
+from .migrating import migrate
 from .test_escaping import hostile, hostile_rows, notifications  # noqa: F401 (the fixtures)
 
 # test_escaping's engagement: a task overdue and one due tomorrow at this moment.
@@ -261,12 +262,6 @@ def test_turning_the_digest_off_by_one_click_turns_off_what_it_held(
 
 
 # The profile's switches of before
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 @pytest.mark.migrations

@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from .migrating import migrate
+
 pytestmark = pytest.mark.migrations
 
 BEFORE = [
@@ -17,12 +19,6 @@ AFTER = [
     ("responsibilities", "0010_planning_typical_days"),
     ("engagements", "0038_planning_baselines"),
 ]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_existing_engagements_get_their_baseline(transactional_db, catalogue):

@@ -7,6 +7,8 @@ import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from .migrating import migrate
+
 pytestmark = pytest.mark.migrations
 
 BEFORE = [
@@ -17,12 +19,6 @@ AFTER = [
     ("responsibilities", "0008_version_one"),
     ("engagements", "0023_engagements_on_version_one"),
 ]
-
-
-def migrate(targets):
-    executor = MigrationExecutor(connection)
-    executor.migrate(targets)
-    return executor.loader.project_state(targets).apps
 
 
 def test_an_existing_catalogue_becomes_version_1(transactional_db, catalogue):
