@@ -183,6 +183,9 @@ def test_without_a_forecast_a_planned_end_long_past_is_late(fresh, carla, clock)
     assert "late" not in agree(fresh)
     clock(f"{START + 11 * DAY} 10:00")
     assert agree(fresh)[0] == "late"
+    # Late from the eleventh day after it wherever one reads: by the next midnight in UTC.
+    late_day = datetime.datetime.combine(START + 12 * DAY, datetime.time.min, datetime.UTC)
+    assert stored(fresh).status_at_risk_by == late_day
 
 
 # Iniciar's gate waits from the ticks on: not this test's rule.
@@ -217,6 +220,7 @@ def test_a_gate_waiting_more_than_n_days_is_a_risk(fresh, carla, miguel, clock):
     clock(done_at + 5 * DAY + MINUTE)
     assert agree(fresh) == ["gate"]
     assert stored(fresh).status_gate_waiting_since == done_at
+    assert stored(fresh).status_at_risk_by == done_at + 5 * DAY
 
 
 def test_the_check_names_a_stored_plan_or_forecast_that_differs(fresh, carla, miguel, clock):

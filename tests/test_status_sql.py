@@ -13,7 +13,7 @@ from engagements.meetings.services import checkpoint_cancel
 from engagements.models import Engagement
 from engagements.services.tasks import task_set_due_date
 from engagements.status.selectors import engagement_statuses
-from engagements.status.sql import next_checkpoint_at, overdue, risk_count, risk_rules
+from engagements.status.sql import next_checkpoint_at, on_track, overdue, risk_count, risk_rules
 from responsibilities.models import Party
 
 from .factories import make_checkpoint, make_engagement, tick
@@ -46,6 +46,8 @@ def in_sql(engagement, now) -> dict:
     return {
         "rules": [name for name in RULES if row[name]],
         "count": row["count"],
+        # The "on track" filter, which first narrows by the stored status_at_risk_by.
+        "on_track": Engagement.objects.filter(on_track(now), pk=engagement.pk).exists(),
         "overdue": {party: row[f"overdue_{party}"] for party in Party.values},
         "next_at": row["next_at"],
     }
@@ -60,6 +62,7 @@ def in_python(engagement, now) -> dict:
     return {
         "rules": found,
         "count": len(found),
+        "on_track": not found,
         "overdue": status.overdue_by_party,
         "next_at": status.next_checkpoint.starts_at if status.next_checkpoint else None,
     }
@@ -108,6 +111,22 @@ def test_overdue_turns_at_the_portal_s_midnight(fresh, carla, clock):
     assert agree(fresh) == []
     clock("2026-09-21 00:01")
     assert agree(fresh) == ["overdue"]  # nothing was written at midnight
+    # Overdue from the 21st wherever one reads: by the 22nd's midnight in UTC at the latest.
+    assert Engagement.objects.get(pk=fresh.pk).status_at_risk_by == datetime.datetime(
+        2026, 9, 22, tzinfo=datetime.UTC
+    )
+
+
+@pytest.mark.parametrize("zone", ["Etc/GMT+12", "Pacific/Kiritimati"])
+def test_on_track_to_the_last_minute_of_the_due_day_in_the_reader_s_zone(fresh, carla, clock, zone):
+    """Twelve hours behind UTC and fourteen ahead: the day a task falls overdue begins at
+    different moments, and the filter keeps the engagement on track until it does."""
+    due = datetime.date(2026, 9, 20)
+    task_set_due_date(task=first_task(fresh), user=carla, due_date=due)
+    with timezone.override(zone):
+        midnight = timezone.make_aware(datetime.datetime.combine(due + DAY, datetime.time.min))
+        assert agree(fresh, midnight - MINUTE) == []
+        assert agree(fresh, midnight) == ["overdue"]
 
 
 @pytest.mark.parametrize(
@@ -154,6 +173,7 @@ def test_quiet_for_exactly_14_days(fresh, clock, carla):
     assert agree(fresh) == []
     clock(created + 14 * DAY)
     assert agree(fresh) == ["quiet"]
+    assert Engagement.objects.get(pk=fresh.pk).status_at_risk_by == created + 14 * DAY
     task_set_due_date(task=first_task(fresh), user=carla, due_date=timezone.localdate())
     assert agree(fresh) == []
 

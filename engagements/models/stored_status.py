@@ -66,6 +66,11 @@ class StoredStatus(models.Model):
     # Per phase: planned and baseline dates, the forecast's days, the day its gate closed
     # (engagements/planning/selectors.py reads it back).
     status_plan = models.JSONField(default=dict, editable=False)
+    # The moment from which a rule that stays true until the next change (overdue, late, at
+    # risk by the forecast, quiet, a gate waiting) holds for every reader, wherever they are;
+    # None if none will. The "on track" filter reads only the engagements this has not passed,
+    # by its index, and decides them by the rules (engagements/status/sql.py: on_track).
+    status_at_risk_by = models.DateTimeField(null=True, editable=False, db_index=True)
 
     class Meta:
         abstract = True

@@ -20,7 +20,6 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, JSONObject
-from django.db.models.lookups import Exact
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -38,7 +37,7 @@ from engagements.selectors.keyset import (
 )
 from engagements.status.rules import COMPLETED, EngagementStatus
 from engagements.status.selectors import status_from_stored
-from engagements.status.sql import at_risk, next_checkpoint_at, overdue, risk_count
+from engagements.status.sql import at_risk, next_checkpoint_at, on_track, overdue, risk_count
 from responsibilities.models import PARTIES, Phase
 
 PORTFOLIO_PAGE_SIZE = PAGE_SIZE
@@ -146,7 +145,7 @@ def _filtered(user, filters: dict, now):
     if filters.get("at_risk") == "yes":
         engagements = engagements.filter(at_risk(now))
     elif filters.get("at_risk") == "no":
-        engagements = engagements.filter(Exact(risk_count(now), 0))
+        engagements = engagements.filter(on_track(now))
     return engagements
 
 

@@ -27,6 +27,7 @@ from engagements.models import (
 from engagements.models.stored_status import STORED_FIELDS
 from engagements.planning.status import gate_waiting_since, load_plans, plan_values
 from engagements.status.rules import EngagementStatus
+from engagements.status.sql import at_risk_by
 from engagements.status.tallies import Cell, EngagementProgress
 from responsibilities.models import PARTIES, Party, Phase
 
@@ -162,7 +163,7 @@ def stored_values(status: EngagementStatus) -> dict:
     depends on today."""
     due = {party: list(status.open_due.get(party, [])) for party in PARTIES}
     current = status.current_phase
-    return {
+    values = {
         "status_current_phase_id": current.pk if current else None,
         "status_waiting_on": status.waiting_on() or "",
         "status_customer_done": status.customer.done,
@@ -190,6 +191,7 @@ def stored_values(status: EngagementStatus) -> dict:
         },
         **plan_values(status),
     }
+    return {**values, "status_at_risk_by": at_risk_by(values)}
 
 
 def status_from_stored(engagement: Engagement, phases, today: datetime.date) -> EngagementStatus:

@@ -7,12 +7,19 @@ status.py's own constants.
 
 import datetime
 
+from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
 from django.db.models.lookups import Exact, LessThan, LessThanOrEqual
 from django.utils import timezone
 
+from engagements.models import ForecastState
 from engagements.models.fields import CountAtMost, FirstAfter, FlagOfFirstAfter
-from engagements.planning.risk import sql_forecast_at_risk, sql_gate_waiting, sql_late
+from engagements.planning.risk import (
+    sign_off_wait,
+    sql_forecast_at_risk,
+    sql_gate_waiting,
+    sql_late,
+)
 from engagements.status.rules import RISK_CHECKPOINT_DAYS, RISK_STALLED_DAYS
 
 DAY = datetime.timedelta(days=1)
@@ -63,6 +70,41 @@ def risk_rules(now: datetime.datetime) -> list[Q]:
         sql_forecast_at_risk(today),
         sql_gate_waiting(now),
     ]
+
+
+def at_risk_by(values: dict) -> datetime.datetime | None:
+    """The stored `status_at_risk_by` of a stored status (its other columns, by attribute
+    name): the earliest moment a lasting rule holds for every reader. A day's rule (overdue,
+    late, at risk by the forecast) holds from that day's midnight in the reader's zone, which
+    is at the latest the next midnight in UTC; a moment's rule (quiet, a gate waiting) holds
+    from the moment its days have passed, for everyone alike."""
+    tolerance = datetime.timedelta(days=settings.PLAN_SLIP_TOLERANCE_DAYS)
+    days = [values["status_first_due"] and values["status_first_due"] + DAY]
+    days += [
+        until and until + tolerance + DAY
+        for until in (values["status_on_plan_until_p50"], values["status_on_plan_until_p85"])
+    ]
+    if values["status_forecast"] not in (ForecastState.FINISHED, ForecastState.READY):
+        days.append(values["status_planned_end"] and values["status_planned_end"] + tolerance + DAY)
+    moments = [
+        datetime.datetime.combine(day + DAY, datetime.time.min, tzinfo=datetime.UTC)
+        for day in days
+        if day
+    ]
+    done = values["status_customer_done"] + values["status_microsoft_done"]
+    total = values["status_customer_total"] + values["status_microsoft_total"]
+    if done < total and values["status_quiet_since"]:
+        moments.append(values["status_quiet_since"] + datetime.timedelta(days=RISK_STALLED_DAYS))
+    if values["status_gate_waiting_since"]:
+        moments.append(values["status_gate_waiting_since"] + sign_off_wait())
+    return min(moments, default=None)
+
+
+def on_track(now: datetime.datetime) -> Q:
+    """No rule holds: of the engagements whose `status_at_risk_by` has not passed (an index
+    walk, however many are at risk), those for which none of the rules holds now."""
+    not_yet = Q(status_at_risk_by__isnull=True) | Q(status_at_risk_by__gte=now)
+    return not_yet & Q(Exact(risk_count(now), 0))
 
 
 def at_risk(now: datetime.datetime) -> Q:
