@@ -6,6 +6,10 @@ import os
 import platform
 import statistics
 
+from .bulk import FEW as BULK_FEW
+from .bulk import MANY as BULK_MANY
+from .bulk import ROUNDS as BULK_ROUNDS
+from .bulk import median_ms
 from .measured import (
     ENGAGEMENT_PAGES,
     FLOOR_LIMIT,
@@ -27,14 +31,14 @@ def percentile(values, fraction):
 
 
 class Report:
-    def __init__(self, elapsed, first_byte, queries, ticks, tick_forecasts, memory, tasks):
+    def __init__(self, elapsed, first_byte, queries, ticks, tick_forecasts, bulk, memory, tasks):
         self.median = {key: statistics.median(values) * 1000 for key, values in elapsed.items()}
         self.p95 = {key: percentile(values, 0.95) * 1000 for key, values in elapsed.items()}
         self.first_byte = {
             key: statistics.median(values) * 1000 for key, values in first_byte.items()
         }
         self.queries, self.ticks, self.memory, self.tasks = queries, ticks, memory, tasks
-        self.tick_forecasts = tick_forecasts
+        self.tick_forecasts, self.bulk = tick_forecasts, bulk
         self.base = SIZES[0]
         self.failures = []
 
@@ -69,6 +73,7 @@ class Report:
             *self.csv_table(),
             *self.engagement_table(),
             *self.ticks_table(),
+            *self.bulk_table(),
         ]
         lines += ["## Targets", ""]
         if self.failures:
@@ -265,5 +270,31 @@ class Report:
                 f"{statistics.median(forecast) * 1000:.1f} ms | "
                 f"{percentile(forecast, 0.95) * 1000:.1f} ms | {share:.0%} |"
             )
+        lines.append("")
+        return lines
+
+    def bulk_table(self):
+        lines = [
+            "## Bulk changes",
+            "",
+            f"A manager marks {BULK_FEW} open tasks of the middle engagement done in one request "
+            f"through the task page's form, then not done, and the same with all its open tasks "
+            f"of the manager's party but each phase's last, up to {BULK_MANY}, {BULK_ROUNDS} "
+            "times each "
+            "(benchmarks/bulk.py); the trail is checked to hold one event per task changed. "
+            "The query count must not grow with the tasks.",
+            "",
+            "| engagements | tasks | median | p95 | queries (done, not done) |",
+            "|---:|---:|---:|---:|---|",
+        ]
+        for size in SIZES:
+            for result in self.bulk[size].values():
+                lines.append(
+                    f"| {size:,} | {result['tasks']} | {median_ms(result['seconds']):.1f} ms | "
+                    f"{percentile(result['seconds'], 0.95) * 1000:.1f} ms | "
+                    f"{result['queries']['done']}, {result['queries']['not_done']} |"
+                )
+            if self.bulk[size]["few"]["queries"] != self.bulk[size]["many"]["queries"]:
+                self.failures.append(f"bulk change at {size:,}: queries grow with the tasks")
         lines.append("")
         return lines

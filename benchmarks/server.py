@@ -120,11 +120,11 @@ class Client:
             sys.exit(f"{path} answered {response.status} on the {self.server.size} server")
         return first_byte, elapsed, int(response.getheader("X-Queries"))
 
-    def post(self, path, fields: dict, headers=None):
+    def post(self, path, fields: dict, headers=None, expect=200):
         response, content, _, elapsed = self.server.request(
             "POST",
             path,
-            urllib.parse.urlencode(fields),
+            urllib.parse.urlencode(fields, doseq=True),
             {
                 "Content-Type": "application/x-www-form-urlencoded",
                 "Cookie": self.cookie,
@@ -132,6 +132,6 @@ class Client:
                 **(headers or {}),
             },
         )
-        if response.status != 200:
+        if response.status != expect:
             sys.exit(f"POST {path} answered {response.status} on the {self.server.size} server")
         return content, elapsed, int(response.getheader("X-Queries"))
