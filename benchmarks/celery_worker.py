@@ -111,11 +111,15 @@ class Usage:
 class Worker:
     """`celery -A fasttrack worker --concurrency=N` in its own process group."""
 
-    def __init__(self, root: Path, log_path: Path, env: dict, concurrency: int = 2):
+    def __init__(
+        self, root: Path, log_path: Path, env: dict, concurrency: int = 2, beat: bool = False
+    ):
         self.log_path = log_path
         command = [CELERY, "-A", "fasttrack", "worker", f"--concurrency={concurrency}"]
-        command += ["--loglevel=INFO", f"--hostname=bench-{os.getpid()}@%h"]
+        command += ["--loglevel=INFO", f"--hostname=bench-{os.getpid()}-{log_path.stem}@%h"]
         command.append(f"--logfile={log_path}")
+        if beat:
+            command += ["--beat", f"--schedule={log_path.with_suffix('.beat')}"]
         self.process = subprocess.Popen(
             command,
             cwd=root,
@@ -158,6 +162,11 @@ class Worker:
             raise RuntimeError("A pool process was replaced during the run: CPU not comparable")
         self.usage.cpu_seconds = sum(cpu_seconds(pid) for pid in self.pids()) - self._cpu_before
         return self.usage
+
+    def kill(self):
+        """As the machine would end it (no warm shutdown: its task is left half done)."""
+        os.killpg(self.process.pid, signal.SIGKILL)
+        self.process.wait(timeout=10)
 
     def stop(self):
         if self.process.poll() is None:

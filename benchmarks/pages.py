@@ -7,13 +7,15 @@ pages, so a noisy neighbour slows every page alike. For each page: median and 95
 latency over real HTTP, its first byte and its query count, against its floor (the same rows
 as `.values()` in JSON, benchmarks/floors.py). Then ticks under concurrent managers
 (benchmarks/ticks.py), a tick against its forecast alone (benchmarks/tick_forecast.py), bulk
-changes of 5 and 50 tasks (benchmarks/bulk.py) and a worker's memory while it streams the CSV
-(benchmarks/memory.py). The report (benchmarks/report.py) is printed and written to
+changes of 5 and 50 tasks (benchmarks/bulk.py), a worker's memory while it streams the CSV
+(benchmarks/memory.py) and a catalogue apply into every engagement as a job, its worker killed
+halfway (benchmarks/apply_job.py). The report (benchmarks/report.py) is printed and written to
 docs/benchmarks.md.
 
 Environment: BENCH_SIZES (default 1000,10000,100000; the first is the baseline), BENCH_ROUNDS
-(20), BENCH_TICK_SECONDS (10), BENCH_BULK_ROUNDS (5), BENCH_RESEED=1 to drop and seed again,
-BENCH_DATABASE_SERVER (postgres://postgres@127.0.0.1:5432).
+(20), BENCH_TICK_SECONDS (10), BENCH_BULK_ROUNDS (5), BENCH_APPLY_SIZES (the sizes up to
+10,000), BENCH_RESEED=1 to drop and seed again, BENCH_DATABASE_SERVER
+(postgres://postgres@127.0.0.1:5432).
 """
 
 import os
@@ -26,6 +28,7 @@ import psycopg
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 django.setup()
 
+from .apply_job import APPLY_SIZES, measure_apply  # noqa: E402
 from .bulk import measure_bulk  # noqa: E402
 from .measured import (  # noqa: E402
     ENGAGEMENT_PAGES,
@@ -150,8 +153,9 @@ def main():
     memory = {
         size: csv_memory(size, FIRST_PORT + len(SIZES) + index) for index, size in enumerate(SIZES)
     }
+    applies = measure_apply(APPLY_SIZES)
     report = Report(
-        elapsed, first_byte, queries, ticks, tick_forecasts, bulk, memory, tasks
+        elapsed, first_byte, queries, ticks, tick_forecasts, bulk, applies, memory, tasks
     ).render()
     print(report)
     (ROOT / "docs" / "benchmarks.md").write_text(report, encoding="utf-8")

@@ -31,14 +31,16 @@ def percentile(values, fraction):
 
 
 class Report:
-    def __init__(self, elapsed, first_byte, queries, ticks, tick_forecasts, bulk, memory, tasks):
+    def __init__(
+        self, elapsed, first_byte, queries, ticks, tick_forecasts, bulk, applies, memory, tasks
+    ):
         self.median = {key: statistics.median(values) * 1000 for key, values in elapsed.items()}
         self.p95 = {key: percentile(values, 0.95) * 1000 for key, values in elapsed.items()}
         self.first_byte = {
             key: statistics.median(values) * 1000 for key, values in first_byte.items()
         }
         self.queries, self.ticks, self.memory, self.tasks = queries, ticks, memory, tasks
-        self.tick_forecasts, self.bulk = tick_forecasts, bulk
+        self.tick_forecasts, self.bulk, self.applies = tick_forecasts, bulk, applies
         self.base = SIZES[0]
         self.failures = []
 
@@ -74,6 +76,7 @@ class Report:
             *self.engagement_table(),
             *self.ticks_table(),
             *self.bulk_table(),
+            *self.apply_table(),
         ]
         lines += ["## Targets", ""]
         if self.failures:
@@ -296,5 +299,30 @@ class Report:
                 )
             if self.bulk[size]["few"]["queries"] != self.bulk[size]["many"]["queries"]:
                 self.failures.append(f"bulk change at {size:,}: queries grow with the tasks")
+        lines.append("")
+        return lines
+
+    def apply_table(self):
+        lines = [
+            "## A catalogue apply into every engagement, as a job",
+            "",
+            "The catalogue gains one responsibility and is published; an admin's job brings it "
+            "into every engagement of a copy of the seeded database, carried out by a real "
+            "Celery worker (one process) on a Redis of its own. Halfway the worker is killed; a "
+            "second one, with beat, takes the job over once its hold lapses (10 s here). Each "
+            "engagement is checked to end with one outcome, done, one new task and one event "
+            "(benchmarks/apply_job.py). The progress an admin reads costs one query.",
+            "",
+            "| engagements | whole job | engagements/s | killed at (s, done) | progress read |",
+            "|---:|---:|---:|---|---:|",
+        ]
+        for size, result in self.applies.items():
+            killed_seconds, killed_done = result["killed_at"]
+            lines.append(
+                f"| {size:,} | {result['seconds']:.0f} s | {size / result['seconds']:.1f} | "
+                f"{killed_seconds:.0f} s, {killed_done:,} | {result['read_ms']:.1f} ms |"
+            )
+        if not self.applies:
+            lines.append("| (not run: BENCH_APPLY_SIZES is empty) | | | | |")
         lines.append("")
         return lines
