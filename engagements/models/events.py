@@ -57,6 +57,11 @@ class EventKind(models.TextChoices):
     PLAN_CHANGED = "plan_changed", _("changed the plan")
 
 
+# get_kind_display() rebuilds and hashes every kind's label, translating each, at every call:
+# a page of 30 events paid 1,200 translations for 30 labels.
+KIND_LABELS = dict(EventKind.choices)
+
+
 class ActivityEvent(models.Model):
     """An append-only record of one change to an engagement: who (and for which party), what,
     when, from and to. Events are hash-chained per engagement (see engagements/audit.py)."""
@@ -100,6 +105,11 @@ class ActivityEvent(models.Model):
 
     def __str__(self):
         return f"{self.actor_name} {self.get_kind_display()} ({self.created_at:%Y-%m-%d %H:%M})"
+
+    @property
+    def kind_label(self) -> str:
+        """get_kind_display(), at the cost of one translation."""
+        return KIND_LABELS.get(self.kind, self.kind)
 
     def chain_payload(self) -> dict:
         """Everything the event says, as its hash covers it."""

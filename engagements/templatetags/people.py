@@ -2,6 +2,8 @@
 them (say "Miguel" + U+202E + "gnp.exe") cannot make itself or the text after it display in
 another order. A builtin (fasttrack/settings.py), so every template has it."""
 
+import unicodedata
+
 from django import template
 from django.utils.html import conditional_escape
 from django.utils.safestring import mark_safe
@@ -51,7 +53,11 @@ def shorten(value, length) -> str:
     """A long text cut to `length` characters, ending in "…". Django's truncatechars takes its
     ellipsis pattern from the active language, and Brazilian Portuguese's puts a space before
     the text."""
-    return Truncator(str(value)).chars(int(length), truncate="…")
+    text = unicodedata.normalize("NFC", str(value))
+    # Most texts fit: Truncator counts them character by character to find that out.
+    if len(text) <= int(length):
+        return text
+    return Truncator(text).chars(int(length), truncate="…")
 
 
 @register.filter

@@ -70,9 +70,9 @@ def engagement_detail(request, pk):
     mark_due_by_phase_end(engagement, tasks)
     # A refused evidence form is shown again once, as the person left it.
     draft = request.session.pop(EVIDENCE_DRAFT_SESSION_KEY, None)
+    # Every row asks for a draft: one missing on a model instance costs Django a dir() of it.
     for task in tasks:
-        if draft and task.pk == draft["task"]:
-            task.evidence_draft = draft
+        task.evidence_draft = draft if draft and task.pk == draft["task"] else None
     # Withdrawn tasks are out of the work: they fold into a group of their own, below.
     groups = task_groups([task for task in tasks if not task.is_withdrawn])
     sections = phase_sections(groups)
