@@ -4,6 +4,7 @@ not passed, so a moment too early would hide an engagement that is on track, and
 would only read more rows. tests/test_status_sql.py holds the filter to the rules."""
 
 import datetime
+import zoneinfo
 
 import pytest
 from django.test import override_settings
@@ -83,3 +84,15 @@ def test_quiet_for_14_days_with_work_open(open_tasks, expected):
 @override_settings(GATE_SIGN_OFF_WAIT_DAYS=5)
 def test_a_gate_waiting_its_days():
     assert at_risk_by(values(status_gate_waiting_since=MOMENT)) == MOMENT + 5 * DAY
+
+
+@override_settings(GATE_SIGN_OFF_WAIT_DAYS=14)
+@pytest.mark.parametrize("column", ["status_quiet_since", "status_gate_waiting_since"])
+def test_days_are_counted_in_utc_across_a_clock_change(column):
+    """Quiet since Lisbon's midnight before its clocks spring forward (28 March 2027): 14 days
+    later is an hour earlier on its clocks, as SQL counts it."""
+    lisbon_midnight = datetime.datetime(2027, 3, 20, tzinfo=zoneinfo.ZoneInfo("Europe/Lisbon"))
+    quiet = values(status_microsoft_total=3, **{column: lisbon_midnight})
+    if column == "status_gate_waiting_since":
+        quiet["status_quiet_since"] = None
+    assert at_risk_by(quiet) == datetime.datetime(2027, 4, 3, tzinfo=datetime.UTC)

@@ -92,6 +92,15 @@ def test_a_fresh_engagement_is_on_track_both_ways(fresh):
     assert agree(fresh) == []
 
 
+def test_an_engagement_without_its_moment_stored_is_still_read(fresh, carla):
+    """As a migration leaves one it could not fill: the rules decide it."""
+    Engagement.objects.filter(pk=fresh.pk).update(status_at_risk_by=None)
+    assert agree(fresh) == []
+    task_set_due_date(task=first_task(fresh), user=carla, due_date=timezone.localdate() - DAY)
+    Engagement.objects.filter(pk=fresh.pk).update(status_at_risk_by=None)
+    assert agree(fresh) == ["overdue"]
+
+
 def test_due_today_is_not_overdue_due_yesterday_is(fresh, carla, miguel):
     today = timezone.localdate()
     task_set_due_date(task=first_task(fresh), user=carla, due_date=today)

@@ -93,10 +93,16 @@ def at_risk_by(values: dict) -> datetime.datetime | None:
     ]
     done = values["status_customer_done"] + values["status_microsoft_done"]
     total = values["status_customer_total"] + values["status_microsoft_total"]
-    if done < total and values["status_quiet_since"]:
-        moments.append(values["status_quiet_since"] + datetime.timedelta(days=RISK_STALLED_DAYS))
-    if values["status_gate_waiting_since"]:
-        moments.append(values["status_gate_waiting_since"] + sign_off_wait())
+    # In UTC, as SQL counts them: days added to a local midnight are wall-clock days, an hour
+    # short or long across a clock change.
+    quiet_since, waiting_since = (
+        moment and moment.astimezone(datetime.UTC)
+        for moment in (values["status_quiet_since"], values["status_gate_waiting_since"])
+    )
+    if done < total and quiet_since:
+        moments.append(quiet_since + datetime.timedelta(days=RISK_STALLED_DAYS))
+    if waiting_since:
+        moments.append(waiting_since + sign_off_wait())
     return min(moments, default=None)
 
 
