@@ -111,15 +111,11 @@ class Usage:
 class Worker:
     """`celery -A fasttrack worker --concurrency=N` in its own process group."""
 
-    def __init__(
-        self, root: Path, log_path: Path, env: dict, concurrency: int = 2, beat: bool = False
-    ):
+    def __init__(self, root: Path, log_path: Path, env: dict, concurrency: int = 2):
         self.log_path = log_path
         command = [CELERY, "-A", "fasttrack", "worker", f"--concurrency={concurrency}"]
         command += ["--loglevel=INFO", f"--hostname=bench-{os.getpid()}-{log_path.stem}@%h"]
         command.append(f"--logfile={log_path}")
-        if beat:
-            command += ["--beat", f"--schedule={log_path.with_suffix('.beat')}"]
         self.process = subprocess.Popen(
             command,
             cwd=root,

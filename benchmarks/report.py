@@ -309,7 +309,8 @@ class Report:
             "The catalogue gains one responsibility and is published; an admin's job brings it "
             "into every engagement of a copy of the seeded database, carried out by a real "
             "Celery worker (one process) on a Redis of its own. Halfway the worker is killed; a "
-            "second one, with beat, takes the job over once its hold lapses (10 s here). Each "
+            "second one takes the job over once its hold lapses (10 s here) and the beat's "
+            "resuming task is sent. Each "
             "engagement is checked to end with one outcome, done, one new task and one event "
             "(benchmarks/apply_job.py). The progress an admin reads costs one query.",
             "",
@@ -317,6 +318,10 @@ class Report:
             "|---:|---:|---:|---|---:|",
         ]
         for size, result in self.applies.items():
+            if "error" in result:
+                self.failures.append(f"catalogue apply into {size:,}: {result['error']}")
+                lines.append(f"| {size:,} | failed: {result['error']} | | | |")
+                continue
             killed_seconds, killed_done = result["killed_at"]
             lines.append(
                 f"| {size:,} | {result['seconds']:.0f} s | {size / result['seconds']:.1f} | "

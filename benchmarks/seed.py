@@ -258,7 +258,8 @@ def seed(count: int, scope: str) -> None:
     with connection.cursor() as cursor:
         # The copied rows are consistent by construction; checking their foreign keys one row
         # at a time (deferred to the commit, millions of checks at 100,000 engagements) took
-        # longer than writing them. Replica mode skips those triggers for this transaction.
+        # longer than writing them. Replica mode skips those triggers for this transaction
+        # (it takes a superuser, as the default postgres role is).
         cursor.execute("SET LOCAL session_replication_role = replica")
         for statement in statements:
             cursor.execute(statement, params)
