@@ -24,16 +24,8 @@ from pathlib import Path
 
 import psycopg
 
-from .measured import SIZES
 from .server import ROOT, SERVER, database_url
 
-APPLY_SIZES = [
-    int(size)
-    for size in os.environ.get(
-        "BENCH_APPLY_SIZES", ",".join(str(size) for size in SIZES if size <= 10_000)
-    ).split(",")
-    if size
-]
 HOLD_SECONDS = 10
 NEW_KEY = "bench-apply-avaliar"
 

@@ -11,6 +11,14 @@ from .seed import MEMBER
 
 SIZES = [int(size) for size in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",")]
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "20"))
+# A catalogue apply into every engagement takes minutes per thousand (benchmarks/apply_job.py).
+APPLY_SIZES = [
+    int(size)
+    for size in os.environ.get(
+        "BENCH_APPLY_SIZES", ",".join(str(size) for size in SIZES if size <= 10_000)
+    ).split(",")
+    if size
+]
 # From this size on, engagements hold the small scope (Azure AD Premium alone): fewer tasks
 # each, so 100,000 of them seed in minutes rather than the best part of an hour.
 SMALL_SCOPE_FROM = 100_000

@@ -28,9 +28,10 @@ import psycopg
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "benchmarks.settings")
 django.setup()
 
-from .apply_job import APPLY_SIZES, measure_apply  # noqa: E402
+from .apply_job import measure_apply  # noqa: E402
 from .bulk import measure_bulk  # noqa: E402
 from .measured import (  # noqa: E402
+    APPLY_SIZES,
     ENGAGEMENT_PAGES,
     FIRST_PORT,
     PEER,
