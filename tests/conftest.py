@@ -7,6 +7,7 @@ Otto belongs to another engagement, and Ada is staff (the catalogue admin).
 import datetime
 import os
 import sqlite3
+import time
 from pathlib import Path
 
 import pytest
@@ -44,6 +45,30 @@ AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-
 def pytest_runtest_protocol(item, nextitem):
     # The shared rows stay open after a test only when the next one asks for them too.
     item.stash[NEXT_ITEM] = nextitem
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item, nextitem):
+    """A request a page sent last (the my-work count it loads) can still be at work in the live
+    server when the test's database is flushed: on PostgreSQL the flush and that request then
+    deadlock and the flush fails. Before the fixtures are torn down, let such requests end."""
+    if "live_server" in item.fixturenames and connection.vendor == "postgresql":
+        _wait_for_other_sessions_to_rest()
+    return (yield)
+
+
+def _wait_for_other_sessions_to_rest(timeout=10.0):
+    deadline = time.monotonic() + timeout
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(
+                """SELECT count(*) FROM pg_stat_activity
+                   WHERE datname = current_database() AND pid <> pg_backend_pid()
+                     AND state IN ('active', 'idle in transaction')"""
+            )
+            if cursor.fetchone() == (0,):
+                return
+            time.sleep(0.05)
 
 
 @pytest.fixture(scope="session")
