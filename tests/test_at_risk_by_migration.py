@@ -6,6 +6,7 @@ import datetime
 import pytest
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
+from django.utils import timezone
 
 from .migrating import migrate
 
@@ -18,21 +19,26 @@ AFTER = [("engagements", "0044_at_risk_by")]
 def test_existing_engagements_get_their_moment(transactional_db, catalogue):
     apps = migrate(BEFORE)
     Engagement = apps.get_model("engagements", "Engagement")
+    # Dates relative to today: the stored moment depends on them alone, not on the day it runs.
+    today = timezone.localdate()
     facts = {
         "aad_premium": True,
         "licence_count": 300,
-        "purchase_date": datetime.date(2026, 1, 5),
-        "start_date": datetime.date(2026, 1, 10),
+        "purchase_date": today - datetime.timedelta(days=60),
+        "start_date": today - datetime.timedelta(days=50),
     }
-    overdue = Engagement.objects.create(
-        customer="Atrasada", status_first_due=datetime.date(2026, 2, 1), **facts
-    )
+    first_due = today - datetime.timedelta(days=20)
+    overdue = Engagement.objects.create(customer="Atrasada", status_first_due=first_due, **facts)
     calm = Engagement.objects.create(customer="Tranquila", **facts)
 
     apps = migrate(AFTER)
     Engagement = apps.get_model("engagements", "Engagement")
+    # Overdue from the day after it is due, wherever one reads: by the next midnight in UTC.
+    overdue_by = datetime.datetime.combine(
+        first_due + datetime.timedelta(days=2), datetime.time.min, datetime.UTC
+    )
     assert dict(Engagement.objects.values_list("pk", "status_at_risk_by")) == {
-        overdue.pk: datetime.datetime(2026, 2, 3, tzinfo=datetime.UTC),
+        overdue.pk: overdue_by,
         calm.pk: None,
     }
 
