@@ -8,7 +8,7 @@ import logging
 from celery import shared_task
 from django.utils import timezone
 
-from notifications import owing, sending
+from notifications import daily, sending
 
 logger = logging.getLogger(__name__)
 
@@ -31,5 +31,5 @@ def dispatch_notifications() -> None:
 @shared_task(name="engagements.tasks.queue_daily_notifications")
 def queue_daily_notifications() -> None:
     now = timezone.now()
-    owing.queue_task_due_notes(now=now)
-    owing.queue_digests(now=now)
+    daily.queue_task_due_notes(now=now)
+    daily.queue_digests(now=now)

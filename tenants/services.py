@@ -1,26 +1,20 @@
-"""Connecting a customer's tenant and keeping what it says: admin consent, revocation, the
-runs' observations in the trail, the drifts, and a tick that takes an observation as evidence.
+"""Connecting a customer's tenant and keeping what it says: the connection once consented
+(tenants/consent.py asks for it), revocation, the runs' observations in the trail and the drifts
+(a tick that takes an observation as evidence: tenants/evidence.py).
 
 The portal never ticks or unticks a task by itself: people decide, the tenant testifies.
 """
 
 import datetime
-import json
-from urllib.parse import urlencode
 
 from django.conf import settings
-from django.core import signing
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
-from django.utils import timezone
-from django.utils.crypto import get_random_string
 from django.utils.translation import gettext as _
 
 from engagements.access import engagement_access
-from engagements.gates.evidence import evidence_add_document
 from engagements.journal import engagement_changed, event_record
 from engagements.models import Engagement, EventKind, Task
-from engagements.services.tasks import task_set_done
 from fasttrack import bounds
 from fasttrack.formatting import format_datetime
 from tenants.checks import check_set
@@ -32,58 +26,8 @@ from tenants.models import (
     Observation,
     Result,
     TenantConnection,
-    Tier,
 )
 from tenants.reading import Seen, content_sha256, observation_content
-
-CONSENT_SALT = "tenants.consent"
-# The administrator has this long to consent once sent to Entra.
-CONSENT_MAX_AGE_SECONDS = 15 * 60
-CONSENT_SESSION_KEY = "tenant_consent_nonce"
-
-
-def offered_tiers() -> list[str]:
-    """The tiers whose app registration is configured."""
-    return [tier for tier in Tier.values if settings.TENANT_APPS[tier]["client_id"]]
-
-
-def consent_address(*, engagement: Engagement, user, tier: str, redirect_uri: str, session) -> str:
-    """Where the customer's administrator grants the tier's read permissions (Entra's
-    admin-consent endpoint). The state names the engagement, the person and the tier, signed,
-    and bound to this browser's session by a nonce."""
-    access = engagement_access(engagement, user)
-    if not access.can_connect_tenant:
-        raise PermissionDenied(_("Only the customer's managers connect the customer's tenant."))
-    if tier not in offered_tiers():
-        raise ValidationError(_("Choose which permissions to ask for."))
-    nonce = get_random_string(24)
-    session[CONSENT_SESSION_KEY] = nonce
-    state = signing.dumps(
-        {"engagement": engagement.pk, "user": user.pk, "tier": tier, "nonce": nonce},
-        salt=CONSENT_SALT,
-    )
-    query = urlencode(
-        {
-            "client_id": settings.TENANT_APPS[tier]["client_id"],
-            "scope": "https://graph.microsoft.com/.default",
-            "redirect_uri": redirect_uri,
-            "state": state,
-        }
-    )
-    return f"{settings.ENTRA_AUTHORITY_HOST}/organizations/v2.0/adminconsent?{query}"
-
-
-def consent_state_read(state: str, *, user, session) -> dict:
-    """The signed state back from Entra, if it is this person's in this browser and fresh."""
-    try:
-        values = signing.loads(state, salt=CONSENT_SALT, max_age=CONSENT_MAX_AGE_SECONDS)
-    except signing.BadSignature:
-        raise ValidationError(
-            _("This answer from Microsoft is not one the portal asked for, or it came too late.")
-        ) from None
-    if values["user"] != user.pk or values["nonce"] != session.pop(CONSENT_SESSION_KEY, None):
-        raise ValidationError(_("This answer from Microsoft belongs to another sign-in."))
-    return values
 
 
 def tenant_connect(
@@ -354,59 +298,3 @@ def _changes_record(engagement_id: int, run: CheckRun, observations: list[Observ
                         kind=EventKind.TENANT_DRIFT,
                         changes=values,
                     )
-
-
-def observation_document(observation: Observation, tenant_id: str) -> bytes:
-    """The observation as the JSON document kept as a task's evidence: the content its
-    SHA-256 covers, so the file's hash is the observation's."""
-    content = observation_content(
-        tenant_id=tenant_id,
-        check_key=observation.check_key,
-        check_version=observation.check_version,
-        observed_at=observation.observed_at,
-        requests=observation.requests,
-        facts=observation.facts,
-        result=observation.result,
-    )
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
-
-
-def task_done_with_observation(*, task: Task, user, observation: Observation, caption: str) -> Task:
-    """One click: the confirming observation becomes the task's evidence (its JSON, hashed
-    like any file) and the task is marked done, both or neither. The person ticks; the
-    tenant's word is what they tick with."""
-    if observation.engagement_id != task.engagement_id or observation.result != Result.CONFIRMS:
-        raise ValidationError(_("Only an observation in which the tenant confirms can be used."))
-    checks = check_set().by_key()
-    if (
-        task.responsibility is None
-        or task.responsibility.key not in checks[observation.check_key].responsibilities
-    ):
-        raise ValidationError(_("This observation is not about this task."))
-    latest = (
-        Observation.objects.filter(
-            engagement_id=task.engagement_id, check_key=observation.check_key
-        )
-        .order_by("-observed_at", "-pk")
-        .first()
-    )
-    if latest.pk != observation.pk:
-        raise ValidationError(
-            _("The tenant has been read again since: use its latest observation.")
-        )
-    access = engagement_access(task.engagement, user)
-    if not access.can_change_task(task):
-        raise PermissionDenied(_("Your role on this engagement does not allow this."))
-    if task.done:
-        raise ValidationError(_("This task is already done."))
-    stamp = timezone.localtime(observation.observed_at).strftime("%Y%m%d-%H%M")
-    with transaction.atomic():
-        evidence_add_document(
-            task=task,
-            user=user,
-            name=f"tenant-{observation.check_key}-{stamp}.json",
-            content=observation_document(observation, observation.run.tenant_id),
-            content_type="application/json",
-            caption=caption,
-        )
-        return task_set_done(task=task, user=user, done=True)

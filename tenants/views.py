@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from engagements.access import get_engagement_for_user, get_task_for_user
-from tenants import services
+from tenants import consent, evidence, services
 from tenants.assessment import assessment_of
 from tenants.graph import ConsentMissing, NotConfigured, TenantUnreachable
 from tenants.models import ConnectionState, Observation, Tier
@@ -43,8 +43,7 @@ def tenant_page(request, pk):
             "observations": run_observations(run),
             "drifts": open_drifts(engagement),
             "tiers": [
-                (tier, Tier(tier).label, tier_permissions(tier))
-                for tier in services.offered_tiers()
+                (tier, Tier(tier).label, tier_permissions(tier)) for tier in consent.offered_tiers()
             ],
         },
     )
@@ -59,7 +58,7 @@ def tenant_page(request, pk):
 def tenant_connect(request, pk):
     access = get_engagement_for_user(request.user, pk)
     try:
-        address = services.consent_address(
+        address = consent.consent_address(
             engagement=access.engagement,
             user=request.user,
             tier=request.POST.get("tier", ""),
@@ -76,7 +75,7 @@ def tenant_connect(request, pk):
 def tenant_consent(request):
     """Entra sends the administrator back here, for every engagement: the state says which."""
     try:
-        state = services.consent_state_read(
+        state = consent.consent_state_read(
             request.GET.get("state", ""), user=request.user, session=request.session
         )
     except ValidationError as error:
@@ -182,7 +181,7 @@ def task_done_with_observation(request, pk, task_pk):
         else 0,
     )
     try:
-        services.task_done_with_observation(
+        evidence.task_done_with_observation(
             task=task,
             user=request.user,
             observation=observation,

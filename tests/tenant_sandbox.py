@@ -51,8 +51,9 @@ def demo_connect(entra: EntraStandIn, tenant: GraphTenant, client_id: str) -> st
 
     from engagements.demo.story import demo_clock
     from engagements.models import Engagement
+    from tenants.evidence import task_done_with_observation
     from tenants.models import Observation, TenantConnection, Tier
-    from tenants.services import task_done_with_observation, tenant_connect
+    from tenants.services import tenant_connect
     from tenants.tasks import tenant_check_once
 
     contoso = Engagement.objects.filter(customer="Contoso").first()

@@ -22,8 +22,8 @@ from engagements.gates.evidence import (
     evidence_add_file,
     evidence_add_link,
     evidence_replace,
-    safe_file_name,
 )
+from engagements.gates.files import safe_file_name
 from engagements.models import ActivityEvent, EventKind, Task, TaskComment, TaskEvidence
 from engagements.services.share_links import share_link_create
 from engagements.services.tasks import task_set_done

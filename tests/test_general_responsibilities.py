@@ -20,8 +20,8 @@ from engagements.selectors.tasks import user_due_tasks
 from engagements.services.tasks import task_set_done, task_set_due_date
 from engagements.status.selectors import engagement_statuses
 from engagements.verify.checks import engagement_state_problems
+from notifications.daily import queue_task_due_notes
 from notifications.models import Notification
-from notifications.owing import queue_task_due_notes
 from responsibilities.models import Party, Phase
 
 from .factories import make_engagement

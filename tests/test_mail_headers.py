@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Profile
 from engagements.meetings.services import checkpoint_schedule
 from engagements.services.tasks import task_set_due_date
+from notifications.daily import queue_digests, queue_task_due_notes
 from notifications.models import (
     Delivery,
     Notification,
@@ -21,7 +22,6 @@ from notifications.models import (
     NotificationPreference,
     NotificationStatus,
 )
-from notifications.owing import queue_digests, queue_task_due_notes
 from notifications.preferences import preferences_of
 from notifications.tasks import dispatch_notifications
 from notifications.unsubscribe import unsubscribe_url

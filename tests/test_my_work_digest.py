@@ -12,9 +12,9 @@ from accounts.models import Profile
 from engagements.gates.evidence import comment_add
 from engagements.gates.services import general_acknowledge
 from engagements.models import Membership, Role
+from notifications.daily import queue_digests
 from notifications.emails import notification_message
 from notifications.models import Notification, NotificationKind, NotificationStatus
-from notifications.owing import queue_digests
 from notifications.tasks import dispatch_notifications
 from responsibilities.models import Party
 

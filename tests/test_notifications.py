@@ -17,6 +17,7 @@ from engagements.meetings.services import checkpoint_cancel, checkpoint_schedule
 from engagements.models import Checkpoint
 from engagements.services.members import member_remove
 from engagements.services.tasks import task_set_done, task_set_due_date, task_set_owner
+from notifications.daily import queue_digests, queue_task_due_notes
 from notifications.keys import checkpoint_reminder_key
 from notifications.models import (
     Delivery,
@@ -25,7 +26,6 @@ from notifications.models import (
     NotificationPreference,
     NotificationStatus,
 )
-from notifications.owing import queue_digests, queue_task_due_notes
 from notifications.sending import (
     notification_claim,
     notification_deliver,

@@ -32,8 +32,8 @@ from engagements.sync.services import (
     version_preview,
 )
 from engagements.verify.checks import engagement_state_problems
+from notifications.daily import queue_task_due_notes
 from notifications.models import Notification
-from notifications.owing import queue_task_due_notes
 from responsibilities.diff import ChangeKind
 from responsibilities.models import CatalogueVersion, Phase, Responsibility
 from responsibilities.publishing import catalogue_publish

@@ -8,6 +8,7 @@ from django.views.decorators.http import require_POST
 
 from engagements.access import get_task_for_user
 from engagements.gates import evidence as evidence_services
+from engagements.gates.files import download_name
 from engagements.gates.forms import CommentForm, EvidenceForm
 from engagements.models import EvidenceKind, TaskEvidence
 from engagements.views.common import first_error
@@ -80,7 +81,7 @@ def evidence_download(request, pk, task_pk, evidence_pk):
     response = FileResponse(
         evidence.file.open("rb"),
         as_attachment=True,
-        filename=evidence_services.download_name(evidence),
+        filename=download_name(evidence),
         content_type=evidence.content_type,
     )
     response["X-Content-Type-Options"] = "nosniff"
