@@ -291,6 +291,20 @@ def test_a_new_sub_item_brings_its_new_parent(engagement, carla, ada):
     assert_trail_clean(engagement)
 
 
+def test_an_item_moved_under_another_takes_its_depth_and_back(engagement, carla, ada):
+    edit("customer-avaliar-02", parent=Responsibility.objects.get(key="customer-avaliar-01"))
+    version = catalogue_publish(note="Subitem", actor=ada)
+    catalogue_apply(engagement=engagement, version=version, user=carla)
+    moved = task_of(engagement, "customer-avaliar-02")
+    assert (moved.parent, moved.depth) == (task_of(engagement, "customer-avaliar-01"), 2)
+    edit("customer-avaliar-02", parent=None)
+    version = catalogue_publish(note="De volta ao topo", actor=ada)
+    catalogue_apply(engagement=engagement, version=version, user=carla)
+    moved.refresh_from_db()
+    assert (moved.parent, moved.depth) == (None, 1)
+    assert_trail_clean(engagement)
+
+
 def test_a_change_to_a_signed_phase_waits_and_says_so(engagement, carla, miguel, ada):
     for task in engagement.tasks.filter(phase__code="avaliar"):
         tick_with_evidence(task, carla if task.party == "customer" else miguel)

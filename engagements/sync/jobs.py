@@ -82,7 +82,12 @@ def catalogue_apply_job_run(job_id: int, *, seconds: float) -> str:
     be run again), or "held" (another worker has it, or it is over)."""
     if not _claim(job_id, timezone.now()):
         return "held"
-    job = CatalogueApplyJob.objects.select_related("version", "started_by").get(pk=job_id)
+    # The version's items, read once for the whole job: each engagement's plan reads them.
+    job = (
+        CatalogueApplyJob.objects.select_related("version", "started_by")
+        .prefetch_related("version__items")
+        .get(pk=job_id)
+    )
     deadline = time.monotonic() + seconds
     waiting = job.items.filter(outcome=ApplyOutcome.WAITING).select_related("engagement")
     while (item := waiting.order_by("pk").first()) is not None:

@@ -3,6 +3,7 @@ the caller has locked: each changed task is saved with its audit event, then new
 tasks are put in their catalogue place."""
 
 from django.db import models
+from django.db.models import Case, F, Value, When
 from django.utils import timezone
 
 from engagements.audit import task_text_hash
@@ -192,9 +193,28 @@ def _tidy(engagement: Engagement, version: CatalogueVersion, placed: list[int]) 
     def depth(pk):
         return 1 if parent_of[pk] is None else depth(parent_of[pk]) + 1
 
-    changed = []
+    # The tasks after a new one all move by the same step: one condition per step and per
+    # depth, where a condition per task (bulk_update's) took most of an apply's time.
+    steps: dict[int, list[int]] = {}
+    depths: dict[int, list[int]] = {}
     for position, task in enumerate(sorted(tasks, key=sort_key), start=1):
-        if (task.position, task.depth) != (position, depth(task.pk)):
-            task.position, task.depth = position, depth(task.pk)
-            changed.append(task)
-    Task.objects.bulk_update(changed, ["position", "depth"])
+        if task.position != position:
+            steps.setdefault(position - task.position, []).append(task.pk)
+        if task.depth != depth(task.pk):
+            depths.setdefault(depth(task.pk), []).append(task.pk)
+    if not (steps or depths):
+        return
+    Task.objects.filter(
+        pk__in={pk for pks in [*steps.values(), *depths.values()] for pk in pks}
+    ).update(
+        position=Case(
+            *(When(pk__in=pks, then=F("position") + step) for step, pks in steps.items()),
+            default=F("position"),
+            output_field=models.PositiveIntegerField(),
+        ),
+        depth=Case(
+            *(When(pk__in=pks, then=Value(level)) for level, pks in depths.items()),
+            default=F("depth"),
+            output_field=models.PositiveIntegerField(),
+        ),
+    )
