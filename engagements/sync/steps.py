@@ -171,10 +171,10 @@ def _tidy(engagement: Engagement, version: CatalogueVersion, placed: list[int]) 
     rank = {item.key: index for index, item in enumerate(ranked)}
     tasks = list(
         Task.objects.filter(engagement=engagement)
-        .select_related("responsibility")
         .order_by("position", "pk")
+        .values_list("pk", "position", "depth", "parent_id", "responsibility__key", named=True)
     )
-    key = {task.pk: task.responsibility.key if task.responsibility_id else "" for task in tasks}
+    key = {task.pk: task.responsibility__key or "" for task in tasks}
     anchors = sorted(
         (rank[key[task.pk]], task.position)
         for task in tasks
