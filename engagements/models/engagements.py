@@ -257,7 +257,12 @@ class Membership(models.Model):
         # engagement list of someone on thousands of engagements join their ids to the stored
         # status's indexes (a hash of them, or one probe per row in page order) without
         # visiting a membership row. It also serves every other "whose memberships" read.
-        indexes = [models.Index(fields=["user", "engagement"], name="membership_by_user")]
+        indexes = [
+            models.Index(fields=["user", "engagement"], name="membership_by_user"),
+            # Whether someone manages for Microsoft anywhere, asked on every page: found in
+            # the index, where the index above made it read all of their memberships.
+            models.Index(fields=["user", "party", "role"], name="membership_by_user_role"),
+        ]
         verbose_name = _("membership")
         verbose_name_plural = _("memberships")
 
