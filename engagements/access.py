@@ -40,6 +40,17 @@ def visible_engagements(user):
     )
 
 
+def visible_engagement_count(user) -> int:
+    """How many engagements `visible_engagements(user)` holds. A member has one membership per
+    engagement, so theirs are counted from the index of memberships by user, where counting
+    the engagements joined to them read every one of both tables."""
+    if not user.is_authenticated:
+        return 0
+    if sees_every_engagement(user):
+        return Engagement.objects.count()
+    return Membership.objects.filter(user=user).count()
+
+
 @dataclass(frozen=True)
 class EngagementAccess:
     engagement: Engagement

@@ -3,17 +3,20 @@
 import datetime
 
 import pytest
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import AnonymousUser, Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone
 
+from engagements.access import visible_engagement_count, visible_engagements
 from engagements.gates.evidence import comment_add, evidence_add_file, evidence_add_link
 from engagements.models import Engagement, Membership, Role
 from engagements.services.tasks import task_set_done, task_set_note
 from engagements.status.selectors import engagement_progress
 from responsibilities.models import Party
 
-from .factories import add_tasks, make_checkpoint, make_engagement, tick
+from .factories import add_tasks, make_checkpoint, make_engagement, make_user, tick
 
 
 def detail(engagement):
@@ -124,6 +127,18 @@ def test_list_shows_only_my_engagements(client, otto, engagement, other_engageme
     html = client.get(reverse("engagement-list")).content.decode()
     assert "Northwind" in html
     assert "Fabrikam" not in html
+
+
+def test_the_visible_engagements_are_counted_as_the_list_holds_them(
+    carla, otto, ada, engagement, other_engagement
+):
+    lead = make_user("lia")
+    lead.user_permissions.add(Permission.objects.get(codename="view_all_engagements"))
+    Membership.objects.create(engagement=other_engagement, user=carla, party=Party.CUSTOMER)
+    people = [carla, otto, ada, get_user_model().objects.get(pk=lead.pk), make_user("nina")]
+    for person in [*people, AnonymousUser()]:
+        assert visible_engagement_count(person) == visible_engagements(person).count()
+    assert [visible_engagement_count(person) for person in people] == [2, 1, 2, 2, 0]
 
 
 def test_the_list_is_paged_searched_and_counts_phase_tasks(

@@ -142,6 +142,17 @@ def test_the_risk_filter_keeps_what_the_rules_say(client, carla, varied, at_risk
     assert 0 < len(expected) < len(varied)
 
 
+@pytest.mark.parametrize("filters", [{"q": "alp"}, {"at_risk": "yes"}, {"service": "intune"}])
+def test_a_filtered_portfolio_counts_what_passes_its_filters(
+    client, carla, varied, monkeypatch, filters
+):
+    client.force_login(carla)
+    passing = len(shown(client, **filters))
+    assert 0 < passing < len(varied)
+    monkeypatch.setattr(portfolio_selectors, "PORTFOLIO_PAGE_SIZE", 1)
+    assert client.get(reverse("portfolio"), filters).context["page"].count == passing
+
+
 def page_at(client, link):
     return client.get(f"{reverse('portfolio')}?{link}").context["page"]
 

@@ -184,16 +184,20 @@ def _whole(text) -> int | None:
     return int(text) if text and text.isdigit() and len(text) <= 18 else None
 
 
-def keyset_page(queryset, keys: list[Key], params: QueryDict, size: int, *, identity=None):
+def keyset_page(
+    queryset, keys: list[Key], params: QueryDict, size: int, *, identity=None, count_all=None
+):
     """The page the link's parameters ask for (`after` or `before` a row, or the `last`),
     first page for anything else; `identity(row)` gives a row's primary key (the row itself if
-    the queryset yields keys). Two queries, one when the first page holds everything."""
+    the queryset yields keys); `count_all()`, when given, counts the queryset's rows another
+    way. Two queries, one when the first page holds everything."""
     identity = identity or (lambda row: row)
+    count_all = count_all or queryset.count
     after, before = _whole(params.get("after")), _whole(params.get("before"))
     start = _whole(params.get("start")) or 1
     count = None
     if params.get("last") == "1":
-        count = queryset.count()
+        count = count_all()
         size_of_last = count - (max(count - 1, 0) // size) * size
         reverse = [key.reversed() for key in keys]
         rows = list(queryset.order_by(*ordering(reverse))[:size_of_last])[::-1]
@@ -206,7 +210,7 @@ def keyset_page(queryset, keys: list[Key], params: QueryDict, size: int, *, iden
             fresh = params.copy()
             for name in PARAMETERS:
                 fresh.pop(name, None)
-            return keyset_page(queryset, keys, fresh, size, identity=identity)
+            return keyset_page(queryset, keys, fresh, size, identity=identity, count_all=count_all)
         if backwards:
             rows, more_after = found[:size][::-1], True
             # No row before this page's: it is the first page, whatever the link said.
@@ -219,7 +223,7 @@ def keyset_page(queryset, keys: list[Key], params: QueryDict, size: int, *, iden
         if not more_after:
             count = len(rows)  # a list on one page is counted by it
     if count is None:
-        count = queryset.count()
+        count = count_all()
     start = min(start, max(count - len(rows) + 1, 1))
     return KeysetPage(
         object_list=rows,

@@ -6,6 +6,7 @@ costs the same queries at any size, and the CSV streams rows as the database yie
 import datetime
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+from functools import partial
 
 from django.db.models import (
     Case,
@@ -23,7 +24,7 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagements.access import visible_engagements
+from engagements.access import visible_engagement_count, visible_engagements
 from engagements.models import Checkpoint, Engagement
 from engagements.models.engagements import NO_SLIP_HIGH, NO_SLIP_LOW
 from engagements.planning.selectors import EngagementPlan, engagement_plan
@@ -212,7 +213,14 @@ def portfolio_page(user, filters: dict, params, now: datetime.datetime, phases) 
     queries for any page at any size, two when one page holds everything."""
     keys = portfolio_keys(filters.get("sort") or "customer", now)
     ids = _filtered(user, filters, now).values_list("pk", flat=True)
-    page = keyset_page(ids, keys, params, PORTFOLIO_PAGE_SIZE)
+    filtered = any(value for name, value in filters.items() if name != "sort")
+    page = keyset_page(
+        ids,
+        keys,
+        params,
+        PORTFOLIO_PAGE_SIZE,
+        count_all=None if filtered else partial(visible_engagement_count, user),
+    )
     shown = _with_next_checkpoint(Engagement.objects.filter(pk__in=page.object_list), now)
     engagements = {engagement.pk: engagement for engagement in shown}
     page.object_list = [portfolio_row(engagements[pk], phases, now) for pk in page.object_list]

@@ -1,13 +1,18 @@
 """The engagement list, an engagement's task page and its dashboard."""
 
 import datetime
+from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.shortcuts import render
 from django.utils import timezone
 
-from engagements.access import EngagementAccess, get_engagement_for_user
+from engagements.access import (
+    EngagementAccess,
+    get_engagement_for_user,
+    visible_engagement_count,
+)
 from engagements.activity.selectors import engagement_burnup, engagement_recent_activity
 from engagements.gates.evidence_views import EVIDENCE_DRAFT_SESSION_KEY
 from engagements.gates.selectors import gate_panels
@@ -40,6 +45,7 @@ def engagement_list(request):
         request.GET,
         PAGE_SIZE,
         identity=lambda engagement: engagement.pk,
+        count_all=None if query else partial(visible_engagement_count, request.user),
     )
     return render(
         request,
