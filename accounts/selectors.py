@@ -34,8 +34,8 @@ def user_page_facts(user) -> PageFacts:
         User.objects.filter(pk=user.pk)
         .select_related("profile")
         .annotate(
-            # A second engagement is enough to know: counting them all cost a member of every
-            # engagement a scan of 100,000 rows on each page. In the order of the index on
+            # A second engagement is enough to know: counting them all made a member of every
+            # engagement read each of their memberships on each page. In the order of the index on
             # (user, engagement), so the second is read from it, whatever the planner guesses
             # of how many a person has.
             second_engagement=Subquery(

@@ -173,6 +173,8 @@ def test_the_list_is_paged_searched_and_counts_phase_tasks(
     assert (
         "Linhas 51–61 de 61" in client.get(reverse("engagement-list"), {"last": 1}).content.decode()
     )
+    # A search is counted by itself, not as all of Carla's engagements.
+    assert client.get(reverse("engagement-list"), {"q": "cliente"}).context["page"].count == 60
     found = client.get(reverse("engagement-list"), {"q": "fabri"})
     (row,) = found.context["engagements"]
     phase_tasks = engagement.tasks.exclude(phase=None)

@@ -142,7 +142,9 @@ def test_the_risk_filter_keeps_what_the_rules_say(client, carla, varied, at_risk
     assert 0 < len(expected) < len(varied)
 
 
-@pytest.mark.parametrize("filters", [{"q": "alp"}, {"at_risk": "yes"}, {"service": "intune"}])
+@pytest.mark.parametrize(
+    "filters", [{"q": "alp"}, {"at_risk": "yes"}, {"service": "intune"}, {"phase": "avaliar"}]
+)
 def test_a_filtered_portfolio_counts_what_passes_its_filters(
     client, carla, varied, monkeypatch, filters
 ):

@@ -305,6 +305,26 @@ def test_an_item_moved_under_another_takes_its_depth_and_back(engagement, carla,
     assert_trail_clean(engagement)
 
 
+def test_an_item_moved_up_under_another_comes_right_after_it_one_deeper(engagement, carla, ada):
+    parent = task_of(engagement, "customer-avaliar-01")
+    moved = task_of(engagement, "customer-avaliar-06")
+    assert moved.position > parent.position + 1 and moved.depth == parent.depth
+    above = Responsibility.objects.get(key="customer-avaliar-01")
+    # Its place in the catalogue too: items are ordered by position, not under their parent.
+    edit("customer-avaliar-06", parent=above, position=above.position)
+    version = catalogue_publish(note="Subitem mais acima", actor=ada)
+    catalogue_apply(engagement=engagement, version=version, user=carla)
+    tasks = list(engagement.tasks.order_by("position"))
+    assert [task.position for task in tasks] == list(range(1, len(tasks) + 1))
+    moved.refresh_from_db()
+    assert (moved.parent_id, moved.position, moved.depth) == (
+        parent.pk,
+        parent.position + 1,
+        parent.depth + 1,
+    )
+    assert_trail_clean(engagement)
+
+
 def test_a_change_to_a_signed_phase_waits_and_says_so(engagement, carla, miguel, ada):
     for task in engagement.tasks.filter(phase__code="avaliar"):
         tick_with_evidence(task, carla if task.party == "customer" else miguel)

@@ -256,7 +256,7 @@ class Membership(models.Model):
         # A member's engagements, read from the index alone: the portfolio, the summary and the
         # engagement list of someone on thousands of engagements join their ids to the stored
         # status's indexes (a hash of them, or one probe per row in page order) without
-        # visiting a membership row. It also serves every other "whose memberships" read.
+        # visiting a membership row. It also serves most other "whose memberships" reads.
         indexes = [
             models.Index(fields=["user", "engagement"], name="membership_by_user"),
             # Whether someone manages for Microsoft anywhere, asked on every page: found in

@@ -189,8 +189,8 @@ def keyset_page(
 ):
     """The page the link's parameters ask for (`after` or `before` a row, or the `last`),
     first page for anything else; `identity(row)` gives a row's primary key (the row itself if
-    the queryset yields keys); `count_all()`, when given, counts the queryset's rows another
-    way. Two queries, one when the first page holds everything."""
+    the queryset yields keys); `count_all()`, when given, must return what `queryset.count()`
+    would, by a cheaper way. Two queries, one when the first page holds everything."""
     identity = identity or (lambda row: row)
     count_all = count_all or queryset.count
     after, before = _whole(params.get("after")), _whole(params.get("before"))

@@ -213,6 +213,8 @@ def portfolio_page(user, filters: dict, params, now: datetime.datetime, phases) 
     queries for any page at any size, two when one page holds everything."""
     keys = portfolio_keys(filters.get("sort") or "customer", now)
     ids = _filtered(user, filters, now).values_list("pk", flat=True)
+    # Only the whole portfolio is counted from the reader's memberships. `filters` holds only
+    # the filters set (PortfolioFilterForm.filters drops empty ones) and the sort.
     filtered = any(value for name, value in filters.items() if name != "sort")
     page = keyset_page(
         ids,

@@ -45,6 +45,8 @@ def engagement_list(request):
         request.GET,
         PAGE_SIZE,
         identity=lambda engagement: engagement.pk,
+        # A search keeps some of the reader's engagements: only the whole list is counted
+        # from their memberships.
         count_all=None if query else partial(visible_engagement_count, request.user),
     )
     return render(
