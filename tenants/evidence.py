@@ -1,8 +1,6 @@
 """A tick that takes the tenant's observation as its evidence: the person ticks, the tenant's
 word is what they tick with."""
 
-import json
-
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils import timezone
@@ -14,22 +12,13 @@ from engagements.models import Task
 from engagements.services.tasks import task_set_done
 from tenants.checks import check_set
 from tenants.models import Observation, Result
-from tenants.reading import observation_content
+from tenants.reading import canonical_json, stored_observation_content
 
 
 def observation_document(observation: Observation, tenant_id: str) -> bytes:
     """The observation as the JSON document kept as a task's evidence: the content its
     SHA-256 covers, so the file's hash is the observation's."""
-    content = observation_content(
-        tenant_id=tenant_id,
-        check_key=observation.check_key,
-        check_version=observation.check_version,
-        observed_at=observation.observed_at,
-        requests=observation.requests,
-        facts=observation.facts,
-        result=observation.result,
-    )
-    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+    return canonical_json(stored_observation_content(observation, tenant_id))
 
 
 def task_done_with_observation(*, task: Task, user, observation: Observation, caption: str) -> Task:

@@ -36,9 +36,26 @@ def observation_content(
     }
 
 
+def stored_observation_content(observation, tenant_id: str) -> dict:
+    """`observation_content` of an observation already kept."""
+    return observation_content(
+        tenant_id=tenant_id,
+        check_key=observation.check_key,
+        check_version=observation.check_version,
+        observed_at=observation.observed_at,
+        requests=observation.requests,
+        facts=observation.facts,
+        result=observation.result,
+    )
+
+
+def canonical_json(content: dict) -> bytes:
+    """The one spelling of a content that its SHA-256 covers."""
+    return json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":")).encode()
+
+
 def content_sha256(content: dict) -> str:
-    canonical = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(canonical.encode()).hexdigest()
+    return hashlib.sha256(canonical_json(content)).hexdigest()
 
 
 class TenantReader:

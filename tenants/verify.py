@@ -4,7 +4,7 @@ one its run's event recorded, and each recorded observation must still be there.
 
 from engagements.models import ActivityEvent, EventKind
 from tenants.models import Observation
-from tenants.reading import content_sha256, observation_content
+from tenants.reading import content_sha256, stored_observation_content
 
 
 def observation_problems(engagement) -> list[str]:
@@ -24,15 +24,7 @@ def observation_problems(engagement) -> list[str]:
         if row.pk not in said:
             problems.append(f"{where}: no event of the trail recorded it")
             continue
-        content = observation_content(
-            tenant_id=row.run.tenant_id,
-            check_key=row.check_key,
-            check_version=row.check_version,
-            observed_at=row.observed_at,
-            requests=row.requests,
-            facts=row.facts,
-            result=row.result,
-        )
+        content = stored_observation_content(row, row.run.tenant_id)
         actual = content_sha256(content)
         if actual != said[row.pk] or row.sha256 != said[row.pk]:
             problems.append(f"{where}: its content's SHA-256 is not the one its event recorded")
