@@ -1,6 +1,9 @@
-"""The floors: the rows a page needs, fetched the cheapest way (`.values()` of the stored status
-or of the aggregates, one query per table) and returned as JSON without a template. A floor is
-a lower bound on its page: the page fetches the same rows and also renders them."""
+"""The floors: the rows a page needs, read by the page's own queries (its ids and count as its
+selector finds them, then `.values()` of the stored status or of the aggregates) and returned as
+JSON without a template. A floor is a lower bound on its page: the page makes the same queries
+and also renders what they return. A floor that read the rows its own way was slower than its
+page at 100,000 (one query that sorted every row with its next checkpoint where the page sorts
+ids alone and reads fifty rows after), and so bounded nothing."""
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.decorators import login_required
@@ -11,9 +14,14 @@ from accounts.selectors import calendar_feed_owner
 from engagements.meetings.feeds import CHECKPOINT_FIELDS, TASK_FIELDS, feed_checkpoints, feed_tasks
 from engagements.models import ActivityEvent, Checkpoint, Engagement, Task
 from engagements.models.stored_status import STORED_FIELDS
-from engagements.selectors.engagements import engagement_list_for
+from engagements.selectors.engagements import engagement_list_page
 from engagements.selectors.keyset import PAGE_SIZE
-from engagements.status.portfolio import portfolio_queryset, portfolio_summary_groups
+from engagements.status.portfolio import (
+    portfolio_page_ids,
+    portfolio_queryset,
+    portfolio_summary_groups,
+    with_next_checkpoint,
+)
 from engagements.status.views import portfolio_filters
 from engagements.views.forms import EngagementSearchForm
 from responsibilities.models import Phase
@@ -31,6 +39,8 @@ ROW_FIELDS = (
     "next_checkpoint_at",
     "next_checkpoint_ends_at",
 )
+
+ENGAGEMENT_LIST_FIELDS = ("pk", "customer", "start_date", "tasks_done", "tasks_total")
 
 
 @login_required
@@ -81,20 +91,20 @@ def _filters(request):
     return [{"id": phase.pk, "code": phase.code, "name": phase.name} for phase in phases], filters
 
 
-def _last_first(request, engagements):
-    """The last page's order (`last=1`): the list's, reversed, so its rows come first."""
-    return engagements.reverse() if request.GET.get("last") == "1" else engagements
-
-
 @login_required
 def portfolio_floor(request):
-    """The rows behind a page of the portfolio table or matrix: the page's fifty stored
-    statuses and the count the pager shows (the API shows none: `count=no`)."""
+    """The rows behind a page of the portfolio table or matrix: the page's ids and count as the
+    page reads them, then their fifty stored statuses. With `count=no`, the API's page: its
+    fifty rows in one query, uncounted."""
     phases, filters = _filters(request)
-    engagements = _last_first(request, portfolio_queryset(request.user, filters, timezone.now()))
-    counted = {} if request.GET.get("count") == "no" else {"count": engagements.count()}
+    now = timezone.now()
+    if request.GET.get("count") == "no":
+        rows = portfolio_queryset(request.user, filters, now).values(*ROW_FIELDS)[:PAGE_SIZE]
+        return JsonResponse({"phases": phases, "rows": list(rows)})
+    page = portfolio_page_ids(request.user, filters, request.GET, now)
+    shown = with_next_checkpoint(Engagement.objects.filter(pk__in=page.object_list), now)
     return JsonResponse(
-        {"phases": phases, **counted, "rows": list(engagements.values(*ROW_FIELDS)[:PAGE_SIZE])}
+        {"phases": phases, "count": page.count, "rows": list(shown.values(*ROW_FIELDS))}
     )
 
 
@@ -133,18 +143,13 @@ def summary_floor(request):
 
 @login_required
 def engagement_list_floor(request):
-    """The rows behind the landing list: a page of engagements with their progress, and the
+    """The rows behind the landing list: its page of engagements with their progress, and the
     count the pager shows."""
-    engagements = _last_first(
-        request, engagement_list_for(request.user, EngagementSearchForm(request.GET).query())
+    page = engagement_list_page(
+        request.user, EngagementSearchForm(request.GET).query(), request.GET
     )
-    return JsonResponse(
-        {
-            "count": engagements.count(),
-            "rows": list(
-                engagements.values("pk", "customer", "start_date", "tasks_done", "tasks_total")[
-                    :PAGE_SIZE
-                ]
-            ),
-        }
-    )
+    rows = [
+        {name: getattr(engagement, name) for name in ENGAGEMENT_LIST_FIELDS}
+        for engagement in page.object_list
+    ]
+    return JsonResponse({"count": page.count, "rows": rows})

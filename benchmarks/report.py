@@ -99,10 +99,12 @@ class Report:
         lines = [
             "## Portfolio views",
             "",
-            "Each against its floor: the same rows fetched with `.values()` (the page of fifty "
-            "stored statuses and the count the pager shows, none for the API; the last page's "
-            "rows in reverse; the summary's grouped counts; every row for the CSV; the feed's "
-            "checkpoints and due dates) and returned as JSON (benchmarks/floors.py). The floor "
+            "Each against its floor: the same rows read by the page's own queries and returned "
+            "as JSON, without a template (benchmarks/floors.py): a page of the table or of the "
+            "engagement list is its ids and the count the pager shows, as the page finds them, "
+            "then its rows as `.values()`; the API's page its fifty rows in one query, "
+            "uncounted; the summary's grouped counts; every row for the CSV; the feed's "
+            "checkpoints and due dates. The floor "
             "is checked at every size: x floor is the page against its floor at each size, and "
             "a floor slower than its page (under 1) is not a lower bound, marked failed.",
             "",

@@ -1,10 +1,13 @@
 """Reads of engagements and their members."""
 
+from functools import partial
+
 from django.contrib.auth import get_user_model
 from django.db.models import F
 
-from engagements.access import visible_engagements
+from engagements.access import visible_engagement_count, visible_engagements
 from engagements.models import Engagement
+from engagements.selectors.keyset import PAGE_SIZE, Key, KeysetPage, keyset_page
 
 
 def engagement_list_for(user, query: str = ""):
@@ -17,6 +20,21 @@ def engagement_list_for(user, query: str = ""):
         tasks_done=F("status_customer_done") + F("status_microsoft_done"),
         tasks_total=F("status_customer_total") + F("status_microsoft_total"),
     ).order_by("customer", "pk")
+
+
+def engagement_list_page(user, query: str, params) -> KeysetPage:
+    """The page of `engagement_list_for` the link's parameters name (keyset) and the count the
+    pager shows."""
+    return keyset_page(
+        engagement_list_for(user, query),
+        [Key("customer"), Key("pk")],
+        params,
+        PAGE_SIZE,
+        identity=lambda engagement: engagement.pk,
+        # A search keeps some of the reader's engagements: only the whole list is counted
+        # from their memberships.
+        count_all=None if query else partial(visible_engagement_count, user),
+    )
 
 
 def engagement_memberships(engagement: Engagement):

@@ -150,7 +150,7 @@ def _filtered(user, filters: dict, now):
     return engagements
 
 
-def _with_next_checkpoint(engagements, now):
+def with_next_checkpoint(engagements, now):
     """Each engagement's next checkpoint as a small JSON object, by a subquery per row shown."""
     upcoming = Checkpoint.objects.filter(
         engagement=OuterRef("pk"), cancelled_at__isnull=True, starts_at__gt=now
@@ -169,7 +169,7 @@ def portfolio_queryset(user, filters: dict, now):
     """The engagements the user may see that pass the filters, in the asked order, each with
     what its row shows."""
     engagements = _filtered(user, filters, now)
-    return _with_next_checkpoint(engagements, now).order_by(
+    return with_next_checkpoint(engagements, now).order_by(
         *ordering(portfolio_keys(filters.get("sort") or "customer", now))
     )
 
@@ -206,24 +206,31 @@ def portfolio_row(engagement, phases, now) -> PortfolioRow:
     )
 
 
-def portfolio_page(user, filters: dict, params, now: datetime.datetime, phases) -> KeysetPage:
-    """One page of the portfolio table (and matrix), after the row the link names (keyset):
-    the database sorts and pages the ids alone (from an index for the common orders), counts
-    them unless the first page holds everything, then reads the page's fifty rows; three
-    queries for any page at any size, two when one page holds everything."""
+def portfolio_page_ids(user, filters: dict, params, now: datetime.datetime) -> KeysetPage:
+    """The ids of the page of the portfolio the link names (keyset) and the count the pager
+    shows: the database sorts and pages the ids alone (from an index for the common orders)
+    and counts them unless the first page holds everything. Two queries, one when the first
+    page holds everything."""
     keys = portfolio_keys(filters.get("sort") or "customer", now)
     ids = _filtered(user, filters, now).values_list("pk", flat=True)
     # Only the whole portfolio is counted from the reader's memberships. `filters` holds only
     # the filters set (PortfolioFilterForm.filters drops empty ones) and the sort.
     filtered = any(value for name, value in filters.items() if name != "sort")
-    page = keyset_page(
+    return keyset_page(
         ids,
         keys,
         params,
         PORTFOLIO_PAGE_SIZE,
         count_all=None if filtered else partial(visible_engagement_count, user),
     )
-    shown = _with_next_checkpoint(Engagement.objects.filter(pk__in=page.object_list), now)
+
+
+def portfolio_page(user, filters: dict, params, now: datetime.datetime, phases) -> KeysetPage:
+    """One page of the portfolio table (and matrix), after the row the link names: its ids
+    and count (`portfolio_page_ids`), then its fifty rows; three queries for any page at any
+    size, two when one page holds everything."""
+    page = portfolio_page_ids(user, filters, params, now)
+    shown = with_next_checkpoint(Engagement.objects.filter(pk__in=page.object_list), now)
     engagements = {engagement.pk: engagement for engagement in shown}
     page.object_list = [portfolio_row(engagements[pk], phases, now) for pk in page.object_list]
     return page
@@ -236,7 +243,7 @@ def portfolio_rows_after(
     first without one), and whether more follow; None when `after` is no longer among them.
     One query for any page at any size."""
     keys = portfolio_keys(filters.get("sort") or "customer", now)
-    engagements = _with_next_checkpoint(_filtered(user, filters, now), now)
+    engagements = with_next_checkpoint(_filtered(user, filters, now), now)
     if after is None:
         found = list(engagements.order_by(*ordering(keys))[: size + 1])
     else:

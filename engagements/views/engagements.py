@@ -1,7 +1,6 @@
 """The engagement list, an engagement's task page and its dashboard."""
 
 import datetime
-from functools import partial
 from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
@@ -11,15 +10,13 @@ from django.utils import timezone
 from engagements.access import (
     EngagementAccess,
     get_engagement_for_user,
-    visible_engagement_count,
 )
 from engagements.activity.selectors import engagement_burnup, engagement_recent_activity
 from engagements.gates.evidence_views import EVIDENCE_DRAFT_SESSION_KEY
 from engagements.gates.selectors import gate_panels
 from engagements.meetings.selectors import engagement_checkpoints
 from engagements.planning.selectors import mark_due_by_phase_end
-from engagements.selectors.engagements import engagement_list_for
-from engagements.selectors.keyset import PAGE_SIZE, Key, keyset_page
+from engagements.selectors.engagements import engagement_list_page
 from engagements.selectors.tasks import (
     engagement_due_tasks,
     engagement_tasks,
@@ -39,16 +36,7 @@ def engagement_list(request):
     """Where staff, leads and members land: their engagements, searched and paged."""
     form = EngagementSearchForm(request.GET)
     query = form.query()
-    page = keyset_page(
-        engagement_list_for(request.user, query),
-        [Key("customer"), Key("pk")],
-        request.GET,
-        PAGE_SIZE,
-        identity=lambda engagement: engagement.pk,
-        # A search keeps some of the reader's engagements: only the whole list is counted
-        # from their memberships.
-        count_all=None if query else partial(visible_engagement_count, request.user),
-    )
+    page = engagement_list_page(request.user, query, request.GET)
     return render(
         request,
         "engagements/engagement_list.html",
