@@ -13,6 +13,7 @@ from .bulk import median_ms
 from .measured import (
     ENGAGEMENT_PAGES,
     FLOOR_LIMIT,
+    GROWTH_EXCEPTED,
     GROWTH_LIMITS,
     PEER,
     PORTFOLIO_VIEWS,
@@ -79,6 +80,10 @@ class Report:
             *self.apply_table(),
         ]
         lines += ["## Targets", ""]
+        lines += [
+            f"Excepted from the growth bounds: the {name} ({why})."
+            for name, why in GROWTH_EXCEPTED.items()
+        ] + [""]
         if self.failures:
             lines += ["Over their targets (bold above):", ""]
             lines += [f"- {failure}" for failure in self.failures]
@@ -154,7 +159,9 @@ class Report:
                 + " | ".join(f"{median[size]:.1f}" for size in SIZES)
                 + " | "
                 + " | ".join(
-                    self.check(
+                    f"{ratio:.2f} (excepted)"
+                    if name in GROWTH_EXCEPTED
+                    else self.check(
                         f"{name} ({who})",
                         f"at {size:,} against {self.base:,}",
                         ratio,
