@@ -122,6 +122,17 @@ def test_each_sort_follows_the_rules_over_the_rows(client, carla, varied, sort):
     assert shown(client, sort=sort) == expected_order(varied, sort, timezone.now())
 
 
+@pytest.mark.parametrize("sort", ["last_activity", "-last_activity"])
+def test_an_engagement_with_no_activity_stored_is_the_stalest(client, carla, varied, sort):
+    """The sort reads an empty last activity as a moment before any (what its indexes hold):
+    first going up, last going down, the others in their order."""
+    client.force_login(carla)
+    others = [name for name in expected_order(varied, sort, timezone.now()) if name != "Delta"]
+    Engagement.objects.filter(pk=varied["Delta"].pk).update(status_last_activity_at=None)
+    expected = ["Delta", *others] if sort == "last_activity" else [*others, "Delta"]
+    assert shown(client, sort=sort) == expected
+
+
 def test_the_varied_portfolio_is_varied(varied):
     """So the sorts above are not passing on ties."""
     now = timezone.now()

@@ -27,6 +27,9 @@ MIN_ELIGIBLE_LICENCES = 150
 # any real one, so it comes last whichever way the column sorts.
 NO_SLIP_LOW = datetime.date(1, 1, 1)
 NO_SLIP_HIGH = datetime.date(9999, 12, 31)
+# What the portfolio's last-activity sort reads for an engagement with none: a moment before
+# any, so it comes first going up and last going down, as an empty value did.
+NO_ACTIVITY = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
 
 class Option(models.TextChoices):
@@ -158,11 +161,25 @@ class Engagement(StoredStatus):
                 F("id"),
                 name="engagement_by_most_slip",
             ),
+            # By last activity, both ways (the keys the portfolio's sort reads, spelt the same).
+            models.Index(
+                Coalesce(F("status_last_activity_at"), Value(NO_ACTIVITY)),
+                F("customer"),
+                F("id"),
+                name="engagement_by_stalest",
+            ),
+            models.Index(
+                Coalesce(F("status_last_activity_at"), Value(NO_ACTIVITY)).desc(),
+                F("customer"),
+                F("id"),
+                name="engagement_by_latest_activity",
+            ),
             # What the sorts and filters decided against now (risk, next checkpoint, phase,
-            # services) and the summary's counts must read for every engagement: a narrow copy
-            # of those columns (a tenth of the row, whose matrix figures are wide), read by an
-            # index-only scan. PostgreSQL only: other databases skip an index with columns
-            # included.
+            # services, at risk and the plan's) and the summary's counts must read for every
+            # engagement: a narrow copy of those columns (a tenth of the row, whose matrix
+            # figures are wide), read by an index-only scan; the plan's columns too, or every
+            # count of a filter by risk or forecast read the whole table. PostgreSQL only:
+            # other databases skip an index with columns included.
             models.Index(
                 fields=["customer", "id"],
                 include=[
@@ -182,6 +199,11 @@ class Engagement(StoredStatus):
                     "status_checkpoint_behind",
                     "status_last_activity_at",
                     "status_quiet_since",
+                    "status_on_plan_until_p50",
+                    "status_on_plan_until_p85",
+                    "status_planned_end",
+                    "status_forecast",
+                    "status_gate_waiting_since",
                 ],
                 name="engagement_status_scan",
             ),

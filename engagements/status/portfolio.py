@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 
 from engagements.access import visible_engagement_count, visible_engagements
 from engagements.models import Checkpoint, Engagement
-from engagements.models.engagements import NO_SLIP_HIGH, NO_SLIP_LOW
+from engagements.models.engagements import NO_ACTIVITY, NO_SLIP_HIGH, NO_SLIP_LOW
 from engagements.planning.selectors import EngagementPlan, engagement_plan
 from engagements.selectors.keyset import (
     PAGE_SIZE,
@@ -72,9 +72,10 @@ class Sort:
     empty_last: tuple = ()
 
 
-# The most overdue first ("-overdue") and the least progressed first read an index, as the
-# customer order does; the others sort every engagement the user sees by a key computed in
-# SQL (risk and the next checkpoint depend on now, so no index can hold them).
+# By customer, overdue, the least progressed first, planned end, slip and last activity, the
+# page reads an index (engagements/models/engagements.py); the others sort every engagement
+# the user sees by a key computed in SQL (risk and the next checkpoint depend on now, so no
+# index can hold them).
 PORTFOLIO_SORTS = {
     "customer": Sort(lambda now: F("customer")),
     "services": Sort(lambda now: _services_rank()),
@@ -83,7 +84,7 @@ PORTFOLIO_SORTS = {
     "microsoft_progress": Sort(lambda now: F("status_microsoft_percent")),
     "overdue": Sort(lambda now: F("status_first_due"), empty="first", inverted=True),
     "next_checkpoint": Sort(lambda now: next_checkpoint_at(now), empty="last"),
-    "last_activity": Sort(lambda now: F("status_last_activity_at"), empty="first"),
+    "last_activity": Sort(lambda now: Coalesce("status_last_activity_at", Value(NO_ACTIVITY))),
     "risk": Sort(lambda now: risk_count(now)),
     # No plan: last sorting up, first sorting down, as its indexes hold them.
     "planned_end": Sort(lambda now: F("status_planned_end"), empty="last"),
