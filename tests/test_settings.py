@@ -8,6 +8,7 @@ import environ
 import pytest
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.db import connection
 from django.urls import reverse
 
 from fasttrack.evidence_store import evidence_store
@@ -50,6 +51,33 @@ def test_database_url_selects_postgresql():
     )
     assert result.returncode == 0, result.stderr
     assert "postgresql" in result.stdout and "db.internal" in result.stdout
+
+
+def test_postgresql_runs_each_query_in_one_process_unless_told_otherwise():
+    url = "postgres://someone@db.internal:5432/portal"
+    options = "s.DATABASES['default'].get('OPTIONS', {})"
+    default = import_settings(options, SECRET_KEY="x" * 50, DATABASE_URL=url)
+    assert default.stdout.strip() == "{'options': '-c max_parallel_workers_per_gather=0'}"
+    two = import_settings(
+        options, SECRET_KEY="x" * 50, DATABASE_URL=url, DATABASE_PARALLEL_WORKERS="2"
+    )
+    assert two.stdout.strip() == "{'options': '-c max_parallel_workers_per_gather=2'}"
+    own = import_settings(
+        options, SECRET_KEY="x" * 50, DATABASE_URL=f"{url}?options=-c%20work_mem%3D64MB"
+    )
+    assert own.stdout.strip() == "{'options': '-c work_mem=64MB'}"
+    sqlite = import_settings(options, DEBUG="true", DATABASE_URL="")
+    assert sqlite.stdout.strip() == "{}"
+
+
+@pytest.mark.skipif(
+    not settings.DATABASES["default"]["ENGINE"].endswith("postgresql"),
+    reason="a setting of PostgreSQL's",
+)
+def test_the_database_server_hears_the_parallel_workers_setting(db):
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW max_parallel_workers_per_gather")
+        assert cursor.fetchone() == ("0",)
 
 
 def test_a_claim_lease_not_longer_than_the_task_time_limit_stops_with_a_clear_message():
