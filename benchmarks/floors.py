@@ -1,6 +1,7 @@
-"""The floors: the rows a page needs, read by the page's own queries (its ids and count as its
-selector finds them, then `.values()` of the stored status or of the aggregates) and returned as
-JSON without a template. A floor is a lower bound on its page: the page makes the same queries
+"""The floors: the rows a page needs, read by the page's own queries (a portfolio page's ids
+and count as its selector finds them, then `.values()` of their stored status; the engagement
+list's page and count as its view reads them; the summary's aggregates) and returned as JSON
+without a template. A floor is a lower bound on its page: the page makes the same queries
 and also renders what they return. A floor that read the rows its own way was slower than its
 page at 100,000 (one query that sorted every row with its next checkpoint where the page sorts
 ids alone and reads fifty rows after), and so bounded nothing."""

@@ -300,10 +300,10 @@ def main():
     count, scope = arguments.count, arguments.scope
     call_command("migrate", verbosity=0)
     if already_seeded(count, scope):
-        # A migration since the seed may have made an index on an expression, which the
-        # planner knows nothing of until the table is analysed again.
+        # A migration since the seed may have made an index on an expression of the
+        # engagements, which the planner knows nothing of until their table is analysed again.
         with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+            cursor.execute("ANALYZE engagements_engagement")
         print(f"{connection.settings_dict['NAME']}: already holds {count} engagements")
         return
     call_command("flush", interactive=False, verbosity=0)

@@ -115,8 +115,9 @@ class Engagement(StoredStatus):
         ]
         # The portfolio's first pages read their fifty rows from these, at any size: by
         # customer (and the engagement list, and every tie), the most and the least overdue
-        # first, the least progressed first, per party, and one phase's (see
-        # engagements/status/portfolio.py).
+        # first, the least progressed first, per party, one phase's, by planned end, slip and
+        # last activity (see engagements/status/portfolio.py; tests/test_portfolio.py checks
+        # each sort's plan names its index).
         indexes = [
             models.Index(fields=["customer", "id"], name="engagement_by_customer"),
             models.Index(
@@ -178,8 +179,8 @@ class Engagement(StoredStatus):
             # services, at risk and the plan's) and the summary's counts must read for every
             # engagement: a narrow copy of those columns (a tenth of the row, whose matrix
             # figures are wide), read by an index-only scan; the plan's columns too, or every
-            # count of a filter by risk or forecast read the whole table. PostgreSQL only:
-            # other databases skip an index with columns included.
+            # count of a filter by risk or forecast read the whole table. Other databases than
+            # PostgreSQL build it without the included columns.
             models.Index(
                 fields=["customer", "id"],
                 include=[

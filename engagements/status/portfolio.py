@@ -73,9 +73,9 @@ class Sort:
 
 
 # By customer, overdue, the least progressed first, planned end, slip and last activity, the
-# page reads an index (engagements/models/engagements.py); the others sort every engagement
-# the user sees by a key computed in SQL (risk and the next checkpoint depend on now, so no
-# index can hold them).
+# page reads an index (engagements/models/engagements.py); the others (the most progressed
+# first, phase, services, risk, next checkpoint) sort every engagement the user sees (risk and
+# the next checkpoint depend on now, so no index can hold them).
 PORTFOLIO_SORTS = {
     "customer": Sort(lambda now: F("customer")),
     "services": Sort(lambda now: _services_rank()),
