@@ -108,7 +108,7 @@ class Report:
             "as JSON, without a template (benchmarks/floors.py): a page of the table is its ids "
             "and the count the pager shows, as the page finds them, then its rows as "
             "`.values()`; the engagement list its page and count as the view reads them; the "
-            "API's page its fifty rows in one query, uncounted; the summary's grouped counts; "
+            "API's page its ids and then its rows, uncounted; the summary's grouped counts; "
             "every row for the CSV; the feed's checkpoints and due dates. The floor "
             "is checked at every size: x floor is the page against its floor at each size, and "
             "a floor slower than its page (under 1) is not a lower bound, marked failed.",

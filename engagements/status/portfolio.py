@@ -237,25 +237,38 @@ def portfolio_page(user, filters: dict, params, now: datetime.datetime, phases) 
     return page
 
 
+def portfolio_ids_after(
+    user, filters: dict, now: datetime.datetime, *, after: int | None, size: int
+) -> list[int] | None:
+    """The ids of up to `size` + 1 engagements of the filtered portfolio after the engagement
+    `after` (from the first without one), in order; None when `after` is no longer among
+    them. One query, which sorts ids alone (from an index for the common orders)."""
+    keys = portfolio_keys(filters.get("sort") or "customer", now)
+    ids = _filtered(user, filters, now).values_list("pk", flat=True)
+    if after is None:
+        return list(ids.order_by(*ordering(keys))[: size + 1])
+    # The anchor itself comes first if it is still there: how a gone one is told.
+    found = list(rows_from(ids, keys, after, including=True)[: size + 2])
+    if not found or found[0] != after:
+        return None
+    return found[1:]
+
+
 def portfolio_rows_after(
     user, filters: dict, now: datetime.datetime, phases, *, after: int | None, size: int
 ) -> tuple[list[PortfolioRow], bool] | None:
-    """Up to `size` rows of the filtered portfolio after the engagement `after` (from the
-    first without one), and whether more follow; None when `after` is no longer among them.
-    One query for any page at any size."""
-    keys = portfolio_keys(filters.get("sort") or "customer", now)
-    engagements = with_next_checkpoint(_filtered(user, filters, now), now)
-    if after is None:
-        found = list(engagements.order_by(*ordering(keys))[: size + 1])
-    else:
-        # The anchor itself comes first if it is still there: how a gone one is told.
-        found = list(rows_from(engagements, keys, after, including=True)[: size + 2])
-        if not found or found[0].pk != after:
-            return None
-        found = found[1:]
-    return [portfolio_row(engagement, phases, now) for engagement in found[:size]], len(
-        found
-    ) > size
+    """Up to `size` rows of the filtered portfolio after the engagement `after`, and whether
+    more follow; None when `after` is no longer among them. Two queries for any page at any
+    size: its ids (`portfolio_ids_after`), then its rows. In one query the database carried
+    every engagement's whole row and next checkpoint through a sort by a key computed now: at
+    100,000, by risk, 237 ms where the two take 79 (291 and 115 for a member of each)."""
+    ids = portfolio_ids_after(user, filters, now, after=after, size=size)
+    if ids is None:
+        return None
+    shown = with_next_checkpoint(Engagement.objects.filter(pk__in=ids[:size]), now)
+    engagements = {engagement.pk: engagement for engagement in shown}
+    rows = [portfolio_row(engagements[pk], phases, now) for pk in ids[:size] if pk in engagements]
+    return rows, len(ids) > size
 
 
 def portfolio_rows(user, filters: dict, now: datetime.datetime, phases) -> Iterator[PortfolioRow]:
