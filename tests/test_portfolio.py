@@ -163,6 +163,14 @@ def customers(page):
     return [row.engagement.customer for row in page.object_list]
 
 
+def pages_from(client, link):
+    """The page the link names and every page after it, by their "next" links."""
+    pages = [page_at(client, link)]
+    while pages[-1].has_next():
+        pages.append(page_at(client, pages[-1].next_link()))
+    return pages
+
+
 @pytest.mark.parametrize("sort", [*KEYS, *(f"-{key}" for key in KEYS)])
 def test_pages_follow_each_other_both_ways_and_say_where_they_are(
     client, carla, varied, monkeypatch, sort
@@ -170,11 +178,7 @@ def test_pages_follow_each_other_both_ways_and_say_where_they_are(
     monkeypatch.setattr(portfolio_selectors, "PORTFOLIO_PAGE_SIZE", 2)
     client.force_login(carla)
     expected = expected_order(varied, sort, timezone.now())
-    page = page_at(client, f"sort={sort}")
-    pages = [page]
-    while page.has_next():
-        page = page_at(client, page.next_link())
-        pages.append(page)
+    pages = pages_from(client, f"sort={sort}")
     assert [name for page in pages for name in customers(page)] == expected
     assert [(page.start, page.end, page.count) for page in pages] == [
         (1, 2, 5),
@@ -201,11 +205,7 @@ def test_an_engagement_with_no_activity_stored_is_the_stalest_on_every_page(
     others = [name for name in expected_order(varied, sort, timezone.now()) if name != "Delta"]
     Engagement.objects.filter(pk=varied["Delta"].pk).update(status_last_activity_at=None)
     expected = ["Delta", *others] if sort == "last_activity" else [*others, "Delta"]
-    page = page_at(client, f"sort={sort}")
-    pages = [page]
-    while page.has_next():
-        page = page_at(client, page.next_link())
-        pages.append(page)
+    pages = pages_from(client, f"sort={sort}")
     assert [name for page in pages for name in customers(page)] == expected
     back = page_at(client, page_at(client, pages[0].last_link()).previous_link())
     assert customers(back) == expected[2:4]
