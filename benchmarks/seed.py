@@ -11,8 +11,10 @@ tick is an activity event; each engagement has a past kick-off, a past call and 
 call, and a plan: the baseline from the phases' typical durations and, for a third, a second
 version. So most engagements have weeks of throughput and their stored forecast is READY (the
 Monte Carlo runs when their status is computed, and on every tick), and their planned ends and
-slips differ, which is what the portfolio's slip and planned-end sorts read. The plans have no
-events of their own in the trail.
+slips differ, which is what the portfolio's slip and planned-end sorts read. A tenth of the
+engagements started a day or two ago and are on track (HEALTHY), so the "on track" filter
+shows a full page at every size, as the others do. The plans have no events of their own in
+the trail.
 
 The seeded events are numbered like a real trail but not hash-chained (verify_audit is not run
 on benchmark data); each engagement's chain head is set to its last event, in the engagement
@@ -56,7 +58,11 @@ from responsibilities.models import Party  # noqa: E402
 USERNAME = PASSWORD = "bench"
 MANAGERS = [f"manager{n}" for n in range(1, 9)]
 # Raise when the seed changes, so databases seeded by an older version are seeded again.
-SEED_VERSION = "9"
+SEED_VERSION = "10"
+# The engagements started a day or two ago (ids ending in 5: never quiet, as a multiple of 4
+# is): on track, as a new engagement is when nothing is overdue yet, its first gate waits for
+# no sign-off, its next call is days away and its forecast has too little history to say late.
+HEALTHY = "e.id %% 10 = 5"
 MEMBER = "member"
 SCOPES = {
     "full": {
@@ -134,6 +140,12 @@ def seed(count: int, scope: str) -> None:
                '', {stored_columns}
            FROM generate_series(1, %(count)s - 1) g
            JOIN engagements_engagement t ON t.id = %(template)s""",
+        # A tenth of them started a day or two ago and are on track (see HEALTHY): the
+        # portfolio's "on track" filter then shows a full page at every size.
+        f"""UPDATE engagements_engagement e SET start_date = current_date - (1 + id %% 2)::int,
+               created_at = now() - ((1 + id %% 2) || ' days')::interval
+           WHERE {HEALTHY} AND id <> %(template)s
+             AND customer NOT BETWEEN %(middle_from)s AND %(middle_to)s""",
         # Their tasks: the template's snapshot, copied.
         """INSERT INTO engagements_task (engagement_id, responsibility_id, item_version_id,
                phase_id, party, section, depth, position, text_pt, text_en, catalogue_note_pt,
@@ -159,9 +171,10 @@ def seed(count: int, scope: str) -> None:
         # to the last activity at a pace of the engagement's own (faster or slower as it goes,
         # each week different), so the forecast has weeks of throughput to draw from. A
         # quarter of the engagements went quiet up to four weeks ago.
-        """WITH shaped AS (
+        f"""WITH shaped AS (
                SELECT e.id, e.start_date,
                    CASE WHEN e.customer BETWEEN %(middle_from)s AND %(middle_to)s THEN 0.5
+                        WHEN e.start_date >= current_date - 2 AND {HEALTHY} THEN 0
                         ELSE ((e.id * 7919) %% 1000) / 1000.0 END AS fraction,
                    0.5 + (e.id %% 11) / 10.0 AS pace,
                    greatest(now() - CASE WHEN e.id %% 4 = 0
@@ -174,21 +187,32 @@ def seed(count: int, scope: str) -> None:
                SELECT t.id, t.engagement_id,
                    row_number() OVER (PARTITION BY t.engagement_id ORDER BY p."order", t.position)
                        AS rank,
-                   count(*) OVER (PARTITION BY t.engagement_id) AS total
-               FROM engagements_task t JOIN responsibilities_phase p ON p.id = t.phase_id)
+                   count(*) OVER (PARTITION BY t.engagement_id) AS total,
+                   count(*) FILTER (WHERE p."order" = 1) OVER (PARTITION BY t.engagement_id)
+                       AS first_phase
+               FROM engagements_task t JOIN responsibilities_phase p ON p.id = t.phase_id),
+           -- How many of its phase tasks each engagement has done: the new ones all but one
+           -- of their first phase's, so its gate waits for none.
+           reached AS (
+               SELECT ranked.id, ranked.engagement_id, ranked.rank,
+                   CASE WHEN s.fraction = 0 THEN ranked.first_phase - 1
+                        ELSE ranked.total * s.fraction END AS done
+               FROM ranked JOIN shaped s ON s.id = ranked.engagement_id)
            UPDATE engagements_task t SET done = true, done_by_id = %(user)s,
                done_at = s.start_date + s.span * power(
-                   (ranked.rank - 1 + ((t.id * 2654435761) %% 1000) / 1000.0)
-                       / greatest(ranked.total * s.fraction, 1),
+                   (reached.rank - 1 + ((t.id * 2654435761) %% 1000) / 1000.0)
+                       / greatest(reached.done, 1),
                    s.pace)
-           FROM ranked JOIN shaped s ON s.id = ranked.engagement_id
-           WHERE t.id = ranked.id AND ranked.rank <= ranked.total * s.fraction""",
+           FROM reached JOIN shaped s ON s.id = reached.engagement_id
+           WHERE t.id = reached.id AND reached.rank <= reached.done""",
         """UPDATE engagements_task t SET done = true, done_by_id = %(user)s,
                done_at = e.start_date + interval '1 day'
            FROM engagements_engagement e
            WHERE e.id = t.engagement_id AND t.phase_id IS NULL AND t.id %% 3 = 0""",
-        """UPDATE engagements_task SET due_date = current_date + (id %% 25 - 8)::int
-           WHERE NOT done AND phase_id IS NOT NULL AND id %% 3 = 0""",
+        f"""UPDATE engagements_task t SET due_date = current_date + (t.id %% 25 - 8)::int
+           FROM engagements_engagement e
+           WHERE e.id = t.engagement_id AND NOT t.done AND t.phase_id IS NOT NULL
+             AND t.id %% 3 = 0 AND NOT (e.start_date >= current_date - 2 AND {HEALTHY})""",
         # The events are numbered like a real trail but not hash-chained: verify_audit is not
         # run on benchmark data, and chaining 600,000 events would only slow the seed.
         """INSERT INTO engagements_activityevent (engagement_id, sequence, task_id, actor_id,
