@@ -224,6 +224,8 @@ INDEXED_SORTS = {
     "-slip": "engagement_by_most_slip",
     "last_activity": "engagement_by_stalest",
     "-last_activity": "engagement_by_latest_activity",
+    "services": "engagement_by_services",
+    "-services": "engagement_by_services_desc",
 }
 
 

@@ -32,6 +32,17 @@ NO_SLIP_HIGH = datetime.date(9999, 12, 31)
 NO_ACTIVITY = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
 
 
+def services_rank():
+    """The order of the portfolio's services column ("Azure AD Premium, Microsoft Intune, ..."
+    by their codes joined): with AAD Premium first, then by Intune, then by Rights Management.
+    Its indexes below are spelt with it, so the sort and they cannot drift apart."""
+    return (
+        models.Case(models.When(aad_premium=True, then=Value(0)), default=Value(4))
+        + models.Case(models.When(intune=True, then=Value(2)), default=Value(0))
+        + models.Case(models.When(azure_rms=True, then=Value(1)), default=Value(0))
+    )
+
+
 class Option(models.TextChoices):
     """Scope options that decide which conditional catalogue items apply."""
 
@@ -174,6 +185,11 @@ class Engagement(StoredStatus):
                 F("customer"),
                 F("id"),
                 name="engagement_by_latest_activity",
+            ),
+            # By services, both ways.
+            models.Index(services_rank(), F("customer"), F("id"), name="engagement_by_services"),
+            models.Index(
+                services_rank().desc(), F("customer"), F("id"), name="engagement_by_services_desc"
             ),
             # What the sorts and filters decided against now (risk, next checkpoint, phase,
             # services, at risk and the plan's) and the summary's counts must read for every

@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from functools import partial
 
 from django.db.models import (
-    Case,
     Count,
     DateTimeField,
     F,
@@ -18,7 +17,6 @@ from django.db.models import (
     Subquery,
     Sum,
     Value,
-    When,
 )
 from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
@@ -26,7 +24,12 @@ from django.utils.translation import gettext as _
 
 from engagements.access import visible_engagement_count, visible_engagements
 from engagements.models import Checkpoint, Engagement
-from engagements.models.engagements import NO_ACTIVITY, NO_SLIP_HIGH, NO_SLIP_LOW
+from engagements.models.engagements import (
+    NO_ACTIVITY,
+    NO_SLIP_HIGH,
+    NO_SLIP_LOW,
+    services_rank,
+)
 from engagements.planning.selectors import EngagementPlan, engagement_plan
 from engagements.selectors.keyset import (
     PAGE_SIZE,
@@ -48,16 +51,6 @@ PORTFOLIO_PAGE_SIZE = PAGE_SIZE
 CSV_CHUNK = 500
 
 
-def _services_rank():
-    """The order of the services column's text ("Azure AD Premium, Microsoft Intune, ..." by
-    their codes joined): with AAD Premium first, then by Intune, then by Rights Management."""
-    return (
-        Case(When(aad_premium=True, then=Value(0)), default=Value(4))
-        + Case(When(intune=True, then=Value(2)), default=Value(0))
-        + Case(When(azure_rms=True, then=Value(1)), default=Value(0))
-    )
-
-
 @dataclass(frozen=True)
 class Sort:
     """How a column sorts: its key as of `now`; where an engagement without a key goes when
@@ -72,13 +65,13 @@ class Sort:
     empty_last: tuple = ()
 
 
-# By customer, overdue, the least progressed first, planned end, slip and last activity, the
-# page reads an index (engagements/models/engagements.py); the others (the most progressed
-# first, phase, services, risk, next checkpoint) sort every engagement the user sees (risk and
+# By customer, overdue, the least progressed first, planned end, slip, last activity and
+# services, the page reads an index (engagements/models/engagements.py); the others (the most
+# progressed first, phase, risk, next checkpoint) sort every engagement the user sees (risk and
 # the next checkpoint depend on now, so no index can hold them).
 PORTFOLIO_SORTS = {
     "customer": Sort(lambda now: F("customer")),
-    "services": Sort(lambda now: _services_rank()),
+    "services": Sort(lambda now: services_rank()),
     "phase": Sort(lambda now: Coalesce("status_current_phase__order", 99)),
     "customer_progress": Sort(lambda now: F("status_customer_percent")),
     "microsoft_progress": Sort(lambda now: F("status_microsoft_percent")),
