@@ -3,14 +3,14 @@
 For each size a PostgreSQL database is seeded (benchmarks/seed.py, reused when it already
 holds that many engagements; from 100,000 on with the small scope) and served by gunicorn
 (2 workers of 4 threads) under benchmarks.settings. Requests go round-robin over all sizes and
-pages, so a noisy neighbour slows every page alike. For each page: median and 95th-percentile
-latency over real HTTP, its first byte and its query count, against its floor (the same rows
-as `.values()` in JSON, benchmarks/floors.py). Then ticks under concurrent managers
-(benchmarks/ticks.py), a tick against its forecast alone (benchmarks/tick_forecast.py), bulk
-changes of 5 and 50 tasks (benchmarks/bulk.py), a worker's memory while it streams the CSV
-(benchmarks/memory.py) and a catalogue apply into every engagement as a job, its worker killed
-halfway (benchmarks/apply_job.py). The report (benchmarks/report.py) is printed and written to
-docs/benchmarks.md.
+pages (each round in a shuffled order), so a noisy neighbour slows every page alike. For each
+page: median and 95th-percentile latency over real HTTP, its first byte and its query count,
+against its floor (the same rows as `.values()` in JSON, benchmarks/floors.py). Then ticks
+under concurrent managers (benchmarks/ticks.py), a tick against its forecast alone
+(benchmarks/tick_forecast.py), bulk changes of 5 and 50 tasks (benchmarks/bulk.py), a worker's
+memory while it streams the CSV (benchmarks/memory.py) and a catalogue apply into every
+engagement as a job, its worker killed halfway (benchmarks/apply_job.py). The report
+(benchmarks/report.py) is printed and written to docs/benchmarks.md.
 
 Environment: BENCH_SIZES (default 1000,10000,100000; the first is the baseline), BENCH_ROUNDS
 (20), BENCH_TICK_SECONDS (10), BENCH_BULK_ROUNDS (5), BENCH_APPLY_SIZES (the sizes up to
@@ -19,6 +19,7 @@ Environment: BENCH_SIZES (default 1000,10000,100000; the first is the baseline),
 """
 
 import os
+import random
 import subprocess
 import sys
 
@@ -118,9 +119,12 @@ def measure(clients, paths):
         for path in paths[key]:
             for _ in range(2):  # warm-up: connections, caches, compiled templates
                 client.get(address(client, path))
+    # Each round takes a client's pages in an order of its own: in one fixed order each floor
+    # ran just before its page (their paths sort so) and warmed what the page then read.
+    order = random.Random(0)
     for _ in range(ROUNDS):
         for key, client in clients.items():
-            for path in paths[key]:
+            for path in order.sample(paths[key], len(paths[key])):
                 first, last, count = client.get(address(client, path))
                 elapsed[key + (path,)].append(last)
                 first_byte[key + (path,)].append(first)

@@ -59,9 +59,10 @@ class Report:
             f"Machine: {platform.platform()}, {os.cpu_count()} cores, Python "
             f"{platform.python_version()}; PostgreSQL on the same machine; gunicorn with 2 "
             f"workers of 4 threads per size. {ROUNDS} rounds of requests, round-robin over "
-            "sizes, users and pages, as the superuser who sees every engagement and as a member "
-            "of every engagement (one engagement's pages as the superuser). Times are medians in "
-            "milliseconds over real HTTP, to the response's last byte.",
+            "sizes, users and pages (each round's pages in a shuffled order), as the superuser "
+            "who sees every engagement and as a member of every engagement (one engagement's "
+            "pages as the superuser). Times are medians in milliseconds over real HTTP, to the "
+            "response's last byte.",
             "",
             "Tasks per engagement: "
             + ", ".join(f"{self.tasks[size]} at {size:,}" for size in SIZES)
