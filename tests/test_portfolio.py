@@ -306,3 +306,63 @@ def test_the_customer_searches_can_read_the_trigram_index(ada, varied):
     ]
     for search in searches:
         assert "engagement_customer_search" in search.explain()
+
+
+SCANNING_SORTS = [
+    f"{way}{name}"
+    for name, sort in portfolio_selectors.PORTFOLIO_SORTS.items()
+    if sort.scans
+    for way in ("", "-")
+]
+
+
+def test_a_reader_who_sees_all_but_a_few_is_paged_among_every_engagements_first_rows(
+    client, carla, ada, monkeypatch
+):
+    """Carla sees every engagement but three of Ada's, which sort first among equals (by
+    name). In each order no index holds her pages are found among the first rows of every
+    engagement (the narrowing), as many more as she may not see: they hold hers alone, whole,
+    in order, both ways. With nothing else in the table the ids leave no gap, so the three
+    are counted exactly."""
+    Engagement.objects.all().delete()
+    for name in ("A1", "A2", "A3", "B1", "B2", "B3", "B4", "B5"):
+        engagement = make_engagement(created_by=ada, customer=name, aad_premium=True)
+        if name.startswith("B"):
+            engagement.memberships.create(user=carla, party=Party.CUSTOMER, role="manager")
+    monkeypatch.setattr(portfolio_selectors, "PORTFOLIO_PAGE_SIZE", 2)
+    client.force_login(carla)
+    for sort in SCANNING_SORTS:
+        visible, narrowing = portfolio_selectors.portfolio_narrowing(
+            carla, {"sort": sort}, timezone.now()
+        )
+        assert (visible, narrowing.unseen) == (5, 3)
+        pages = pages_from(client, f"sort={sort}")
+        assert [customers(page) for page in pages] == [["B1", "B2"], ["B3", "B4"], ["B5"]], sort
+        last = page_at(client, pages[0].last_link())
+        back = page_at(client, last.previous_link())
+        assert (customers(back), back.start) == (["B3", "B4"], 3)
+        assert customers(page_at(client, back.previous_link())) == ["B1", "B2"]
+
+
+def test_a_reader_who_may_not_see_more_than_the_narrowing_allows_is_joined_as_before(
+    client, carla, ada, varied, monkeypatch
+):
+    """More unseen engagements than NARROWED_UNSEEN_AT_MOST: no narrowing, the same pages;
+    none for a reader who sees every engagement, nor in an order an index holds."""
+    make_engagement(created_by=ada, customer="Zulu")  # not Carla's
+    now = timezone.now()
+    _visible, narrowing = portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now)
+    assert narrowing.unseen >= 1
+    monkeypatch.setattr(portfolio_selectors, "NARROWED_UNSEEN_AT_MOST", narrowing.unseen)
+    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now)[1].unseen == (
+        narrowing.unseen
+    )
+    monkeypatch.setattr(portfolio_selectors, "NARROWED_UNSEEN_AT_MOST", narrowing.unseen - 1)
+    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now) == (5, None)
+    client.force_login(carla)
+    assert shown(client, sort="-risk") == expected_order(varied, "-risk", now)
+    assert portfolio_selectors.portfolio_narrowing(ada, {"sort": "risk"}, now) == (None, None)
+    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "-overdue"}, now) == (
+        None,
+        None,
+    )

@@ -116,6 +116,35 @@ def rows_from(queryset, keys: list[Key], anchor_pk: int, *, including: bool):
     return queryset.filter(rule).order_by(*ordering(keys))
 
 
+@dataclass(frozen=True)
+class Narrowing:
+    """Every row the list could hold, whoever reads it, and how many of them at most the
+    reader may not see. The reader's first n rows (after an anchor) are then among the first
+    n + unseen of these: a sort of every row that keeps only those, then a check of who may see
+    them, instead of joining every row to what the reader may see before sorting."""
+
+    rows: Any
+    unseen: int
+
+
+def first_rows(
+    queryset, keys: list[Key], count: int, *, after=None, including=False, narrowing=None
+) -> list:
+    """The queryset's first `count` rows in the keys' order (from the row `after`, if given,
+    as `rows_from` reads it), found among the narrowing's first rows when there is one."""
+
+    def ordered(rows):
+        if after is None:
+            return rows.order_by(*ordering(keys))
+        return rows_from(rows, keys, after, including=including)
+
+    rows = ordered(queryset)
+    if narrowing is not None:
+        candidates = ordered(narrowing.rows).values("pk")[: count + narrowing.unseen]
+        rows = rows.filter(pk__in=candidates)
+    return list(rows[:count])
+
+
 def ordering(keys: list[Key]) -> list:
     """The keys as order_by() takes them."""
     orders = []
@@ -185,12 +214,20 @@ def _whole(text) -> int | None:
 
 
 def keyset_page(
-    queryset, keys: list[Key], params: QueryDict, size: int, *, identity=None, count_all=None
+    queryset,
+    keys: list[Key],
+    params: QueryDict,
+    size: int,
+    *,
+    identity=None,
+    count_all=None,
+    narrowing: Narrowing | None = None,
 ):
     """The page the link's parameters ask for (`after` or `before` a row, or the `last`),
     first page for anything else; `identity(row)` gives a row's primary key (the row itself if
     the queryset yields keys); `count_all()`, when given, must return what `queryset.count()`
-    would, by a cheaper way. Two queries, one when the first page holds everything."""
+    would, by a cheaper way; the rows are found within the `narrowing`, when given. Two
+    queries, one when the first page holds everything."""
     identity = identity or (lambda row: row)
     count_all = count_all or queryset.count
     after, before = _whole(params.get("after")), _whole(params.get("before"))
@@ -200,17 +237,26 @@ def keyset_page(
         count = count_all()
         size_of_last = count - (max(count - 1, 0) // size) * size
         reverse = [key.reversed() for key in keys]
-        rows = list(queryset.order_by(*ordering(reverse))[:size_of_last])[::-1]
+        rows = first_rows(queryset, reverse, size_of_last, narrowing=narrowing)[::-1]
         start, more_after = count - len(rows) + 1, False
     elif before is not None or after is not None:
         backwards = before is not None
         order = [key.reversed() for key in keys] if backwards else keys
-        found = list(rows_from(queryset, order, before or after, including=False)[: size + 1])
+        anchor = before if backwards else after
+        found = first_rows(queryset, order, size + 1, after=anchor, narrowing=narrowing)
         if not found:  # the row the link names is gone: the list from its start
             fresh = params.copy()
             for name in PARAMETERS:
                 fresh.pop(name, None)
-            return keyset_page(queryset, keys, fresh, size, identity=identity, count_all=count_all)
+            return keyset_page(
+                queryset,
+                keys,
+                fresh,
+                size,
+                identity=identity,
+                count_all=count_all,
+                narrowing=narrowing,
+            )
         if backwards:
             rows, more_after = found[:size][::-1], True
             # No row before this page's: it is the first page, whatever the link said.
@@ -218,7 +264,7 @@ def keyset_page(
         else:
             rows, more_after = found[:size], len(found) > size
     else:
-        found = list(queryset.order_by(*ordering(keys))[: size + 1])
+        found = first_rows(queryset, keys, size + 1, narrowing=narrowing)
         rows, more_after, start = found[:size], len(found) > size, 1
         if not more_after:
             count = len(rows)  # a list on one page is counted by it

@@ -13,6 +13,8 @@ from django.db.models import (
     DateTimeField,
     F,
     JSONField,
+    Max,
+    Min,
     OuterRef,
     Subquery,
     Sum,
@@ -22,7 +24,11 @@ from django.db.models.functions import Coalesce, JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from engagements.access import visible_engagement_count, visible_engagements
+from engagements.access import (
+    sees_every_engagement,
+    visible_engagement_count,
+    visible_engagements,
+)
 from engagements.models import Checkpoint, Engagement
 from engagements.models.engagements import (
     NO_ACTIVITY,
@@ -35,9 +41,10 @@ from engagements.selectors.keyset import (
     PAGE_SIZE,
     Key,
     KeysetPage,
+    Narrowing,
+    first_rows,
     keyset_page,
     ordering,
-    rows_from,
 )
 from engagements.status.rules import COMPLETED, EngagementStatus
 from engagements.status.selectors import status_from_stored
@@ -45,6 +52,11 @@ from engagements.status.sql import at_risk, next_checkpoint_at, on_track, overdu
 from responsibilities.models import PARTIES, Phase
 
 PORTFOLIO_PAGE_SIZE = PAGE_SIZE
+
+# A reader who may not see at most this many engagements has the pages sorted by a key no
+# index holds found among every engagement's first rows (portfolio_narrowing): a sort that
+# keeps the first fifty plus this many is still a small one.
+NARROWED_UNSEEN_AT_MOST = 1_000
 
 # The CSV's rows come from the database this many at a time (a server-side cursor on
 # PostgreSQL), so a worker's memory does not grow with the portfolio.
@@ -63,6 +75,8 @@ class Sort:
     # An engagement without a key goes last whichever way the column sorts: its key is read
     # as the first value (sorting down) or the last (up), which an expression index holds.
     empty_last: tuple = ()
+    # No index holds its order either way: the page sorts every engagement the reader sees.
+    scans: bool = False
 
 
 # By customer, overdue, the least progressed first, planned end, slip, last activity and
@@ -72,13 +86,13 @@ class Sort:
 PORTFOLIO_SORTS = {
     "customer": Sort(lambda now: F("customer")),
     "services": Sort(lambda now: services_rank()),
-    "phase": Sort(lambda now: Coalesce("status_current_phase__order", 99)),
+    "phase": Sort(lambda now: Coalesce("status_current_phase__order", 99), scans=True),
     "customer_progress": Sort(lambda now: F("status_customer_percent")),
     "microsoft_progress": Sort(lambda now: F("status_microsoft_percent")),
     "overdue": Sort(lambda now: F("status_first_due"), empty="first", inverted=True),
-    "next_checkpoint": Sort(lambda now: next_checkpoint_at(now), empty="last"),
+    "next_checkpoint": Sort(lambda now: next_checkpoint_at(now), empty="last", scans=True),
     "last_activity": Sort(lambda now: Coalesce("status_last_activity_at", Value(NO_ACTIVITY))),
-    "risk": Sort(lambda now: risk_count(now)),
+    "risk": Sort(lambda now: risk_count(now), scans=True),
     # No plan: last sorting up, first sorting down, as its indexes hold them.
     "planned_end": Sort(lambda now: F("status_planned_end"), empty="last"),
     # Forecast end minus planned end is today minus the last day the forecast still ends on
@@ -113,7 +127,10 @@ def portfolio_keys(sort: str, now) -> list[Key]:
 
 
 def _filtered(user, filters: dict, now):
-    engagements = visible_engagements(user)
+    return _filter(visible_engagements(user), filters, now)
+
+
+def _filter(engagements, filters: dict, now):
     if filters.get("q"):
         engagements = engagements.filter(customer__icontains=filters["q"])
     if filters.get("service"):
@@ -200,22 +217,49 @@ def portfolio_row(engagement, phases, now) -> PortfolioRow:
     )
 
 
+def portfolio_narrowing(user, filters: dict, now) -> tuple[int | None, Narrowing | None]:
+    """In an order no index holds, for a reader who does not see every engagement: how many
+    they see, and, when they may not see at most NARROWED_UNSEEN_AT_MOST, the filtered
+    portfolio as everyone sees it, which the page's ids are then found in (keyset.Narrowing)
+    where the database joined every engagement to the reader's memberships before sorting.
+    Two queries: the reader's count, and the span of the engagements' ids, which no fewer
+    engagements than all fill (ids are unique), so the unseen are never undercounted.
+    (None, None) and no query for anyone else or another order."""
+    sort = PORTFOLIO_SORTS[(filters.get("sort") or "customer").lstrip("-")]
+    if not sort.scans or sees_every_engagement(user):
+        return None, None
+    visible = visible_engagement_count(user)
+    span = Engagement.objects.aggregate(first=Min("pk"), last=Max("pk"))
+    if span["first"] is None:
+        return visible, None
+    unseen = span["last"] - span["first"] + 1 - visible
+    if unseen > NARROWED_UNSEEN_AT_MOST:
+        return visible, None
+    return visible, Narrowing(_filter(Engagement.objects.all(), filters, now), unseen)
+
+
 def portfolio_page_ids(user, filters: dict, params, now: datetime.datetime) -> KeysetPage:
     """The ids of the page of the portfolio the link names (keyset) and the count the pager
     shows: the database sorts and pages the ids alone (from an index for the common orders)
     and counts them unless the first page holds everything. Two queries, one when the first
-    page holds everything."""
+    page holds everything; one or two more in an order no index holds, for a reader who does
+    not see every engagement (`portfolio_narrowing`)."""
     keys = portfolio_keys(filters.get("sort") or "customer", now)
     ids = _filtered(user, filters, now).values_list("pk", flat=True)
+    visible, narrowing = portfolio_narrowing(user, filters, now)
     # Only the whole portfolio is counted from the reader's memberships. `filters` holds only
     # the filters set (PortfolioFilterForm.filters drops empty ones) and the sort.
-    filtered = any(value for name, value in filters.items() if name != "sort")
+    if any(value for name, value in filters.items() if name != "sort"):
+        count_all = None
+    elif visible is None:
+        count_all = partial(visible_engagement_count, user)
+    else:
+
+        def count_all():
+            return visible
+
     return keyset_page(
-        ids,
-        keys,
-        params,
-        PORTFOLIO_PAGE_SIZE,
-        count_all=None if filtered else partial(visible_engagement_count, user),
+        ids, keys, params, PORTFOLIO_PAGE_SIZE, count_all=count_all, narrowing=narrowing
     )
 
 
@@ -238,10 +282,11 @@ def portfolio_ids_after(
     them. One query, which sorts ids alone (from an index for the common orders)."""
     keys = portfolio_keys(filters.get("sort") or "customer", now)
     ids = _filtered(user, filters, now).values_list("pk", flat=True)
+    _visible, narrowing = portfolio_narrowing(user, filters, now)
     if after is None:
-        return list(ids.order_by(*ordering(keys))[: size + 1])
+        return first_rows(ids, keys, size + 1, narrowing=narrowing)
     # The anchor itself comes first if it is still there: how a gone one is told.
-    found = list(rows_from(ids, keys, after, including=True)[: size + 2])
+    found = first_rows(ids, keys, size + 2, after=after, including=True, narrowing=narrowing)
     if not found or found[0] != after:
         return None
     return found[1:]
