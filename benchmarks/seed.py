@@ -336,6 +336,10 @@ def main():
     engagement_status_check(repair=True)
     mark_seeded(count, scope)
     with connection.cursor() as cursor:
+        # The status rebuild wrote every engagement once more after its indexes were built,
+        # which left them half empty (75 MB where 29 MB hold 100,000 engagements): rebuilt, as
+        # a restored database has them.
+        cursor.execute("REINDEX TABLE engagements_engagement")
         cursor.execute("VACUUM ANALYZE")
     print(
         f"{connection.settings_dict['NAME']}: {Engagement.objects.count()} engagements, "
