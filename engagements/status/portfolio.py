@@ -266,7 +266,7 @@ def portfolio_page_ids(user, filters: dict, params, now: datetime.datetime) -> K
 def portfolio_page(user, filters: dict, params, now: datetime.datetime, phases) -> KeysetPage:
     """One page of the portfolio table (and matrix), after the row the link names: its ids
     and count (`portfolio_page_ids`), then its fifty rows; three queries for any page at any
-    size, two when one page holds everything."""
+    size, two when one page holds everything (and the narrowing's, `portfolio_narrowing`)."""
     page = portfolio_page_ids(user, filters, params, now)
     shown = with_next_checkpoint(Engagement.objects.filter(pk__in=page.object_list), now)
     engagements = {engagement.pk: engagement for engagement in shown}
@@ -279,7 +279,8 @@ def portfolio_ids_after(
 ) -> list[int] | None:
     """The ids of up to `size` + 1 engagements of the filtered portfolio after the engagement
     `after` (from the first without one), in order; None when `after` is no longer among
-    them. One query, which sorts ids alone (from an index for the common orders)."""
+    them. One query, which sorts ids alone (from an index for the common orders), after the
+    narrowing's (`portfolio_narrowing`)."""
     keys = portfolio_keys(filters.get("sort") or "customer", now)
     ids = _filtered(user, filters, now).values_list("pk", flat=True)
     _visible, narrowing = portfolio_narrowing(user, filters, now)
@@ -297,9 +298,10 @@ def portfolio_rows_after(
 ) -> tuple[list[PortfolioRow], bool] | None:
     """Up to `size` rows of the filtered portfolio after the engagement `after`, and whether
     more follow; None when `after` is no longer among them. Two queries for any page at any
-    size: its ids (`portfolio_ids_after`), then its rows. In one query the database carried
-    every engagement's whole row and next checkpoint through a sort by a key computed now: at
-    100,000, by risk, 237 ms where the two take 79 (291 and 115 for a member of each)."""
+    size (and the narrowing's): its ids (`portfolio_ids_after`), then its rows. In one query
+    the database carried every engagement's whole row and next checkpoint through a sort by a
+    key computed now: at 100,000, by risk, 237 ms where the two take 79 (291 and 115 for a
+    member of each)."""
     ids = portfolio_ids_after(user, filters, now, after=after, size=size)
     if ids is None:
         return None
