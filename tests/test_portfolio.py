@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from engagements.models import Engagement, Membership
 from engagements.selectors.engagements import engagement_list_for
+from engagements.selectors.keyset import Narrowing, first_rows
 from engagements.services.tasks import task_set_due_date
 from engagements.status import portfolio as portfolio_selectors
 from engagements.status.selectors import engagement_statuses
@@ -316,51 +317,121 @@ SCANNING_SORTS = [
 ]
 
 
-def test_a_reader_who_sees_all_but_a_few_is_paged_among_every_engagements_first_rows(
+def lined_up(carla, ada, hidden: list[str], seen: list[str]):
+    """Only these engagements, made one after another so their ids leave no gap, each with
+    AAD Premium and, but for B1 and B2, Intune; Carla may see the `seen` ones. Fresh, they
+    are alike in risk, next checkpoint and phase: each sort orders them by name, both ways."""
+    Engagement.objects.all().delete()
+    for name in sorted(hidden + seen):
+        engagement = make_engagement(
+            created_by=ada, customer=name, aad_premium=True, intune=name not in ("B1", "B2")
+        )
+        if name in seen:
+            engagement.memberships.create(user=carla, party=Party.CUSTOMER, role="manager")
+
+
+def read_alone(queries) -> bool:
+    """Whether the ids were read among every engagement's first rows alone: once, and not
+    again by joining every engagement to the reader's memberships."""
+    statements = [query["sql"] for query in queries]
+    narrowed = sum('AS "seen"' in sql for sql in statements)
+    joined = sum(
+        sql.startswith('SELECT "engagements_engagement"."id" AS "pk" FROM') and "ORDER BY" in sql
+        for sql in statements
+    )
+    return (narrowed, joined) == (1, 0)
+
+
+def narrowed_page(client, link):
+    """The page, and whether its ids were read among every engagement's first rows alone."""
+    with CaptureQueriesContext(connection) as queries:
+        page = page_at(client, link)
+    return page, read_alone(queries)
+
+
+def test_a_reader_who_sees_most_engagements_is_paged_among_every_engagements_first_rows(
     client, carla, ada, monkeypatch
 ):
-    """Carla sees every engagement but three of Ada's, which sort first among equals (by
-    name). In each order no index holds her pages are found among the first rows of every
-    engagement (the narrowing), as many more as she may not see: they hold hers alone, whole,
-    in order, both ways. With nothing else in the table the ids leave no gap, so the three
-    are counted exactly."""
-    Engagement.objects.all().delete()
-    for name in ("A1", "A2", "A3", "B1", "B2", "B3", "B4", "B5"):
-        engagement = make_engagement(created_by=ada, customer=name, aad_premium=True)
-        if name.startswith("B"):
-            engagement.memberships.create(user=carla, party=Party.CUSTOMER, role="manager")
+    """Carla sees five engagements of nine: three sort first among equals (by name), one
+    between her second and third. In each order no index holds her pages are read among the
+    first rows of every engagement, as many more as she may not see, and never again: they
+    hold hers alone, whole, in order, both ways. With nothing else in the table the ids leave
+    no gap, so the four are counted exactly."""
+    lined_up(carla, ada, hidden=["A1", "A2", "A3", "B25"], seen=["B1", "B2", "B3", "B4", "B5"])
     monkeypatch.setattr(portfolio_selectors, "PORTFOLIO_PAGE_SIZE", 2)
     client.force_login(carla)
     for sort in SCANNING_SORTS:
         visible, narrowing = portfolio_selectors.portfolio_narrowing(
             carla, {"sort": sort}, timezone.now()
         )
-        assert (visible, narrowing.unseen) == (5, 3)
-        pages = pages_from(client, f"sort={sort}")
-        assert [customers(page) for page in pages] == [["B1", "B2"], ["B3", "B4"], ["B5"]], sort
-        last = page_at(client, pages[0].last_link())
-        back = page_at(client, last.previous_link())
-        assert (customers(back), back.start) == (["B3", "B4"], 3)
-        assert customers(page_at(client, back.previous_link())) == ["B1", "B2"]
+        assert (visible, narrowing.unseen) == (5, 4)
+        pages = [narrowed_page(client, f"sort={sort}")]
+        while pages[-1][0].has_next():
+            pages.append(narrowed_page(client, pages[-1][0].next_link()))
+        assert [(customers(page), alone) for page, alone in pages] == [
+            (["B1", "B2"], True),
+            (["B3", "B4"], True),
+            (["B5"], True),
+        ], sort
+        last, alone = narrowed_page(client, pages[0][0].last_link())
+        assert (customers(last), alone) == (["B5"], True)
+        back, alone = narrowed_page(client, last.previous_link())
+        assert (customers(back), back.start, alone) == (["B3", "B4"], 3, True)
+        first, alone = narrowed_page(client, back.previous_link())
+        assert (customers(first), alone) == (["B1", "B2"], True)
+        assert api_pages(carla, sort) == [["B1", "B2"], ["B3", "B4"], ["B5"]], sort
+    # Filtered, the engagements everyone sees are filtered alike: B1 and B2 have no Intune.
+    page, alone = narrowed_page(client, "sort=risk&service=intune")
+    assert (customers(page), alone) == (["B3", "B4"], True)
 
 
-def test_a_reader_who_may_not_see_more_than_the_narrowing_allows_is_joined_as_before(
-    client, carla, ada, varied, monkeypatch
-):
-    """More unseen engagements than NARROWED_UNSEEN_AT_MOST: no narrowing, the same pages;
-    none for a reader who sees every engagement, nor in an order an index holds."""
-    make_engagement(created_by=ada, customer="Zulu")  # not Carla's
+def api_pages(reader, sort):
+    """The API's pages of two (each after the last row of the one before, which it reads
+    again to tell whether it is gone), read among every engagement's first rows alone."""
+    customer = dict(Engagement.objects.values_list("pk", "customer"))
+    pages, after, now = [], None, timezone.now()
+    while True:
+        with CaptureQueriesContext(connection) as queries:
+            ids = portfolio_selectors.portfolio_ids_after(
+                reader, {"sort": sort}, now, after=after, size=2
+            )
+        assert read_alone(queries)
+        pages.append([customer[pk] for pk in ids[:2]])
+        if len(ids) <= 2:
+            return pages
+        after = ids[1]
+
+
+def test_a_page_read_among_too_few_rows_is_read_again(carla, ada):
+    """Carla's memberships counted before one of hers went: fewer unseen than there are.
+    Her rows are read again, all of them joined to her memberships."""
+    lined_up(carla, ada, hidden=["A1", "A2", "A3"], seen=["B1", "B2", "B3", "B4"])
+    keys = portfolio_selectors.portfolio_keys("risk", timezone.now())
+    hers = Engagement.objects.filter(memberships__user=carla).values_list("pk", flat=True)
+    customer = dict(Engagement.objects.values_list("pk", "customer"))
+    for unseen, reads in [(3, 1), (2, 2)]:
+        narrowing = Narrowing(Engagement.objects.all(), unseen)
+        with CaptureQueriesContext(connection) as queries:
+            found = first_rows(hers, keys, 3, narrowing=narrowing)
+        assert ([customer[pk] for pk in found], len(queries)) == (["B1", "B2", "B3"], reads)
+
+
+def test_the_narrowing_is_for_a_reader_of_most_engagements_and_few_unseen(carla, ada, monkeypatch):
+    """At most as many unseen as she sees, and at most NARROWED_UNSEEN_AT_MOST; none for a
+    reader who sees every engagement, in an order an index holds, or in an empty table."""
     now = timezone.now()
-    _visible, narrowing = portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now)
-    assert narrowing.unseen >= 1
-    monkeypatch.setattr(portfolio_selectors, "NARROWED_UNSEEN_AT_MOST", narrowing.unseen)
-    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now)[1].unseen == (
-        narrowing.unseen
-    )
-    monkeypatch.setattr(portfolio_selectors, "NARROWED_UNSEEN_AT_MOST", narrowing.unseen - 1)
-    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now) == (5, None)
-    client.force_login(carla)
-    assert shown(client, sort="-risk") == expected_order(varied, "-risk", now)
+    Engagement.objects.all().delete()
+    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now) == (0, None)
+    seen = ["B1", "B2", "B3"]
+    lined_up(carla, ada, hidden=["A1", "A2", "A3"], seen=seen)
+    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now)[1].unseen == 3
+    lined_up(carla, ada, hidden=["A1", "A2", "A3", "A4"], seen=seen)
+    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now) == (3, None)
+    lined_up(carla, ada, hidden=["A1", "A2"], seen=seen)
+    monkeypatch.setattr(portfolio_selectors, "NARROWED_UNSEEN_AT_MOST", 2)
+    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now)[1].unseen == 2
+    monkeypatch.setattr(portfolio_selectors, "NARROWED_UNSEEN_AT_MOST", 1)
+    assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "risk"}, now) == (3, None)
     assert portfolio_selectors.portfolio_narrowing(ada, {"sort": "risk"}, now) == (None, None)
     assert portfolio_selectors.portfolio_narrowing(carla, {"sort": "-overdue"}, now) == (
         None,

@@ -126,9 +126,9 @@ class Engagement(StoredStatus):
         ]
         # The portfolio's first pages read their fifty rows from these, at any size: by
         # customer (and the engagement list, and every tie), the most and the least overdue
-        # first, the least progressed first, per party, one phase's, by planned end, slip and
-        # last activity (see engagements/status/portfolio.py; tests/test_portfolio.py checks
-        # each sort's plan names its index).
+        # first, the least progressed first, per party, one phase's, by planned end, slip, last
+        # activity and services (see engagements/status/portfolio.py; tests/test_portfolio.py
+        # checks each sort's plan names its index).
         indexes = [
             models.Index(fields=["customer", "id"], name="engagement_by_customer"),
             models.Index(
@@ -186,13 +186,14 @@ class Engagement(StoredStatus):
                 F("id"),
                 name="engagement_by_latest_activity",
             ),
-            # By services, both ways.
+            # By services, both ways: the rank is computed from three flags, which the page
+            # otherwise did for every engagement the reader sees before sorting them.
             models.Index(services_rank(), F("customer"), F("id"), name="engagement_by_services"),
             models.Index(
                 services_rank().desc(), F("customer"), F("id"), name="engagement_by_services_desc"
             ),
             # What the sorts and filters decided against now (risk, next checkpoint, phase,
-            # services, at risk and the plan's) and the summary's counts must read for every
+            # service, at risk and the plan's) and the summary's counts must read for every
             # engagement: a narrow copy of those columns (a tenth of the row, whose matrix
             # figures are wide), read by an index-only scan; the plan's columns too, or every
             # count of a filter by risk or forecast read the whole table. Other databases than

@@ -11,7 +11,7 @@ order stands now: a key that depends on today (risk, the next checkpoint) is the
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import BooleanField, Expression, F, Q, Subquery
+from django.db.models import BooleanField, Exists, Expression, F, OuterRef, Q, Subquery
 from django.http import QueryDict
 
 PAGE_SIZE = 50
@@ -120,8 +120,8 @@ def rows_from(queryset, keys: list[Key], anchor_pk: int, *, including: bool):
 class Narrowing:
     """Every row the list could hold, whoever reads it, and how many of them at most the
     reader may not see. The reader's first n rows (after an anchor) are then among the first
-    n + unseen of these: a sort of every row that keeps only those, then a check of who may see
-    them, instead of joining every row to what the reader may see before sorting."""
+    n + unseen of these: a sort of every row that keeps only those, then a check of which the
+    reader may see, instead of joining every row to what the reader may see before sorting."""
 
     rows: Any
     unseen: int
@@ -131,18 +131,30 @@ def first_rows(
     queryset, keys: list[Key], count: int, *, after=None, including=False, narrowing=None
 ) -> list:
     """The queryset's first `count` rows in the keys' order (from the row `after`, if given,
-    as `rows_from` reads it), found among the narrowing's first rows when there is one."""
+    as `rows_from` reads it); with a narrowing, found among its first rows (the queryset must
+    then yield primary keys)."""
 
     def ordered(rows):
         if after is None:
             return rows.order_by(*ordering(keys))
         return rows_from(rows, keys, after, including=including)
 
-    rows = ordered(queryset)
     if narrowing is not None:
-        candidates = ordered(narrowing.rows).values("pk")[: count + narrowing.unseen]
-        rows = rows.filter(pk__in=candidates)
-    return list(rows[:count])
+        leading = ordered(narrowing.rows).values("pk")[: count + narrowing.unseen]
+        seen = Exists(queryset.filter(pk=OuterRef("pk")))
+        # The few leading rows sorted again and checked: with the limit outside the check,
+        # the planner checked every row at once (a hashed subplan joining them all).
+        candidates = list(
+            ordered(narrowing.rows.filter(pk__in=leading))
+            .annotate(seen=seen)
+            .values_list("pk", "seen")
+        )
+        found = [pk for pk, shown in candidates if shown][:count]
+        # Short of `count` while more candidates were there to read: more rows were unseen
+        # than counted (a membership removed since it was counted). Read again without.
+        if len(found) == count or len(candidates) < count + narrowing.unseen:
+            return found
+    return list(ordered(queryset)[:count])
 
 
 def ordering(keys: list[Key]) -> list:

@@ -219,11 +219,12 @@ def portfolio_row(engagement, phases, now) -> PortfolioRow:
 
 def portfolio_narrowing(user, filters: dict, now) -> tuple[int | None, Narrowing | None]:
     """In an order no index holds, for a reader who does not see every engagement: how many
-    they see, and, when they may not see at most NARROWED_UNSEEN_AT_MOST, the filtered
-    portfolio as everyone sees it, which the page's ids are then found in (keyset.Narrowing)
-    where the database joined every engagement to the reader's memberships before sorting.
-    Two queries: the reader's count, and the span of the engagements' ids, which no fewer
-    engagements than all fill (ids are unique), so the unseen are never undercounted.
+    they see, and, when they see most engagements and may not see at most
+    NARROWED_UNSEEN_AT_MOST, the filtered portfolio as everyone sees it, which the page's ids
+    are then found in (keyset.Narrowing) where the database joined every engagement to the
+    reader's memberships before sorting. Two queries: the reader's count, and the span of the
+    engagements' ids, which no fewer engagements than all fill (ids are unique), so the unseen
+    are not undercounted (and if a membership goes in between, keyset.first_rows reads again).
     (None, None) and no query for anyone else or another order."""
     sort = PORTFOLIO_SORTS[(filters.get("sort") or "customer").lstrip("-")]
     if not sort.scans or sees_every_engagement(user):
@@ -233,7 +234,8 @@ def portfolio_narrowing(user, filters: dict, now) -> tuple[int | None, Narrowing
     if span["first"] is None:
         return visible, None
     unseen = span["last"] - span["first"] + 1 - visible
-    if unseen > NARROWED_UNSEEN_AT_MOST:
+    # A reader of few sorts only theirs when joined: every engagement would be more.
+    if unseen > min(visible, NARROWED_UNSEEN_AT_MOST):
         return visible, None
     return visible, Narrowing(_filter(Engagement.objects.all(), filters, now), unseen)
 
