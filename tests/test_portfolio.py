@@ -243,6 +243,18 @@ def test_the_indexed_sorts_read_their_index(ada, varied, sort):
     assert INDEXED_SORTS[sort] in page.explain()
 
 
+def test_the_on_track_filter_reads_its_index(ada, varied):
+    """ "Not yet at risk" must be spelt as its index is, or the filter reads every engagement
+    (or, by a bitmap, a table page for each one not yet at risk)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("the plan is PostgreSQL's; .ci/run runs the suite there too")
+    with connection.cursor() as cursor:
+        cursor.execute("SET LOCAL enable_seqscan = off")
+        cursor.execute("SET LOCAL enable_bitmapscan = off")
+    page = portfolio_selectors.portfolio_queryset(ada, {"at_risk": "no"}, timezone.now())[:50]
+    assert "engagement_on_track_scan" in page.explain()
+
+
 def test_a_page_after_a_row_gone_starts_over_and_a_made_up_link_reads_as_the_first(
     client, carla, varied, monkeypatch
 ):

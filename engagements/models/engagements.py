@@ -30,6 +30,15 @@ NO_SLIP_HIGH = datetime.date(9999, 12, 31)
 # What the portfolio's last-activity sort reads for an engagement with none: a moment before
 # any, so it comes first going up and last going down, as an empty value did.
 NO_ACTIVITY = datetime.datetime(1900, 1, 1, tzinfo=datetime.UTC)
+# What the "on track" filter reads for an engagement no lasting rule will put at risk: a moment
+# after any, so "not yet at risk" is one range of one index.
+NEVER_AT_RISK = datetime.datetime(9999, 12, 31, tzinfo=datetime.UTC)
+
+
+def not_at_risk_before():
+    """The moment from which a lasting rule holds (`status_at_risk_by`), NEVER_AT_RISK for
+    none: what the "on track" filter compares with now, spelt as its index is."""
+    return Coalesce(F("status_at_risk_by"), Value(NEVER_AT_RISK))
 
 
 def services_rank():
@@ -191,6 +200,32 @@ class Engagement(StoredStatus):
             models.Index(services_rank(), F("customer"), F("id"), name="engagement_by_services"),
             models.Index(
                 services_rank().desc(), F("customer"), F("id"), name="engagement_by_services_desc"
+            ),
+            # "On track": the engagements no lasting rule holds for yet, one range, with what
+            # the rules read of them, so the filter and its count read this index alone (a
+            # bitmap of the plain column's read one table page per engagement: 9,629 pages for
+            # 10,333 engagements at 100,000).
+            models.Index(
+                not_at_risk_before(),
+                include=[
+                    "status_at_risk_by",
+                    "customer",
+                    "id",
+                    "status_on_plan_until_p50",
+                    "status_on_plan_until_p85",
+                    "status_planned_end",
+                    "status_forecast",
+                    "status_first_due",
+                    "status_checkpoints",
+                    "status_checkpoint_behind",
+                    "status_customer_done",
+                    "status_customer_total",
+                    "status_microsoft_done",
+                    "status_microsoft_total",
+                    "status_quiet_since",
+                    "status_gate_waiting_since",
+                ],
+                name="engagement_on_track_scan",
             ),
             # What the sorts and filters decided against now (risk, next checkpoint, phase,
             # service, at risk and the plan's) and the summary's counts must read for every

@@ -69,8 +69,9 @@ class StoredStatus(models.Model):
     # The moment from which a rule that stays true until the next change (overdue, late, at
     # risk by the forecast, quiet, a gate waiting) holds for every reader, wherever they are;
     # None if none will. The "on track" filter reads only the engagements this has not passed,
-    # by its index, and decides them by the rules (engagements/status/sql.py: on_track).
-    status_at_risk_by = models.DateTimeField(null=True, editable=False, db_index=True)
+    # by an index (engagement_on_track_scan), and decides them by the rules
+    # (engagements/status/sql.py: on_track).
+    status_at_risk_by = models.DateTimeField(null=True, editable=False)
 
     class Meta:
         abstract = True

@@ -9,10 +9,11 @@ import datetime
 
 from django.conf import settings
 from django.db.models import Case, F, Q, Value, When
-from django.db.models.lookups import Exact, LessThan, LessThanOrEqual
+from django.db.models.lookups import Exact, GreaterThanOrEqual, LessThan, LessThanOrEqual
 from django.utils import timezone
 
 from engagements.models import ForecastState
+from engagements.models.engagements import not_at_risk_before
 from engagements.models.fields import CountAtMost, FirstAfter, FlagOfFirstAfter
 from engagements.planning.risk import (
     sign_off_wait,
@@ -107,10 +108,9 @@ def at_risk_by(values: dict) -> datetime.datetime | None:
 
 
 def on_track(now: datetime.datetime) -> Q:
-    """No rule holds: of the engagements whose `status_at_risk_by` has not passed (an index
-    walk, however many are at risk), those for which none of the rules holds now."""
-    not_yet = Q(status_at_risk_by__isnull=True) | Q(status_at_risk_by__gte=now)
-    return not_yet & Q(Exact(risk_count(now), 0))
+    """No rule holds: of the engagements whose `status_at_risk_by` has not passed (one range
+    of an index, however many are at risk), those for which none of the rules holds now."""
+    return Q(GreaterThanOrEqual(not_at_risk_before(), now)) & Q(Exact(risk_count(now), 0))
 
 
 def at_risk(now: datetime.datetime) -> Q:
