@@ -5,7 +5,7 @@ its floor. Imported once Django is set up."""
 import os
 import urllib.parse
 
-from engagements.status.portfolio import PORTFOLIO_SORTS
+from engagements.status.sorts import PORTFOLIO_SORTS
 
 from .seed import MEMBER
 

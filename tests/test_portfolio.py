@@ -17,6 +17,7 @@ from engagements.selectors.keyset import Narrowing, first_rows
 from engagements.services.tasks import task_set_due_date
 from engagements.status import portfolio as portfolio_selectors
 from engagements.status.selectors import engagement_statuses
+from engagements.status.sorts import PORTFOLIO_SORTS, portfolio_keys
 from responsibilities.models import Party
 
 from .factories import catalogue_ensure, make_checkpoint, make_engagement, make_persona, tick
@@ -323,7 +324,7 @@ def test_the_customer_searches_can_read_the_trigram_index(ada, varied):
 
 SCANNING_SORTS = [
     f"{way}{name}"
-    for name, sort in portfolio_selectors.PORTFOLIO_SORTS.items()
+    for name, sort in PORTFOLIO_SORTS.items()
     if sort.scans
     for way in ("", "-")
 ]
@@ -418,7 +419,7 @@ def test_a_page_read_among_too_few_rows_is_read_again(carla, ada):
     """Carla's memberships counted before one of hers went: fewer unseen than there are.
     Her rows are read again, all of them joined to her memberships."""
     lined_up(carla, ada, hidden=["A1", "A2", "A3"], seen=["B1", "B2", "B3", "B4"])
-    keys = portfolio_selectors.portfolio_keys("risk", timezone.now())
+    keys = portfolio_keys("risk", timezone.now())
     hers = Engagement.objects.filter(memberships__user=carla).values_list("pk", flat=True)
     customer = dict(Engagement.objects.values_list("pk", "customer"))
     for unseen, reads in [(3, 1), (2, 2)]:

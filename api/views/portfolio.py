@@ -8,8 +8,9 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.exceptions import NotFound
 
 from engagements.status.forms import PortfolioFilterForm
-from engagements.status.portfolio import PORTFOLIO_SORTS, portfolio_rows_after
+from engagements.status.portfolio import portfolio_rows_after
 from engagements.status.rules import COMPLETED
+from engagements.status.sorts import PORTFOLIO_SORTS
 from responsibilities.models import Phase, Service
 
 from ..pagination import Cursor, SortedRowsCursor

@@ -7,10 +7,7 @@ from engagements.models.engagements import (
     MIN_ELIGIBLE_LICENCES,
     Engagement,
     EngagementQuerySet,
-    Membership,
     Option,
-    Role,
-    ShareLink,
 )
 from engagements.models.events import ActivityEvent, EventKind
 from engagements.models.gates import GateSignOff, GeneralAcknowledgement, PhaseGate, phase_is_signed
@@ -22,6 +19,7 @@ from engagements.models.meetings import (
     CheckpointReport,
     report_path,
 )
+from engagements.models.members import Membership, Role, ShareLink
 from engagements.models.plans import BASELINE_VERSION, ForecastState, Plan, PlannedPhase
 from engagements.models.tasks import (
     DUE_SOON_DAYS,

@@ -3,8 +3,8 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from engagements.status.portfolio import PORTFOLIO_SORTS
 from engagements.status.rules import COMPLETED
+from engagements.status.sorts import PORTFOLIO_SORTS
 from fasttrack import bounds
 from responsibilities.models import Service
 

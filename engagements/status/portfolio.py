@@ -4,23 +4,21 @@ summary's counts in one grouped query. No view loads every engagement into Pytho
 costs the same queries at any size, and the CSV streams rows as the database yields them."""
 
 import datetime
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import partial
 
 from django.db.models import (
     Count,
     DateTimeField,
-    F,
     JSONField,
     Max,
     Min,
     OuterRef,
     Subquery,
     Sum,
-    Value,
 )
-from django.db.models.functions import Coalesce, JSONObject
+from django.db.models.functions import JSONObject
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -30,16 +28,9 @@ from engagements.access import (
     visible_engagements,
 )
 from engagements.models import Checkpoint, Engagement
-from engagements.models.engagements import (
-    NO_ACTIVITY,
-    NO_SLIP_HIGH,
-    NO_SLIP_LOW,
-    services_rank,
-)
 from engagements.planning.selectors import EngagementPlan, engagement_plan
 from engagements.selectors.keyset import (
     PAGE_SIZE,
-    Key,
     KeysetPage,
     Narrowing,
     first_rows,
@@ -48,7 +39,8 @@ from engagements.selectors.keyset import (
 )
 from engagements.status.rules import COMPLETED, EngagementStatus
 from engagements.status.selectors import status_from_stored
-from engagements.status.sql import at_risk, next_checkpoint_at, on_track, overdue, risk_count
+from engagements.status.sorts import PORTFOLIO_SORTS, portfolio_keys
+from engagements.status.sql import at_risk, next_checkpoint_at, on_track, overdue
 from responsibilities.models import PARTIES, Phase
 
 PORTFOLIO_PAGE_SIZE = PAGE_SIZE
@@ -61,69 +53,6 @@ NARROWED_UNSEEN_AT_MOST = 1_000
 # The CSV's rows come from the database this many at a time (a server-side cursor on
 # PostgreSQL), so a worker's memory does not grow with the portfolio.
 CSV_CHUNK = 500
-
-
-@dataclass(frozen=True)
-class Sort:
-    """How a column sorts: its key as of `now`; where an engagement without a key goes when
-    the column sorts up ("first" or "last"); and whether the key falls as the column's value
-    grows (the earliest open due date is the most overdue). Ties go by customer."""
-
-    key: Callable
-    empty: str | None = None
-    inverted: bool = False
-    # An engagement without a key goes last whichever way the column sorts: its key is read
-    # as the first value (sorting down) or the last (up), which an expression index holds.
-    empty_last: tuple = ()
-    # No index holds its order either way: the page sorts every engagement the reader sees.
-    scans: bool = False
-
-
-# By customer, overdue, the least progressed first, planned end, slip, last activity and
-# services, the page reads an index (engagements/models/engagements.py); the others (the most
-# progressed first, phase, risk, next checkpoint) sort every engagement the user sees (risk and
-# the next checkpoint depend on now, so no index can hold them).
-PORTFOLIO_SORTS = {
-    "customer": Sort(lambda now: F("customer")),
-    "services": Sort(lambda now: services_rank()),
-    "phase": Sort(lambda now: Coalesce("status_current_phase__order", 99), scans=True),
-    "customer_progress": Sort(lambda now: F("status_customer_percent")),
-    "microsoft_progress": Sort(lambda now: F("status_microsoft_percent")),
-    "overdue": Sort(lambda now: F("status_first_due"), empty="first", inverted=True),
-    "next_checkpoint": Sort(lambda now: next_checkpoint_at(now), empty="last", scans=True),
-    "last_activity": Sort(lambda now: Coalesce("status_last_activity_at", Value(NO_ACTIVITY))),
-    "risk": Sort(lambda now: risk_count(now), scans=True),
-    # No plan: last sorting up, first sorting down, as its indexes hold them.
-    "planned_end": Sort(lambda now: F("status_planned_end"), empty="last"),
-    # Forecast end minus planned end is today minus the last day the forecast still ends on
-    # plan: the most ahead first sorts that day down. No forecast (none yet, or finished) last.
-    "slip": Sort(
-        lambda now: F("status_on_plan_until_p50"),
-        inverted=True,
-        empty_last=(NO_SLIP_LOW, NO_SLIP_HIGH),
-    ),
-}
-
-
-def portfolio_keys(sort: str, now) -> list[Key]:
-    """The order a sort names, as keyset keys: the column, then customer and id for ties."""
-    name, descending = sort.lstrip("-"), sort.startswith("-")
-    if name == "customer":
-        return [Key("customer", descending), Key("pk", descending)]
-    column = PORTFOLIO_SORTS[name]
-    descending = descending != column.inverted
-    if column.empty_last:
-        low, high = column.empty_last
-        expression = Coalesce(column.key(now), Value(low if descending else high))
-        return [Key(expression, descending), Key("customer"), Key("pk")]
-    nulls_last = None
-    if column.empty:
-        nulls_last = (column.empty == "last") != (descending != column.inverted)
-    return [
-        Key(column.key(now), descending, nulls_last),
-        Key("customer"),
-        Key("pk"),
-    ]
 
 
 def _filtered(user, filters: dict, now):
