@@ -134,7 +134,7 @@ class Engagement(StoredStatus):
         # The portfolio's first pages read their fifty rows from these, at any size: by
         # customer (and the engagement list, and every tie), the most and the least overdue
         # first, the least progressed first, per party, one phase's, by planned end, slip, last
-        # activity and services (see engagements/status/portfolio.py; tests/test_portfolio.py
+        # activity and services (see engagements/status/sorts.py; tests/test_portfolio.py
         # checks each sort's plan names its index).
         indexes = [
             models.Index(fields=["customer", "id"], name="engagement_by_customer"),
@@ -167,7 +167,7 @@ class Engagement(StoredStatus):
                 name="engagement_by_late_planned_end",
             ),
             # By slip, both ways, no forecast last either way: the keys the portfolio's slip
-            # sort reads (engagements/status/portfolio.py), spelt the same.
+            # sort reads (engagements/status/sorts.py), spelt the same.
             models.Index(
                 Coalesce(F("status_on_plan_until_p50"), Value(NO_SLIP_LOW)).desc(),
                 F("customer"),
